@@ -1,0 +1,31 @@
+use anyhow::Result;
+
+use crate::cli::RmArgs;
+use crate::git;
+use crate::output::tilde;
+use crate::session::{self, BranchFate, RemoveOptions, Workspace};
+
+pub fn run(args: RmArgs) -> Result<()> {
+    let ws = Workspace::discover()?;
+    let options = RemoveOptions {
+        force: args.force,
+        keep_branch: args.keep_branch,
+    };
+    for removed in session::remove(&ws, &args.names, options)? {
+        let branch = match &removed.branch {
+            BranchFate::Deleted { branch, tip } => {
+                let was = tip
+                    .map(|t| format!(" (was {})", git::short(t)))
+                    .unwrap_or_default();
+                format!("deleted branch '{branch}'{was}")
+            }
+            BranchFate::Kept { branch, why } => format!("kept branch '{branch}': {why}"),
+        };
+        eprintln!(
+            "Removed session '{}' from {}; {branch}",
+            removed.name,
+            tilde(&removed.path)
+        );
+    }
+    Ok(())
+}

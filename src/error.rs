@@ -1,0 +1,64 @@
+//! Errors that carry an exit code and a hint, so that `main` can map any
+//! failure to the documented exit codes without knowing where it came from.
+
+use std::fmt;
+
+/// The documented exit codes (README, "Exit codes").
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Exit {
+    Error = 1,
+    Usage = 2,
+    Refused = 3,
+}
+
+/// A failure the user can act on: what went wrong, which exit code it maps
+/// to, and optionally the next step to take.
+#[derive(Debug)]
+pub struct Failure {
+    pub exit: Exit,
+    pub message: String,
+    pub hint: Option<String>,
+}
+
+impl Failure {
+    pub fn error(message: impl Into<String>) -> Self {
+        Self::new(Exit::Error, message)
+    }
+
+    /// Invalid usage or input: nothing was changed.
+    pub fn usage(message: impl Into<String>) -> Self {
+        Self::new(Exit::Usage, message)
+    }
+
+    /// Refused because going on could lose work: nothing was changed.
+    pub fn refused(message: impl Into<String>) -> Self {
+        Self::new(Exit::Refused, message)
+    }
+
+    fn new(exit: Exit, message: impl Into<String>) -> Self {
+        Failure {
+            exit,
+            message: message.into(),
+            hint: None,
+        }
+    }
+
+    pub fn with_hint(mut self, hint: impl Into<String>) -> Self {
+        self.hint = Some(hint.into());
+        self
+    }
+}
+
+impl fmt::Display for Failure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for Failure {}
+
+/// The `Failure` anywhere in an error's chain, if there is one.
+pub fn failure_of(err: &anyhow::Error) -> Option<&Failure> {
+    err.chain()
+        .find_map(|cause| cause.downcast_ref::<Failure>())
+}

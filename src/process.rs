@@ -1,0 +1,132 @@
+//! Live processes and their working folders: an agent still working inside a
+//! worktree must never have that worktree removed from under it.
+
+use std::path::{Path, PathBuf};
+
+/// A running process and the folder it works in.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Process {
+    pub pid: u32,
+    pub name: String,
+    pub cwd: PathBuf,
+}
+
+impl Process {
+    pub fn works_in(&self, dir: &Path) -> bool {
+        self.cwd.starts_with(dir)
+    }
+}
+
+/// Every process whose working folder we can read, except this one. Taken
+/// once and matched against many worktrees, since reading it costs a scan.
+pub fn snapshot() -> Vec<Process> {
+    let own = std::process::id();
+    let mut all = scan();
+    all.retain(|p| p.pid != own);
+    all
+}
+
+/// The processes of `snapshot` working inside `dir`.
+pub fn working_in<'a>(snapshot: &'a [Process], dir: &Path) -> Vec<&'a Process> {
+    snapshot.iter().filter(|p| p.works_in(dir)).collect()
+}
+
+/// Whether process PID exists (a process we may not signal still exists).
+pub fn is_alive(pid: u32) -> bool {
+    let Ok(pid) = libc::pid_t::try_from(pid) else {
+        return false;
+    };
+    if pid <= 0 {
+        return false;
+    }
+    // SAFETY: signal 0 only checks for existence and permission.
+    let result = unsafe { libc::kill(pid, 0) };
+    result == 0 || std::io::Error::last_os_error().raw_os_error() == Some(libc::EPERM)
+}
+
+#[cfg(target_os = "linux")]
+fn scan() -> Vec<Process> {
+    let Ok(entries) = std::fs::read_dir("/proc") else {
+        return Vec::new();
+    };
+    entries
+        .flatten()
+        .filter_map(|entry| {
+            let pid: u32 = entry.file_name().to_str()?.parse().ok()?;
+            let dir = entry.path();
+            let cwd = std::fs::read_link(dir.join("cwd")).ok()?;
+            let name = std::fs::read_to_string(dir.join("comm")).ok()?;
+            Some(Process {
+                pid,
+                name: name.trim_end().to_string(),
+                cwd,
+            })
+        })
+        .collect()
+}
+
+/// Elsewhere `lsof` knows every process's working folder.
+#[cfg(not(target_os = "linux"))]
+fn scan() -> Vec<Process> {
+    let Ok(output) = std::process::Command::new("lsof")
+        .args(["-n", "-P", "-d", "cwd", "-F", "pcn"])
+        .stderr(std::process::Stdio::null())
+        .output()
+    else {
+        return Vec::new();
+    };
+    let text = String::from_utf8_lossy(&output.stdout);
+    let mut all = Vec::new();
+    let (mut pid, mut name) = (None, String::new());
+    for line in text.lines() {
+        let (tag, value) = line.split_at(line.len().min(1));
+        match tag {
+            "p" => pid = value.parse().ok(),
+            "c" => name = value.to_string(),
+            "n" => {
+                if let Some(pid) = pid {
+                    all.push(Process {
+                        pid,
+                        name: name.clone(),
+                        cwd: PathBuf::from(value),
+                    });
+                }
+            }
+            _ => {}
+        }
+    }
+    all
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn finds_a_child_working_in_a_folder() {
+        let dir = tempfile::tempdir().unwrap();
+        let dir = dir.path().canonicalize().unwrap();
+        let mut child = std::process::Command::new("sleep")
+            .arg("30")
+            .current_dir(&dir)
+            .spawn()
+            .unwrap();
+        let found = snapshot();
+        let inside = working_in(&found, &dir);
+        child.kill().unwrap();
+        child.wait().unwrap();
+        assert_eq!(inside.len(), 1, "{found:?}");
+        assert_eq!(inside[0].pid, child.id());
+        assert_eq!(inside[0].name, "sleep");
+    }
+
+    #[test]
+    fn knows_live_from_dead_pids() {
+        assert!(is_alive(std::process::id()));
+        let mut child = std::process::Command::new("true").spawn().unwrap();
+        let pid = child.id();
+        child.wait().unwrap();
+        assert!(!is_alive(pid));
+        assert!(!is_alive(0));
+    }
+}

@@ -1,0 +1,242 @@
+//! The registry: which sessions exist, which branch and folder each owns, and
+//! their history. A TOML file in the repository's common git dir, changed only
+//! under an exclusive lock and written atomically.
+
+use std::fs::{self, File, OpenOptions};
+use std::io::{ErrorKind, Write};
+use std::path::{Path, PathBuf};
+use std::thread;
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result, bail};
+use jiff::Timestamp;
+use serde::{Deserialize, Serialize};
+
+use crate::error::Failure;
+
+const VERSION: u32 = 1;
+const DIR: &str = "sessions";
+const FILE: &str = "registry.toml";
+const LOCK: &str = "registry.lock";
+
+/// One session as the registry records it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Entry {
+    pub name: String,
+    pub branch: String,
+    pub path: PathBuf,
+    /// The ref the session branched from, as given (`main`, `origin/main`...).
+    pub base: String,
+    /// The commit `base` pointed at when the session was created.
+    pub base_commit: String,
+    pub created_at: Timestamp,
+    /// Whether the session created its branch; a branch it did not create is
+    /// never deleted.
+    pub owns_branch: bool,
+}
+
+#[derive(Serialize, Deserialize)]
+struct RegistryFile {
+    version: u32,
+    #[serde(default, rename = "session")]
+    sessions: Vec<Entry>,
+}
+
+/// Where a repository's registry lives.
+pub struct Registry {
+    dir: PathBuf,
+}
+
+/// The registry held under its exclusive lock: read, change, `save`.
+/// The lock is released when this is dropped.
+pub struct Locked {
+    file: PathBuf,
+    _lock: File,
+    pub sessions: Vec<Entry>,
+}
+
+impl Registry {
+    pub fn new(common_dir: &Path) -> Registry {
+        Registry {
+            dir: common_dir.join(DIR),
+        }
+    }
+
+    pub fn file(&self) -> PathBuf {
+        self.dir.join(FILE)
+    }
+
+    /// The sessions as last saved, without taking the lock: writes are atomic
+    /// renames, so a reader always sees a whole file.
+    pub fn read(&self) -> Result<Vec<Entry>> {
+        read_entries(&self.file())
+    }
+
+    /// Takes the exclusive lock, waiting as long as it takes.
+    pub fn lock(&self) -> Result<Locked> {
+        let lock = self.open_lock()?;
+        lock.lock()
+            .with_context(|| format!("cannot lock {}", self.dir.join(LOCK).display()))?;
+        self.locked(lock)
+    }
+
+    /// Takes the exclusive lock, giving up after `wait`: for callers that
+    /// must never hang, such as hooks.
+    pub fn lock_within(&self, wait: Duration) -> Result<Locked> {
+        let lock = self.open_lock()?;
+        let deadline = Instant::now() + wait;
+        loop {
+            match lock.try_lock() {
+                Ok(()) => return self.locked(lock),
+                Err(fs::TryLockError::WouldBlock) if Instant::now() < deadline => {
+                    thread::sleep(Duration::from_millis(2));
+                }
+                Err(fs::TryLockError::WouldBlock) => {
+                    bail!("the registry stayed locked for {wait:?}")
+                }
+                Err(fs::TryLockError::Error(e)) => return Err(e.into()),
+            }
+        }
+    }
+
+    fn open_lock(&self) -> Result<File> {
+        fs::create_dir_all(&self.dir)
+            .with_context(|| format!("cannot create {}", self.dir.display()))?;
+        let path = self.dir.join(LOCK);
+        OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&path)
+            .with_context(|| format!("cannot open {}", path.display()))
+    }
+
+    fn locked(&self, lock: File) -> Result<Locked> {
+        let file = self.file();
+        let sessions = read_entries(&file)?;
+        Ok(Locked {
+            file,
+            _lock: lock,
+            sessions,
+        })
+    }
+}
+
+impl Locked {
+    pub fn find(&self, name: &str) -> Option<&Entry> {
+        self.sessions.iter().find(|e| e.name == name)
+    }
+
+    /// Writes the sessions back: a temporary file in the same folder, synced,
+    /// then renamed over the old one, so the file is never seen half-written.
+    pub fn save(&self) -> Result<()> {
+        let text = toml::to_string(&RegistryFile {
+            version: VERSION,
+            sessions: self.sessions.clone(),
+        })?;
+        let dir = self.file.parent().expect("the registry file has a folder");
+        let temp = dir.join(format!("{FILE}.tmp-{}", std::process::id()));
+        let write = || -> std::io::Result<()> {
+            let mut out = File::create(&temp)?;
+            out.write_all(text.as_bytes())?;
+            out.sync_all()?;
+            fs::rename(&temp, &self.file)?;
+            // The rename itself is durable only once the folder is synced.
+            File::open(dir)?.sync_all()
+        };
+        write().map_err(|e| {
+            let _ = fs::remove_file(&temp);
+            anyhow::Error::new(e).context(format!("cannot write {}", self.file.display()))
+        })
+    }
+}
+
+fn read_entries(file: &Path) -> Result<Vec<Entry>> {
+    let text = match fs::read_to_string(file) {
+        Ok(text) => text,
+        Err(e) if e.kind() == ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(e) => return Err(e).with_context(|| format!("cannot read {}", file.display())),
+    };
+    let parsed: RegistryFile = toml::from_str(&text).map_err(|e| corrupt(file, &text, &e))?;
+    if parsed.version != VERSION {
+        bail!(
+            Failure::error(format!(
+                "{} has version {}; this sessions understands version {VERSION}",
+                file.display(),
+                parsed.version
+            ))
+            .with_hint("upgrade sessions")
+        );
+    }
+    Ok(parsed.sessions)
+}
+
+fn corrupt(file: &Path, text: &str, error: &toml::de::Error) -> Failure {
+    let line = error
+        .span()
+        .map(|span| text[..span.start.min(text.len())].lines().count().max(1));
+    let location = line.map_or_else(String::new, |line| format!(", line {line}"));
+    Failure::error(format!(
+        "the registry {}{location} does not parse: {}",
+        file.display(),
+        error.message()
+    ))
+    .with_hint("`sessions doctor --fix` rebuilds it from git and keeps the broken file")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn entry(name: &str) -> Entry {
+        Entry {
+            name: name.into(),
+            branch: name.into(),
+            path: PathBuf::from("/tmp").join(name),
+            base: "main".into(),
+            base_commit: "0".repeat(40),
+            created_at: Timestamp::UNIX_EPOCH,
+            owns_branch: true,
+        }
+    }
+
+    #[test]
+    fn round_trips_through_the_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let registry = Registry::new(dir.path());
+        assert!(registry.read().unwrap().is_empty());
+        let mut locked = registry.lock().unwrap();
+        locked.sessions.push(entry("a"));
+        locked.sessions.push(entry("feature/b"));
+        locked.save().unwrap();
+        drop(locked);
+        assert_eq!(
+            registry.read().unwrap(),
+            vec![entry("a"), entry("feature/b")]
+        );
+        let text = fs::read_to_string(registry.file()).unwrap();
+        assert!(text.starts_with("version = 1\n"), "{text}");
+    }
+
+    #[test]
+    fn a_corrupt_file_is_reported_with_its_line() {
+        let dir = tempfile::tempdir().unwrap();
+        let registry = Registry::new(dir.path());
+        fs::create_dir_all(dir.path().join(DIR)).unwrap();
+        fs::write(registry.file(), "version = 1\n\n[[session]]\nname = \n").unwrap();
+        let err = registry.read().unwrap_err();
+        let failure = crate::error::failure_of(&err).unwrap();
+        assert!(failure.message.contains("line 4"), "{}", failure.message);
+        assert!(registry.lock().is_err());
+    }
+
+    #[test]
+    fn lock_within_gives_up_while_another_holds_the_lock() {
+        let dir = tempfile::tempdir().unwrap();
+        let registry = Registry::new(dir.path());
+        let held = registry.lock().unwrap();
+        assert!(registry.lock_within(Duration::from_millis(20)).is_err());
+        drop(held);
+        assert!(registry.lock_within(Duration::from_millis(20)).is_ok());
+    }
+}

@@ -1,0 +1,231 @@
+//! The one fixture every integration test uses: a real git repository in a
+//! temporary folder, with HOME, the XDG folders and git's configuration all
+//! isolated, and the built `sessions` binary run against it.
+#![allow(dead_code)] // each test file uses a different part of it
+
+use std::ffi::OsString;
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::Command as StdCommand;
+
+use assert_cmd::Command;
+use serde_json::Value;
+use tempfile::TempDir;
+
+pub struct TestEnv {
+    root: TempDir,
+    /// The main worktree of the test repository.
+    pub repo: PathBuf,
+    pub home: PathBuf,
+}
+
+impl TestEnv {
+    /// A repository on branch `main` with one commit (README.md), and
+    /// `*.log` and `target/` ignored.
+    pub fn new() -> TestEnv {
+        let env = TestEnv::empty();
+        env.git(&["init", "-q", "-b", "main"]);
+        env.write("README.md", "hello\n");
+        env.write(".gitignore", "*.log\ntarget/\n");
+        env.git(&["add", "."]);
+        env.git(&["commit", "-q", "-m", "initial commit"]);
+        env
+    }
+
+    /// The isolated environment with an empty folder where the repository goes.
+    pub fn empty() -> TestEnv {
+        let root = tempfile::Builder::new().prefix("sessions-test").tempdir().unwrap();
+        let base = root.path().canonicalize().unwrap();
+        let home = base.join("home");
+        let repo = base.join("work").join("repo");
+        for dir in [&home, &repo] {
+            fs::create_dir_all(dir).unwrap();
+        }
+        for dir in ["config", "data", "state", "cache"] {
+            fs::create_dir_all(home.join(".xdg").join(dir)).unwrap();
+        }
+        fs::write(
+            home.join(".gitconfig"),
+            "[user]\n\tname = Test\n\temail = test@example.com\n\
+             [init]\n\tdefaultBranch = main\n[advice]\n\tdetachedHead = false\n",
+        )
+        .unwrap();
+        TestEnv { root, repo, home }
+    }
+
+    /// The variables that isolate every process the tests start.
+    pub fn vars(&self) -> Vec<(&'static str, OsString)> {
+        let xdg = |dir: &str| self.home.join(".xdg").join(dir).into_os_string();
+        vec![
+            ("HOME", self.home.clone().into_os_string()),
+            ("XDG_CONFIG_HOME", xdg("config")),
+            ("XDG_DATA_HOME", xdg("data")),
+            ("XDG_STATE_HOME", xdg("state")),
+            ("XDG_CACHE_HOME", xdg("cache")),
+            ("GIT_CONFIG_GLOBAL", self.home.join(".gitconfig").into_os_string()),
+            ("GIT_CONFIG_NOSYSTEM", "1".into()),
+            ("LC_ALL", "C".into()),
+        ]
+    }
+
+    /// Variables of the caller's environment that would leak into the tests.
+    const LEAKY: &'static [&'static str] = &[
+        "GIT_DIR",
+        "GIT_WORK_TREE",
+        "GIT_INDEX_FILE",
+        "GIT_COMMON_DIR",
+        "GIT_AUTHOR_DATE",
+        "GIT_COMMITTER_DATE",
+        "SESSIONS_CONFIG",
+        "CLAUDE_CONFIG_DIR",
+        "NO_COLOR",
+    ];
+
+    fn isolate(&self, command: &mut StdCommand) {
+        for var in Self::LEAKY {
+            command.env_remove(var);
+        }
+        command.envs(self.vars());
+    }
+
+    /// `sessions` run in the main worktree.
+    pub fn sessions(&self) -> Command {
+        self.sessions_in(&self.repo)
+    }
+
+    /// `sessions` run in DIR.
+    pub fn sessions_in(&self, dir: &Path) -> Command {
+        Command::from_std(self.sessions_std(dir))
+    }
+
+    /// The same as a plain std Command, for tests that spawn many at once.
+    pub fn sessions_std(&self, dir: &Path) -> StdCommand {
+        let mut command = StdCommand::new(env!("CARGO_BIN_EXE_sessions"));
+        command.current_dir(dir);
+        self.isolate(&mut command);
+        command
+    }
+
+    /// Runs git in the main worktree; panics unless it succeeds.
+    pub fn git(&self, args: &[&str]) -> String {
+        self.git_in(&self.repo, args)
+    }
+
+    /// Runs git in DIR; panics unless it succeeds. Returns stdout, trimmed.
+    pub fn git_in(&self, dir: &Path, args: &[&str]) -> String {
+        let mut command = StdCommand::new("git");
+        command.args(args).current_dir(dir);
+        self.isolate(&mut command);
+        let output = command.output().expect("git runs");
+        assert!(
+            output.status.success(),
+            "git {args:?} in {} failed: {}",
+            dir.display(),
+            String::from_utf8_lossy(&output.stderr)
+        );
+        String::from_utf8(output.stdout).unwrap().trim_end().to_string()
+    }
+
+    /// Writes FILE (relative to the main worktree), creating its folders.
+    pub fn write(&self, file: &str, text: &str) {
+        write_file(&self.repo.join(file), text);
+    }
+
+    /// Writes FILE in DIR and commits it there.
+    pub fn commit_in(&self, dir: &Path, file: &str, text: &str, message: &str) {
+        write_file(&dir.join(file), text);
+        self.git_in(dir, &["add", file]);
+        self.git_in(dir, &["commit", "-q", "-m", message]);
+    }
+
+    /// `sessions new NAME --no-agent`, which must succeed; its worktree path.
+    pub fn new_session(&self, name: &str) -> PathBuf {
+        let output = self
+            .sessions()
+            .args(["new", name, "--no-agent"])
+            .output()
+            .unwrap();
+        assert!(
+            output.status.success(),
+            "sessions new {name} failed: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        let stdout = String::from_utf8(output.stdout).unwrap();
+        PathBuf::from(stdout.lines().last().expect("new prints the path"))
+    }
+
+    /// `sessions list --json`, parsed.
+    pub fn list_json(&self) -> Vec<Value> {
+        let output = self.sessions().args(["list", "--json"]).output().unwrap();
+        assert!(
+            output.status.success(),
+            "sessions list --json failed: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        match serde_json::from_slice(&output.stdout).unwrap() {
+            Value::Array(items) => items,
+            other => panic!("list --json printed {other}"),
+        }
+    }
+
+    /// The session named NAME in `list --json`.
+    pub fn listed(&self, name: &str) -> Value {
+        self.list_json()
+            .into_iter()
+            .find(|s| s["name"] == name)
+            .unwrap_or_else(|| panic!("session {name} is not listed"))
+    }
+
+    /// Where the default layout puts session folders.
+    pub fn sessions_dir(&self) -> PathBuf {
+        self.repo.parent().unwrap().join("repo.sessions")
+    }
+
+    pub fn git_dir(&self) -> PathBuf {
+        self.repo.join(".git")
+    }
+
+    pub fn registry_file(&self) -> PathBuf {
+        self.git_dir().join("sessions").join("registry.toml")
+    }
+
+    /// The registry's bytes, or empty when there is none.
+    pub fn registry_bytes(&self) -> Vec<u8> {
+        fs::read(self.registry_file()).unwrap_or_default()
+    }
+
+    /// Local branch names, sorted.
+    pub fn branches(&self) -> Vec<String> {
+        let out = self.git(&["for-each-ref", "--format=%(refname:short)", "refs/heads"]);
+        let mut names: Vec<String> = out.lines().map(str::to_string).collect();
+        names.sort();
+        names
+    }
+
+    /// Git's admin entries under `.git/worktrees`.
+    pub fn admin_entries(&self) -> Vec<String> {
+        match fs::read_dir(self.git_dir().join("worktrees")) {
+            Ok(entries) => entries
+                .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+                .collect(),
+            Err(_) => Vec::new(),
+        }
+    }
+
+    /// The temporary root holding everything, for files outside the repo.
+    pub fn root(&self) -> PathBuf {
+        self.root.path().canonicalize().unwrap()
+    }
+}
+
+pub fn write_file(path: &Path, text: &str) {
+    if let Some(parent) = path.parent() {
+        fs::create_dir_all(parent).unwrap();
+    }
+    fs::write(path, text).unwrap();
+}
+
+/// Stderr of an assert_cmd output, as text.
+pub fn stderr_of(output: &std::process::Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
