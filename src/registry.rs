@@ -80,6 +80,7 @@ impl Registry {
         self.locked(lock)
     }
 
+    #[allow(dead_code)] // first used by `sessions hook`
     /// Takes the exclusive lock, giving up after `wait`: for callers that
     /// must never hang, such as hooks.
     pub fn lock_within(&self, wait: Duration) -> Result<Locked> {

@@ -34,7 +34,10 @@ impl TestEnv {
 
     /// The isolated environment with an empty folder where the repository goes.
     pub fn empty() -> TestEnv {
-        let root = tempfile::Builder::new().prefix("sessions-test").tempdir().unwrap();
+        let root = tempfile::Builder::new()
+            .prefix("sessions-test")
+            .tempdir()
+            .unwrap();
         let base = root.path().canonicalize().unwrap();
         let home = base.join("home");
         let repo = base.join("work").join("repo");
@@ -62,7 +65,10 @@ impl TestEnv {
             ("XDG_DATA_HOME", xdg("data")),
             ("XDG_STATE_HOME", xdg("state")),
             ("XDG_CACHE_HOME", xdg("cache")),
-            ("GIT_CONFIG_GLOBAL", self.home.join(".gitconfig").into_os_string()),
+            (
+                "GIT_CONFIG_GLOBAL",
+                self.home.join(".gitconfig").into_os_string(),
+            ),
             ("GIT_CONFIG_NOSYSTEM", "1".into()),
             ("LC_ALL", "C".into()),
         ]
@@ -123,7 +129,10 @@ impl TestEnv {
             dir.display(),
             String::from_utf8_lossy(&output.stderr)
         );
-        String::from_utf8(output.stdout).unwrap().trim_end().to_string()
+        String::from_utf8(output.stdout)
+            .unwrap()
+            .trim_end()
+            .to_string()
     }
 
     /// Writes FILE (relative to the main worktree), creating its folders.
