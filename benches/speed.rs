@@ -442,31 +442,69 @@ fn mib(bytes: u64) -> String {
     format!("{:.1} MiB", bytes as f64 / (1024.0 * 1024.0))
 }
 
-/// Disk used by each way of getting a second working copy.
-fn bench_disk(world: &World, files: usize) -> Vec<Row> {
-    let session = world.session_path("s00");
-    make_sessions(world, 1);
-    let full = world.root.join("clone-full");
-    let shared = world.root.join("clone-shared");
-    let repo = world.repo.to_str().unwrap();
-    world.git(&["clone", "-q", "--no-local", repo, full.to_str().unwrap()]);
-    world.git(&["clone", "-q", "--shared", repo, shared.to_str().unwrap()]);
-    let worktree = dir_bytes(&session);
-    [
-        ("sessions worktree", worktree),
-        ("git clone --shared", dir_bytes(&shared)),
-        ("full git clone", dir_bytes(&full)),
-    ]
-    .into_iter()
-    .map(|(what, bytes)| Row {
-        scenario: format!("disk: {what}, {files} files"),
-        ours: mib(bytes),
-        baseline: mib(worktree),
-        ratio: Some(bytes as f64 / worktree as f64),
-        goal: "-".into(),
-        met: None,
-    })
-    .collect()
+/// Makes a copy into a folder, for the Nth run.
+type MakeCopy<'a> = &'a dyn Fn(&Path, usize) -> Command;
+
+/// Creation time and disk of each way to get a second working copy: the
+/// guide's decision matrix. `claude -w` runs `git worktree add` itself, so
+/// its row is that command's.
+fn bench_copies(world: &World, files: usize, runs: usize) -> Vec<Row> {
+    let repo = world.repo.to_str().unwrap().to_string();
+    let target = |what: &str, i: usize| world.root.join("copies").join(format!("{what}-{i}"));
+    let ways: [(&str, MakeCopy); 5] = [
+        ("sessions new --no-agent", &|_, i| {
+            world.sessions(&["new", &format!("copy-{i}"), "--no-agent"])
+        }),
+        ("git worktree add (as claude -w)", &|dir, i| {
+            let mut c = world.command("git", &world.repo);
+            c.args(["worktree", "add", "-q", "-b", &format!("wt-{i}")])
+                .arg(dir);
+            c
+        }),
+        ("git clone --shared", &|dir, _| {
+            let mut c = world.command("git", &world.root);
+            c.args(["clone", "-q", "--shared", &repo]).arg(dir);
+            c
+        }),
+        ("full git clone", &|dir, _| {
+            let mut c = world.command("git", &world.root);
+            c.args(["clone", "-q", "--no-local", &repo]).arg(dir);
+            c
+        }),
+        ("plain copy (cp -a)", &|dir, _| {
+            let mut c = world.command("cp", &world.root);
+            c.args(["-a", &repo]).arg(dir);
+            c
+        }),
+    ];
+    let mut rows = Vec::new();
+    let mut worktree_time = None;
+    for (what, make) in ways {
+        let mut samples = Vec::new();
+        let mut bytes = 0;
+        for i in 0..runs.min(3) {
+            let dir = target(what.split_whitespace().next().unwrap(), i);
+            fs::create_dir_all(dir.parent().unwrap()).unwrap();
+            samples.push(timed(&mut make(&dir, i)));
+            let made = if what.starts_with("sessions") {
+                world.session_path(&format!("copy-{i}"))
+            } else {
+                dir
+            };
+            bytes = dir_bytes(&made);
+        }
+        let took = median(samples);
+        let baseline = *worktree_time.get_or_insert(took);
+        rows.push(Row {
+            scenario: format!("second copy, {files} files: {what}"),
+            ours: format!("{}, {}", ms(took), mib(bytes)),
+            baseline: "-".into(),
+            ratio: Some(took.as_secs_f64() / baseline.as_secs_f64()),
+            goal: "-".into(),
+            met: None,
+        });
+    }
+    rows
 }
 
 fn markdown(rows: &[Row]) -> String {
@@ -519,7 +557,7 @@ fn main() {
         rows.push(bench_rm(&world, files, options.runs));
         rows.push(bench_list(&world, files, options.runs));
         rows.extend(bench_conflicts(&world, files, options.runs));
-        rows.extend(bench_disk(&world, files));
+        rows.extend(bench_copies(&world, files, options.runs));
         if files == options.files[0] {
             rows.push(bench_path(&world, options.runs));
             rows.extend(bench_hook(&world, options.runs));
