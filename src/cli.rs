@@ -1,6 +1,9 @@
 //! The command line: every clap type, and nothing else.
 
 use clap::{Args, Parser, Subcommand};
+use clap_complete::engine::{ArgValueCandidates, CompletionCandidate};
+
+use crate::shell::Shell;
 
 /// Parallel Claude Code sessions on one repository, each in its own git
 /// worktree and branch.
@@ -10,6 +13,9 @@ use clap::{Args, Parser, Subcommand};
     after_help = "Exit codes: 0 success, 1 error, 2 invalid usage or input, 3 refused to protect work."
 )]
 pub struct Cli {
+    /// Print only data and errors: no progress, no informational messages
+    #[arg(long, short, global = true)]
+    pub quiet: bool,
     #[command(subcommand)]
     pub command: Command,
 }
@@ -26,6 +32,21 @@ pub enum Command {
     /// Remove sessions: worktree, registry entry, and the branch once merged
     #[command(visible_alias = "remove")]
     Rm(RmArgs),
+    /// Change the shell's folder to a session's worktree (with `sessions init`)
+    Cd(CdArgs),
+    /// Run the configured setup commands in a session's worktree again
+    Setup(SetupArgs),
+    /// Review and approve the commands in the project's .sessions.toml
+    Trust(TrustArgs),
+    /// Print the effective configuration and where each value comes from
+    Config(ConfigArgs),
+    /// Print the shell integration for bash, zsh or fish, for the rc file
+    Init(InitArgs),
+    /// Print a static completion script for a shell
+    Completions(CompletionsArgs),
+    /// Print the man page (roff) to stdout
+    #[command(hide = true)]
+    Man,
 }
 
 #[derive(Debug, Args)]
@@ -53,13 +74,14 @@ pub struct ListArgs {
 #[derive(Debug, Args)]
 pub struct PathArgs {
     /// Session name
+    #[arg(add = session_names())]
     pub name: String,
 }
 
 #[derive(Debug, Args)]
 pub struct RmArgs {
     /// Sessions to remove
-    #[arg(required = true)]
+    #[arg(required = true, add = session_names())]
     pub names: Vec<String>,
     /// Remove even with uncommitted changes or commits that exist nowhere else
     #[arg(long, short)]
@@ -67,4 +89,61 @@ pub struct RmArgs {
     /// Keep the branch, even when it is merged
     #[arg(long)]
     pub keep_branch: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct CdArgs {
+    /// Session name
+    #[arg(add = session_names())]
+    pub name: String,
+}
+
+#[derive(Debug, Args)]
+pub struct SetupArgs {
+    /// Session name
+    #[arg(add = session_names())]
+    pub name: String,
+}
+
+#[derive(Debug, Args)]
+pub struct TrustArgs {
+    /// Approve without asking (for scripts that already reviewed the file)
+    #[arg(long, short)]
+    pub yes: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ConfigArgs {
+    /// Print JSON for scripts
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct InitArgs {
+    pub shell: Shell,
+}
+
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    pub shell: clap_complete::Shell,
+}
+
+/// Live session names for dynamic completion; nothing when there is no
+/// repository or registry to read, since completion must never fail loudly.
+fn session_names() -> ArgValueCandidates {
+    ArgValueCandidates::new(|| {
+        let Ok(cwd) = std::env::current_dir() else {
+            return Vec::new();
+        };
+        let Ok(repo) = crate::git::Repo::discover(&cwd) else {
+            return Vec::new();
+        };
+        crate::registry::Registry::new(repo.common_dir())
+            .read()
+            .unwrap_or_default()
+            .into_iter()
+            .map(|e| CompletionCandidate::new(e.name).help(Some(e.branch.into())))
+            .collect()
+    })
 }

@@ -257,6 +257,29 @@ impl Repo {
         Ok(parse_porcelain_v2(&output.stdout))
     }
 
+    /// Ignored files in the working tree at `dir` (never tracked ones),
+    /// relative to it: `git ls-files --others --ignored --exclude-standard`.
+    pub fn ignored_files(dir: &Path) -> Result<Vec<PathBuf>> {
+        let output = git_in(dir)
+            .args([
+                "ls-files",
+                "-z",
+                "--others",
+                "--ignored",
+                "--exclude-standard",
+            ])
+            .output()
+            .context("cannot run git")?;
+        check(&output, "git ls-files")
+            .with_context(|| format!("cannot list the ignored files of {}", dir.display()))?;
+        Ok(output
+            .stdout
+            .split(|b| *b == 0)
+            .filter(|p| !p.is_empty())
+            .map(path_from_bytes)
+            .collect())
+    }
+
     /// Commits reachable from `tip` that are neither reachable from `base`
     /// nor from any remote-tracking branch: work that exists nowhere else.
     pub fn unpushed_commits(&self, tip: Oid, base: Option<Oid>) -> Result<Vec<Oid>> {
@@ -379,6 +402,17 @@ fn parse_porcelain_v2(out: &[u8]) -> WorkStatus {
         }
     }
     status
+}
+
+#[cfg(unix)]
+fn path_from_bytes(bytes: &[u8]) -> PathBuf {
+    use std::os::unix::ffi::OsStrExt;
+    PathBuf::from(std::ffi::OsStr::from_bytes(bytes))
+}
+
+#[cfg(not(unix))]
+fn path_from_bytes(bytes: &[u8]) -> PathBuf {
+    PathBuf::from(String::from_utf8_lossy(bytes).into_owned())
 }
 
 /// True when `path` names something that is not an empty folder.

@@ -1,5 +1,7 @@
 mod cli;
 mod cmd;
+mod config;
+mod copy;
 mod error;
 mod git;
 mod interrupt;
@@ -9,10 +11,12 @@ mod output;
 mod process;
 mod registry;
 mod session;
+mod shell;
+mod trust;
 
 use std::process::ExitCode;
 
-use clap::Parser;
+use clap::{CommandFactory, Parser};
 
 use crate::error::{Exit, failure_of};
 
@@ -23,7 +27,10 @@ fn main() -> ExitCode {
     unsafe {
         libc::signal(libc::SIGPIPE, libc::SIG_DFL);
     }
+    // `COMPLETE=bash sessions ...`: answer the shell's completion request.
+    clap_complete::CompleteEnv::with_factory(cli::Cli::command).complete();
     let cli = cli::Cli::parse();
+    output::set_quiet(cli.quiet);
     match cmd::run(cli.command) {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {

@@ -2,6 +2,8 @@
 
 use std::io::{self, IsTerminal, Write};
 use std::path::Path;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
 
 use anyhow::Result;
 use comfy_table::{ContentArrangement, Table, presets};
@@ -44,6 +46,86 @@ pub fn print_json(value: &impl Serialize) -> Result<()> {
 /// Colour only on a terminal, and never with `NO_COLOR` set.
 pub fn colour_on_stdout() -> bool {
     io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+}
+
+static QUIET: AtomicBool = AtomicBool::new(false);
+
+/// `--quiet`: no progress and no informational messages; warnings and
+/// errors still show.
+pub fn set_quiet(quiet: bool) {
+    QUIET.store(quiet, Ordering::Relaxed);
+}
+
+pub fn quiet() -> bool {
+    QUIET.load(Ordering::Relaxed)
+}
+
+/// An informational message on stderr, unless `--quiet`.
+pub fn note(message: impl std::fmt::Display) {
+    if !quiet() {
+        eprintln!("{message}");
+    }
+}
+
+/// A warning on stderr, shown even with `--quiet`.
+pub fn warn(message: impl std::fmt::Display) {
+    eprintln!("sessions: warning: {message}");
+}
+
+/// A progress bar on stderr that appears only on a terminal, without
+/// `--quiet`, and once the work has taken more than half a second.
+pub struct Progress {
+    bar: indicatif::ProgressBar,
+    start: Instant,
+    state: ProgressState,
+}
+
+#[derive(PartialEq)]
+enum ProgressState {
+    Off,
+    Waiting,
+    Shown,
+}
+
+impl Progress {
+    pub fn new(len: u64, message: &'static str) -> Progress {
+        let bar = indicatif::ProgressBar::hidden();
+        bar.set_length(len);
+        bar.set_message(message);
+        if let Ok(style) =
+            indicatif::ProgressStyle::with_template("{msg} [{bar:30}] {pos}/{len} ({elapsed})")
+        {
+            bar.set_style(style.progress_chars("=> "));
+        }
+        let on = !quiet() && io::stderr().is_terminal();
+        Progress {
+            bar,
+            start: Instant::now(),
+            state: if on {
+                ProgressState::Waiting
+            } else {
+                ProgressState::Off
+            },
+        }
+    }
+
+    pub fn inc(&mut self) {
+        self.bar.inc(1);
+        if self.state == ProgressState::Waiting && self.start.elapsed() > Duration::from_millis(500)
+        {
+            self.bar
+                .set_draw_target(indicatif::ProgressDrawTarget::stderr());
+            self.state = ProgressState::Shown;
+        }
+    }
+}
+
+impl Drop for Progress {
+    fn drop(&mut self) {
+        if self.state == ProgressState::Shown {
+            self.bar.finish_and_clear();
+        }
+    }
 }
 
 /// PATH with the home folder written as `~`.

@@ -33,6 +33,10 @@ pub struct Entry {
     /// Whether the session created its branch; a branch it did not create is
     /// never deleted.
     pub owns_branch: bool,
+    /// The session's port (`SESSIONS_PORT`); absent in entries written
+    /// before ports existed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub port: Option<u16>,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -128,6 +132,12 @@ impl Locked {
         self.sessions.iter().find(|e| e.name == name)
     }
 
+    /// The lowest port from `base` up that no registered session holds, so
+    /// a removed session's port is handed out again.
+    pub fn free_port(&self, base: u16) -> Option<u16> {
+        (base..=u16::MAX).find(|port| !self.sessions.iter().any(|e| e.port == Some(*port)))
+    }
+
     /// Writes the sessions back: a temporary file in the same folder, synced,
     /// then renamed over the old one, so the file is never seen half-written.
     pub fn save(&self) -> Result<()> {
@@ -198,6 +208,7 @@ mod tests {
             base_commit: "0".repeat(40),
             created_at: Timestamp::UNIX_EPOCH,
             owns_branch: true,
+            port: None,
         }
     }
 

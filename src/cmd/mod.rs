@@ -1,10 +1,17 @@
 //! One module per subcommand: parse nothing, decide nothing, call the domain
 //! and present what it returns.
 
+mod cd;
+mod completions;
+mod config;
+mod init;
 mod list;
+mod man;
 mod new;
 mod path;
 mod rm;
+mod setup;
+mod trust;
 
 use anyhow::Result;
 
@@ -16,5 +23,12 @@ pub fn run(command: Command) -> Result<()> {
         Command::List(args) => list::run(args),
         Command::Path(args) => path::run(args),
         Command::Rm(args) => rm::run(args),
+        Command::Cd(args) => cd::run(args),
+        Command::Setup(args) => setup::run(args),
+        Command::Trust(args) => trust::run(args),
+        Command::Config(args) => config::run(args),
+        Command::Init(args) => init::run(args),
+        Command::Completions(args) => completions::run(args),
+        Command::Man => man::run(),
     }
 }

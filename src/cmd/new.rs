@@ -2,8 +2,9 @@ use anyhow::Result;
 
 use crate::cli::NewArgs;
 use crate::git;
-use crate::output::tilde;
-use crate::session::{self, NewSession, Workspace};
+use crate::output::{self, tilde, warn};
+use crate::session::{self, NewSession, Workspace, hooks};
+use crate::shell;
 
 pub fn run(args: NewArgs) -> Result<()> {
     let ws = Workspace::discover()?;
@@ -23,13 +24,27 @@ pub fn run(args: NewArgs) -> Result<()> {
     } else {
         "existing branch"
     };
-    eprintln!(
-        "Created session '{}' on {branch_note} '{}' from {} ({start}) in {}",
+    let port = entry
+        .port
+        .map(|p| format!(", port {p}"))
+        .unwrap_or_default();
+    output::note(format!(
+        "Created session '{}' on {branch_note} '{}' from {} ({start}) in {}{port}",
         entry.name,
         entry.branch,
         entry.base,
         tilde(&entry.path)
-    );
+    ));
     println!("{}", entry.path.display());
-    Ok(())
+    shell::cd_to(&entry.path)?;
+    if let Some(max) = ws.config.max_sessions.value {
+        let count = ws.registry.read()?.len();
+        if count > max {
+            warn(format!(
+                "{count} sessions now, above max_sessions = {max} ({}); `sessions rm` removes finished ones",
+                ws.config.max_sessions.source
+            ));
+        }
+    }
+    super::setup::report(&entry.name, hooks::setup(&ws, &entry)?)
 }

@@ -5,6 +5,7 @@ use anyhow::{Context, Result, bail};
 use jiff::Timestamp;
 
 use super::Workspace;
+use crate::copy;
 use crate::error::Failure;
 use crate::git::{self, Repo, Worktree};
 use crate::interrupt;
@@ -28,22 +29,24 @@ pub fn create(ws: &Workspace, request: NewSession) -> Result<Entry> {
     if let Some(branch) = &request.branch {
         validate_branch(branch)?;
     }
-    let base = match &request.base {
+    let base = match request.base.as_ref().or(ws.config.base.value.as_ref()) {
         Some(base) => base.clone(),
         None => ws.repo.default_branch()?,
     };
     let base_commit = ws.repo.resolve_commit(&base)?;
 
+    let prefix = &ws.config.branch_prefix.value;
     let mut registry = ws.registry.lock()?;
     let name = match request.name {
         Some(name) => name,
         None => name::generate(|candidate| {
+            let branch = format!("{prefix}{candidate}");
             registry.find(candidate).is_some()
-                || ws.repo.branch_tip(candidate).is_some()
-                || ws.session_dir(candidate).exists()
+                || ws.repo.branch_tip(&branch).is_some()
+                || ws.session_dir(candidate, &branch).exists()
         }),
     };
-    let branch = request.branch.unwrap_or_else(|| name.clone());
+    let branch = request.branch.unwrap_or_else(|| format!("{prefix}{name}"));
     validate_branch(&branch)?;
     if registry.find(&name).is_some() {
         bail!(
@@ -62,7 +65,7 @@ pub fn create(ws: &Workspace, request: NewSession) -> Result<Entry> {
             other.name
         )));
     }
-    let path = ws.session_dir(&name);
+    let path = ws.session_dir(&name, &branch);
     if git::is_nonempty_dir(&path) {
         bail!(
             Failure::refused(format!(
@@ -103,6 +106,18 @@ pub fn create(ws: &Workspace, request: NewSession) -> Result<Entry> {
     undo.worktree = Some(path.clone());
     ws.repo.add_worktree(&path, &branch)?;
     interrupt::check()?;
+    if let Some(root) = ws.repo.main_worktree() {
+        copy::ignored_files(root, &path, &ws.config.copy.value)?;
+        interrupt::check()?;
+    }
+    let port = registry
+        .free_port(ws.config.port_base.value)
+        .ok_or_else(|| {
+            Failure::error(format!(
+                "no free port from {} up; every one is held by a session",
+                ws.config.port_base.value
+            ))
+        })?;
 
     let entry = Entry {
         name,
@@ -112,6 +127,7 @@ pub fn create(ws: &Workspace, request: NewSession) -> Result<Entry> {
         base_commit: start.to_string(),
         created_at: Timestamp::now(),
         owns_branch,
+        port: Some(port),
     };
     registry.sessions.push(entry.clone());
     registry.save()?;

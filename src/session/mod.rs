@@ -2,6 +2,7 @@
 //! (what may be removed, what must be refused) live here and nowhere else.
 
 mod create;
+pub mod hooks;
 mod list;
 mod remove;
 
@@ -13,15 +14,17 @@ use std::path::PathBuf;
 
 use anyhow::{Context, Result};
 
+use crate::config::Config;
 use crate::error::Failure;
 use crate::git::Repo;
-use crate::name;
 use crate::registry::{Entry, Registry};
 
 /// A repository and its registry: what every command works on.
 pub struct Workspace {
     pub repo: Repo,
     pub registry: Registry,
+    /// The user's and the project's configuration, merged.
+    pub config: Config,
 }
 
 impl Workspace {
@@ -30,21 +33,29 @@ impl Workspace {
         let cwd = std::env::current_dir().context("cannot read the current directory")?;
         let repo = Repo::discover(&cwd)?;
         let registry = Registry::new(repo.common_dir());
-        Ok(Workspace { repo, registry })
+        let config = Config::load(repo.main_worktree())?;
+        Ok(Workspace {
+            repo,
+            registry,
+            config,
+        })
     }
 
-    /// Where session NAME's worktree goes by default:
-    /// `<parent of the main worktree>/<repo>.sessions/<name, '/' as '-'>`.
-    pub fn session_dir(&self, name: &str) -> PathBuf {
+    /// Where session NAME on BRANCH gets its worktree: `worktree_dir`,
+    /// by default `<parent of the main worktree>/<repo>.sessions/<name, '/' as '-'>`.
+    pub fn session_dir(&self, name: &str, branch: &str) -> PathBuf {
         let home = self.repo.home_dir();
-        let repo_name = home
+        self.config
+            .worktree_path(home, &self.repo_name(), name, branch)
+    }
+
+    /// The repository's folder name, without a `.git` suffix.
+    pub fn repo_name(&self) -> String {
+        self.repo
+            .home_dir()
             .file_name()
             .map(|n| n.to_string_lossy().trim_end_matches(".git").to_string())
-            .unwrap_or_else(|| "repo".into());
-        let parent = home.parent().unwrap_or(home);
-        parent
-            .join(format!("{repo_name}.sessions"))
-            .join(name::folder_name(name))
+            .unwrap_or_else(|| "repo".into())
     }
 
     /// The session named NAME, or an error that says how to find the names.

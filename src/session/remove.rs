@@ -63,6 +63,7 @@ pub fn remove(ws: &Workspace, names: &[String], options: RemoveOptions) -> Resul
     let mut removed = Vec::new();
     for plan in plans {
         let entry = &plan.entry;
+        super::hooks::teardown(ws, entry)?;
         if entry.path.exists() {
             ws.repo
                 .remove_worktree(&entry.path, options.force)

@@ -1,0 +1,34 @@
+use anyhow::{Result, bail};
+
+use crate::cli::SetupArgs;
+use crate::error::Failure;
+use crate::session::{Workspace, hooks};
+
+pub fn run(args: SetupArgs) -> Result<()> {
+    let ws = Workspace::discover()?;
+    let entry = ws.entry(&args.name)?;
+    if !entry.path.is_dir() {
+        bail!(Failure::error(format!(
+            "the worktree of session '{}' is missing: {}",
+            entry.name,
+            entry.path.display()
+        )));
+    }
+    report(&entry.name, hooks::setup(&ws, &entry)?)
+}
+
+/// A failed setup command is an error (exit 1), but the worktree stays: it
+/// is usable, and the setup can be run again.
+pub(super) fn report(name: &str, outcome: hooks::Outcome) -> Result<()> {
+    match outcome {
+        hooks::Outcome::Failed { command, status } => bail!(
+            Failure::error(format!(
+                "setup command `{command}` {status}; the session's worktree is kept"
+            ))
+            .with_hint(format!(
+                "fix the cause, then `sessions setup {name}` runs the setup again"
+            ))
+        ),
+        hooks::Outcome::Done(_) | hooks::Outcome::Untrusted => Ok(()),
+    }
+}

@@ -1,0 +1,44 @@
+use std::io::{self, IsTerminal};
+
+use anyhow::{Result, bail};
+
+use crate::cli::TrustArgs;
+use crate::config::PROJECT_FILE;
+use crate::error::Failure;
+use crate::output;
+use crate::session::Workspace;
+use crate::trust;
+
+pub fn run(args: TrustArgs) -> Result<()> {
+    let ws = Workspace::discover()?;
+    let root = ws.repo.home_dir();
+    let commands = ws.config.project_commands();
+    if commands.is_empty() {
+        output::note(format!(
+            "{PROJECT_FILE} names no commands; there is nothing to approve"
+        ));
+        return Ok(());
+    }
+    trust::show(root, &commands, &mut io::stdout())?;
+    if trust::is_approved(root, &commands)? {
+        output::note("These commands are approved already.");
+        return Ok(());
+    }
+    let approved = if args.yes {
+        true
+    } else if io::stdin().is_terminal() && io::stderr().is_terminal() {
+        trust::ask("Approve these commands? [y/N] ")?
+    } else {
+        bail!(
+            Failure::usage("approving needs a terminal to ask on")
+                .with_hint("review the commands above, then run `sessions trust --yes`")
+        );
+    };
+    if approved {
+        trust::approve(root, &commands)?;
+        output::note("Approved; they run from now on, until they change.");
+    } else {
+        output::note("Not approved; nothing changed.");
+    }
+    Ok(())
+}

@@ -1,0 +1,525 @@
+//! Configuration: the user's `config.toml` and the repository's committed
+//! `.sessions.toml`, merged key by key (project over user over defaults), each
+//! value remembering where it came from. Command-line flags override both at
+//! the point of use.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::io::ErrorKind;
+use std::path::{Component, Path, PathBuf};
+
+use anyhow::{Context, Result, bail};
+use serde::{Deserialize, Serialize};
+
+use crate::error::Failure;
+
+/// The project file, at the root of the main worktree.
+pub const PROJECT_FILE: &str = ".sessions.toml";
+/// The default layout: `<parent of the main worktree>/<repo>.sessions/<name>`.
+pub const DEFAULT_WORKTREE_DIR: &str = "../{repo}.sessions/{name}";
+pub const DEFAULT_AGENT: &str = "claude";
+/// Where session ports start unless `port_base` says otherwise.
+pub const DEFAULT_PORT_BASE: u16 = 4100;
+
+/// Where a value came from.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase", tag = "kind", content = "file")]
+pub enum Source {
+    Default,
+    User(PathBuf),
+    Project(PathBuf),
+}
+
+impl Source {
+    /// Commands from the project file run only once the person trusts them.
+    pub fn is_project(&self) -> bool {
+        matches!(self, Source::Project(_))
+    }
+}
+
+impl fmt::Display for Source {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Source::Default => f.write_str("default"),
+            Source::User(path) => write!(f, "user {}", path.display()),
+            Source::Project(path) => write!(f, "project {}", path.display()),
+        }
+    }
+}
+
+/// One effective value and its origin.
+#[derive(Debug, Clone, Serialize)]
+pub struct Setting<T> {
+    pub value: T,
+    pub source: Source,
+}
+
+impl<T> Setting<T> {
+    fn default(value: T) -> Self {
+        Setting {
+            value,
+            source: Source::Default,
+        }
+    }
+}
+
+/// The agent to start in a session: a program and its arguments.
+#[allow(dead_code)] // read by the agent launch (issue 4)
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct AgentConfig {
+    pub command: String,
+    pub args: Vec<String>,
+    /// Where the command came from; project commands need trust.
+    pub source: Source,
+}
+
+/// A named agent profile as configured: what it changes from `[agent]`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Profile {
+    pub command: Option<String>,
+    pub args: Option<Vec<String>>,
+}
+
+/// The effective configuration.
+#[derive(Debug, Clone, Serialize)]
+pub struct Config {
+    pub worktree_dir: Setting<String>,
+    pub branch_prefix: Setting<String>,
+    pub base: Setting<Option<String>>,
+    pub agent_command: Setting<String>,
+    pub agent_args: Setting<Vec<String>>,
+    pub profiles: BTreeMap<String, Setting<Profile>>,
+    pub copy: Setting<Vec<String>>,
+    pub setup: Setting<Vec<String>>,
+    pub teardown: Setting<Vec<String>>,
+    pub max_sessions: Setting<Option<usize>>,
+    pub port_base: Setting<u16>,
+}
+
+/// One file as written; every key optional.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Layer {
+    worktree_dir: Option<String>,
+    branch_prefix: Option<String>,
+    base: Option<String>,
+    agent: Option<AgentLayer>,
+    copy: Option<Vec<String>>,
+    setup: Option<Vec<String>>,
+    teardown: Option<Vec<String>>,
+    max_sessions: Option<usize>,
+    port_base: Option<u16>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct AgentLayer {
+    command: Option<String>,
+    args: Option<Vec<String>>,
+    #[serde(default)]
+    profiles: BTreeMap<String, Profile>,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            worktree_dir: Setting::default(DEFAULT_WORKTREE_DIR.into()),
+            branch_prefix: Setting::default(String::new()),
+            base: Setting::default(None),
+            agent_command: Setting::default(DEFAULT_AGENT.into()),
+            agent_args: Setting::default(Vec::new()),
+            profiles: BTreeMap::new(),
+            copy: Setting::default(Vec::new()),
+            setup: Setting::default(Vec::new()),
+            teardown: Setting::default(Vec::new()),
+            max_sessions: Setting::default(None),
+            port_base: Setting::default(DEFAULT_PORT_BASE),
+        }
+    }
+}
+
+/// The user's config file: `SESSIONS_CONFIG`, else `config.toml` in
+/// `$XDG_CONFIG_HOME/sessions` (or the platform's config folder).
+pub fn user_file() -> Option<PathBuf> {
+    if let Some(file) = std::env::var_os("SESSIONS_CONFIG").filter(|v| !v.is_empty()) {
+        return Some(PathBuf::from(file));
+    }
+    let dir = std::env::var_os("XDG_CONFIG_HOME")
+        .map(PathBuf::from)
+        .filter(|p| p.is_absolute())
+        .or_else(dirs::config_dir)?;
+    Some(dir.join("sessions").join("config.toml"))
+}
+
+impl Config {
+    /// The configuration for the repository whose main worktree is `root`
+    /// (`None` for a bare repository, which has no project file).
+    pub fn load(root: Option<&Path>) -> Result<Config> {
+        let mut config = Config::default();
+        if let Some(file) = user_file() {
+            let explicit = std::env::var_os("SESSIONS_CONFIG").is_some_and(|v| !v.is_empty());
+            if let Some(layer) = read_layer(&file, explicit)? {
+                config.apply(layer, Source::User(file));
+            }
+        }
+        if let Some(root) = root {
+            let file = root.join(PROJECT_FILE);
+            if let Some(layer) = read_layer(&file, false)? {
+                config.apply(layer, Source::Project(file));
+            }
+        }
+        Ok(config)
+    }
+
+    fn apply(&mut self, layer: Layer, source: Source) {
+        fn set<T>(setting: &mut Setting<T>, value: Option<T>, source: &Source) {
+            if let Some(value) = value {
+                *setting = Setting {
+                    value,
+                    source: source.clone(),
+                };
+            }
+        }
+        set(&mut self.worktree_dir, layer.worktree_dir, &source);
+        set(&mut self.branch_prefix, layer.branch_prefix, &source);
+        set(&mut self.base, layer.base.map(Some), &source);
+        set(&mut self.copy, layer.copy, &source);
+        set(&mut self.setup, layer.setup, &source);
+        set(&mut self.teardown, layer.teardown, &source);
+        set(
+            &mut self.max_sessions,
+            layer.max_sessions.map(Some),
+            &source,
+        );
+        set(&mut self.port_base, layer.port_base, &source);
+        if let Some(agent) = layer.agent {
+            set(&mut self.agent_command, agent.command, &source);
+            set(&mut self.agent_args, agent.args, &source);
+            for (name, profile) in agent.profiles {
+                self.profiles.insert(
+                    name,
+                    Setting {
+                        value: profile,
+                        source: source.clone(),
+                    },
+                );
+            }
+        }
+    }
+
+    /// The agent to run: `[agent]`, or the named profile over it.
+    #[allow(dead_code)] // called by the agent launch (issue 4)
+    pub fn agent(&self, profile: Option<&str>) -> Result<AgentConfig> {
+        let mut agent = AgentConfig {
+            command: self.agent_command.value.clone(),
+            args: self.agent_args.value.clone(),
+            source: self.agent_command.source.clone(),
+        };
+        if self.agent_args.source.is_project() {
+            agent.source = self.agent_args.source.clone();
+        }
+        let Some(name) = profile else {
+            return Ok(agent);
+        };
+        let Some(found) = self.profiles.get(name) else {
+            let known: Vec<&str> = self.profiles.keys().map(String::as_str).collect();
+            let hint = if known.is_empty() {
+                "define profiles as [agent.profiles.NAME] in config.toml or .sessions.toml".into()
+            } else {
+                format!("configured profiles: {}", known.join(", "))
+            };
+            bail!(Failure::usage(format!("no agent profile named '{name}'")).with_hint(hint));
+        };
+        if let Some(command) = &found.value.command {
+            agent.command = command.clone();
+        }
+        if let Some(args) = &found.value.args {
+            agent.args = args.clone();
+        }
+        // Any part from the project makes the whole command a project one.
+        if found.source.is_project() {
+            agent.source = found.source.clone();
+        }
+        Ok(agent)
+    }
+
+    /// Every command the project file would have run, by key, for trust:
+    /// approving these is approving the file.
+    pub fn project_commands(&self) -> Vec<(String, String)> {
+        let mut all = Vec::new();
+        let mut add = |key: &str, commands: &Setting<Vec<String>>| {
+            if commands.source.is_project() {
+                all.extend(commands.value.iter().map(|c| (key.to_string(), c.clone())));
+            }
+        };
+        add("setup", &self.setup);
+        add("teardown", &self.teardown);
+        if self.agent_command.source.is_project() || self.agent_args.source.is_project() {
+            let mut line = vec![self.agent_command.value.clone()];
+            line.extend(self.agent_args.value.iter().cloned());
+            all.push(("agent".into(), line.join(" ")));
+        }
+        for (name, profile) in &self.profiles {
+            if profile.source.is_project() {
+                let mut line: Vec<String> = profile.value.command.iter().cloned().collect();
+                line.extend(profile.value.args.iter().flatten().cloned());
+                all.push((format!("agent.profiles.{name}"), line.join(" ")));
+            }
+        }
+        all
+    }
+
+    /// The worktree folder of a session: `worktree_dir` with `{repo}`,
+    /// `{name}`, `{branch}` and a leading `~` filled in, relative to `root`.
+    /// Names with '/' become one folder ('/' as '-').
+    pub fn worktree_path(&self, root: &Path, repo: &str, name: &str, branch: &str) -> PathBuf {
+        let template = &self.worktree_dir.value;
+        let filled = template
+            .replace("{repo}", repo)
+            .replace("{name}", &crate::name::folder_name(name))
+            .replace("{branch}", &crate::name::folder_name(branch));
+        let expanded = match filled.strip_prefix('~') {
+            Some(rest) if rest.is_empty() || rest.starts_with('/') => {
+                let home = dirs::home_dir().unwrap_or_default();
+                home.join(rest.trim_start_matches('/'))
+            }
+            _ => PathBuf::from(filled),
+        };
+        normalize(&root.join(expanded))
+    }
+}
+
+/// Resolves `.` and `..` without touching the file system (the folder may
+/// not exist yet).
+fn normalize(path: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for component in path.components() {
+        match component {
+            Component::ParentDir => {
+                if !out.pop() {
+                    out.push("..");
+                }
+            }
+            Component::CurDir => {}
+            other => out.push(other),
+        }
+    }
+    out
+}
+
+/// Reads and checks one file; `None` when it does not exist (and need not).
+fn read_layer(file: &Path, must_exist: bool) -> Result<Option<Layer>> {
+    let text = match std::fs::read_to_string(file) {
+        Ok(text) => text,
+        Err(e) if e.kind() == ErrorKind::NotFound && !must_exist => return Ok(None),
+        Err(e) => {
+            return Err(e).with_context(|| format!("cannot read {}", file.display()));
+        }
+    };
+    let layer: Layer = toml::from_str(&text).map_err(|e| {
+        let start = e.span().map_or(0, |s| s.start.min(text.len()));
+        let (line, key) = locate(&text, start);
+        let key = key.map_or_else(String::new, |k| format!(", key `{k}`"));
+        Failure::usage(format!(
+            "{}, line {line}{key}: {}",
+            file.display(),
+            e.message().trim_end()
+        ))
+        .with_hint("`sessions config` shows the keys and the effective values")
+    })?;
+    validate(file, &text, &layer)?;
+    Ok(Some(layer))
+}
+
+/// Checks what the types alone cannot.
+fn validate(file: &Path, text: &str, layer: &Layer) -> Result<()> {
+    let bad = |key: &str, why: String| -> anyhow::Error {
+        let line = line_of_key(text, key).map_or_else(String::new, |l| format!(", line {l}"));
+        Failure::usage(format!("{}{line}, key `{key}`: {why}", file.display())).into()
+    };
+    if let Some(template) = &layer.worktree_dir {
+        if !template.contains("{name}") && !template.contains("{branch}") {
+            return Err(bad(
+                "worktree_dir",
+                "must contain {name} or {branch}, or every session would share one folder".into(),
+            ));
+        }
+        let mut rest = template.as_str();
+        while let Some(open) = rest.find('{') {
+            let after = &rest[open..];
+            let close = after.find('}').map_or(after.len(), |c| c + 1);
+            let placeholder = &after[..close];
+            if !["{repo}", "{name}", "{branch}"].contains(&placeholder) {
+                return Err(bad(
+                    "worktree_dir",
+                    format!(
+                        "unknown placeholder {placeholder}; use {{repo}}, {{name}} or {{branch}}"
+                    ),
+                ));
+            }
+            rest = &after[close..];
+        }
+    }
+    if let Some(prefix) = &layer.branch_prefix
+        && !prefix.is_empty()
+        && !crate::git::Repo::is_valid_branch_name(&format!("{prefix}x"))
+    {
+        return Err(bad(
+            "branch_prefix",
+            format!("'{prefix}' cannot start a git branch name"),
+        ));
+    }
+    if layer.port_base == Some(0) {
+        return Err(bad("port_base", "must be between 1 and 65535".into()));
+    }
+    for (key, commands) in [("setup", &layer.setup), ("teardown", &layer.teardown)] {
+        if commands.iter().flatten().any(|c| c.trim().is_empty()) {
+            return Err(bad(key, "has an empty command".into()));
+        }
+    }
+    if let Some(agent) = &layer.agent {
+        if agent
+            .command
+            .as_deref()
+            .is_some_and(|c| c.trim().is_empty())
+        {
+            return Err(bad("command", "the agent command is empty".into()));
+        }
+        for (name, profile) in &agent.profiles {
+            if crate::name::validate_as("profile name", name).is_err() {
+                return Err(bad(name, format!("'{name}' is not a usable profile name")));
+            }
+            if profile
+                .command
+                .as_deref()
+                .is_some_and(|c| c.trim().is_empty())
+            {
+                return Err(bad(
+                    "command",
+                    format!("profile '{name}' has an empty command"),
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The 1-based line of byte `offset`, and the key being defined there: the
+/// nearest `key =` at or above it, inside the nearest `[table]` above that.
+fn locate(text: &str, offset: usize) -> (usize, Option<String>) {
+    let before = &text[..offset];
+    let line = before.matches('\n').count() + 1;
+    let lines: Vec<&str> = text.lines().collect();
+    let mut key = None;
+    let mut table = None;
+    for raw in lines.iter().take(line).rev() {
+        let trimmed = raw.trim();
+        if trimmed.starts_with('[') {
+            let header = trimmed.trim_matches(|c| c == '[' || c == ']').trim();
+            table = Some(header.to_string());
+            break;
+        }
+        if key.is_none()
+            && let Some((k, _)) = trimmed.split_once('=')
+            && !trimmed.starts_with('#')
+        {
+            key = Some(k.trim().trim_matches('"').to_string());
+        }
+    }
+    let full = match (table, key) {
+        (Some(t), Some(k)) => Some(format!("{t}.{k}")),
+        (t, k) => k.or(t),
+    };
+    (line, full)
+}
+
+/// The line where KEY (its last dotted part) is set, for semantic errors.
+fn line_of_key(text: &str, key: &str) -> Option<usize> {
+    let last = key.rsplit('.').next().unwrap_or(key);
+    text.lines()
+        .position(|l| {
+            l.trim_start()
+                .strip_prefix(last)
+                .is_some_and(|rest| rest.trim_start().starts_with('='))
+        })
+        .map(|i| i + 1)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(text: &str) -> Result<Layer> {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("c.toml");
+        std::fs::write(&file, text).unwrap();
+        Ok(read_layer(&file, true)?.unwrap())
+    }
+
+    fn message(text: &str) -> String {
+        let err = parse(text).unwrap_err();
+        crate::error::failure_of(&err).unwrap().message.clone()
+    }
+
+    #[test]
+    fn unknown_keys_and_wrong_types_name_the_key_and_line() {
+        let m = message("base = \"main\"\nbogus = 1\n");
+        assert!(m.contains("line 2") && m.contains("`bogus`"), "{m}");
+        let m = message("copy = [\".env\"]\nmax_sessions = \"many\"\n");
+        assert!(m.contains("line 2") && m.contains("`max_sessions`"), "{m}");
+        let m = message("[agent]\ncommand = \"claude\"\nargs = \"--x\"\n");
+        assert!(m.contains("line 3") && m.contains("`agent.args`"), "{m}");
+        let m = message("[agent.profiles.review]\nflags = []\n");
+        assert!(m.contains("line 2") && m.contains("flags"), "{m}");
+    }
+
+    #[test]
+    fn templates_must_name_the_session() {
+        let m = message("branch_prefix = \"me/\"\nworktree_dir = \"/tmp/x\"\n");
+        assert!(m.contains("line 2") && m.contains("worktree_dir"), "{m}");
+        let m = message("worktree_dir = \"/tmp/{nme}\"\n");
+        assert!(m.contains("{nme}"), "{m}");
+        parse("worktree_dir = \"~/wt/{repo}/{branch}\"\n").unwrap();
+    }
+
+    #[test]
+    fn worktree_paths_fill_the_template() {
+        let mut config = Config::default();
+        let root = Path::new("/src/app");
+        assert_eq!(
+            config.worktree_path(root, "app", "feat/x", "me/feat/x"),
+            PathBuf::from("/src/app.sessions/feat-x")
+        );
+        config.worktree_dir.value = "wt/{branch}".into();
+        assert_eq!(
+            config.worktree_path(root, "app", "x", "me/x"),
+            PathBuf::from("/src/app/wt/me-x")
+        );
+        config.worktree_dir.value = "~/trees/{repo}-{name}".into();
+        let home = dirs::home_dir().unwrap();
+        assert_eq!(
+            config.worktree_path(root, "app", "x", "x"),
+            home.join("trees/app-x")
+        );
+    }
+
+    #[test]
+    fn profiles_override_the_agent() {
+        let mut config = Config::default();
+        let layer = parse(
+            "[agent]\ncommand = \"claude\"\nargs = [\"--verbose\"]\n\
+             [agent.profiles.review]\nargs = [\"--model\", \"opus\"]\n\
+             [agent.profiles.other]\ncommand = \"codex\"\n",
+        )
+        .unwrap();
+        config.apply(layer, Source::User("u".into()));
+        let review = config.agent(Some("review")).unwrap();
+        assert_eq!(review.command, "claude");
+        assert_eq!(review.args, ["--model", "opus"]);
+        let other = config.agent(Some("other")).unwrap();
+        assert_eq!((other.command.as_str(), other.args.len()), ("codex", 1));
+        assert!(config.agent(Some("nope")).is_err());
+        assert_eq!(config.agent(None).unwrap().args, ["--verbose"]);
+    }
+}

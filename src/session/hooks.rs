@@ -1,0 +1,145 @@
+//! The configured commands around a session's life: `setup` in a new
+//! worktree, `teardown` before removal. Project commands run only once
+//! trusted (src/trust.rs).
+
+use std::io;
+use std::path::Path;
+use std::process::{Command, Stdio};
+
+use anyhow::{Context, Result};
+
+use super::Workspace;
+use crate::config::Setting;
+use crate::output::{self, warn};
+use crate::registry::Entry;
+use crate::trust::{self, Verdict};
+
+/// What running a session's commands came to.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Outcome {
+    /// Every command ran and succeeded (possibly none).
+    Done(usize),
+    /// Project commands not approved: none ran.
+    Untrusted,
+    /// COMMAND failed with STATUS; the commands after it did not run.
+    Failed { command: String, status: String },
+}
+
+/// The variables every session command (setup, teardown, the agent) sees.
+pub fn env(ws: &Workspace, entry: &Entry) -> Vec<(&'static str, String)> {
+    vec![
+        ("SESSIONS_NAME", entry.name.clone()),
+        ("SESSIONS_PATH", entry.path.display().to_string()),
+        ("SESSIONS_BRANCH", entry.branch.clone()),
+        ("SESSIONS_BASE", entry.base.clone()),
+        (
+            "SESSIONS_PORT",
+            entry.port.map(|p| p.to_string()).unwrap_or_default(),
+        ),
+        ("SESSIONS_REPO", ws.repo.home_dir().display().to_string()),
+    ]
+}
+
+/// Runs the `setup` commands in the session's worktree, in order, stopping
+/// at the first that fails.
+pub fn setup(ws: &Workspace, entry: &Entry) -> Result<Outcome> {
+    run(ws, entry, "setup", &ws.config.setup)
+}
+
+/// Runs the `teardown` commands before a session is removed; a failure is a
+/// warning, not a reason to keep the session.
+pub fn teardown(ws: &Workspace, entry: &Entry) -> Result<()> {
+    if !entry.path.is_dir() {
+        return Ok(());
+    }
+    match run(ws, entry, "teardown", &ws.config.teardown)? {
+        Outcome::Failed { command, status } => warn(format!(
+            "teardown command `{command}` of session '{}' {status}",
+            entry.name
+        )),
+        Outcome::Done(_) | Outcome::Untrusted => {}
+    }
+    Ok(())
+}
+
+fn run(
+    ws: &Workspace,
+    entry: &Entry,
+    key: &str,
+    commands: &Setting<Vec<String>>,
+) -> Result<Outcome> {
+    if commands.value.is_empty() {
+        return Ok(Outcome::Done(0));
+    }
+    if commands.source.is_project() {
+        let root = ws.repo.home_dir();
+        match trust::check(&ws.config, root)? {
+            Verdict::Trusted => {}
+            Verdict::Declined => {
+                warn(format!(
+                    "not running the {key} commands of {}",
+                    commands.source
+                ));
+                return Ok(Outcome::Untrusted);
+            }
+            Verdict::Unapproved => {
+                warn(format!(
+                    "skipped {} {key} command{} from {}: not approved yet; review and approve them with `sessions trust`",
+                    commands.value.len(),
+                    if commands.value.len() == 1 { "" } else { "s" },
+                    commands.source,
+                ));
+                return Ok(Outcome::Untrusted);
+            }
+        }
+    }
+    let vars = env(ws, entry);
+    for command in &commands.value {
+        output::note(format!("{key}: {command}"));
+        let status = shell(command, &entry.path)
+            .envs(vars.iter().map(|(k, v)| (k, v)))
+            .stdin(Stdio::null())
+            // Their output is for people: keep stdout for data.
+            .stdout(stderr_handle()?)
+            .status()
+            .with_context(|| format!("cannot run {key} command `{command}`"))?;
+        if !status.success() {
+            let status = match status.code() {
+                Some(code) => format!("failed with exit code {code}"),
+                None => "was killed by a signal".into(),
+            };
+            return Ok(Outcome::Failed {
+                command: command.clone(),
+                status,
+            });
+        }
+    }
+    Ok(Outcome::Done(commands.value.len()))
+}
+
+/// COMMAND run by the platform's shell in DIR.
+fn shell(command: &str, dir: &Path) -> Command {
+    let mut cmd = if cfg!(windows) {
+        let mut c = Command::new("cmd");
+        c.arg("/C").arg(command);
+        c
+    } else {
+        let mut c = Command::new("sh");
+        c.arg("-c").arg(command);
+        c
+    };
+    cmd.current_dir(dir);
+    cmd
+}
+
+fn stderr_handle() -> Result<Stdio> {
+    #[cfg(unix)]
+    {
+        use std::os::fd::AsFd;
+        Ok(Stdio::from(io::stderr().as_fd().try_clone_to_owned()?))
+    }
+    #[cfg(not(unix))]
+    {
+        Ok(Stdio::inherit())
+    }
+}

@@ -1,0 +1,145 @@
+//! Living in the shell: the wrapper function `sessions init` prints, and the
+//! binary's half of it. A process cannot change its parent shell's folder,
+//! so the wrapper passes a file in `SESSIONS_CD_FILE`, the binary writes the
+//! target folder there, and the wrapper `cd`s to it afterwards. Nothing the
+//! binary prints is ever evaluated.
+
+use std::fs::OpenOptions;
+use std::io::Write;
+use std::path::Path;
+
+use anyhow::{Context, Result};
+use clap::ValueEnum;
+
+/// The variable naming the file the wrapper reads the target folder from.
+pub const CD_FILE_VAR: &str = "SESSIONS_CD_FILE";
+
+/// The shells `sessions init` supports.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Shell {
+    Bash,
+    Zsh,
+    Fish,
+}
+
+impl Shell {
+    /// The user's shell, from `$SHELL`, for hints.
+    pub fn current() -> Shell {
+        let shell = std::env::var("SHELL").unwrap_or_default();
+        match shell.rsplit('/').next() {
+            Some("zsh") => Shell::Zsh,
+            Some("fish") => Shell::Fish,
+            _ => Shell::Bash,
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Shell::Bash => "bash",
+            Shell::Zsh => "zsh",
+            Shell::Fish => "fish",
+        }
+    }
+
+    /// Where the init line goes.
+    pub fn rc_file(self) -> &'static str {
+        match self {
+            Shell::Bash => "~/.bashrc",
+            Shell::Zsh => "~/.zshrc",
+            Shell::Fish => "~/.config/fish/config.fish",
+        }
+    }
+
+    /// The line to put in the rc file.
+    pub fn init_line(self) -> String {
+        match self {
+            Shell::Fish => "sessions init fish | source".into(),
+            shell => format!("eval \"$(sessions init {})\"", shell.name()),
+        }
+    }
+
+    /// The wrapper function and the dynamic completion registration.
+    pub fn init_script(self) -> &'static str {
+        match self {
+            Shell::Bash | Shell::Zsh => POSIX_INIT,
+            Shell::Fish => FISH_INIT,
+        }
+    }
+
+    pub fn completion_line(self) -> String {
+        match self {
+            Shell::Fish => "COMPLETE=fish command sessions | source\n".into(),
+            shell => format!("source <(COMPLETE={} command sessions)\n", shell.name()),
+        }
+    }
+}
+
+/// For bash and zsh. Only commands that can change folder (`new`, `cd`,
+/// `resume`) get a temporary file; everything else runs as is.
+const POSIX_INIT: &str = r#"# sessions shell integration: `sessions new`, `cd` and `resume` change folder.
+sessions() {
+    local __sessions_arg __sessions_file __sessions_dir __sessions_status
+    for __sessions_arg in "$@"; do
+        case "$__sessions_arg" in
+            new|cd|resume)
+                __sessions_file="$(mktemp)" || return 1
+                SESSIONS_CD_FILE="$__sessions_file" command sessions "$@"
+                __sessions_status=$?
+                __sessions_dir=""
+                IFS= read -r __sessions_dir < "$__sessions_file"
+                rm -f -- "$__sessions_file"
+                if [ -n "$__sessions_dir" ]; then
+                    builtin cd -- "$__sessions_dir" || return $?
+                fi
+                return $__sessions_status
+                ;;
+        esac
+    done
+    command sessions "$@"
+}
+"#;
+
+const FISH_INIT: &str = r#"# sessions shell integration: `sessions new`, `cd` and `resume` change folder.
+function sessions --description 'sessions, changing folder after new, cd and resume'
+    if contains -- new $argv; or contains -- cd $argv; or contains -- resume $argv
+        set -l file (mktemp); or return 1
+        env SESSIONS_CD_FILE=$file sessions $argv
+        set -l code $status
+        set -l dir (head -n 1 $file)
+        rm -f -- $file
+        if test -n "$dir"
+            builtin cd -- $dir; or return $status
+        end
+        return $code
+    end
+    command sessions $argv
+end
+"#;
+
+/// Tells the shell wrapper, if there is one, to change to DIR once this
+/// process ends. Returns false when there is no wrapper: the caller then
+/// prints the path and a hint instead.
+pub fn cd_to(dir: &Path) -> Result<bool> {
+    let Some(file) = std::env::var_os(CD_FILE_VAR).filter(|v| !v.is_empty()) else {
+        return Ok(false);
+    };
+    // Only into the file the wrapper made: never create one at a path the
+    // environment names.
+    let mut out = OpenOptions::new()
+        .write(true)
+        .truncate(true)
+        .open(&file)
+        .with_context(|| format!("cannot write {}", Path::new(&file).display()))?;
+    writeln!(out, "{}", dir.display())?;
+    Ok(true)
+}
+
+/// The hint for a shell without the wrapper.
+pub fn wrapper_hint() -> String {
+    let shell = Shell::current();
+    format!(
+        "to have sessions change your shell's folder, add `{}` to {}",
+        shell.init_line(),
+        shell.rc_file()
+    )
+}
