@@ -66,10 +66,15 @@ impl Shell {
         }
     }
 
-    pub fn completion_line(self) -> String {
+    /// Registers the dynamic completion, which knows the session names.
+    pub fn completion_line(self) -> &'static str {
         match self {
-            Shell::Fish => "COMPLETE=fish command sessions | source\n".into(),
-            shell => format!("source <(COMPLETE={} command sessions)\n", shell.name()),
+            Shell::Bash => "source <(COMPLETE=bash command sessions)\n",
+            // compdef exists only once the completion system is loaded.
+            Shell::Zsh => {
+                "if (( $+functions[compdef] )); then source <(COMPLETE=zsh command sessions); fi\n"
+            }
+            Shell::Fish => "COMPLETE=fish command sessions | source\n",
         }
     }
 }

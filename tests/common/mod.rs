@@ -225,6 +225,14 @@ impl TestEnv {
     pub fn root(&self) -> PathBuf {
         self.root.path().canonicalize().unwrap()
     }
+
+    /// Any PROGRAM run in DIR with the isolated environment.
+    pub fn command_in(&self, program: impl AsRef<std::ffi::OsStr>, dir: &Path) -> StdCommand {
+        let mut command = StdCommand::new(program);
+        command.current_dir(dir);
+        self.isolate(&mut command);
+        command
+    }
 }
 
 pub fn write_file(path: &Path, text: &str) {

@@ -1,0 +1,185 @@
+//! Shell life: the `sessions init` wrapper run through real bash, zsh and
+//! fish, `sessions cd` without it, completions and the man page.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use common::{TestEnv, stderr_of};
+
+/// A folder holding `sessions` (a link to the built binary), to put first
+/// on PATH as an installed binary would be.
+fn bin_dir(env: &TestEnv) -> PathBuf {
+    let dir = env.root().join("bin");
+    std::fs::create_dir_all(&dir).unwrap();
+    let link = dir.join("sessions");
+    if !link.exists() {
+        std::os::unix::fs::symlink(env!("CARGO_BIN_EXE_sessions"), &link).unwrap();
+    }
+    dir
+}
+
+fn shell_exists(shell: &str) -> bool {
+    let found = Command::new(shell)
+        .args(["-c", "exit 0"])
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !found {
+        eprintln!("NOTICE: {shell} is not installed; skipping its shell integration test");
+    }
+    found
+}
+
+/// Runs SCRIPT in SHELL (no rc files) in the main worktree; its stdout.
+fn run_shell(env: &TestEnv, shell: &str, args: &[&str], script: &str) -> String {
+    let path = format!(
+        "{}:{}",
+        bin_dir(env).display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let out = env
+        .command_in(shell, &env.repo)
+        .args(args)
+        .arg(script)
+        .env("PATH", path)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{shell} failed: {}{}",
+        String::from_utf8_lossy(&out.stdout),
+        stderr_of(&out)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+fn value<'a>(out: &'a str, key: &str) -> &'a str {
+    out.lines()
+        .find_map(|l| l.strip_prefix(&format!("{key}=")))
+        .unwrap_or_else(|| panic!("no {key} in {out}"))
+}
+
+fn check_wrapper(shell: &str, args: &[&str], init: &str) {
+    if !shell_exists(shell) {
+        return;
+    }
+    let env = TestEnv::new();
+    let script = format!(
+        "{init}\n\
+         sessions new x --no-agent > /dev/null\n\
+         echo \"AFTER_NEW=$PWD\"\n\
+         cd '{repo}'\n\
+         sessions cd x\n\
+         echo \"AFTER_CD=$PWD\"\n\
+         sessions list > /dev/null\n\
+         echo \"AFTER_LIST=$PWD\"\n",
+        repo = env.repo.display()
+    );
+    let out = run_shell(&env, shell, args, &script);
+    let worktree = env.sessions_dir().join("x");
+    assert_eq!(Path::new(value(&out, "AFTER_NEW")), worktree);
+    assert_eq!(Path::new(value(&out, "AFTER_CD")), worktree);
+    assert_eq!(Path::new(value(&out, "AFTER_LIST")), worktree);
+}
+
+#[test]
+fn bash_follows_new_and_cd() {
+    check_wrapper(
+        "bash",
+        &["--norc", "--noprofile", "-c"],
+        "eval \"$(sessions init bash)\"",
+    );
+}
+
+#[test]
+fn zsh_follows_new_and_cd() {
+    check_wrapper("zsh", &["-f", "-c"], "eval \"$(sessions init zsh)\"");
+}
+
+#[test]
+fn fish_follows_new_and_cd() {
+    check_wrapper(
+        "fish",
+        &["--no-config", "-c"],
+        "sessions init fish | source",
+    );
+}
+
+#[test]
+fn cd_without_the_wrapper_prints_the_path_and_how_to_add_it() {
+    let env = TestEnv::new();
+    let path = env.new_session("x");
+    let out = env
+        .sessions()
+        .env("SHELL", "/bin/zsh")
+        .args(["cd", "x"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        format!("{}\n", path.display())
+    );
+    let err = stderr_of(&out);
+    assert!(
+        err.contains("eval \"$(sessions init zsh)\"") && err.contains("~/.zshrc"),
+        "{err}"
+    );
+    env.sessions().args(["cd", "nope"]).assert().code(1);
+}
+
+#[test]
+fn dynamic_completion_offers_the_session_names() {
+    let env = TestEnv::new();
+    env.new_session("alpha");
+    env.new_session("feature/beta");
+    for sub in ["path", "cd", "rm"] {
+        let out = env
+            .sessions()
+            .env("COMPLETE", "fish")
+            .args(["--", "sessions", sub, ""])
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{}", stderr_of(&out));
+        let text = String::from_utf8(out.stdout).unwrap();
+        let names: Vec<&str> = text
+            .lines()
+            .map(|l| l.split('\t').next().unwrap())
+            .filter(|v| !v.starts_with('-'))
+            .collect();
+        assert_eq!(names, ["alpha", "feature/beta"], "sessions {sub}: {text}");
+    }
+}
+
+#[test]
+fn static_completions_and_the_man_page() {
+    let env = TestEnv::new();
+    for shell in ["bash", "zsh", "fish"] {
+        let out = env
+            .sessions()
+            .args(["completions", shell])
+            .output()
+            .unwrap();
+        assert!(out.status.success());
+        assert!(String::from_utf8(out.stdout).unwrap().contains("sessions"));
+    }
+    let out = env.sessions().arg("man").output().unwrap();
+    assert!(out.status.success());
+    let page = String::from_utf8(out.stdout).unwrap();
+    assert!(page.contains(".TH sessions"), "{page}");
+    assert!(page.contains("trust"), "subcommands are listed");
+}
+
+#[test]
+fn quiet_leaves_only_the_data() {
+    let env = TestEnv::new();
+    let out = env
+        .sessions()
+        .args(["--quiet", "new", "x", "--no-agent"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    assert_eq!(stderr_of(&out), "");
+    assert!(!out.stdout.is_empty());
+}
