@@ -69,10 +69,11 @@ impl Shell {
     /// Registers the dynamic completion, which knows the session names.
     pub fn completion_line(self) -> &'static str {
         match self {
-            Shell::Bash => "source <(COMPLETE=bash command sessions)\n",
+            // eval rather than `source <(...)`, which bash 3.2 (macOS) breaks.
+            Shell::Bash => "eval \"$(COMPLETE=bash command sessions)\"\n",
             // compdef exists only once the completion system is loaded.
             Shell::Zsh => {
-                "if (( $+functions[compdef] )); then source <(COMPLETE=zsh command sessions); fi\n"
+                "if (( $+functions[compdef] )); then eval \"$(COMPLETE=zsh command sessions)\"; fi\n"
             }
             Shell::Fish => "COMPLETE=fish command sessions | source\n",
         }
