@@ -478,7 +478,7 @@ mod tests {
     fn templates_must_name_the_session() {
         let m = message("branch_prefix = \"me/\"\nworktree_dir = \"/tmp/x\"\n");
         assert!(m.contains("line 2") && m.contains("worktree_dir"), "{m}");
-        let m = message("worktree_dir = \"/tmp/{nme}\"\n");
+        let m = message("worktree_dir = \"/tmp/{nme}/{name}\"\n");
         assert!(m.contains("{nme}"), "{m}");
         parse("worktree_dir = \"~/wt/{repo}/{branch}\"\n").unwrap();
     }
