@@ -104,13 +104,7 @@ fn sessions_config_points_at_another_user_file() {
 fn an_unknown_project_key_names_file_key_and_line_and_changes_nothing() {
     let env = TestEnv::new();
     let project = project_config(&env, "base = \"main\"\n\nsetpu = [\"make\"]\n");
-    let out = env
-        .sessions()
-        .args(["new", "x", "--no-agent"])
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(2));
-    let err = stderr_of(&out);
+    let err = env.exits_with(&["new", "x", "--no-agent"], 2);
     assert!(err.contains(&project.display().to_string()), "{err}");
     assert!(err.contains("line 3") && err.contains("`setpu`"), "{err}");
     assert!(env.registry_bytes().is_empty());
@@ -124,9 +118,7 @@ fn a_wrong_type_in_the_user_file_names_file_key_and_line() {
         &env,
         "[agent]\ncommand = \"claude\"\nargs = \"--verbose\"\n",
     );
-    let out = env.sessions().arg("config").output().unwrap();
-    assert_eq!(out.status.code(), Some(2));
-    let err = stderr_of(&out);
+    let err = env.exits_with(&["config"], 2);
     assert!(err.contains(&user.display().to_string()), "{err}");
     assert!(
         err.contains("line 3") && err.contains("`agent.args`"),
@@ -134,13 +126,7 @@ fn a_wrong_type_in_the_user_file_names_file_key_and_line() {
     );
 
     user_config(&env, "max_sessions = -1\n");
-    let out = env
-        .sessions()
-        .args(["new", "x", "--no-agent"])
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(2));
-    let err = stderr_of(&out);
+    let err = env.exits_with(&["new", "x", "--no-agent"], 2);
     assert!(
         err.contains("line 1") && err.contains("`max_sessions`"),
         "{err}"

@@ -91,13 +91,7 @@ fn a_failing_setup_stops_the_rest_and_keeps_the_worktree() {
         &env,
         "setup = [\"echo one > one.txt\", \"exit 7\", \"echo three > three.txt\"]\n",
     );
-    let out = env
-        .sessions()
-        .args(["new", "x", "--no-agent"])
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(1));
-    let err = stderr_of(&out);
+    let err = env.exits_with(&["new", "x", "--no-agent"], 1);
     assert!(err.contains("exit code 7"), "{err}");
     assert!(err.contains("sessions setup x"), "{err}");
     let path = PathBuf::from(env.listed("x")["path"].as_str().unwrap());
@@ -113,17 +107,8 @@ fn a_failing_setup_stops_the_rest_and_keeps_the_worktree() {
 fn project_commands_wait_for_trust_and_again_after_a_change() {
     let env = TestEnv::new();
     env.write(".sessions.toml", "setup = [\"echo first > ran.txt\"]\n");
-    let out = env
-        .sessions()
-        .args(["new", "a", "--no-agent"])
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "{}", stderr_of(&out));
-    assert!(
-        stderr_of(&out).contains("sessions trust"),
-        "{}",
-        stderr_of(&out)
-    );
+    let err = env.exits_with(&["new", "a", "--no-agent"], 0);
+    assert!(err.contains("sessions trust"), "{err}");
     let a = PathBuf::from(env.listed("a")["path"].as_str().unwrap());
     assert!(!a.join("ran.txt").exists());
 
@@ -194,15 +179,6 @@ fn more_sessions_than_max_sessions_warns() {
     let env = TestEnv::new();
     user_config(&env, "max_sessions = 1\n");
     env.new_session("a");
-    let out = env
-        .sessions()
-        .args(["new", "b", "--no-agent"])
-        .output()
-        .unwrap();
-    assert!(out.status.success());
-    assert!(
-        stderr_of(&out).contains("max_sessions = 1"),
-        "{}",
-        stderr_of(&out)
-    );
+    let err = env.exits_with(&["new", "b", "--no-agent"], 0);
+    assert!(err.contains("max_sessions = 1"), "{err}");
 }

@@ -6,14 +6,7 @@ use crate::session::{Workspace, hooks};
 
 pub fn run(args: SetupArgs) -> Result<()> {
     let ws = Workspace::discover()?;
-    let entry = ws.entry(&args.name)?;
-    if !entry.path.is_dir() {
-        bail!(Failure::error(format!(
-            "the worktree of session '{}' is missing: {}",
-            entry.name,
-            entry.path.display()
-        )));
-    }
+    let entry = ws.present_entry(&args.name)?;
     report(&entry.name, hooks::setup(&ws, &entry)?)
 }
 

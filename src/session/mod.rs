@@ -63,6 +63,21 @@ impl Workspace {
         let entries = self.registry.read()?;
         find_entry(&entries, name).cloned()
     }
+
+    /// The session named NAME, when its worktree folder is there to work in.
+    pub fn present_entry(&self, name: &str) -> Result<Entry> {
+        let entry = self.entry(name)?;
+        if !entry.path.is_dir() {
+            return Err(Failure::error(format!(
+                "the worktree of session '{}' is missing: {}",
+                entry.name,
+                entry.path.display()
+            ))
+            .with_hint("`sessions rm NAME` clears what is left of it")
+            .into());
+        }
+        Ok(entry)
+    }
 }
 
 pub(crate) fn find_entry<'a>(entries: &'a [Entry], name: &str) -> Result<&'a Entry> {

@@ -233,6 +233,19 @@ impl TestEnv {
         self.isolate(&mut command);
         command
     }
+
+    /// `sessions ARGS` in the main worktree, which must exit with CODE; its
+    /// stderr.
+    pub fn exits_with(&self, args: &[&str], code: i32) -> String {
+        let output = self.sessions().args(args).output().unwrap();
+        let stderr = stderr_of(&output);
+        assert_eq!(
+            output.status.code(),
+            Some(code),
+            "sessions {args:?}: {stderr}"
+        );
+        stderr
+    }
 }
 
 pub fn write_file(path: &Path, text: &str) {
