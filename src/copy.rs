@@ -10,7 +10,8 @@ use anyhow::{Context, Result};
 use ignore::gitignore::{Gitignore, GitignoreBuilder};
 
 use crate::git::Repo;
-use crate::output::Progress;
+use crate::interrupt;
+use crate::output::{self, Progress, tilde};
 
 /// The file at the repository root whose gitignore-style patterns name
 /// ignored files to copy, as Claude Code's own worktrees do.
@@ -32,6 +33,16 @@ pub fn ignored_files(from: &Path, to: &Path, patterns: &[String]) -> Result<usiz
         copy_one(&from.join(rel), &to.join(rel))
             .with_context(|| format!("cannot copy {} into {}", rel.display(), to.display()))?;
         progress.inc();
+        interrupt::check()?;
+    }
+    drop(progress);
+    if !wanted.is_empty() {
+        let s = if wanted.len() == 1 { "" } else { "s" };
+        output::note(format!(
+            "Copied {} ignored file{s} from {}",
+            wanted.len(),
+            tilde(from)
+        ));
     }
     Ok(wanted.len())
 }

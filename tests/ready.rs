@@ -62,6 +62,26 @@ fn matching_ignored_files_are_copied_and_nothing_else() {
 }
 
 #[test]
+fn a_copy_that_fails_undoes_the_whole_session() {
+    let env = TestEnv::new();
+    // On branch `flat`, `conf` is a tracked file; in the main worktree it is a
+    // folder holding an ignored file, which cannot be copied over it.
+    env.git(&["checkout", "-q", "-b", "flat"]);
+    env.commit_in(&env.repo, "conf", "a file here\n", "conf as a file");
+    env.git(&["checkout", "-q", "main"]);
+    write_file(&env.git_dir().join("info/exclude"), "conf/\n");
+    env.write("conf/.env", "SECRET=1\n");
+    user_config(&env, "copy = [\"conf/.env\"]\n");
+
+    let err = env.exits_with(&["new", "x", "--no-agent", "--base", "flat"], 1);
+    assert!(err.contains("conf/.env"), "{err}");
+    assert_eq!(env.branches(), ["flat", "main"]);
+    assert!(!env.sessions_dir().exists());
+    assert!(env.admin_entries().is_empty());
+    assert!(env.list_json().is_empty());
+}
+
+#[test]
 fn setup_runs_in_the_worktree_with_the_session_variables() {
     let env = TestEnv::new();
     user_config(
