@@ -202,3 +202,48 @@ fn more_sessions_than_max_sessions_warns() {
     let err = env.exits_with(&["new", "b", "--no-agent"], 0);
     assert!(err.contains("max_sessions = 1"), "{err}");
 }
+
+/// util-linux `script`, which gives a command a terminal; `None` (with a
+/// notice) where it is missing or another implementation.
+fn terminal_runner() -> Option<()> {
+    let version = std::process::Command::new("script")
+        .arg("--version")
+        .output()
+        .ok()?;
+    if String::from_utf8_lossy(&version.stdout).contains("util-linux") {
+        Some(())
+    } else {
+        eprintln!("NOTICE: util-linux `script` is missing; skipping the terminal prompt test");
+        None
+    }
+}
+
+#[test]
+fn on_a_terminal_new_asks_and_remembers_the_answer() {
+    if terminal_runner().is_none() {
+        return;
+    }
+    let env = TestEnv::new();
+    env.write(".sessions.toml", "setup = [\"echo ran > ran.txt\"]\n");
+    let on_terminal = |name: &str, answer: &str| {
+        let bin = env!("CARGO_BIN_EXE_sessions");
+        let mut command = env.command_in("sh", &env.repo);
+        command.arg("-c").arg(format!(
+            "printf '{answer}\\n' | script -qec '{bin} new {name} --no-agent' /dev/null"
+        ));
+        let out = command.output().unwrap();
+        let text = String::from_utf8_lossy(&out.stdout).into_owned();
+        assert!(out.status.success(), "{text}{}", stderr_of(&out));
+        assert!(
+            text.contains("echo ran > ran.txt"),
+            "the commands are shown: {text}"
+        );
+    };
+    on_terminal("no", "n");
+    assert!(!env.sessions_dir().join("no/ran.txt").exists());
+    on_terminal("yes", "y");
+    assert!(env.sessions_dir().join("yes/ran.txt").exists());
+    // The approval is kept: no terminal needed from now on.
+    let path = env.new_session("later");
+    assert!(path.join("ran.txt").exists());
+}
