@@ -388,7 +388,10 @@ fn validate(file: &Path, text: &str, layer: &Layer) -> Result<()> {
         }
         for (name, profile) in &agent.profiles {
             if crate::name::validate_as("profile name", name).is_err() {
-                return Err(bad(name, format!("'{name}' is not a usable profile name")));
+                return Err(bad(
+                    &format!("agent.profiles.{name}"),
+                    format!("'{name}' is not a usable profile name"),
+                ));
             }
             if profile
                 .command
@@ -434,14 +437,22 @@ fn locate(text: &str, offset: usize) -> (usize, Option<String>) {
     (line, full)
 }
 
-/// The line where KEY (its last dotted part) is set, for semantic errors.
+/// The line where KEY (its last dotted part) is set or its table starts,
+/// for errors found after parsing.
 fn line_of_key(text: &str, key: &str) -> Option<usize> {
     let last = key.rsplit('.').next().unwrap_or(key);
     text.lines()
         .position(|l| {
-            l.trim_start()
+            let l = l.trim();
+            let assigned = l
                 .strip_prefix(last)
-                .is_some_and(|rest| rest.trim_start().starts_with('='))
+                .is_some_and(|rest| rest.trim_start().starts_with('='));
+            let header = l.starts_with('[')
+                && l.trim_end_matches(']')
+                    .rsplit(['.', '['])
+                    .next()
+                    .is_some_and(|part| part.trim().trim_matches('"') == last);
+            assigned || header
         })
         .map(|i| i + 1)
 }
@@ -472,6 +483,8 @@ mod tests {
         assert!(m.contains("line 3") && m.contains("`agent.args`"), "{m}");
         let m = message("[agent.profiles.review]\nflags = []\n");
         assert!(m.contains("line 2") && m.contains("flags"), "{m}");
+        let m = message("base = \"main\"\n[agent.profiles.\"a b\"]\nargs = []\n");
+        assert!(m.contains("line 2") && m.contains("a b"), "{m}");
     }
 
     #[test]
