@@ -76,6 +76,15 @@ pub fn create(ws: &Workspace, request: NewSession) -> Result<Entry> {
         );
     }
 
+    let port = registry
+        .free_port(ws.config.port_base.value)
+        .ok_or_else(|| {
+            Failure::error(format!(
+                "no free port from {} up; every one is held by a session",
+                ws.config.port_base.value
+            ))
+        })?;
+
     let (owns_branch, start) = match ws.repo.branch_tip(&branch) {
         Some(tip) => {
             let worktrees = ws.repo.worktrees()?;
@@ -110,14 +119,6 @@ pub fn create(ws: &Workspace, request: NewSession) -> Result<Entry> {
         copy::ignored_files(root, &path, &ws.config.copy.value)?;
         interrupt::check()?;
     }
-    let port = registry
-        .free_port(ws.config.port_base.value)
-        .ok_or_else(|| {
-            Failure::error(format!(
-                "no free port from {} up; every one is held by a session",
-                ws.config.port_base.value
-            ))
-        })?;
 
     let entry = Entry {
         name,
