@@ -67,6 +67,12 @@ fn flags_beat_the_project_which_beats_the_user() {
     );
     assert!(line("branch_prefix").contains("# user "), "{text}");
     assert!(line("port_base").ends_with("# default"), "{text}");
+
+    let out = env.sessions().args(["config", "--json"]).output().unwrap();
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(json["base"]["value"], "from-project");
+    assert_eq!(json["base"]["source"]["kind"], "project");
+    assert_eq!(json["branch_prefix"]["source"]["kind"], "user");
 }
 
 #[test]
