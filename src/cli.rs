@@ -47,6 +47,14 @@ pub enum Command {
     /// Print the man page (roff) to stdout
     #[command(hide = true)]
     Man,
+    /// Show one session in full: state, commits not in the base, files changed
+    Show(ShowArgs),
+    /// Remove every finished session (merged, or its folder gone) that is safe to remove
+    Clean(CleanArgs),
+    /// Find and repair drift between the registry, git and the file system
+    Doctor(DoctorArgs),
+    /// Register existing worktrees of this repository as sessions
+    Adopt(AdoptArgs),
 }
 
 #[derive(Debug, Args)]
@@ -146,4 +154,44 @@ fn session_names() -> ArgValueCandidates {
             .map(|e| CompletionCandidate::new(e.name).help(Some(e.branch.into())))
             .collect()
     })
+}
+
+#[derive(Debug, Args)]
+pub struct ShowArgs {
+    /// Session name
+    #[arg(add = session_names())]
+    pub name: String,
+    /// Print JSON for scripts
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct CleanArgs {
+    /// Print the plan and change nothing
+    #[arg(long, short = 'n')]
+    pub dry_run: bool,
+    /// Do not ask; required when stdin is not a terminal
+    #[arg(long, short)]
+    pub yes: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct DoctorArgs {
+    /// Repair what is safe to repair
+    #[arg(long)]
+    pub fix: bool,
+    /// Print JSON for scripts
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct AdoptArgs {
+    /// Worktree folders to adopt
+    #[arg(required_unless_present = "all", conflicts_with = "all")]
+    pub paths: Vec<std::path::PathBuf>,
+    /// Adopt every worktree of this repository that no session owns
+    #[arg(long)]
+    pub all: bool,
 }

@@ -18,6 +18,46 @@ pub struct Repo {
     repo: Repository,
     common_dir: PathBuf,
     main_worktree: Option<PathBuf>,
+    /// Whether object writes already go to memory (see `in_memory_writes`).
+    mempack: std::cell::Cell<bool>,
+}
+
+/// Where a repository is, to open it again on another thread: a `Repo` may
+/// move between threads but not be shared by them.
+#[derive(Debug, Clone)]
+pub struct RepoHandle {
+    common_dir: PathBuf,
+    main_worktree: Option<PathBuf>,
+}
+
+impl RepoHandle {
+    pub fn open(&self) -> Result<Repo> {
+        let repo = Repository::open(&self.common_dir)
+            .with_context(|| format!("cannot open repository {}", self.common_dir.display()))?;
+        Ok(Repo {
+            repo,
+            common_dir: self.common_dir.clone(),
+            main_worktree: self.main_worktree.clone(),
+            mempack: Default::default(),
+        })
+    }
+}
+
+/// One commit, for listings.
+#[derive(Debug, Clone)]
+pub struct CommitInfo {
+    pub id: Oid,
+    pub summary: String,
+    /// Committer time, seconds since the Unix epoch.
+    pub time: i64,
+}
+
+/// One file changed between two trees, with its line counts.
+#[derive(Debug, Clone)]
+pub struct FileChange {
+    pub path: String,
+    pub added: usize,
+    pub deleted: usize,
 }
 
 /// One worktree as git records it.
@@ -86,7 +126,15 @@ impl Repo {
             repo,
             common_dir,
             main_worktree,
+            mempack: Default::default(),
         })
+    }
+
+    pub fn handle(&self) -> RepoHandle {
+        RepoHandle {
+            common_dir: self.common_dir.clone(),
+            main_worktree: self.main_worktree.clone(),
+        }
     }
 
     pub fn common_dir(&self) -> &Path {
@@ -325,12 +373,86 @@ impl Repo {
     /// Sends object writes to memory from now on, so that trial merges never
     /// add objects to the repository.
     fn in_memory_writes(&self) -> Result<()> {
-        use std::sync::atomic::{AtomicBool, Ordering};
-        static ADDED: AtomicBool = AtomicBool::new(false);
-        if !ADDED.swap(true, Ordering::SeqCst) {
+        // Per handle: each `Repository` has its own object database.
+        if !self.mempack.replace(true) {
             self.repo.odb()?.add_new_mempack_backend(1000)?;
         }
         Ok(())
+    }
+
+    /// Commits in `local` not in `upstream`, and in `upstream` not in `local`.
+    pub fn ahead_behind(&self, local: Oid, upstream: Oid) -> Result<(usize, usize)> {
+        Ok(self.repo.graph_ahead_behind(local, upstream)?)
+    }
+
+    pub fn commit_info(&self, oid: Oid) -> Result<CommitInfo> {
+        let commit = self.repo.find_commit(oid)?;
+        Ok(CommitInfo {
+            id: oid,
+            summary: String::from_utf8_lossy(commit.summary_bytes().unwrap_or_default())
+                .into_owned(),
+            time: commit.committer().when().seconds(),
+        })
+    }
+
+    /// Commits reachable from `tip` but not from `hide`, newest first.
+    pub fn commits_between(&self, tip: Oid, hide: Option<Oid>) -> Result<Vec<CommitInfo>> {
+        let mut walk = self.repo.revwalk()?;
+        walk.push(tip)?;
+        if let Some(hide) = hide {
+            walk.hide(hide)?;
+        }
+        walk.map(|oid| self.commit_info(oid?)).collect()
+    }
+
+    /// Files that differ between the trees of commits `from` and `to`.
+    pub fn diff_files(&self, from: Oid, to: Oid) -> Result<Vec<FileChange>> {
+        let old = self.repo.find_commit(from)?.tree()?;
+        let new = self.repo.find_commit(to)?.tree()?;
+        let mut diff = self.repo.diff_tree_to_tree(Some(&old), Some(&new), None)?;
+        diff.find_similar(None)?;
+        let mut files = Vec::new();
+        for index in 0..diff.deltas().len() {
+            let delta = diff.get_delta(index).context("a diff delta")?;
+            let path = delta
+                .new_file()
+                .path()
+                .or_else(|| delta.old_file().path())
+                .map(|p| p.display().to_string())
+                .unwrap_or_default();
+            let (added, deleted) = match git2::Patch::from_diff(&diff, index)? {
+                Some(patch) => {
+                    let (_, added, deleted) = patch.line_stats()?;
+                    (added, deleted)
+                }
+                None => (0, 0),
+            };
+            files.push(FileChange {
+                path,
+                added,
+                deleted,
+            });
+        }
+        Ok(files)
+    }
+
+    /// Every local branch, short names.
+    pub fn local_branches(&self) -> Result<Vec<String>> {
+        let mut names = Vec::new();
+        for branch in self.repo.branches(Some(BranchType::Local))? {
+            if let Some(name) = branch?.0.name()? {
+                names.push(name.to_string());
+            }
+        }
+        Ok(names)
+    }
+
+    /// Releases the lock on the worktree whose admin name is `admin_name`.
+    pub fn unlock_worktree(&self, admin_name: &str) -> Result<()> {
+        self.repo
+            .find_worktree(admin_name)?
+            .unlock()
+            .with_context(|| format!("cannot unlock worktree '{admin_name}'"))
     }
 
     fn git_command(&self) -> Command {

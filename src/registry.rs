@@ -39,11 +39,23 @@ pub struct Entry {
     pub port: Option<u16>,
 }
 
+/// A branch that a removed session created and that was kept: doctor reports
+/// it until it is merged and deleted, or deleted by hand.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LeftBranch {
+    pub session: String,
+    pub branch: String,
+    pub base: String,
+    pub removed_at: Timestamp,
+}
+
 #[derive(Serialize, Deserialize)]
 struct RegistryFile {
     version: u32,
     #[serde(default, rename = "session")]
     sessions: Vec<Entry>,
+    #[serde(default, rename = "left_branch", skip_serializing_if = "Vec::is_empty")]
+    left_branches: Vec<LeftBranch>,
 }
 
 /// Where a repository's registry lives.
@@ -57,6 +69,7 @@ pub struct Locked {
     file: PathBuf,
     _lock: File,
     pub sessions: Vec<Entry>,
+    pub left_branches: Vec<LeftBranch>,
 }
 
 impl Registry {
@@ -73,7 +86,49 @@ impl Registry {
     /// The sessions as last saved, without taking the lock: writes are atomic
     /// renames, so a reader always sees a whole file.
     pub fn read(&self) -> Result<Vec<Entry>> {
-        read_entries(&self.file())
+        Ok(read_file(&self.file())?.sessions)
+    }
+
+    /// Branches of removed sessions that were kept, as last saved.
+    pub fn read_left_branches(&self) -> Result<Vec<LeftBranch>> {
+        Ok(read_file(&self.file())?.left_branches)
+    }
+
+    /// Why the registry file does not parse, or `None` when it does (or
+    /// does not exist).
+    pub fn corruption(&self) -> Result<Option<String>> {
+        let file = self.file();
+        let text = match fs::read_to_string(&file) {
+            Ok(text) => text,
+            Err(e) if e.kind() == ErrorKind::NotFound => return Ok(None),
+            Err(e) => return Err(e).with_context(|| format!("cannot read {}", file.display())),
+        };
+        Ok(toml::from_str::<RegistryFile>(&text)
+            .err()
+            .map(|e| corrupt(&file, &text, &e).message))
+    }
+
+    /// Replaces a registry that does not parse with SESSIONS, keeping the
+    /// broken file as `registry.toml.bak-<timestamp>`; returns that name.
+    pub fn rebuild(&self, sessions: Vec<Entry>) -> Result<PathBuf> {
+        let lock = self.open_lock()?;
+        lock.lock()
+            .with_context(|| format!("cannot lock {}", self.dir.join(LOCK).display()))?;
+        if self.corruption()?.is_none() {
+            bail!("{} parses again; nothing rebuilt", self.file().display());
+        }
+        let stamp = Timestamp::now().strftime("%Y%m%dT%H%M%SZ");
+        let backup = self.dir.join(format!("{FILE}.bak-{stamp}"));
+        fs::copy(self.file(), &backup)
+            .with_context(|| format!("cannot keep a copy as {}", backup.display()))?;
+        Locked {
+            file: self.file(),
+            _lock: lock,
+            sessions,
+            left_branches: Vec::new(),
+        }
+        .save()?;
+        Ok(backup)
     }
 
     /// Takes the exclusive lock, waiting as long as it takes.
@@ -118,11 +173,12 @@ impl Registry {
 
     fn locked(&self, lock: File) -> Result<Locked> {
         let file = self.file();
-        let sessions = read_entries(&file)?;
+        let contents = read_file(&file)?;
         Ok(Locked {
             file,
             _lock: lock,
-            sessions,
+            sessions: contents.sessions,
+            left_branches: contents.left_branches,
         })
     }
 }
@@ -144,6 +200,7 @@ impl Locked {
         let text = toml::to_string(&RegistryFile {
             version: VERSION,
             sessions: self.sessions.clone(),
+            left_branches: self.left_branches.clone(),
         })?;
         let dir = self.file.parent().expect("the registry file has a folder");
         let temp = dir.join(format!("{FILE}.tmp-{}", std::process::id()));
@@ -162,10 +219,16 @@ impl Locked {
     }
 }
 
-fn read_entries(file: &Path) -> Result<Vec<Entry>> {
+fn read_file(file: &Path) -> Result<RegistryFile> {
     let text = match fs::read_to_string(file) {
         Ok(text) => text,
-        Err(e) if e.kind() == ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(e) if e.kind() == ErrorKind::NotFound => {
+            return Ok(RegistryFile {
+                version: VERSION,
+                sessions: Vec::new(),
+                left_branches: Vec::new(),
+            });
+        }
         Err(e) => return Err(e).with_context(|| format!("cannot read {}", file.display())),
     };
     let parsed: RegistryFile = toml::from_str(&text).map_err(|e| corrupt(file, &text, &e))?;
@@ -179,7 +242,7 @@ fn read_entries(file: &Path) -> Result<Vec<Entry>> {
             .with_hint("upgrade sessions")
         );
     }
-    Ok(parsed.sessions)
+    Ok(parsed)
 }
 
 fn corrupt(file: &Path, text: &str, error: &toml::de::Error) -> Failure {

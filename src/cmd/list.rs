@@ -1,4 +1,5 @@
 use anyhow::Result;
+use comfy_table::{Cell, Color};
 use jiff::Timestamp;
 
 use crate::cli::ListArgs;
@@ -16,18 +17,39 @@ pub fn run(args: ListArgs) -> Result<()> {
         return Ok(());
     }
     let now = Timestamp::now();
-    let mut table = output::table(["NAME", "BRANCH", "PATH", "AGE"]);
+    let mut table = output::table([
+        "NAME", "BRANCH", "STATE", "CHANGES", "AHEAD", "BEHIND", "LOCKED", "COMMIT", "PATH", "AGE",
+    ]);
     for s in &sessions {
         let path = if s.missing {
             format!("{} (missing)", tilde(&s.entry.path))
         } else {
             tilde(&s.entry.path)
         };
+        let dash_if_zero = |n: usize| if n == 0 { "-".into() } else { n.to_string() };
+        let locked = match &s.locked {
+            None => "-".to_string(),
+            Some(reason) if reason.is_empty() => "locked".into(),
+            Some(reason) => reason.clone(),
+        };
+        let mut state = Cell::new(s.state());
+        let mut path = Cell::new(path);
+        if s.missing {
+            // Missing folders stand out (colour is dropped off a terminal).
+            state = state.fg(Color::Red);
+            path = path.fg(Color::Red);
+        }
         table.add_row([
-            s.entry.name.clone(),
-            s.entry.branch.clone(),
+            Cell::new(&s.entry.name),
+            Cell::new(&s.entry.branch),
+            state,
+            Cell::new(dash_if_zero(s.changes)),
+            Cell::new(dash_if_zero(s.ahead)),
+            Cell::new(dash_if_zero(s.behind)),
+            Cell::new(locked),
+            Cell::new(s.last_commit_at.map_or_else(|| "-".into(), |t| age(t, now))),
             path,
-            age(s.entry.created_at, now),
+            Cell::new(age(s.entry.created_at, now)),
         ]);
     }
     output::print_table(&table)

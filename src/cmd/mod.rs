@@ -5,6 +5,9 @@ mod cd;
 mod completions;
 mod config;
 mod init;
+mod adopt;
+mod clean;
+mod doctor;
 mod list;
 mod man;
 mod new;
@@ -12,6 +15,7 @@ mod path;
 mod rm;
 mod setup;
 mod trust;
+mod show;
 
 use anyhow::Result;
 
@@ -30,5 +34,9 @@ pub fn run(command: Command) -> Result<()> {
         Command::Init(args) => init::run(args),
         Command::Completions(args) => completions::run(args),
         Command::Man => man::run(),
+        Command::Show(args) => show::run(args),
+        Command::Clean(args) => clean::run(args),
+        Command::Doctor(args) => doctor::run(args),
+        Command::Adopt(args) => adopt::run(args),
     }
 }

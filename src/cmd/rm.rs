@@ -3,7 +3,7 @@ use anyhow::Result;
 use crate::cli::RmArgs;
 use crate::git;
 use crate::output::tilde;
-use crate::session::{self, BranchFate, RemoveOptions, Workspace};
+use crate::session::{self, BranchFate, RemoveOptions, Removed, Workspace};
 
 pub fn run(args: RmArgs) -> Result<()> {
     let ws = Workspace::discover()?;
@@ -12,20 +12,25 @@ pub fn run(args: RmArgs) -> Result<()> {
         keep_branch: args.keep_branch,
     };
     for removed in session::remove(&ws, &args.names, options)? {
-        let branch = match &removed.branch {
-            BranchFate::Deleted { branch, tip } => {
-                let was = tip
-                    .map(|t| format!(" (was {})", git::short(t)))
-                    .unwrap_or_default();
-                format!("deleted branch '{branch}'{was}")
-            }
-            BranchFate::Kept { branch, why } => format!("kept branch '{branch}': {why}"),
-        };
-        eprintln!(
-            "Removed session '{}' from {}; {branch}",
-            removed.name,
-            tilde(&removed.path)
-        );
+        eprintln!("{}", describe(&removed));
     }
     Ok(())
+}
+
+/// "Removed session 'x' from ~/p; deleted branch 'x' (was abc1234)".
+pub(super) fn describe(removed: &Removed) -> String {
+    let branch = match &removed.branch {
+        BranchFate::Deleted { branch, tip } => {
+            let was = tip
+                .map(|t| format!(" (was {})", git::short(t)))
+                .unwrap_or_default();
+            format!("deleted branch '{branch}'{was}")
+        }
+        BranchFate::Kept { branch, why } => format!("kept branch '{branch}': {why}"),
+    };
+    format!(
+        "Removed session '{}' from {}; {branch}",
+        removed.name,
+        tilde(&removed.path)
+    )
 }

@@ -1,28 +1,10 @@
 use anyhow::Result;
-use serde::Serialize;
 
 use super::Workspace;
-use crate::registry::Entry;
+use super::status::{self, Summary};
 
-/// A session as `list` shows it: the registry entry and what git says now.
-#[derive(Debug, Serialize)]
-pub struct Summary {
-    #[serde(flatten)]
-    pub entry: Entry,
-    /// The branch tip, or `None` when the branch is gone.
-    pub head: Option<String>,
-    /// The worktree folder is gone.
-    pub missing: bool,
-}
-
+/// Every session with its live state, in registry order.
 pub fn list(ws: &Workspace) -> Result<Vec<Summary>> {
     let entries = ws.registry.read()?;
-    Ok(entries
-        .into_iter()
-        .map(|entry| Summary {
-            head: ws.repo.branch_tip(&entry.branch).map(|oid| oid.to_string()),
-            missing: !entry.path.is_dir(),
-            entry,
-        })
-        .collect())
+    status::summarize_all(&ws.repo, entries)
 }

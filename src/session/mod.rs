@@ -1,14 +1,25 @@
 //! The domain: creating, inspecting and removing sessions. The safety rules
 //! (what may be removed, what must be refused) live here and nowhere else.
 
+mod adopt;
+mod clean;
 mod create;
 pub mod hooks;
+mod doctor;
 mod list;
 mod remove;
+mod safety;
+mod show;
+mod status;
 
+pub use adopt::adopt;
+pub use clean::{Verdict, clean_apply, clean_plan};
 pub use create::{NewSession, create};
+pub use doctor::doctor;
 pub use list::list;
-pub use remove::{BranchFate, RemoveOptions, remove};
+pub use remove::{BranchFate, Removed, remove};
+pub use safety::RemoveOptions;
+pub use show::show;
 
 use std::path::PathBuf;
 

@@ -1,0 +1,72 @@
+use std::io::{self, BufRead, IsTerminal, Write};
+
+use anyhow::{Result, bail};
+
+use super::rm::describe;
+use crate::cli::CleanArgs;
+use crate::error::Failure;
+use crate::output::tilde;
+use crate::session::{self, Verdict, Workspace};
+
+pub fn run(args: CleanArgs) -> Result<()> {
+    let ws = Workspace::discover()?;
+    let plan = session::clean_plan(&ws)?;
+    print_plan("Remove", &plan.remove);
+    print_plan("Keep", &plan.keep);
+    if plan.remove.is_empty() {
+        eprintln!("Nothing to clean.");
+        return Ok(());
+    }
+    if args.dry_run {
+        eprintln!("Dry run: nothing removed.");
+        return Ok(());
+    }
+    if !args.yes {
+        if !io::stdin().is_terminal() {
+            bail!(
+                Failure::usage(
+                    "not removing anything without confirmation: stdin is not a terminal"
+                )
+                .with_hint(
+                    "pass --yes to remove the sessions above, or --dry-run to only see the plan"
+                )
+            );
+        }
+        if !confirm(plan.remove.len())? {
+            eprintln!("Nothing removed.");
+            return Ok(());
+        }
+    }
+    let names: Vec<String> = plan.remove.iter().map(|v| v.name.clone()).collect();
+    let (removed, kept) = session::clean_apply(&ws, &names)?;
+    for r in &removed {
+        eprintln!("{}", describe(r));
+    }
+    for k in &kept {
+        eprintln!("Kept session '{}': {}", k.name, k.why);
+    }
+    eprintln!(
+        "Removed {} session(s), kept {}.",
+        removed.len(),
+        plan.keep.len() + kept.len()
+    );
+    Ok(())
+}
+
+fn print_plan(what: &str, verdicts: &[Verdict]) {
+    if verdicts.is_empty() {
+        return;
+    }
+    println!("{what}:");
+    for v in verdicts {
+        println!("  {}  {}  ({})", v.name, tilde(&v.path), v.why);
+    }
+}
+
+fn confirm(count: usize) -> Result<bool> {
+    eprint!("Remove {count} session(s)? [y/N] ");
+    io::stderr().flush()?;
+    let mut answer = String::new();
+    io::stdin().lock().read_line(&mut answer)?;
+    Ok(matches!(answer.trim(), "y" | "Y" | "yes" | "Yes"))
+}

@@ -1,0 +1,41 @@
+use anyhow::{Result, bail};
+
+use crate::cli::DoctorArgs;
+use crate::error::Failure;
+use crate::output;
+use crate::session::{self, Workspace};
+
+pub fn run(args: DoctorArgs) -> Result<()> {
+    let ws = Workspace::discover()?;
+    let report = session::doctor(&ws, args.fix)?;
+    if args.json {
+        output::print_json(&serde_json::json!({
+            "healthy": report.healthy(),
+            "findings": report.findings,
+            "fixed": report.fixed,
+            "failed": report.failed,
+        }))?;
+    } else {
+        for fixed in &report.fixed {
+            eprintln!("fixed: {}: {}", fixed.problem, fixed.done);
+        }
+        for failed in &report.failed {
+            eprintln!("could not fix: {failed}");
+        }
+        for f in &report.findings {
+            println!("{}; fix: `{}`", f.problem, f.fix);
+        }
+    }
+    if report.healthy() {
+        if !args.json {
+            eprintln!("No problems found.");
+        }
+        return Ok(());
+    }
+    let count = report.findings.len();
+    let mut failure = Failure::error(format!("{count} problem(s) remain"));
+    if !args.fix && report.findings.iter().any(|f| f.fixable) {
+        failure = failure.with_hint("`sessions doctor --fix` repairs what is safe to repair");
+    }
+    bail!(failure)
+}

@@ -1,0 +1,64 @@
+use anyhow::Result;
+use jiff::Timestamp;
+
+use crate::cli::ShowArgs;
+use crate::output::{self, age, tilde};
+use crate::session::{self, Workspace};
+
+pub fn run(args: ShowArgs) -> Result<()> {
+    let ws = Workspace::discover()?;
+    let details = session::show(&ws, &args.name)?;
+    if args.json {
+        return output::print_json(&details);
+    }
+    let s = &details.summary;
+    let now = Timestamp::now();
+    let path = if s.missing {
+        format!("{} (missing)", tilde(&s.entry.path))
+    } else {
+        tilde(&s.entry.path)
+    };
+    let started = details
+        .started_from
+        .as_ref()
+        .map(|c| format!("{} ({} {})", s.entry.base, c.short_id, c.subject))
+        .unwrap_or_else(|| s.entry.base.clone());
+    let lines = [
+        ("session", s.entry.name.clone()),
+        ("branch", s.entry.branch.clone()),
+        ("path", path),
+        ("state", s.state().to_string()),
+        ("started from", started),
+        (
+            "changes",
+            format!("{} modified, {} untracked", s.modified, s.untracked),
+        ),
+        (
+            "vs base",
+            format!("{} ahead, {} behind {}", s.ahead, s.behind, s.entry.base),
+        ),
+        ("locked", s.locked.clone().unwrap_or_else(|| "no".into())),
+        (
+            "last commit",
+            s.last_commit_at
+                .map_or_else(|| "-".into(), |t| format!("{} ago", age(t, now))),
+        ),
+        ("created", format!("{} ago", age(s.entry.created_at, now))),
+    ];
+    for (label, value) in lines {
+        println!("{:<13} {value}", format!("{label}:"));
+    }
+    if !details.commits.is_empty() {
+        println!("\nCommits not in {}:", s.entry.base);
+        for c in &details.commits {
+            println!("  {} {}", c.short_id, c.subject);
+        }
+    }
+    if !details.files.is_empty() {
+        println!("\nFiles changed:");
+        for f in &details.files {
+            println!("  +{:<5} -{:<5} {}", f.added, f.deleted, f.path);
+        }
+    }
+    Ok(())
+}

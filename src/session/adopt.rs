@@ -1,0 +1,118 @@
+//! Worktrees made by other tools (`git worktree add`, `claude -w`) joining
+//! the sessions, and with them the safety rules.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result, bail};
+use jiff::Timestamp;
+
+use super::Workspace;
+use crate::error::Failure;
+use crate::git::Worktree;
+use crate::name;
+use crate::registry::Entry;
+
+/// Registers the worktrees at PATHS, or with `all` every worktree no session
+/// owns; all or nothing. Returns the new entries, and the worktrees `all`
+/// passed over with why.
+pub fn adopt(
+    ws: &Workspace,
+    paths: &[PathBuf],
+    all: bool,
+) -> Result<(Vec<Entry>, Vec<(PathBuf, String)>)> {
+    let mut registry = ws.registry.lock()?;
+    let worktrees = ws.repo.worktrees()?;
+    let owned = |w: &Worktree| registry.sessions.iter().any(|e| e.path == w.path);
+    let mut chosen = Vec::new();
+    let mut skipped = Vec::new();
+    if all {
+        for w in worktrees.iter().filter(|w| w.admin_name.is_some()) {
+            if w.prunable || owned(w) {
+                continue;
+            }
+            if w.branch.is_none() {
+                skipped.push((w.path.clone(), "no branch is checked out there".into()));
+                continue;
+            }
+            chosen.push(w);
+        }
+    } else {
+        for path in paths {
+            let path = fs::canonicalize(path)
+                .map_err(|_| Failure::usage(format!("{} does not exist", path.display())))?;
+            let Some(w) = worktrees.iter().find(|w| w.path == path) else {
+                bail!(
+                    Failure::usage(format!(
+                        "{} is not a worktree of this repository",
+                        path.display()
+                    ))
+                    .with_hint("`git worktree list` shows the worktrees")
+                );
+            };
+            if w.admin_name.is_none() {
+                bail!(Failure::usage("the main worktree cannot be a session"));
+            }
+            if owned(w) {
+                bail!(Failure::usage(format!(
+                    "{} is already a session",
+                    path.display()
+                )));
+            }
+            chosen.push(w);
+        }
+    }
+    let mut adopted: Vec<Entry> = Vec::new();
+    for w in chosen {
+        let entry = entry_for(ws, w)?;
+        if registry.find(&entry.name).is_some() || adopted.iter().any(|e| e.name == entry.name) {
+            bail!(
+                Failure::usage(format!("a session named '{}' already exists", entry.name))
+                    .with_hint(
+                        "rename that worktree's folder (`git worktree move`), then adopt it"
+                    )
+            );
+        }
+        adopted.push(entry);
+    }
+    registry.sessions.extend(adopted.iter().cloned());
+    registry.save()?;
+    Ok((adopted, skipped))
+}
+
+/// The entry that describes worktree W as a session: named after its folder,
+/// based on the default branch, its branch never deleted by sessions.
+pub(super) fn entry_for(ws: &Workspace, w: &Worktree) -> Result<Entry> {
+    let name = folder_name(&w.path)?;
+    name::validate(&name)?;
+    let Some(branch) = w.branch.clone() else {
+        bail!(
+            Failure::usage(format!("{} has no branch checked out", w.path.display()))
+                .with_hint("check out a branch there first")
+        );
+    };
+    let base = ws.repo.default_branch()?;
+    let base_tip = ws.repo.resolve_commit(&base)?;
+    let start = match ws.repo.branch_tip(&branch) {
+        Some(tip) => ws.repo.merge_base(tip, base_tip)?.unwrap_or(base_tip),
+        None => base_tip,
+    };
+    Ok(Entry {
+        name,
+        branch,
+        path: w.path.clone(),
+        base,
+        base_commit: start.to_string(),
+        created_at: Timestamp::now(),
+        owns_branch: false,
+        // Ports are handed out by `new`; a worktree made elsewhere has none.
+        port: None,
+    })
+}
+
+fn folder_name(path: &Path) -> Result<String> {
+    let name = path
+        .file_name()
+        .with_context(|| format!("{} has no folder name", path.display()))?;
+    Ok(name.to_string_lossy().into_owned())
+}

@@ -1,0 +1,107 @@
+//! `clean`: remove every session that is finished (merged, or its folder
+//! gone) and safe to remove by the same rules as `rm`; keep the rest.
+
+use std::path::PathBuf;
+
+use anyhow::Result;
+use serde::Serialize;
+
+use super::remove::{Removed, execute};
+use super::safety::{RemoveOptions, Surroundings, plan_removal};
+use super::status::{Summary, summarize_all};
+use super::{Workspace, find_entry};
+
+/// One session in the plan, and why it goes or stays.
+#[derive(Debug, Clone, Serialize)]
+pub struct Verdict {
+    pub name: String,
+    pub path: PathBuf,
+    pub why: String,
+}
+
+#[derive(Debug, Default, Serialize)]
+pub struct CleanPlan {
+    pub remove: Vec<Verdict>,
+    pub keep: Vec<Verdict>,
+}
+
+/// What `clean` would do now; changes nothing.
+pub fn clean_plan(ws: &Workspace) -> Result<CleanPlan> {
+    let summaries = summarize_all(&ws.repo, ws.registry.read()?)?;
+    let around = Surroundings::read(ws)?;
+    let mut plan = CleanPlan::default();
+    for s in summaries {
+        let verdict = |why: String| Verdict {
+            name: s.entry.name.clone(),
+            path: s.entry.path.clone(),
+            why,
+        };
+        let Some(reason) = finished(&s) else {
+            plan.keep.push(verdict(unfinished(&s)));
+            continue;
+        };
+        let removal = plan_removal(ws, &around, s.entry.clone(), RemoveOptions::default())?;
+        if removal.is_safe() {
+            plan.remove.push(verdict(reason));
+        } else {
+            let objections: Vec<&str> = removal.objections().map(String::as_str).collect();
+            plan.keep.push(verdict(objections.join("; ")));
+        }
+    }
+    Ok(plan)
+}
+
+/// Removes the sessions NAMES (from a plan), checking each against the
+/// safety rules once more under the registry lock. Returns what went and what
+/// stayed after all, with why.
+pub fn clean_apply(ws: &Workspace, names: &[String]) -> Result<(Vec<Removed>, Vec<Verdict>)> {
+    let mut registry = ws.registry.lock()?;
+    let around = Surroundings::read(ws)?;
+    let (mut removed, mut kept) = (Vec::new(), Vec::new());
+    for name in names {
+        let Ok(entry) = find_entry(&registry.sessions, name).cloned() else {
+            continue;
+        };
+        let removal = plan_removal(ws, &around, entry, RemoveOptions::default())?;
+        let (name, path) = (removal.entry.name.clone(), removal.entry.path.clone());
+        let why = if removal.is_safe() {
+            match execute(ws, &mut registry, removal, false) {
+                Ok(done) => {
+                    removed.push(done);
+                    continue;
+                }
+                Err(e) => format!("{e:#}"),
+            }
+        } else {
+            let objections: Vec<&str> = removal.objections().map(String::as_str).collect();
+            objections.join("; ")
+        };
+        kept.push(Verdict { name, path, why });
+    }
+    Ok((removed, kept))
+}
+
+/// Why session S is finished, or `None` while it is not.
+fn finished(s: &Summary) -> Option<String> {
+    if s.missing {
+        Some("its folder is gone".into())
+    } else if s.merged {
+        Some(format!("merged into {}", s.entry.base))
+    } else {
+        None
+    }
+}
+
+fn unfinished(s: &Summary) -> String {
+    if s.head.is_none() {
+        format!("its branch '{}' is gone", s.entry.branch)
+    } else if s.empty {
+        "no commits of its own yet".into()
+    } else {
+        let plural = if s.ahead == 1 { "" } else { "s" };
+        format!(
+            "not merged into {} ({} commit{plural} ahead)",
+            s.entry.base, s.ahead
+        )
+    }
+}

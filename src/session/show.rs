@@ -1,0 +1,87 @@
+//! `show`: one session in full.
+
+use anyhow::Result;
+use jiff::Timestamp;
+use serde::Serialize;
+
+use super::Workspace;
+use super::status::{Summary, base_tip, summarize};
+use crate::git::{self, CommitInfo};
+
+#[derive(Debug, Serialize)]
+pub struct Details {
+    #[serde(flatten)]
+    pub summary: Summary,
+    /// The commit the session started from.
+    pub started_from: Option<Commit>,
+    /// Commits on the branch that are not in the base, newest first.
+    pub commits: Vec<Commit>,
+    /// Files the branch changed since it left the base.
+    pub files: Vec<FileStat>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Commit {
+    pub id: String,
+    pub short_id: String,
+    pub subject: String,
+    pub committed_at: Option<Timestamp>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct FileStat {
+    pub path: String,
+    pub added: usize,
+    pub deleted: usize,
+}
+
+impl From<CommitInfo> for Commit {
+    fn from(c: CommitInfo) -> Commit {
+        Commit {
+            id: c.id.to_string(),
+            short_id: git::short(c.id),
+            subject: c.summary,
+            committed_at: Timestamp::from_second(c.time).ok(),
+        }
+    }
+}
+
+pub fn show(ws: &Workspace, name: &str) -> Result<Details> {
+    let entry = ws.entry(name)?;
+    let repo = &ws.repo;
+    let started_from = git::parse_oid(&entry.base_commit)
+        .and_then(|oid| repo.commit_info(oid).ok())
+        .map(Commit::from);
+    let (mut commits, mut files) = (Vec::new(), Vec::new());
+    if let Some(tip) = repo.branch_tip(&entry.branch) {
+        let base = base_tip(repo, &entry);
+        commits = repo
+            .commits_between(tip, base)?
+            .into_iter()
+            .map(Commit::from)
+            .collect();
+        // Against where the branch left the base, as `git diff base...branch`.
+        let fork = match base {
+            Some(base) => repo.merge_base(tip, base)?,
+            None => None,
+        };
+        if let Some(fork) = fork {
+            files = repo
+                .diff_files(fork, tip)?
+                .into_iter()
+                .map(|f| FileStat {
+                    path: f.path,
+                    added: f.added,
+                    deleted: f.deleted,
+                })
+                .collect();
+        }
+    }
+    let summary = summarize(repo, &repo.worktrees()?, entry)?;
+    Ok(Details {
+        summary,
+        started_from,
+        commits,
+        files,
+    })
+}

@@ -1,0 +1,181 @@
+//! What each session looks like now: working-tree changes, its branch against
+//! the base, locks. Sessions are inspected in parallel, each thread with its
+//! own repository handle, so a long list costs about as much as its slowest
+//! session.
+
+use std::path::Path;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::thread;
+
+use anyhow::{Result, anyhow};
+use git2::Oid;
+use jiff::Timestamp;
+use serde::Serialize;
+
+use crate::git::{self, Repo, WorkStatus, Worktree};
+use crate::registry::Entry;
+
+/// At most this many sessions are inspected at once: each runs `git status`.
+const MAX_THREADS: usize = 8;
+
+/// A session as `list` shows it: the registry entry and what git says now.
+/// More facts (such as the agent working there) join as more fields.
+#[derive(Debug, Clone, Serialize)]
+pub struct Summary {
+    #[serde(flatten)]
+    pub entry: Entry,
+    /// The branch tip, or `None` when the branch is gone.
+    pub head: Option<String>,
+    /// The worktree folder is gone.
+    pub missing: bool,
+    /// Modified plus untracked files (0 when the folder is missing).
+    pub changes: usize,
+    pub modified: usize,
+    pub untracked: usize,
+    /// Commits on the branch that are not in the base's current tip.
+    pub ahead: usize,
+    /// Commits in the base's current tip that are not on the branch.
+    pub behind: usize,
+    /// The branch's work is in the base (fast-forward, squash or rebase merge).
+    pub merged: bool,
+    /// The branch has no commits of its own yet.
+    pub empty: bool,
+    /// The lock reason when git has the worktree locked.
+    pub locked: Option<String>,
+    pub last_commit_at: Option<Timestamp>,
+}
+
+impl Summary {
+    /// One word for the table: what stands out about this session.
+    pub fn state(&self) -> &'static str {
+        if self.missing {
+            "missing"
+        } else if self.head.is_none() {
+            "no branch"
+        } else if self.merged {
+            "merged"
+        } else if self.empty {
+            "empty"
+        } else {
+            "open"
+        }
+    }
+}
+
+/// Where a session's branch stands against its base.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct BranchState {
+    /// The base's current tip, or where the session started when the base
+    /// no longer resolves.
+    pub base_tip: Option<Oid>,
+    pub merged: bool,
+    pub empty: bool,
+}
+
+/// The commit ENTRY's base names now, else the one it started from.
+pub fn base_tip(repo: &Repo, entry: &Entry) -> Option<Oid> {
+    repo.try_resolve_commit(&entry.base)
+        .or_else(|| git::parse_oid(&entry.base_commit))
+}
+
+/// Whether TIP's work is merged into ENTRY's base, or there is none yet.
+/// A branch with no commits since it started is empty, not merged.
+pub fn branch_state(repo: &Repo, entry: &Entry, tip: Oid) -> Result<BranchState> {
+    let base_tip = base_tip(repo, entry);
+    let empty = match git::parse_oid(&entry.base_commit) {
+        Some(start) => repo.is_ancestor(tip, start)?,
+        None => false,
+    };
+    let merged = match base_tip {
+        Some(base) if !empty => repo.content_merged(tip, base)?,
+        _ => false,
+    };
+    Ok(BranchState {
+        base_tip,
+        merged,
+        empty,
+    })
+}
+
+/// The worktree git has at PATH, if any.
+pub fn worktree_at<'a>(worktrees: &'a [Worktree], path: &Path) -> Option<&'a Worktree> {
+    worktrees.iter().find(|w| w.path == path)
+}
+
+/// One session, inspected through REPO.
+pub fn summarize(repo: &Repo, worktrees: &[Worktree], entry: Entry) -> Result<Summary> {
+    let missing = !entry.path.is_dir();
+    let work = if missing {
+        WorkStatus::default()
+    } else {
+        Repo::status(&entry.path)?
+    };
+    let tip = repo.branch_tip(&entry.branch);
+    let (mut ahead, mut behind, mut state, mut last_commit_at) =
+        (0, 0, BranchState::default(), None);
+    if let Some(tip) = tip {
+        state = branch_state(repo, &entry, tip)?;
+        if let Some(base) = state.base_tip {
+            (ahead, behind) = repo.ahead_behind(tip, base)?;
+        }
+        last_commit_at = Timestamp::from_second(repo.commit_info(tip)?.time).ok();
+    }
+    Ok(Summary {
+        head: tip.map(|t| t.to_string()),
+        missing,
+        changes: work.modified + work.untracked,
+        modified: work.modified,
+        untracked: work.untracked,
+        ahead,
+        behind,
+        merged: state.merged,
+        empty: state.empty,
+        locked: worktree_at(worktrees, &entry.path).and_then(|w| w.locked.clone()),
+        last_commit_at,
+        entry,
+    })
+}
+
+/// Every entry inspected, in order, on a bounded number of threads.
+pub fn summarize_all(repo: &Repo, entries: Vec<Entry>) -> Result<Vec<Summary>> {
+    let worktrees = repo.worktrees()?;
+    let threads = thread::available_parallelism()
+        .map_or(2, |n| n.get() * 2)
+        .min(MAX_THREADS)
+        .min(entries.len());
+    if threads <= 1 {
+        return entries
+            .into_iter()
+            .map(|e| summarize(repo, &worktrees, e))
+            .collect();
+    }
+    let handle = repo.handle();
+    let next = AtomicUsize::new(0);
+    let results: Mutex<Vec<Option<Result<Summary>>>> =
+        Mutex::new(entries.iter().map(|_| None).collect());
+    thread::scope(|scope| {
+        for _ in 0..threads {
+            scope.spawn(|| {
+                let repo = handle.open();
+                loop {
+                    let index = next.fetch_add(1, Ordering::Relaxed);
+                    let Some(entry) = entries.get(index) else {
+                        break;
+                    };
+                    let result = match &repo {
+                        Ok(repo) => summarize(repo, &worktrees, entry.clone()),
+                        Err(e) => Err(anyhow!("{e:#}")),
+                    };
+                    results.lock().expect("no thread panics holding it")[index] = Some(result);
+                }
+            });
+        }
+    });
+    results
+        .into_inner()
+        .expect("no thread panicked holding it")
+        .into_iter()
+        .map(|r| r.expect("every entry was inspected"))
+        .collect()
+}
