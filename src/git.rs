@@ -244,7 +244,10 @@ impl Repo {
             };
             let admin = self.common_dir.join("worktrees").join(name);
             let locked = match worktree.is_locked() {
-                Ok(WorktreeLockStatus::Locked(reason)) => Some(reason.unwrap_or_default()),
+                Ok(WorktreeLockStatus::Locked(reason)) => {
+                    // Git stores the reason with a trailing newline.
+                    Some(reason.unwrap_or_default().trim_end().to_string())
+                }
                 _ => None,
             };
             all.push(Worktree {

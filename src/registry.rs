@@ -142,6 +142,7 @@ impl Registry {
     #[allow(dead_code)] // first used by `sessions hook`
     /// Takes the exclusive lock, giving up after `wait`: for callers that
     /// must never hang, such as hooks.
+    #[allow(dead_code)] // for hooks, which land later
     pub fn lock_within(&self, wait: Duration) -> Result<Locked> {
         let lock = self.open_lock()?;
         let deadline = Instant::now() + wait;

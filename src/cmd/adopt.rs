@@ -7,8 +7,8 @@ use crate::session::{self, Workspace};
 pub fn run(args: AdoptArgs) -> Result<()> {
     let ws = Workspace::discover()?;
     let (adopted, skipped) = session::adopt(&ws, &args.paths, args.all)?;
-    for (path, why) in &skipped {
-        eprintln!("Skipped {}: {why}", tilde(path));
+    for skipped in &skipped {
+        eprintln!("Skipped {}: {}", tilde(&skipped.path), skipped.why);
     }
     if adopted.is_empty() {
         eprintln!("No worktree to adopt.");

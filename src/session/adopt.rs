@@ -13,14 +13,15 @@ use crate::git::Worktree;
 use crate::name;
 use crate::registry::Entry;
 
+/// A worktree `adopt --all` passed over, and why.
+pub struct Skipped {
+    pub path: PathBuf,
+    pub why: &'static str,
+}
+
 /// Registers the worktrees at PATHS, or with `all` every worktree no session
-/// owns; all or nothing. Returns the new entries, and the worktrees `all`
-/// passed over with why.
-pub fn adopt(
-    ws: &Workspace,
-    paths: &[PathBuf],
-    all: bool,
-) -> Result<(Vec<Entry>, Vec<(PathBuf, String)>)> {
+/// owns; all or nothing. Returns the new entries, and what `all` passed over.
+pub fn adopt(ws: &Workspace, paths: &[PathBuf], all: bool) -> Result<(Vec<Entry>, Vec<Skipped>)> {
     let mut registry = ws.registry.lock()?;
     let worktrees = ws.repo.worktrees()?;
     let owned = |w: &Worktree| registry.sessions.iter().any(|e| e.path == w.path);
@@ -32,7 +33,10 @@ pub fn adopt(
                 continue;
             }
             if w.branch.is_none() {
-                skipped.push((w.path.clone(), "no branch is checked out there".into()));
+                skipped.push(Skipped {
+                    path: w.path.clone(),
+                    why: "no branch is checked out there",
+                });
                 continue;
             }
             chosen.push(w);
