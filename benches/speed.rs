@@ -3,7 +3,9 @@
 //! Generates its own repositories and measures `sessions` against what a
 //! person would otherwise run by hand, as medians over interleaved runs.
 //! Options: `--files N` (repeatable; default 2000 and 20000), `--runs N`
-//! (default 7), `--save FILE` (also write the table as Markdown).
+//! (default 7), `--save FILE` (also write the table as Markdown), `--only NAME`
+//! (repeatable: run only these of new, rm, list, conflicts, copies, path, hook,
+//! memory).
 
 use std::fmt::Write as _;
 use std::fs;
@@ -18,6 +20,13 @@ struct Options {
     files: Vec<usize>,
     runs: usize,
     save: Option<PathBuf>,
+    only: Vec<String>,
+}
+
+impl Options {
+    fn wants(&self, scenario: &str) -> bool {
+        self.only.is_empty() || self.only.iter().any(|s| s == scenario)
+    }
 }
 
 fn options() -> Options {
@@ -25,6 +34,7 @@ fn options() -> Options {
         files: Vec::new(),
         runs: 7,
         save: None,
+        only: Vec::new(),
     };
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
@@ -35,6 +45,7 @@ fn options() -> Options {
                 .push(value().parse().expect("--files takes a number")),
             "--runs" => options.runs = value().parse().expect("--runs takes a number"),
             "--save" => options.save = Some(PathBuf::from(value())),
+            "--only" => options.only.push(value()),
             // cargo bench passes --bench to every bench target.
             "--bench" => {}
             other => panic!("unknown option {other}"),
@@ -553,18 +564,34 @@ fn main() {
     for &files in &options.files {
         eprintln!("generating a repository of {files} files...");
         let world = World::new(files);
-        rows.push(bench_new(&world, files, options.runs));
-        rows.push(bench_rm(&world, files, options.runs));
-        rows.push(bench_list(&world, files, options.runs));
-        rows.extend(bench_conflicts(&world, files, options.runs));
-        rows.extend(bench_copies(&world, files, options.runs));
+        if options.wants("new") {
+            rows.push(bench_new(&world, files, options.runs));
+        }
+        if options.wants("rm") {
+            rows.push(bench_rm(&world, files, options.runs));
+        }
+        if options.wants("list") {
+            rows.push(bench_list(&world, files, options.runs));
+        }
+        if options.wants("conflicts") {
+            rows.extend(bench_conflicts(&world, files, options.runs));
+        }
+        if options.wants("copies") {
+            rows.extend(bench_copies(&world, files, options.runs));
+        }
         if files == options.files[0] {
-            rows.push(bench_path(&world, options.runs));
-            rows.extend(bench_hook(&world, options.runs));
+            if options.wants("path") {
+                rows.push(bench_path(&world, options.runs));
+            }
+            if options.wants("hook") {
+                rows.extend(bench_hook(&world, options.runs));
+            }
         }
     }
-    eprintln!("measuring memory with 200 sessions...");
-    rows.push(bench_memory(options.files[0]));
+    if options.wants("memory") {
+        eprintln!("measuring memory with 200 sessions...");
+        rows.push(bench_memory(options.files[0]));
+    }
 
     let table = markdown(&rows);
     let machine = machine();
