@@ -8,16 +8,6 @@ use std::process::{Child, Command};
 
 use common::{TestEnv, stderr_of};
 
-fn names(env: &TestEnv) -> Vec<String> {
-    let mut names: Vec<String> = env
-        .list_json()
-        .iter()
-        .map(|s| s["name"].as_str().unwrap().to_string())
-        .collect();
-    names.sort();
-    names
-}
-
 /// A session whose one commit is merged into main the way `how` says.
 fn merged_session(env: &TestEnv, name: &str, how: &str) -> PathBuf {
     let path = env.new_session(name);
@@ -138,7 +128,7 @@ fn clean_removes_exactly_the_finished_safe_sessions() {
     let said = stderr_of(&output);
     assert!(said.contains("Removed 3 session(s), kept 3."), "{said}");
 
-    assert_eq!(names(env), ["dirty", "locked", "unpushed"]);
+    assert_eq!(env.session_names(), ["dirty", "locked", "unpushed"]);
     assert!(!m.merged.exists() && !m.squashed.exists());
     assert!(!env.admin_entries().contains(&"missing".to_string()));
     let branches = env.branches();
@@ -208,7 +198,7 @@ fn clean_keeps_a_merged_session_with_a_process_inside() {
     let plan = String::from_utf8(output.stdout).unwrap();
     assert!(plan.contains("process sleep"), "{plan}");
     assert!(path.is_dir());
-    assert_eq!(names(&env), ["busy"]);
+    assert_eq!(env.session_names(), ["busy"]);
 }
 
 #[test]

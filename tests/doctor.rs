@@ -59,6 +59,13 @@ fn dead_pid() -> u32 {
     pid
 }
 
+/// What `git worktree add -b NAME <root>/NAME` makes, outside sessions.
+fn worktree_outside(env: &TestEnv, name: &str) -> PathBuf {
+    let path = env.root().join(name);
+    env.git(&["worktree", "add", "-q", "-b", name, path.to_str().unwrap()]);
+    path
+}
+
 /// What `claude -w NAME` makes, with plain git: its worktree and branch.
 fn claude_worktree(env: &TestEnv, name: &str) -> PathBuf {
     let rel = format!(".claude/worktrees/{name}");
@@ -121,15 +128,7 @@ fn a_session_whose_folder_is_gone_is_dropped() {
 #[test]
 fn a_worktree_made_by_git_is_adopted() {
     let env = TestEnv::new();
-    let other = env.root().join("other");
-    env.git(&[
-        "worktree",
-        "add",
-        "-q",
-        "-b",
-        "other",
-        other.to_str().unwrap(),
-    ]);
+    let other = worktree_outside(&env, "other");
     found_then_fixed(&env, &["unowned_worktree"]);
     let s = env.listed("other");
     assert_eq!(s["owns_branch"], false);
@@ -139,15 +138,7 @@ fn a_worktree_made_by_git_is_adopted() {
 #[test]
 fn an_admin_entry_whose_folder_is_gone_is_pruned() {
     let env = TestEnv::new();
-    let other = env.root().join("other");
-    env.git(&[
-        "worktree",
-        "add",
-        "-q",
-        "-b",
-        "other",
-        other.to_str().unwrap(),
-    ]);
+    let other = worktree_outside(&env, "other");
     fs::remove_dir_all(&other).unwrap();
     found_then_fixed(&env, &["prunable_admin_entry"]);
     assert!(env.admin_entries().is_empty());
@@ -278,8 +269,7 @@ fn a_corrupt_registry_is_rebuilt_keeping_a_backup() {
 fn adopt_all_and_its_refusals() {
     let env = TestEnv::new();
     env.new_session("mine");
-    let a = env.root().join("a");
-    env.git(&["worktree", "add", "-q", "-b", "a", a.to_str().unwrap()]);
+    worktree_outside(&env, "a");
     let detached = env.root().join("detached");
     env.git(&[
         "worktree",
@@ -303,11 +293,5 @@ fn adopt_all_and_its_refusals() {
     let output = env.sessions().args(["adopt", "--all"]).output().unwrap();
     assert!(output.status.success(), "{}", stderr_of(&output));
     assert!(stderr_of(&output).contains("no branch is checked out"));
-    let mut names: Vec<String> = env
-        .list_json()
-        .iter()
-        .map(|s| s["name"].as_str().unwrap().to_string())
-        .collect();
-    names.sort();
-    assert_eq!(names, ["a", "mine"]);
+    assert_eq!(env.session_names(), ["a", "mine"]);
 }

@@ -11,6 +11,14 @@ fn commit_on_main(env: &TestEnv, file: &str, message: &str) {
     env.commit_in(&env.repo, file, &format!("{message}\n"), message);
 }
 
+/// Session NAME with two commits of its own, and one more commit on main.
+fn two_commits_while_main_moves(env: &TestEnv, name: &str) {
+    let path = env.new_session(name);
+    env.commit_in(&path, "a.txt", "a\n", "work a");
+    env.commit_in(&path, "b.txt", "b\n", "work b");
+    commit_on_main(env, "m.txt", "main moves on");
+}
+
 fn field(s: &Value, key: &str) -> Value {
     s.get(key)
         .cloned()
@@ -64,10 +72,7 @@ fn changes_count_modified_and_untracked_files() {
 #[test]
 fn ahead_and_behind_count_against_the_base_tip() {
     let env = TestEnv::new();
-    let path = env.new_session("both");
-    env.commit_in(&path, "a.txt", "a\n", "work a");
-    env.commit_in(&path, "b.txt", "b\n", "work b");
-    commit_on_main(&env, "m.txt", "main moves on");
+    two_commits_while_main_moves(&env, "both");
     let s = env.listed("both");
     assert_eq!(field(&s, "ahead"), 2);
     assert_eq!(field(&s, "behind"), 1);
@@ -90,10 +95,7 @@ fn a_fast_forwarded_branch_is_merged() {
 #[test]
 fn a_squash_merged_branch_is_merged() {
     let env = TestEnv::new();
-    let path = env.new_session("sq");
-    env.commit_in(&path, "a.txt", "a\n", "work a");
-    env.commit_in(&path, "b.txt", "b\n", "work b");
-    commit_on_main(&env, "m.txt", "main moves on");
+    two_commits_while_main_moves(&env, "sq");
     env.git(&["merge", "-q", "--squash", "sq"]);
     env.git(&["commit", "-q", "-m", "squashed sq"]);
     let s = env.listed("sq");
@@ -108,10 +110,7 @@ fn a_squash_merged_branch_is_merged() {
 #[test]
 fn a_rebase_merged_branch_is_merged() {
     let env = TestEnv::new();
-    let path = env.new_session("rb");
-    env.commit_in(&path, "a.txt", "a\n", "work a");
-    env.commit_in(&path, "b.txt", "b\n", "work b");
-    commit_on_main(&env, "m.txt", "main moves on");
+    two_commits_while_main_moves(&env, "rb");
     env.git(&["cherry-pick", "rb~1", "rb"]);
     let s = env.listed("rb");
     assert_eq!(field(&s, "merged"), true);

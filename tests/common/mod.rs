@@ -246,6 +246,17 @@ impl TestEnv {
         );
         stderr
     }
+
+    /// The names `sessions list --json` shows, sorted.
+    pub fn session_names(&self) -> Vec<String> {
+        let mut names: Vec<String> = self
+            .list_json()
+            .iter()
+            .map(|s| s["name"].as_str().unwrap().to_string())
+            .collect();
+        names.sort();
+        names
+    }
 }
 
 pub fn write_file(path: &Path, text: &str) {
