@@ -102,6 +102,7 @@ pub(super) fn execute(
                 && plan.keep_reason != "--keep-branch"
                 && ws.repo.branch_tip(&entry.branch).is_some()
             {
+                registry.left_branches.retain(|l| l.branch != entry.branch);
                 registry.left_branches.push(LeftBranch {
                     session: entry.name.clone(),
                     branch: entry.branch.clone(),
