@@ -299,8 +299,11 @@ impl Repo {
 
     /// Counts of modified and untracked files in the working tree at `dir`.
     pub fn status(dir: &Path) -> Result<WorkStatus> {
+        // No optional locks: an agent committing in that worktree at the same
+        // moment must never find the index locked by us.
         let output = git_in(dir)
-            .args(["status", "--porcelain=v2", "-z", "--ignore-submodules=none"])
+            .args(["--no-optional-locks", "status", "--porcelain=v2", "-z"])
+            .arg("--ignore-submodules=none")
             .output()
             .context("cannot run git")?;
         check(&output, "git status")
