@@ -131,6 +131,7 @@ fn a_worktree_made_by_git_is_adopted() {
     let other = worktree_outside(&env, "other");
     found_then_fixed(&env, &["unowned_worktree"]);
     let s = env.listed("other");
+    assert_eq!(s["path"], other.to_str().unwrap());
     assert_eq!(s["owns_branch"], false);
     assert_eq!(s["branch"], "other");
 }
