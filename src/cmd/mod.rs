@@ -1,21 +1,21 @@
 //! One module per subcommand: parse nothing, decide nothing, call the domain
 //! and present what it returns.
 
+mod adopt;
 mod cd;
+mod clean;
 mod completions;
 mod config;
-mod init;
-mod adopt;
-mod clean;
 mod doctor;
+mod init;
 mod list;
 mod man;
 mod new;
 mod path;
 mod rm;
 mod setup;
-mod trust;
 mod show;
+mod trust;
 
 use anyhow::Result;
 

@@ -4,8 +4,8 @@
 mod adopt;
 mod clean;
 mod create;
-pub mod hooks;
 mod doctor;
+pub mod hooks;
 mod list;
 mod remove;
 mod safety;
