@@ -135,7 +135,7 @@ fn diagnose(ws: &Workspace) -> Result<Vec<Finding>> {
         found.push(finding(
             "corrupt_registry",
             why,
-            "sessions doctor --fix (rebuilds it from git, keeping a backup)".into(),
+            "sessions doctor --fix".into(),
             Action::Rebuild,
         ));
         // Nothing else can be judged against a registry we cannot read.
@@ -249,11 +249,9 @@ fn left_branches(
             )
         } else {
             (
-                format!(
-                    "git branch -D {branch} (only once its work is merged or no longer wanted)"
-                ),
+                format!("git branch -D {branch}"),
                 Action::Manual,
-                format!("not merged into {base}"),
+                format!("not merged into {base}; delete it once its work is merged or unwanted"),
             )
         };
         found.push(finding(
