@@ -229,3 +229,31 @@ fn rm_refuses_a_locked_worktree_unless_forced() {
     assert!(!path.exists());
     assert!(env.admin_entries().is_empty());
 }
+
+#[test]
+fn on_a_terminal_clean_asks_once() {
+    if !common::has_terminal_runner() {
+        return;
+    }
+    let env = TestEnv::new();
+    let path = merged_session(&env, "done", "merge");
+    let on_terminal = |answer: &str| {
+        let bin = env!("CARGO_BIN_EXE_sessions");
+        let mut command = env.command_in("sh", &env.repo);
+        command.arg("-c").arg(format!(
+            "printf '{answer}\\n' | script -qec '{bin} clean' /dev/null"
+        ));
+        let out = command.output().unwrap();
+        let text = String::from_utf8_lossy(&out.stdout).into_owned();
+        assert!(out.status.success(), "{text}{}", stderr_of(&out));
+        assert_eq!(text.matches("[y/N]").count(), 1, "{text}");
+        text
+    };
+    let text = on_terminal("n");
+    assert!(text.contains("Nothing removed."), "{text}");
+    assert!(path.is_dir());
+    let text = on_terminal("y");
+    assert!(text.contains("Removed session 'done'"), "{text}");
+    assert!(!path.exists());
+    assert!(env.session_names().is_empty());
+}

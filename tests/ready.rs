@@ -203,24 +203,9 @@ fn more_sessions_than_max_sessions_warns() {
     assert!(err.contains("max_sessions = 1"), "{err}");
 }
 
-/// util-linux `script`, which gives a command a terminal; `None` (with a
-/// notice) where it is missing or another implementation.
-fn terminal_runner() -> Option<()> {
-    let version = std::process::Command::new("script")
-        .arg("--version")
-        .output()
-        .ok()?;
-    if String::from_utf8_lossy(&version.stdout).contains("util-linux") {
-        Some(())
-    } else {
-        eprintln!("NOTICE: util-linux `script` is missing; skipping the terminal prompt test");
-        None
-    }
-}
-
 #[test]
 fn on_a_terminal_new_asks_and_remembers_the_answer() {
-    if terminal_runner().is_none() {
+    if !common::has_terminal_runner() {
         return;
     }
     let env = TestEnv::new();

@@ -270,3 +270,16 @@ pub fn write_file(path: &Path, text: &str) {
 pub fn stderr_of(output: &std::process::Output) -> String {
     String::from_utf8_lossy(&output.stderr).into_owned()
 }
+
+/// Whether util-linux `script`, which gives a command a terminal, is here;
+/// prints a notice when it is not (tests that need it then skip).
+pub fn has_terminal_runner() -> bool {
+    let found = StdCommand::new("script")
+        .arg("--version")
+        .output()
+        .is_ok_and(|v| String::from_utf8_lossy(&v.stdout).contains("util-linux"));
+    if !found {
+        eprintln!("NOTICE: util-linux `script` is missing; skipping a terminal prompt test");
+    }
+    found
+}
