@@ -117,6 +117,10 @@ pub(super) fn execute(
         }
     };
     registry.sessions.retain(|e| e.name != entry.name);
+    // Records of left-behind branches deleted since by hand go too.
+    registry
+        .left_branches
+        .retain(|l| ws.repo.branch_tip(&l.branch).is_some());
     registry.save()?;
     Ok(Removed {
         name: entry.name.clone(),
