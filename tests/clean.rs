@@ -238,14 +238,7 @@ fn on_a_terminal_clean_asks_once() {
     let env = TestEnv::new();
     let path = merged_session(&env, "done", "merge");
     let on_terminal = |answer: &str| {
-        let bin = env!("CARGO_BIN_EXE_sessions");
-        let mut command = env.command_in("sh", &env.repo);
-        command.arg("-c").arg(format!(
-            "printf '{answer}\\n' | script -qec '{bin} clean' /dev/null"
-        ));
-        let out = command.output().unwrap();
-        let text = String::from_utf8_lossy(&out.stdout).into_owned();
-        assert!(out.status.success(), "{text}{}", stderr_of(&out));
+        let text = env.on_terminal("clean", answer);
         assert_eq!(text.matches("[y/N]").count(), 1, "{text}");
         text
     };

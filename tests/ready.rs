@@ -211,14 +211,7 @@ fn on_a_terminal_new_asks_and_remembers_the_answer() {
     let env = TestEnv::new();
     env.write(".sessions.toml", "setup = [\"echo ran > ran.txt\"]\n");
     let on_terminal = |name: &str, answer: &str| {
-        let bin = env!("CARGO_BIN_EXE_sessions");
-        let mut command = env.command_in("sh", &env.repo);
-        command.arg("-c").arg(format!(
-            "printf '{answer}\\n' | script -qec '{bin} new {name} --no-agent' /dev/null"
-        ));
-        let out = command.output().unwrap();
-        let text = String::from_utf8_lossy(&out.stdout).into_owned();
-        assert!(out.status.success(), "{text}{}", stderr_of(&out));
+        let text = env.on_terminal(&format!("new {name} --no-agent"), answer);
         assert!(
             text.contains("echo ran > ran.txt"),
             "the commands are shown: {text}"

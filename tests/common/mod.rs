@@ -247,6 +247,21 @@ impl TestEnv {
         stderr
     }
 
+    /// `sessions ARGS` on a terminal (util-linux `script`) in the main
+    /// worktree, typing ANSWER; must succeed. Its output: stdout and stderr
+    /// both, as a terminal shows them.
+    pub fn on_terminal(&self, args: &str, answer: &str) -> String {
+        let bin = env!("CARGO_BIN_EXE_sessions");
+        let mut command = self.command_in("sh", &self.repo);
+        command.arg("-c").arg(format!(
+            "printf '{answer}\\n' | script -qec '{bin} {args}' /dev/null"
+        ));
+        let out = command.output().unwrap();
+        let text = String::from_utf8_lossy(&out.stdout).into_owned();
+        assert!(out.status.success(), "{text}{}", stderr_of(&out));
+        text
+    }
+
     /// The names `sessions list --json` shows, sorted.
     pub fn session_names(&self) -> Vec<String> {
         let mut names: Vec<String> = self
