@@ -91,7 +91,7 @@ pub struct RmArgs {
     /// Sessions to remove
     #[arg(required = true, add = session_names())]
     pub names: Vec<String>,
-    /// Remove even with uncommitted changes or commits that exist nowhere else
+    /// Remove even with uncommitted changes, a lock, or commits that exist nowhere else (never past a live process)
     #[arg(long, short)]
     pub force: bool,
     /// Keep the branch, even when it is merged

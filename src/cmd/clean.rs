@@ -5,7 +5,7 @@ use anyhow::{Result, bail};
 use super::rm::describe;
 use crate::cli::CleanArgs;
 use crate::error::Failure;
-use crate::output::tilde;
+use crate::output::{self, tilde};
 use crate::session::{self, Verdict, Workspace};
 
 pub fn run(args: CleanArgs) -> Result<()> {
@@ -14,11 +14,11 @@ pub fn run(args: CleanArgs) -> Result<()> {
     print_plan("Remove", &plan.remove);
     print_plan("Keep", &plan.keep);
     if plan.remove.is_empty() {
-        eprintln!("Nothing to clean.");
+        output::note("Nothing to clean.");
         return Ok(());
     }
     if args.dry_run {
-        eprintln!("Dry run: nothing removed.");
+        output::note("Dry run: nothing removed.");
         return Ok(());
     }
     if !args.yes {
@@ -33,23 +33,23 @@ pub fn run(args: CleanArgs) -> Result<()> {
             );
         }
         if !confirm(plan.remove.len())? {
-            eprintln!("Nothing removed.");
+            output::note("Nothing removed.");
             return Ok(());
         }
     }
     let names: Vec<String> = plan.remove.iter().map(|v| v.name.clone()).collect();
     let (removed, kept) = session::clean_apply(&ws, &names)?;
     for r in &removed {
-        eprintln!("{}", describe(r));
+        output::note(format!("{}", describe(r)));
     }
     for k in &kept {
-        eprintln!("Kept session '{}': {}", k.name, k.why);
+        output::note(format!("Kept session '{}': {}", k.name, k.why));
     }
-    eprintln!(
+    output::note(format!(
         "Removed {} session(s), kept {}.",
         removed.len(),
         plan.keep.len() + kept.len()
-    );
+    ));
     Ok(())
 }
 

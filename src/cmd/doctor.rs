@@ -17,10 +17,10 @@ pub fn run(args: DoctorArgs) -> Result<()> {
         }))?;
     } else {
         for fixed in &report.fixed {
-            eprintln!("fixed: {}: {}", fixed.problem, fixed.done);
+            output::note(format!("fixed: {}: {}", fixed.problem, fixed.done));
         }
         for failed in &report.failed {
-            eprintln!("could not fix: {failed}");
+            output::warn(format!("could not fix: {failed}"));
         }
         for f in &report.findings {
             println!("{}; fix: `{}`", f.problem, f.fix);
@@ -28,7 +28,7 @@ pub fn run(args: DoctorArgs) -> Result<()> {
     }
     if report.healthy() {
         if !args.json {
-            eprintln!("No problems found.");
+            output::note("No problems found.");
         }
         return Ok(());
     }

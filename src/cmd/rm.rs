@@ -2,7 +2,7 @@ use anyhow::Result;
 
 use crate::cli::RmArgs;
 use crate::git;
-use crate::output::tilde;
+use crate::output::{self, tilde};
 use crate::session::{self, BranchFate, RemoveOptions, Removed, Workspace};
 
 pub fn run(args: RmArgs) -> Result<()> {
@@ -12,7 +12,7 @@ pub fn run(args: RmArgs) -> Result<()> {
         keep_branch: args.keep_branch,
     };
     for removed in session::remove(&ws, &args.names, options)? {
-        eprintln!("{}", describe(&removed));
+        output::note(format!("{}", describe(&removed)));
     }
     Ok(())
 }
