@@ -40,7 +40,7 @@ pub fn run(args: CleanArgs) -> Result<()> {
     let names: Vec<String> = plan.remove.iter().map(|v| v.name.clone()).collect();
     let (removed, kept) = session::clean_apply(&ws, &names)?;
     for r in &removed {
-        output::note(format!("{}", describe(r)));
+        output::note(describe(r));
     }
     for k in &kept {
         output::note(format!("Kept session '{}': {}", k.name, k.why));

@@ -12,7 +12,7 @@ pub fn run(args: RmArgs) -> Result<()> {
         keep_branch: args.keep_branch,
     };
     for removed in session::remove(&ws, &args.names, options)? {
-        output::note(format!("{}", describe(&removed)));
+        output::note(describe(&removed));
     }
     Ok(())
 }
