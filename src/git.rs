@@ -255,7 +255,9 @@ impl Repo {
                 path: canonical(worktree.path()).unwrap_or_else(|_| worktree.path().to_path_buf()),
                 branch: checked_out_branch(&admin),
                 locked,
-                prunable: worktree.validate().is_err(),
+                // As `git worktree prune` judges: the folder or its `.git`
+                // file is gone.
+                prunable: worktree.validate().is_err() || !worktree.path().join(".git").exists(),
             });
         }
         Ok(all)

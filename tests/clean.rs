@@ -250,3 +250,22 @@ fn on_a_terminal_clean_asks_once() {
     assert!(!path.exists());
     assert!(env.session_names().is_empty());
 }
+
+#[test]
+fn a_folder_that_is_no_longer_a_worktree_is_missing_and_left_in_place() {
+    let env = TestEnv::new();
+    let path = env.new_session("replaced");
+    fs::remove_dir_all(&path).unwrap();
+    fs::create_dir(&path).unwrap();
+    fs::write(path.join("notes.txt"), "someone's notes\n").unwrap();
+    assert_eq!(env.listed("replaced")["missing"], true);
+
+    let output = env.sessions().args(["clean", "--yes"]).output().unwrap();
+    assert!(output.status.success(), "{}", stderr_of(&output));
+    assert!(env.session_names().is_empty());
+    assert!(env.admin_entries().is_empty());
+    assert_eq!(
+        fs::read_to_string(path.join("notes.txt")).unwrap(),
+        "someone's notes\n"
+    );
+}

@@ -9,7 +9,7 @@ use serde::Serialize;
 use super::adopt::{adopt, entry_for};
 use super::remove::execute;
 use super::safety::{RemoveOptions, Surroundings, plan_removal};
-use super::status::worktree_at;
+use super::status::{worktree_at, worktree_gone};
 use super::{Workspace, find_entry};
 use crate::claude;
 use crate::git::Worktree;
@@ -144,14 +144,18 @@ fn diagnose(ws: &Workspace) -> Result<Vec<Finding>> {
     let entries = ws.registry.read()?;
     let owned = |w: &Worktree| entries.iter().any(|e| e.path == w.path);
 
-    for e in entries.iter().filter(|e| !e.path.is_dir()) {
+    for e in entries
+        .iter()
+        .filter(|e| worktree_gone(&worktrees, &e.path))
+    {
+        let what = if e.path.is_dir() {
+            "is no longer a git worktree"
+        } else {
+            "is gone"
+        };
         found.push(finding(
             "missing_folder",
-            format!(
-                "session '{}': its folder {} is gone",
-                e.name,
-                tilde(&e.path)
-            ),
+            format!("session '{}': its folder {} {what}", e.name, tilde(&e.path)),
             format!("sessions rm {}", e.name),
             Action::DropEntry {
                 name: e.name.clone(),
@@ -320,10 +324,10 @@ fn repair(ws: &Workspace, action: &Action) -> Result<String> {
 fn drop_missing(ws: &Workspace, name: &str) -> Result<String> {
     let mut registry = ws.registry.lock()?;
     let entry = find_entry(&registry.sessions, name)?.clone();
-    if entry.path.is_dir() {
-        bail!("its folder is back");
-    }
     let around = Surroundings::read(ws)?;
+    if !worktree_gone(&around.worktrees, &entry.path) {
+        bail!("its worktree is back");
+    }
     if let Some(reason) = worktree_at(&around.worktrees, &entry.path).and_then(|w| w.locked.clone())
     {
         bail!(

@@ -75,7 +75,7 @@ pub(super) fn execute(
 ) -> Result<Removed> {
     let entry = &plan.entry;
     super::hooks::teardown(ws, entry)?;
-    if entry.path.exists() {
+    if !plan.worktree_gone {
         ws.repo.remove_worktree(&entry.path, force).map_err(|e| {
             // Git re-checks cleanliness itself: anything that appeared
             // since our check is protected the same way.

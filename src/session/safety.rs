@@ -4,7 +4,7 @@
 use anyhow::Result;
 
 use super::Workspace;
-use super::status::{branch_state, worktree_at};
+use super::status::{branch_state, worktree_at, worktree_gone};
 use crate::git::{Repo, Worktree};
 use crate::process::{self, Process};
 use crate::registry::Entry;
@@ -44,6 +44,9 @@ pub(super) struct RemovalPlan {
     pub risks: Vec<String>,
     /// What nothing overrides: a live process inside, the main worktree.
     pub blockers: Vec<String>,
+    /// Git has no worktree there any more: only its admin entry goes, and
+    /// whatever folder is left stays untouched.
+    pub worktree_gone: bool,
 }
 
 impl RemovalPlan {
@@ -89,7 +92,8 @@ pub(super) fn plan_removal(
         };
         risks.push(format!("session '{}' is locked{why}", entry.name));
     }
-    if entry.path.is_dir() {
+    let gone = worktree_gone(&around.worktrees, &entry.path);
+    if !gone {
         let status = Repo::status(&entry.path)?;
         if !status.is_clean() {
             risks.push(format!(
@@ -143,5 +147,6 @@ pub(super) fn plan_removal(
         keep_reason,
         risks,
         blockers,
+        worktree_gone: gone,
     })
 }

@@ -27,7 +27,8 @@ pub struct Summary {
     pub entry: Entry,
     /// The branch tip, or `None` when the branch is gone.
     pub head: Option<String>,
-    /// The worktree folder is gone.
+    /// The worktree is gone: no folder, or one git no longer knows as a
+    /// worktree.
     pub missing: bool,
     /// Modified plus untracked files (0 when the folder is missing).
     pub changes: usize,
@@ -103,9 +104,15 @@ pub fn worktree_at<'a>(worktrees: &'a [Worktree], path: &Path) -> Option<&'a Wor
     worktrees.iter().find(|w| w.path == path)
 }
 
+/// Whether the worktree at PATH is gone: no folder there, or git no longer
+/// has a working worktree there (so `git status` cannot run in it).
+pub fn worktree_gone(worktrees: &[Worktree], path: &Path) -> bool {
+    !path.is_dir() || worktree_at(worktrees, path).is_none_or(|w| w.prunable)
+}
+
 /// One session, inspected through REPO.
 pub fn summarize(repo: &Repo, worktrees: &[Worktree], entry: Entry) -> Result<Summary> {
-    let missing = !entry.path.is_dir();
+    let missing = worktree_gone(worktrees, &entry.path);
     let work = if missing {
         WorkStatus::default()
     } else {
