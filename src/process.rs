@@ -44,6 +44,24 @@ pub fn is_alive(pid: u32) -> bool {
     result == 0 || std::io::Error::last_os_error().raw_os_error() == Some(libc::EPERM)
 }
 
+/// The process that ran this one as a hook: our parent, or the parent of the
+/// shell that ran the hook command.
+pub fn hook_caller() -> Option<u32> {
+    // SAFETY: getppid cannot fail.
+    let parent = u32::try_from(unsafe { libc::getppid() }).ok()?;
+    #[cfg(target_os = "linux")]
+    {
+        let name = std::fs::read_to_string(format!("/proc/{parent}/comm")).ok()?;
+        if matches!(name.trim_end(), "sh" | "bash" | "dash" | "zsh") {
+            let stat = std::fs::read_to_string(format!("/proc/{parent}/stat")).ok()?;
+            // The fields after the parenthesised name: state, then ppid.
+            let rest = &stat[stat.rfind(')')? + 1..];
+            return rest.split_whitespace().nth(1)?.parse().ok();
+        }
+    }
+    Some(parent)
+}
+
 #[cfg(target_os = "linux")]
 fn scan() -> Vec<Process> {
     let Ok(entries) = std::fs::read_dir("/proc") else {

@@ -3,6 +3,7 @@ use jiff::Timestamp;
 
 use crate::cli::ListArgs;
 use crate::output::{self, age, tilde};
+use crate::registry::{Agent, AgentState};
 use crate::session::{self, Workspace};
 
 pub fn run(args: ListArgs) -> Result<()> {
@@ -16,7 +17,7 @@ pub fn run(args: ListArgs) -> Result<()> {
         return Ok(());
     }
     let now = Timestamp::now();
-    let mut table = output::table(["NAME", "BRANCH", "PATH", "AGE"]);
+    let mut table = output::table(["NAME", "BRANCH", "PATH", "AGE", "AGENT"]);
     for s in &sessions {
         let path = if s.missing {
             format!("{} (missing)", tilde(&s.entry.path))
@@ -28,7 +29,22 @@ pub fn run(args: ListArgs) -> Result<()> {
             s.entry.branch.clone(),
             path,
             age(s.entry.created_at, now),
+            s.entry
+                .agent
+                .as_ref()
+                .map(|a| agent_label(a, now))
+                .unwrap_or_default(),
         ]);
     }
     output::print_table(&table)
+}
+
+/// `working 2m`, `waiting 10s`, `exited`: the state, and how long since the
+/// agent last reported while it is still there.
+pub fn agent_label(agent: &Agent, now: Timestamp) -> String {
+    let state = agent.state.unwrap_or(AgentState::Exited);
+    match agent.updated_at {
+        Some(at) if state != AgentState::Exited => format!("{} {}", state.as_str(), age(at, now)),
+        _ => state.as_str().to_string(),
+    }
 }

@@ -2,13 +2,16 @@
 //! and present what it returns.
 
 mod cd;
+mod claude;
 mod completions;
 mod config;
+mod hook;
 mod init;
 mod list;
 mod man;
 mod new;
 mod path;
+mod resume;
 mod rm;
 mod setup;
 mod trust;
@@ -30,5 +33,15 @@ pub fn run(command: Command) -> Result<()> {
         Command::Init(args) => init::run(args),
         Command::Completions(args) => completions::run(args),
         Command::Man => man::run(),
+        Command::Resume(args) => resume::run(args),
+        Command::Claude(command) => claude::run(command),
+        Command::Hook(args) => hook::run(args),
     }
+}
+
+/// Ends this process with an agent's exit code, once what we printed is out.
+fn exit_with(code: i32) -> ! {
+    use std::io::Write;
+    let _ = std::io::stdout().flush();
+    std::process::exit(code)
 }

@@ -2,9 +2,11 @@ use anyhow::Result;
 use serde::Serialize;
 
 use super::Workspace;
+use crate::process;
 use crate::registry::Entry;
 
-/// A session as `list` shows it: the registry entry and what git says now.
+/// A session as `list` shows it: the registry entry and what git says now;
+/// its `agent` is what the agent is doing now (`agent_view`).
 #[derive(Debug, Serialize)]
 pub struct Summary {
     #[serde(flatten)]
@@ -17,8 +19,13 @@ pub struct Summary {
 
 pub fn list(ws: &Workspace) -> Result<Vec<Summary>> {
     let entries = ws.registry.read()?;
+    let snapshot = process::snapshot();
     Ok(entries
         .into_iter()
+        .map(|mut entry| {
+            entry.agent = super::agent_view(&entry, &snapshot);
+            entry
+        })
         .map(|entry| Summary {
             head: ws.repo.branch_tip(&entry.branch).map(|oid| oid.to_string()),
             missing: !entry.path.is_dir(),

@@ -1,11 +1,13 @@
 //! The domain: creating, inspecting and removing sessions. The safety rules
 //! (what may be removed, what must be refused) live here and nowhere else.
 
+mod agent;
 mod create;
 pub mod hooks;
 mod list;
 mod remove;
 
+pub use agent::{AgentCommand, agent_command, agent_view, launch, resume};
 pub use create::{NewSession, create};
 pub use list::list;
 pub use remove::{BranchFate, RemoveOptions, remove};
@@ -31,7 +33,12 @@ impl Workspace {
     /// The workspace of the repository around the current directory.
     pub fn discover() -> Result<Workspace> {
         let cwd = std::env::current_dir().context("cannot read the current directory")?;
-        let repo = Repo::discover(&cwd)?;
+        Workspace::at(&cwd)
+    }
+
+    /// The workspace of the repository around DIR.
+    pub fn at(dir: &std::path::Path) -> Result<Workspace> {
+        let repo = Repo::discover(dir)?;
         let registry = Registry::new(repo.common_dir());
         let config = Config::load(repo.main_worktree())?;
         Ok(Workspace {
