@@ -220,7 +220,12 @@ fn serve_connection(stream: TcpStream, shared: Arc<Shared>) {
             .is_some_and(|v| v.eq_ignore_ascii_case("close"));
         let resp = respond(&req, &shared);
         lock(&shared.requests).push(req);
-        if writer.write_all(&resp).and_then(|_| writer.flush()).is_err() || close {
+        if writer
+            .write_all(&resp)
+            .and_then(|_| writer.flush())
+            .is_err()
+            || close
+        {
             break;
         }
     }
@@ -234,7 +239,10 @@ fn bad(msg: &str) -> io::Error {
 /// Reads one CRLF- (or LF-) terminated line, bounded by `budget`.
 fn read_line<R: BufRead>(r: &mut R, budget: &mut usize) -> io::Result<Option<String>> {
     let mut buf = Vec::new();
-    let n = r.by_ref().take(*budget as u64 + 1).read_until(b'\n', &mut buf)?;
+    let n = r
+        .by_ref()
+        .take(*budget as u64 + 1)
+        .read_until(b'\n', &mut buf)?;
     if n == 0 {
         return Ok(None);
     }
@@ -397,7 +405,12 @@ fn respond(req: &RecordedRequest, shared: &Shared) -> Vec<u8> {
     }
     let post = req.method.eq_ignore_ascii_case("POST");
     if post && route == "/v1/messages/count_tokens" {
-        return http_response("200 OK", "application/json", r#"{"input_tokens":10}"#, false);
+        return http_response(
+            "200 OK",
+            "application/json",
+            r#"{"input_tokens":10}"#,
+            false,
+        );
     }
     if post && route == "/v1/messages" {
         let id = shared.next_id.fetch_add(1, Ordering::SeqCst);
@@ -468,7 +481,10 @@ mod tests {
         }
         let mut body = vec![0u8; len];
         r.read_exact(&mut body).unwrap();
-        (status.trim_end().to_string(), String::from_utf8(body).unwrap())
+        (
+            status.trim_end().to_string(),
+            String::from_utf8(body).unwrap(),
+        )
     }
 
     #[test]
@@ -488,7 +504,10 @@ mod tests {
         .unwrap();
         let (st, b) = read_response(&mut r);
         assert_eq!(st, "HTTP/1.1 200 OK");
-        let names: Vec<&str> = b.lines().filter_map(|l| l.strip_prefix("event: ")).collect();
+        let names: Vec<&str> = b
+            .lines()
+            .filter_map(|l| l.strip_prefix("event: "))
+            .collect();
         assert_eq!(
             names,
             [
@@ -511,10 +530,14 @@ mod tests {
         .unwrap();
         let (st, b) = read_response(&mut r);
         assert_eq!(st, "HTTP/1.1 200 OK");
-        assert!(b.starts_with(r#"{"id":"msg_fake_000002","type":"message""#), "{b}");
+        assert!(
+            b.starts_with(r#"{"id":"msg_fake_000002","type":"message""#),
+            "{b}"
+        );
         assert!(b.contains(r#""model":"m-2""#));
 
-        w.write_all(b"GET /v1/other HTTP/1.1\r\nHost: x\r\n\r\n").unwrap();
+        w.write_all(b"GET /v1/other HTTP/1.1\r\nHost: x\r\n\r\n")
+            .unwrap();
         assert_eq!(read_response(&mut r).1, "{}");
 
         let lines = srv.request_lines();
