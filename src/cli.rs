@@ -59,6 +59,10 @@ pub enum Command {
 #[derive(Debug, Args)]
 pub struct NewArgs {
     /// Session name; also the branch and folder name. Generated when omitted
+    // Hyphens allowed, so that a name like `-x` is refused by name validation
+    // with its reason rather than taken for an unknown flag; `--` is the
+    // agent's.
+    #[arg(allow_hyphen_values = true)]
     pub name: Option<String>,
     /// Branch or commit to start from [default: origin/HEAD, else the main worktree's branch]
     #[arg(long, value_name = "REF")]

@@ -148,7 +148,7 @@ fn new_and_resume_record_claudes_session_through_its_hooks() {
 
     let agent = env.listed("x")["agent"].clone();
     let id = agent["session_id"].as_str().unwrap().to_string();
-    assert_eq!(transcripts(&env, &wt), [id.clone()]);
+    assert_eq!(transcripts(&env, &wt), std::slice::from_ref(&id));
     assert_eq!(agent["state"], "exited");
     let transcript = agent["transcript_path"].as_str().unwrap();
     assert!(transcript.ends_with(&format!("{id}.jsonl")), "{transcript}");
@@ -167,7 +167,7 @@ fn new_and_resume_record_claudes_session_through_its_hooks() {
     let agent = env.listed("x")["agent"].clone();
     assert_eq!(agent["session_id"], id.as_str());
     assert_eq!(agent["earlier_session_ids"], Value::Null);
-    assert_eq!(transcripts(&env, &wt), [id.clone()]);
+    assert_eq!(transcripts(&env, &wt), std::slice::from_ref(&id));
     let text = fs::read_to_string(transcript).unwrap();
     assert!(
         text.contains("again"),
