@@ -328,6 +328,27 @@ fn other_agents_run_plainly_with_the_arguments_after_the_separator() {
 }
 
 #[test]
+fn ctrl_c_goes_to_the_agent_and_sessions_stays_to_report_its_exit() {
+    let env = TestEnv::new();
+    // The agent interrupts its parent, as Ctrl-C on the terminal would.
+    let output = env
+        .sessions()
+        .args([
+            "new",
+            "x",
+            "--agent",
+            "sh",
+            "--",
+            "-c",
+            "kill -INT $PPID; exit 5",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(5), "{}", stderr_of(&output));
+    assert_eq!(env.listed("x")["agent"]["state"], "exited");
+}
+
+#[test]
 fn an_agent_that_cannot_start_leaves_the_session_and_says_so() {
     let env = TestEnv::new();
     let output = env
@@ -336,7 +357,12 @@ fn an_agent_that_cannot_start_leaves_the_session_and_says_so() {
         .output()
         .unwrap();
     assert_eq!(output.status.code(), Some(1));
-    assert!(stderr_of(&output).contains("cannot start no-such-agent-program"));
+    let stderr = stderr_of(&output);
+    assert!(
+        stderr.contains("cannot start no-such-agent-program"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("`sessions resume x`"), "{stderr}");
     assert_eq!(env.listed("x")["agent"]["state"], "exited");
 }
 
@@ -356,13 +382,7 @@ fn no_agent_conflicts_with_agent_arguments() {
 fn list_finds_the_newest_transcript_without_hooks() {
     let env = TestEnv::new();
     let wt = env.new_session("x");
-    let encoded: String = wt
-        .display()
-        .to_string()
-        .chars()
-        .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
-        .collect();
-    let projects = env.home.join(".claude").join("projects").join(&encoded);
+    let projects = env.claude_project_dir(&wt);
     let old = projects.join("11111111-1111-4111-8111-111111111111.jsonl");
     let new = projects.join("22222222-2222-4222-8222-222222222222.jsonl");
     write_file(&new, "{}\n");

@@ -105,13 +105,7 @@ fn sessions(env: &TestEnv, api: &FakeAnthropic, dir: &Path, args: &[&str], what:
 
 /// The transcripts Claude wrote for DIR, by session id.
 fn transcripts(env: &TestEnv, dir: &Path) -> Vec<String> {
-    let encoded: String = dir
-        .display()
-        .to_string()
-        .chars()
-        .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
-        .collect();
-    let folder = env.home.join(".claude").join("projects").join(encoded);
+    let folder = env.claude_project_dir(dir);
     let mut ids: Vec<String> = fs::read_dir(&folder)
         .unwrap_or_else(|e| panic!("no transcripts in {}: {e}", folder.display()))
         .flatten()

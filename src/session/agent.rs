@@ -120,7 +120,10 @@ pub fn launch(
             });
             bail!(
                 Failure::error(format!("cannot start {}: {e}", command.program))
-                    .with_hint("the session exists; `sessions resume NAME` starts its agent again")
+                    .with_hint(format!(
+                        "session '{0}' was created; once the agent can start, `sessions resume {0}` starts it there",
+                        entry.name
+                    ))
             );
         }
     };
