@@ -299,23 +299,15 @@ fn resume_passes_the_known_session_id_or_continues() {
     assert_eq!(env.listed("y")["agent"]["state"], "exited");
 }
 
+/// `sessions new x --agent sh -- -c SCRIPT`, which must exit with CODE.
+fn sh_agent(env: &TestEnv, script: &str, code: i32) {
+    env.exits_with(&["new", "x", "--agent", "sh", "--", "-c", script], code);
+}
+
 #[test]
 fn other_agents_run_plainly_with_the_arguments_after_the_separator() {
     let env = TestEnv::new();
-    let output = env
-        .sessions()
-        .args([
-            "new",
-            "x",
-            "--agent",
-            "sh",
-            "--",
-            "-c",
-            "pwd > where; echo \"$#\" >> where; exit 3",
-        ])
-        .output()
-        .unwrap();
-    assert_eq!(output.status.code(), Some(3), "{}", stderr_of(&output));
+    sh_agent(&env, "pwd > where; echo \"$#\" >> where; exit 3", 3);
     let wt = env.sessions_dir().join("x");
     assert_eq!(
         lines(&wt.join("where")),
@@ -331,21 +323,45 @@ fn other_agents_run_plainly_with_the_arguments_after_the_separator() {
 fn ctrl_c_goes_to_the_agent_and_sessions_stays_to_report_its_exit() {
     let env = TestEnv::new();
     // The agent interrupts its parent, as Ctrl-C on the terminal would.
+    sh_agent(&env, "kill -INT $PPID; exit 5", 5);
+    assert_eq!(env.listed("x")["agent"]["state"], "exited");
+}
+
+#[test]
+fn the_configured_agent_starts_with_its_arguments_and_a_project_one_only_once_trusted() {
+    let env = TestEnv::new();
+    write_file(
+        &env.home.join(".xdg/config/sessions/config.toml"),
+        "[agent]\ncommand = \"sh\"\nargs = [\"-c\", \"echo \\\"$SESSIONS_NAME $*\\\" > ran\", \"sh\"]\n",
+    );
     let output = env
         .sessions()
-        .args([
-            "new",
-            "x",
-            "--agent",
-            "sh",
-            "--",
-            "-c",
-            "kill -INT $PPID; exit 5",
-        ])
+        .args(["new", "x", "--", "one", "two"])
         .output()
         .unwrap();
-    assert_eq!(output.status.code(), Some(5), "{}", stderr_of(&output));
-    assert_eq!(env.listed("x")["agent"]["state"], "exited");
+    assert!(output.status.success(), "{}", stderr_of(&output));
+    let wt = env.sessions_dir().join("x");
+    assert_eq!(lines(&wt.join("ran")), ["x one two"]);
+    assert_eq!(env.listed("x")["agent"]["kind"], "sh");
+
+    // The project's own agent is a command from the repository: not run
+    // until approved.
+    env.write(
+        ".sessions.toml",
+        "[agent]\ncommand = \"touch\"\nargs = [\"project-agent-ran\"]\n",
+    );
+    let output = env.sessions().args(["new", "y"]).output().unwrap();
+    assert!(output.status.success(), "{}", stderr_of(&output));
+    assert!(
+        stderr_of(&output).contains("sessions trust"),
+        "{}",
+        stderr_of(&output)
+    );
+    assert!(!env.sessions_dir().join("y/project-agent-ran").exists());
+    assert_eq!(env.listed("y")["agent"], Value::Null);
+    env.sessions().args(["trust", "--yes"]).assert().success();
+    env.sessions().args(["new", "z"]).assert().success();
+    assert!(env.sessions_dir().join("z/project-agent-ran").exists());
 }
 
 #[test]

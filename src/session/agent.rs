@@ -142,8 +142,7 @@ pub fn launch(
 /// Opens session NAME's agent again: Claude Code with `--resume` and the
 /// session id last seen (`--continue` when none is known), any other agent
 /// as it was launched.
-pub fn resume(ws: &Workspace, name: &str, user_args: &[String]) -> Result<i32> {
-    let entry = ws.present_entry(name)?;
+pub fn resume(ws: &Workspace, entry: &Entry, user_args: &[String]) -> Result<i32> {
     let command = AgentCommand {
         program: entry
             .agent
@@ -160,12 +159,12 @@ pub fn resume(ws: &Workspace, name: &str, user_args: &[String]) -> Result<i32> {
         Some(session_id) => Start::Resume { session_id },
         None => Start::Continue,
     };
-    note(ws, name, |agent| {
+    note(ws, &entry.name, |agent| {
         agent.kind = command.program.clone();
         agent.state = Some(AgentState::Starting);
         agent.updated_at = Some(Timestamp::now());
     });
-    launch(ws, &entry, &command, Some(start), user_args)
+    launch(ws, entry, &command, Some(start), user_args)
 }
 
 /// Changes session NAME's agent record, creating it if needed; a registry
