@@ -486,6 +486,12 @@ fn claude_install_project_writes_the_worktrees_local_settings() {
 #[test]
 fn worktree_hooks_create_a_session_and_remove_it_when_safe() {
     let env = TestEnv::new();
+    // Our naming and setup apply; what setup prints must not reach Claude
+    // as a path.
+    write_file(
+        &env.home.join(".xdg/config/sessions/config.toml"),
+        "branch_prefix = \"me/\"\nsetup = [\"echo noise; touch setup-ran.log\"]\n",
+    );
     let input = json!({ "session_id": "id-w", "cwd": env.repo, "hook_event_name": "WorktreeCreate", "name": "feat" });
     let output = env
         .sessions()
@@ -496,12 +502,10 @@ fn worktree_hooks_create_a_session_and_remove_it_when_safe() {
     assert!(output.status.success(), "{}", stderr_of(&output));
     let wt = env.sessions_dir().join("feat");
     let stdout = String::from_utf8(output.stdout).unwrap();
-    assert_eq!(
-        stdout.lines().last(),
-        Some(wt.display().to_string().as_str())
-    );
+    assert_eq!(stdout, format!("{}\n", wt.display()));
+    assert!(wt.join("setup-ran.log").exists());
     let listed = env.listed("feat");
-    assert_eq!(listed["branch"], "feat");
+    assert_eq!(listed["branch"], "me/feat");
     assert_eq!(listed["agent"]["session_id"], "id-w");
 
     // Asked again for the same name, the same worktree.

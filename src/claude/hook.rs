@@ -14,9 +14,10 @@ use serde::Deserialize;
 use super::{KIND, state_of};
 use crate::error::Failure;
 use crate::git::Repo;
+use crate::output::warn;
 use crate::process;
 use crate::registry::{Agent, AgentState, Registry};
-use crate::session::{self, NewSession, RemoveOptions, Workspace};
+use crate::session::{self, NewSession, RemoveOptions, Workspace, hooks};
 
 /// How long a state hook waits for the registry lock before it drops its
 /// update: long enough to outwait another hook, short enough not to be felt.
@@ -144,6 +145,14 @@ fn worktree_create(input: Result<Input>) -> i32 {
                 ..NewSession::default()
             },
         )?;
+        // Ready to work, as after `sessions new`; a failed setup leaves a
+        // usable worktree, so Claude still gets it.
+        if let hooks::Outcome::Failed { command, status } = hooks::setup(&ws, &entry)? {
+            warn(format!(
+                "setup command `{command}` {status}; `sessions setup {}` runs it again",
+                entry.name
+            ));
+        }
         Ok(entry.path)
     });
     match created {
