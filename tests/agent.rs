@@ -115,6 +115,12 @@ fn hooks_record_state_session_id_rotation_and_exit() {
         pid,
     );
     assert_eq!(env.listed("x")["agent"]["state"], "working");
+    // More tool calls in the same state write nothing.
+    let working = env.registry_bytes();
+    for event in ["PostToolUse", "PreToolUse"] {
+        hook(&env, &wt, event, &payload(event, "id-2", &wt), pid);
+    }
+    assert_eq!(env.registry_bytes(), working);
     // A working agent whose process is gone is shown as exited.
     agent.kill().unwrap();
     agent.wait().unwrap();

@@ -101,7 +101,7 @@ fn record_state(event: &str, input: Result<Input>) -> Result<()> {
         return Ok(());
     };
     let entry = &mut locked.sessions[index];
-    let agent = entry.agent.get_or_insert_with(|| Agent::new(KIND));
+    let mut agent = entry.agent.clone().unwrap_or_else(|| Agent::new(KIND));
     if !super::is_claude(&agent.kind) {
         agent.kind = KIND.into();
     }
@@ -115,7 +115,14 @@ fn record_state(event: &str, input: Result<Input>) -> Result<()> {
         agent.pid = Some(pid);
     }
     agent.state = Some(state);
+    // Tool hooks fire on every tool call while the state stays the same:
+    // nothing to write then, and `updated_at` keeps meaning "in this state
+    // since".
+    if entry.agent.as_ref() == Some(&agent) {
+        return Ok(());
+    }
     agent.updated_at = Some(Timestamp::now());
+    entry.agent = Some(agent);
     locked.save()
 }
 

@@ -39,8 +39,8 @@ pub fn run(args: ListArgs) -> Result<()> {
     output::print_table(&table)
 }
 
-/// `working 2m`, `waiting 10s`, `exited`: the state, and how long since the
-/// agent last reported while it is still there.
+/// `working 2m`, `waiting 10s`, `exited`: the state, and for a live agent
+/// how long it has been in that state.
 pub fn agent_label(agent: &Agent, now: Timestamp) -> String {
     let state = agent.state.unwrap_or(AgentState::Exited);
     match agent.updated_at {
