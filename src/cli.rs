@@ -55,11 +55,22 @@ pub enum Command {
     Doctor(DoctorArgs),
     /// Register existing worktrees of this repository as sessions
     Adopt(AdoptArgs),
+    /// Open a session's agent again: `claude --resume` with its last session id
+    Resume(ResumeArgs),
+    /// Set up Claude Code sessions started without `sessions new`
+    #[command(subcommand)]
+    Claude(ClaudeCommand),
+    /// Called by Claude Code's hooks: record what the agent is doing
+    Hook(HookArgs),
 }
 
 #[derive(Debug, Args)]
 pub struct NewArgs {
     /// Session name; also the branch and folder name. Generated when omitted
+    // Hyphens allowed, so that a name like `-x` is refused by name validation
+    // with its reason rather than taken for an unknown flag; `--` is the
+    // agent's.
+    #[arg(allow_hyphen_values = true)]
     pub name: Option<String>,
     /// Branch or commit to start from [default: origin/HEAD, else the main worktree's branch]
     #[arg(long, value_name = "REF")]
@@ -68,8 +79,14 @@ pub struct NewArgs {
     #[arg(long)]
     pub branch: Option<String>,
     /// Do not start an agent in the new worktree
-    #[arg(long)]
+    #[arg(long, conflicts_with_all = ["agent", "agent_args"])]
     pub no_agent: bool,
+    /// Program to start instead of Claude Code (codex, gemini, aider...), without Claude's flags
+    #[arg(long, value_name = "CMD")]
+    pub agent: Option<String>,
+    /// Arguments for the agent, after `--`: `sessions new x -- -p "fix the bug"`
+    #[arg(last = true, value_name = "AGENT_ARGS")]
+    pub agent_args: Vec<String>,
 }
 
 #[derive(Debug, Args)]
@@ -194,4 +211,47 @@ pub struct AdoptArgs {
     /// Adopt every worktree of this repository that no session owns
     #[arg(long)]
     pub all: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ResumeArgs {
+    /// Session name
+    #[arg(add = session_names())]
+    pub name: String,
+    /// Arguments for the agent, after `--`
+    #[arg(last = true, value_name = "AGENT_ARGS")]
+    pub agent_args: Vec<String>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ClaudeCommand {
+    /// Add the hooks that report agent state to Claude Code's settings
+    Install(ClaudeInstallArgs),
+    /// Take the hooks `install` added out again
+    Uninstall(ClaudeScopeArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ClaudeScopeArgs {
+    /// In ~/.claude/settings.json (or $CLAUDE_CONFIG_DIR), for every project [default]
+    #[arg(long, conflicts_with = "project")]
+    pub user: bool,
+    /// In this worktree's .claude/settings.local.json
+    #[arg(long)]
+    pub project: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ClaudeInstallArgs {
+    #[command(flatten)]
+    pub scope: ClaudeScopeArgs,
+    /// Also make plain `claude -w NAME` create and remove its worktree through sessions
+    #[arg(long)]
+    pub worktree: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct HookArgs {
+    /// The hook event (SessionStart, Stop, WorktreeCreate...)
+    pub event: String,
 }

@@ -64,7 +64,6 @@ impl<T> Setting<T> {
 }
 
 /// The agent to start in a session: a program and its arguments.
-#[allow(dead_code)] // read by the agent launch (issue 4)
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct AgentConfig {
     pub command: String,
@@ -209,7 +208,6 @@ impl Config {
     }
 
     /// The agent to run: `[agent]`, or the named profile over it.
-    #[allow(dead_code)] // called by the agent launch (issue 4)
     pub fn agent(&self, profile: Option<&str>) -> Result<AgentConfig> {
         let mut agent = AgentConfig {
             command: self.agent_command.value.clone(),

@@ -62,7 +62,6 @@ pub struct FileChange {
 
 /// One worktree as git records it.
 #[derive(Debug, Clone)]
-#[allow(dead_code)] // admin_name, locked, prunable: first read by doctor
 pub struct Worktree {
     /// Git's admin name (`.git/worktrees/<name>`); `None` for the main worktree.
     pub admin_name: Option<String>,

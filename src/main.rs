@@ -8,7 +8,6 @@ mod git;
 mod interrupt;
 mod name;
 mod output;
-#[allow(dead_code)] // first used by rm's live-process rule
 mod process;
 mod registry;
 mod session;

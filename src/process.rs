@@ -31,6 +31,39 @@ pub fn working_in<'a>(snapshot: &'a [Process], dir: &Path) -> Vec<&'a Process> {
     snapshot.iter().filter(|p| p.works_in(dir)).collect()
 }
 
+/// The processes that started this one, nearest first: whoever asked for
+/// what we are doing (a shell, or Claude Code running one of its hooks).
+pub fn ancestors() -> Vec<u32> {
+    let mut chain = Vec::new();
+    let mut pid = std::process::id();
+    while let Some(parent) = parent_of(pid) {
+        if parent <= 1 || chain.contains(&parent) {
+            break;
+        }
+        chain.push(parent);
+        pid = parent;
+    }
+    chain
+}
+
+#[cfg(target_os = "linux")]
+fn parent_of(pid: u32) -> Option<u32> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // `pid (comm) state ppid ...`; comm may itself hold spaces and ')'.
+    let after_comm = &stat[stat.rfind(')')? + 1..];
+    after_comm.split_whitespace().nth(1)?.parse().ok()
+}
+
+#[cfg(not(target_os = "linux"))]
+fn parent_of(pid: u32) -> Option<u32> {
+    let output = std::process::Command::new("ps")
+        .args(["-o", "ppid=", "-p", &pid.to_string()])
+        .stderr(std::process::Stdio::null())
+        .output()
+        .ok()?;
+    String::from_utf8_lossy(&output.stdout).trim().parse().ok()
+}
+
 /// Whether process PID exists (a process we may not signal still exists).
 pub fn is_alive(pid: u32) -> bool {
     let Ok(pid) = libc::pid_t::try_from(pid) else {
@@ -42,6 +75,24 @@ pub fn is_alive(pid: u32) -> bool {
     // SAFETY: signal 0 only checks for existence and permission.
     let result = unsafe { libc::kill(pid, 0) };
     result == 0 || std::io::Error::last_os_error().raw_os_error() == Some(libc::EPERM)
+}
+
+/// The process that ran this one as a hook: our parent, or the parent of the
+/// shell that ran the hook command.
+pub fn hook_caller() -> Option<u32> {
+    // SAFETY: getppid cannot fail.
+    let parent = u32::try_from(unsafe { libc::getppid() }).ok()?;
+    #[cfg(target_os = "linux")]
+    {
+        let name = std::fs::read_to_string(format!("/proc/{parent}/comm")).ok()?;
+        if matches!(name.trim_end(), "sh" | "bash" | "dash" | "zsh") {
+            let stat = std::fs::read_to_string(format!("/proc/{parent}/stat")).ok()?;
+            // The fields after the parenthesised name: state, then ppid.
+            let rest = &stat[stat.rfind(')')? + 1..];
+            return rest.split_whitespace().nth(1)?.parse().ok();
+        }
+    }
+    Some(parent)
 }
 
 #[cfg(target_os = "linux")]
@@ -118,6 +169,23 @@ mod tests {
         assert_eq!(inside.len(), 1, "{found:?}");
         assert_eq!(inside[0].pid, child.id());
         assert_eq!(inside[0].name, "sleep");
+    }
+
+    #[test]
+    fn ancestors_start_with_the_parent() {
+        let output = std::process::Command::new("sh")
+            .args(["-c", "echo $PPID"])
+            .output()
+            .unwrap();
+        let parent: u32 = String::from_utf8(output.stdout)
+            .unwrap()
+            .trim()
+            .parse()
+            .unwrap();
+        assert_eq!(parent, std::process::id());
+        let ours = ancestors();
+        assert!(!ours.contains(&std::process::id()));
+        assert_eq!(ours.first().copied(), parent_of(std::process::id()));
     }
 
     #[test]

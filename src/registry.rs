@@ -37,6 +37,91 @@ pub struct Entry {
     /// before ports existed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub port: Option<u16>,
+    /// The agent working in the session, as launches and hooks last saw it.
+    #[serde(default)]
+    pub agent: Option<Agent>,
+}
+
+/// An agent (Claude Code or another program) working in a session.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Agent {
+    /// `claude`, or the program launched in its place, as given.
+    pub kind: String,
+    /// Claude Code's current session id.
+    pub session_id: Option<String>,
+    pub state: Option<AgentState>,
+    pub pid: Option<u32>,
+    pub updated_at: Option<Timestamp>,
+    pub transcript_path: Option<PathBuf>,
+    /// Ids the session had before (they change on `/clear` and
+    /// `--fork-session`), oldest first.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub earlier_session_ids: Vec<String>,
+}
+
+impl Agent {
+    pub fn new(kind: impl Into<String>) -> Agent {
+        Agent {
+            kind: kind.into(),
+            session_id: None,
+            state: None,
+            pid: None,
+            updated_at: None,
+            transcript_path: None,
+            earlier_session_ids: Vec::new(),
+        }
+    }
+
+    /// Records Claude's current session id, keeping the ones it replaces.
+    pub fn set_session_id(&mut self, id: &str) {
+        match self.session_id.replace(id.to_string()) {
+            Some(old) if old != id => {
+                self.earlier_session_ids.retain(|e| e != id);
+                if !self.earlier_session_ids.contains(&old) {
+                    self.earlier_session_ids.push(old);
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+/// What an agent is doing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum AgentState {
+    /// Launched; no hook has reported yet.
+    Starting,
+    /// Alive, but it reports nothing (an agent without hooks).
+    Running,
+    Working,
+    /// Waiting for the user: a permission prompt, a question, idle input.
+    Waiting,
+    Idle,
+    Error,
+    Exited,
+}
+
+impl AgentState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AgentState::Starting => "starting",
+            AgentState::Running => "running",
+            AgentState::Working => "working",
+            AgentState::Waiting => "waiting",
+            AgentState::Idle => "idle",
+            AgentState::Error => "error",
+            AgentState::Exited => "exited",
+        }
+    }
+
+    /// States that claim a live process.
+    pub fn claims_alive(self) -> bool {
+        matches!(
+            self,
+            AgentState::Starting | AgentState::Running | AgentState::Working | AgentState::Waiting
+        )
+    }
 }
 
 /// A branch that a removed session created and that was kept: doctor reports
@@ -139,10 +224,8 @@ impl Registry {
         self.locked(lock)
     }
 
-    #[allow(dead_code)] // first used by `sessions hook`
     /// Takes the exclusive lock, giving up after `wait`: for callers that
     /// must never hang, such as hooks.
-    #[allow(dead_code)] // for hooks, which land later
     pub fn lock_within(&self, wait: Duration) -> Result<Locked> {
         let lock = self.open_lock()?;
         let deadline = Instant::now() + wait;
@@ -273,6 +356,7 @@ mod tests {
             created_at: Timestamp::UNIX_EPOCH,
             owns_branch: true,
             port: None,
+            agent: None,
         }
     }
 
@@ -292,6 +376,44 @@ mod tests {
         );
         let text = fs::read_to_string(registry.file()).unwrap();
         assert!(text.starts_with("version = 1\n"), "{text}");
+    }
+
+    #[test]
+    fn agents_round_trip_and_old_entries_still_parse() {
+        let dir = tempfile::tempdir().unwrap();
+        let registry = Registry::new(dir.path());
+        let mut with_agent = entry("a");
+        let mut agent = Agent::new("claude");
+        agent.set_session_id("one");
+        agent.set_session_id("two");
+        agent.state = Some(AgentState::Waiting);
+        agent.pid = Some(42);
+        with_agent.agent = Some(agent);
+        let mut locked = registry.lock().unwrap();
+        locked.sessions = vec![with_agent.clone(), entry("b")];
+        locked.save().unwrap();
+        drop(locked);
+        assert_eq!(registry.read().unwrap(), vec![with_agent, entry("b")]);
+        let text = fs::read_to_string(registry.file()).unwrap();
+        assert!(text.contains("state = \"waiting\""), "{text}");
+        assert!(text.contains("earlier_session_ids = [\"one\"]"), "{text}");
+
+        // A file written before agents existed.
+        let old = text.split("[session.agent]").next().unwrap().to_string();
+        fs::write(registry.file(), old).unwrap();
+        assert_eq!(registry.read().unwrap()[0].agent, None);
+    }
+
+    #[test]
+    fn a_rotated_session_id_keeps_the_earlier_ones_once() {
+        let mut agent = Agent::new("claude");
+        agent.set_session_id("a");
+        agent.set_session_id("a");
+        agent.set_session_id("b");
+        agent.set_session_id("c");
+        agent.set_session_id("b");
+        assert_eq!(agent.session_id.as_deref(), Some("b"));
+        assert_eq!(agent.earlier_session_ids, ["a", "c"]);
     }
 
     #[test]

@@ -227,7 +227,7 @@ fn every_class_of_bad_name_is_refused_and_creates_nothing() {
     for name in bad {
         let output = env
             .sessions()
-            .args(["new", "--no-agent", "--", name])
+            .args(["new", "--no-agent", name])
             .output()
             .unwrap();
         assert_eq!(

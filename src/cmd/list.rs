@@ -4,6 +4,7 @@ use jiff::Timestamp;
 
 use crate::cli::ListArgs;
 use crate::output::{self, age, tilde};
+use crate::registry::{Agent, AgentState};
 use crate::session::{self, Workspace};
 
 pub fn run(args: ListArgs) -> Result<()> {
@@ -18,7 +19,8 @@ pub fn run(args: ListArgs) -> Result<()> {
     }
     let now = Timestamp::now();
     let mut table = output::table([
-        "NAME", "BRANCH", "STATE", "CHANGES", "AHEAD", "BEHIND", "LOCKED", "COMMIT", "PATH", "AGE",
+        "NAME", "BRANCH", "STATE", "CHANGES", "AHEAD", "BEHIND", "LOCKED", "COMMIT", "AGENT",
+        "PATH", "AGE",
     ]);
     for s in &sessions {
         let path = if s.missing {
@@ -48,9 +50,25 @@ pub fn run(args: ListArgs) -> Result<()> {
             Cell::new(dash_if_zero(s.behind)),
             Cell::new(locked),
             Cell::new(s.last_commit_at.map_or_else(|| "-".into(), |t| age(t, now))),
+            Cell::new(
+                s.entry
+                    .agent
+                    .as_ref()
+                    .map_or_else(|| "-".into(), |a| agent_label(a, now)),
+            ),
             path,
             Cell::new(age(s.entry.created_at, now)),
         ]);
     }
     output::print_table(&table)
+}
+
+/// `working 2m`, `waiting 10s`, `exited`: the state, and for a live agent
+/// how long it has been in that state.
+pub fn agent_label(agent: &Agent, now: Timestamp) -> String {
+    let state = agent.state.unwrap_or(AgentState::Exited);
+    match agent.updated_at {
+        Some(at) if state != AgentState::Exited => format!("{} {}", state.as_str(), age(at, now)),
+        _ => state.as_str().to_string(),
+    }
 }

@@ -3,15 +3,18 @@
 
 mod adopt;
 mod cd;
+mod claude;
 mod clean;
 mod completions;
 mod config;
 mod doctor;
+mod hook;
 mod init;
 mod list;
 mod man;
 mod new;
 mod path;
+mod resume;
 mod rm;
 mod setup;
 mod show;
@@ -38,5 +41,15 @@ pub fn run(command: Command) -> Result<()> {
         Command::Clean(args) => clean::run(args),
         Command::Doctor(args) => doctor::run(args),
         Command::Adopt(args) => adopt::run(args),
+        Command::Resume(args) => resume::run(args),
+        Command::Claude(command) => claude::run(command),
+        Command::Hook(args) => hook::run(args),
     }
+}
+
+/// Ends this process with an agent's exit code, once what we printed is out.
+fn exit_with(code: i32) -> ! {
+    use std::io::Write;
+    let _ = std::io::stdout().flush();
+    std::process::exit(code)
 }

@@ -1,5 +1,6 @@
 use anyhow::Result;
 
+use crate::claude::Start;
 use crate::cli::NewArgs;
 use crate::git;
 use crate::output::{self, tilde, warn};
@@ -8,12 +9,17 @@ use crate::shell;
 
 pub fn run(args: NewArgs) -> Result<()> {
     let ws = Workspace::discover()?;
+    let agent = match args.no_agent {
+        true => None,
+        false => session::agent_command(&ws, args.agent)?,
+    };
     let entry = session::create(
         &ws,
         NewSession {
             name: args.name,
             base: args.base,
             branch: args.branch,
+            agent: agent.as_ref().map(session::AgentCommand::record),
         },
     )?;
     let start = git::parse_oid(&entry.base_commit)
@@ -46,5 +52,18 @@ pub fn run(args: NewArgs) -> Result<()> {
             ));
         }
     }
-    super::setup::report(&entry.name, hooks::setup(&ws, &entry)?)
+    super::setup::report(&entry.name, hooks::setup(&ws, &entry)?)?;
+    let Some(agent) = agent else {
+        return Ok(());
+    };
+    let start = entry
+        .agent
+        .as_ref()
+        .and_then(|a| a.session_id.clone())
+        .map(|session_id| Start::New {
+            session_id,
+            name: entry.name.clone(),
+        });
+    let code = session::launch(&ws, &entry, &agent, start, &args.agent_args)?;
+    super::exit_with(code)
 }

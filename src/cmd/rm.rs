@@ -10,6 +10,7 @@ pub fn run(args: RmArgs) -> Result<()> {
     let options = RemoveOptions {
         force: args.force,
         keep_branch: args.keep_branch,
+        ..RemoveOptions::default()
     };
     for removed in session::remove(&ws, &args.names, options)? {
         output::note(describe(&removed));

@@ -1,6 +1,7 @@
 use anyhow::Result;
 use jiff::Timestamp;
 
+use super::list::agent_label;
 use crate::cli::ShowArgs;
 use crate::output::{self, age, tilde};
 use crate::session::{self, Workspace};
@@ -38,6 +39,16 @@ pub fn run(args: ShowArgs) -> Result<()> {
             format!("{} ahead, {} behind {}", s.ahead, s.behind, s.entry.base),
         ),
         ("locked", s.locked.clone().unwrap_or_else(|| "no".into())),
+        (
+            "agent",
+            s.entry.agent.as_ref().map_or_else(
+                || "-".into(),
+                |a| {
+                    let id = a.session_id.as_deref().unwrap_or("no session id");
+                    format!("{} {} ({id})", a.kind, agent_label(a, now))
+                },
+            ),
+        ),
         (
             "last commit",
             s.last_commit_at

@@ -10,7 +10,7 @@ use crate::error::Failure;
 use crate::git::{self, Repo, Worktree};
 use crate::interrupt;
 use crate::name;
-use crate::registry::Entry;
+use crate::registry::{Agent, Entry};
 
 /// What `sessions new` was asked for.
 #[derive(Debug, Default)]
@@ -18,6 +18,8 @@ pub struct NewSession {
     pub name: Option<String>,
     pub base: Option<String>,
     pub branch: Option<String>,
+    /// The agent about to be launched in it, recorded with the session.
+    pub agent: Option<Agent>,
 }
 
 /// Creates a session: branch, worktree, registry entry, all or nothing.
@@ -129,6 +131,7 @@ pub fn create(ws: &Workspace, request: NewSession) -> Result<Entry> {
         created_at: Timestamp::now(),
         owns_branch,
         port: Some(port),
+        agent: request.agent,
     };
     registry.sessions.push(entry.clone());
     registry.save()?;

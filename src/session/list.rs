@@ -2,9 +2,18 @@ use anyhow::Result;
 
 use super::Workspace;
 use super::status::{self, Summary};
+use crate::process;
 
 /// Every session with its live state, in registry order.
 pub fn list(ws: &Workspace) -> Result<Vec<Summary>> {
     let entries = ws.registry.read()?;
+    let snapshot = process::snapshot();
+    let entries = entries
+        .into_iter()
+        .map(|mut entry| {
+            entry.agent = super::agent_view(&entry, &snapshot);
+            entry
+        })
+        .collect();
     status::summarize_all(&ws.repo, entries)
 }

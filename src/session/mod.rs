@@ -2,6 +2,7 @@
 //! (what may be removed, what must be refused) live here and nowhere else.
 
 mod adopt;
+mod agent;
 mod clean;
 mod create;
 mod doctor;
@@ -13,6 +14,7 @@ mod show;
 mod status;
 
 pub use adopt::adopt;
+pub use agent::{AgentCommand, agent_command, agent_view, launch, resume};
 pub use clean::{Verdict, clean_apply, clean_plan};
 pub use create::{NewSession, create};
 pub use doctor::doctor;
@@ -42,7 +44,12 @@ impl Workspace {
     /// The workspace of the repository around the current directory.
     pub fn discover() -> Result<Workspace> {
         let cwd = std::env::current_dir().context("cannot read the current directory")?;
-        let repo = Repo::discover(&cwd)?;
+        Workspace::at(&cwd)
+    }
+
+    /// The workspace of the repository around DIR.
+    pub fn at(dir: &std::path::Path) -> Result<Workspace> {
+        let repo = Repo::discover(dir)?;
         let registry = Registry::new(repo.common_dir());
         let config = Config::load(repo.main_worktree())?;
         Ok(Workspace {

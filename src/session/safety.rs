@@ -17,6 +17,10 @@ pub struct RemoveOptions {
     pub force: bool,
     /// Never delete the branch.
     pub keep_branch: bool,
+    /// The processes that asked for the removal (our ancestors) do not count
+    /// as working inside: Claude Code asking through its WorktreeRemove hook
+    /// is still in the worktree it wants gone.
+    pub spare_callers: bool,
 }
 
 /// What the world looks like, read once and matched against many sessions.
@@ -74,7 +78,15 @@ pub(super) fn plan_removal(
             entry.name
         ));
     }
-    for p in process::working_in(&around.processes, &entry.path) {
+    let callers = if options.spare_callers {
+        process::ancestors()
+    } else {
+        Vec::new()
+    };
+    for p in process::working_in(&around.processes, &entry.path)
+        .into_iter()
+        .filter(|p| !callers.contains(&p.pid))
+    {
         blockers.push(format!(
             "process {} (pid {}) is working in {}; stop it first",
             p.name,

@@ -7,6 +7,7 @@ use serde::Serialize;
 use super::Workspace;
 use super::status::{Summary, base_tip, summarize};
 use crate::git::{self, CommitInfo};
+use crate::process;
 
 #[derive(Debug, Serialize)]
 pub struct Details {
@@ -47,7 +48,8 @@ impl From<CommitInfo> for Commit {
 }
 
 pub fn show(ws: &Workspace, name: &str) -> Result<Details> {
-    let entry = ws.entry(name)?;
+    let mut entry = ws.entry(name)?;
+    entry.agent = super::agent_view(&entry, &process::snapshot());
     let repo = &ws.repo;
     let started_from = git::parse_oid(&entry.base_commit)
         .and_then(|oid| repo.commit_info(oid).ok())

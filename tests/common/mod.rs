@@ -272,6 +272,18 @@ impl TestEnv {
         names.sort();
         names
     }
+
+    /// Where Claude Code, run with this HOME, keeps the transcripts of DIR:
+    /// `~/.claude/projects/<DIR, each character outside [A-Za-z0-9] as '-'>`.
+    pub fn claude_project_dir(&self, dir: &Path) -> PathBuf {
+        let encoded: String = dir
+            .display()
+            .to_string()
+            .chars()
+            .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
+            .collect();
+        self.home.join(".claude").join("projects").join(encoded)
+    }
 }
 
 pub fn write_file(path: &Path, text: &str) {

@@ -1,5 +1,5 @@
-//! What is specific to Claude Code: where `claude -w NAME` puts worktrees and
-//! how it locks them.
+//! Worktrees Claude Code makes itself with `claude -w NAME`: where it puts
+//! them and how it locks them.
 
 use std::path::Path;
 

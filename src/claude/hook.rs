@@ -1,0 +1,221 @@
+//! `sessions hook EVENT`: what Claude Code's hooks call. State hooks must
+//! never disturb Claude: they always succeed, print nothing on stdout (what
+//! SessionStart prints becomes Claude's context), and give up rather than
+//! wait long for the registry.
+
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use anyhow::{Context, Result, bail};
+use jiff::Timestamp;
+use serde::Deserialize;
+
+use super::{KIND, state_of};
+use crate::error::Failure;
+use crate::git::Repo;
+use crate::output::warn;
+use crate::process;
+use crate::registry::{Agent, AgentState, Registry};
+use crate::session::{self, NewSession, RemoveOptions, Workspace, hooks};
+
+/// How long a state hook waits for the registry lock before it drops its
+/// update: long enough to outwait another hook, short enough not to be felt.
+const LOCK_WAIT: Duration = Duration::from_millis(500);
+
+/// The fields of Claude's hook input that `sessions` reads.
+#[derive(Debug, Default, Deserialize)]
+struct Input {
+    session_id: Option<String>,
+    transcript_path: Option<PathBuf>,
+    cwd: Option<PathBuf>,
+    notification_type: Option<String>,
+    /// WorktreeCreate: the worktree's name.
+    name: Option<String>,
+    /// WorktreeRemove: the worktree to remove.
+    worktree_path: Option<PathBuf>,
+}
+
+/// Handles hook EVENT with its JSON input on stdin; returns the exit code.
+pub fn run_hook(event: &str) -> i32 {
+    let input = read_input();
+    let result = match event {
+        "WorktreeCreate" => return worktree_create(input),
+        "WorktreeRemove" => worktree_remove(input),
+        _ => record_state(event, input),
+    };
+    if let Err(err) = result {
+        eprintln!("sessions hook {event}: {err:#}");
+    }
+    0
+}
+
+fn read_input() -> Result<Input> {
+    let mut text = String::new();
+    std::io::stdin()
+        .read_to_string(&mut text)
+        .context("cannot read the hook input")?;
+    serde_json::from_str(&text).context("the hook input is not the JSON Claude Code sends")
+}
+
+fn input_dir(input: &Input) -> Result<PathBuf> {
+    let dir = match &input.cwd {
+        Some(cwd) => cwd.clone(),
+        None => std::env::current_dir()?,
+    };
+    dir.canonicalize()
+        .with_context(|| format!("cannot resolve {}", dir.display()))
+}
+
+/// Records what EVENT says about the session whose worktree holds `cwd`;
+/// outside any session, does nothing.
+fn record_state(event: &str, input: Result<Input>) -> Result<()> {
+    let input = input?;
+    let Some(state) = state_of(event, input.notification_type.as_deref()) else {
+        return Ok(());
+    };
+    let dir = input_dir(&input)?;
+    // Only the registry: no configuration to read, nothing to fail on.
+    let Ok(repo) = Repo::discover(&dir) else {
+        return Ok(());
+    };
+    let mut locked = Registry::new(repo.common_dir()).lock_within(LOCK_WAIT)?;
+    // By folder; else by session id, for events Claude sends from elsewhere
+    // (SessionEnd after leaving a `claude -w` worktree comes from the repo).
+    let by_dir = locked
+        .sessions
+        .iter()
+        .enumerate()
+        .filter(|(_, e)| dir.starts_with(&e.path))
+        .max_by_key(|(_, e)| e.path.as_os_str().len())
+        .map(|(i, _)| i);
+    let by_id = || {
+        let id = input.session_id.as_deref()?;
+        locked.sessions.iter().position(|e| {
+            e.agent
+                .as_ref()
+                .is_some_and(|a| a.session_id.as_deref() == Some(id))
+        })
+    };
+    let Some(index) = by_dir.or_else(by_id) else {
+        return Ok(());
+    };
+    let entry = &mut locked.sessions[index];
+    let mut agent = entry.agent.clone().unwrap_or_else(|| Agent::new(KIND));
+    if !super::is_claude(&agent.kind) {
+        agent.kind = KIND.into();
+    }
+    if let Some(id) = &input.session_id {
+        agent.set_session_id(id);
+    }
+    if input.transcript_path.is_some() {
+        agent.transcript_path = input.transcript_path;
+    }
+    if let Some(pid) = claude_pid() {
+        agent.pid = Some(pid);
+    }
+    agent.state = Some(state);
+    // Tool hooks fire on every tool call while the state stays the same:
+    // nothing to write then, and `updated_at` keeps meaning "in this state
+    // since".
+    if entry.agent.as_ref() == Some(&agent) {
+        return Ok(());
+    }
+    agent.updated_at = Some(Timestamp::now());
+    entry.agent = Some(agent);
+    locked.save()
+}
+
+/// Creates the worktree for `claude -w NAME` as session NAME and prints its
+/// path as the last line; a session of that name already there is reused.
+fn worktree_create(input: Result<Input>) -> i32 {
+    let created = input.and_then(|input| {
+        let dir = input_dir(&input)?;
+        let ws = Workspace::at(&dir)?;
+        let Some(name) = input.name.clone() else {
+            bail!(Failure::usage("the WorktreeCreate input has no name"));
+        };
+        if let Some(existing) = ws.registry.read()?.into_iter().find(|e| e.name == name)
+            && existing.path.is_dir()
+        {
+            return Ok(existing.path);
+        }
+        let mut agent = Agent::new(KIND);
+        agent.session_id = input.session_id.clone();
+        agent.state = Some(AgentState::Starting);
+        agent.updated_at = Some(Timestamp::now());
+        let entry = session::create(
+            &ws,
+            NewSession {
+                name: Some(name),
+                agent: Some(agent),
+                ..NewSession::default()
+            },
+        )?;
+        // Ready to work, as after `sessions new`; a failed setup leaves a
+        // usable worktree, so Claude still gets it.
+        if let hooks::Outcome::Failed { command, status } = hooks::setup(&ws, &entry)? {
+            warn(format!(
+                "setup command `{command}` {status}; `sessions setup {}` runs it again",
+                entry.name
+            ));
+        }
+        Ok(entry.path)
+    });
+    match created {
+        Ok(path) => {
+            eprintln!("sessions: worktree {}", path.display());
+            println!("{}", path.display());
+            0
+        }
+        Err(err) => {
+            eprintln!("sessions hook WorktreeCreate: {err:#}");
+            1
+        }
+    }
+}
+
+/// Removes the session whose worktree Claude is done with, only when that
+/// loses nothing; otherwise leaves it and says why.
+fn worktree_remove(input: Result<Input>) -> Result<()> {
+    let input = input?;
+    let Some(path) = input.worktree_path else {
+        bail!("the WorktreeRemove input has no worktree_path");
+    };
+    let path = path.canonicalize().unwrap_or(path);
+    let ws = Workspace::at(&path).or_else(|_| {
+        let dir = input_dir(&Input {
+            cwd: input.cwd,
+            ..Input::default()
+        })?;
+        Workspace::at(&dir)
+    })?;
+    let Some(entry) = ws
+        .registry
+        .read()?
+        .into_iter()
+        .find(|e| same_path(&e.path, &path))
+    else {
+        return Ok(());
+    };
+    let options = RemoveOptions {
+        spare_callers: true,
+        ..RemoveOptions::default()
+    };
+    session::remove(&ws, std::slice::from_ref(&entry.name), options)
+        .with_context(|| format!("kept session '{}'", entry.name))?;
+    eprintln!("sessions: removed session '{}'", entry.name);
+    Ok(())
+}
+
+/// Claude's pid, which it gives its hooks; else whoever ran us.
+fn claude_pid() -> Option<u32> {
+    std::env::var("CLAUDE_PID")
+        .ok()
+        .and_then(|pid| pid.parse().ok())
+        .or_else(process::hook_caller)
+}
+
+fn same_path(a: &Path, b: &Path) -> bool {
+    a == b || a.canonicalize().is_ok_and(|a| a == b)
+}

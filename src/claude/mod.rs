@@ -1,0 +1,306 @@
+//! Everything specific to Claude Code: how it is launched, the hooks it is
+//! given, what its hook events mean, and where it keeps its transcripts.
+
+mod hook;
+mod settings;
+mod worktree;
+
+pub use hook::run_hook;
+pub use settings::{Change, Scope, install, uninstall};
+pub use worktree::{BRANCH_PREFIX, is_claude_worktree, parse_lock};
+
+use std::ffi::OsStr;
+use std::path::{Path, PathBuf};
+use std::time::SystemTime;
+
+use serde_json::{Value, json};
+
+use crate::registry::AgentState;
+
+/// The agent kind recorded for Claude Code.
+pub const KIND: &str = "claude";
+
+/// The events whose hooks report an agent's state.
+pub const STATE_EVENTS: &[&str] = &[
+    "SessionStart",
+    "UserPromptSubmit",
+    "PreToolUse",
+    "PostToolUse",
+    "PermissionRequest",
+    "Notification",
+    "Stop",
+    "StopFailure",
+    "SessionEnd",
+];
+
+/// The events that let plain `claude -w` create and remove its worktree
+/// through `sessions`.
+pub const WORKTREE_EVENTS: &[&str] = &["WorktreeCreate", "WorktreeRemove"];
+
+/// Whether PROGRAM (a name or a path) is Claude Code, which gets session ids
+/// and hooks; any other agent is launched plainly.
+pub fn is_claude(program: &str) -> bool {
+    Path::new(program).file_name() == Some(OsStr::new(KIND))
+}
+
+/// How a Claude Code session is opened.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Start {
+    /// A new conversation with this id and display name.
+    New {
+        session_id: String,
+        name: String,
+    },
+    Resume {
+        session_id: String,
+    },
+    /// The most recent conversation in the folder.
+    Continue,
+}
+
+/// Claude's arguments for START, the hooks that call EXE, then the user's.
+pub fn arguments(start: &Start, exe: &Path, user_args: &[String]) -> Vec<String> {
+    let mut args: Vec<String> = match start {
+        Start::New { session_id, name } => {
+            vec![
+                "--session-id".into(),
+                session_id.clone(),
+                "-n".into(),
+                name.clone(),
+            ]
+        }
+        Start::Resume { session_id } => vec!["--resume".into(), session_id.clone()],
+        Start::Continue => vec!["--continue".into()],
+    };
+    args.push("--settings".into());
+    args.push(json!({ "hooks": hooks(exe, STATE_EVENTS) }).to_string());
+    args.extend(user_args.iter().cloned());
+    args
+}
+
+/// Claude's `hooks` settings for EVENTS, each calling `EXE hook EVENT`.
+pub fn hooks(exe: &Path, events: &[&str]) -> Value {
+    let map = events
+        .iter()
+        .map(|event| {
+            let group =
+                json!([{ "hooks": [{ "type": "command", "command": hook_command(exe, event) }] }]);
+            (event.to_string(), group)
+        })
+        .collect();
+    Value::Object(map)
+}
+
+fn hook_command(exe: &Path, event: &str) -> String {
+    format!("{} hook {event}", shell_quote(&exe.to_string_lossy()))
+}
+
+/// Whether COMMAND is a hook `hooks` made for EVENT, whichever path the
+/// binary had then.
+pub fn is_our_hook(command: &str, event: &str) -> bool {
+    let Some(program) = command.strip_suffix(&format!(" hook {event}")) else {
+        return false;
+    };
+    let program = program.trim_matches('\'');
+    Path::new(program).file_name() == Some(OsStr::new("sessions"))
+}
+
+fn shell_quote(text: &str) -> String {
+    let plain = |c: char| c.is_ascii_alphanumeric() || "/._-+:,@%=".contains(c);
+    if !text.is_empty() && text.chars().all(plain) {
+        text.to_string()
+    } else {
+        format!("'{}'", text.replace('\'', r"'\''"))
+    }
+}
+
+/// A new random (version 4) UUID, as `--session-id` wants it.
+pub fn new_session_id() -> String {
+    let mut bytes: [u8; 16] = std::array::from_fn(|_| fastrand::u8(..));
+    bytes[6] = (bytes[6] & 0x0f) | 0x40;
+    bytes[8] = (bytes[8] & 0x3f) | 0x80;
+    let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+    format!(
+        "{}-{}-{}-{}-{}",
+        &hex[..8],
+        &hex[8..12],
+        &hex[12..16],
+        &hex[16..20],
+        &hex[20..]
+    )
+}
+
+/// The state a hook event reports, if it reports one.
+pub fn state_of(event: &str, notification_type: Option<&str>) -> Option<AgentState> {
+    Some(match event {
+        "SessionStart" => AgentState::Idle,
+        "UserPromptSubmit" | "PreToolUse" | "PostToolUse" => AgentState::Working,
+        "PermissionRequest" => AgentState::Waiting,
+        "Notification" => match notification_type? {
+            "permission_prompt" | "idle_prompt" | "elicitation_dialog" => AgentState::Waiting,
+            _ => return None,
+        },
+        "Stop" => AgentState::Idle,
+        "StopFailure" => AgentState::Error,
+        "SessionEnd" => AgentState::Exited,
+        _ => return None,
+    })
+}
+
+/// Claude's configuration folder: `$CLAUDE_CONFIG_DIR`, else `~/.claude`.
+pub fn config_dir() -> Option<PathBuf> {
+    match std::env::var_os("CLAUDE_CONFIG_DIR") {
+        Some(dir) if !dir.is_empty() => Some(PathBuf::from(dir)),
+        _ => dirs::home_dir().map(|home| home.join(".claude")),
+    }
+}
+
+/// The newest transcript Claude wrote for a folder.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Transcript {
+    pub session_id: String,
+    pub path: PathBuf,
+    pub modified: SystemTime,
+}
+
+/// The newest `<config>/projects/<encoded DIR>/<session-id>.jsonl`.
+pub fn latest_transcript(dir: &Path) -> Option<Transcript> {
+    let projects = config_dir()?.join("projects");
+    let dir = dir.canonicalize().ok()?;
+    let encoded = encode_project(&dir.to_string_lossy());
+    let folders: Vec<PathBuf> = if encoded.len() <= MAX_ENCODED {
+        vec![projects.join(&encoded)]
+    } else {
+        // Claude cuts long names and appends a hash of its own; match the
+        // cut part rather than recompute the hash.
+        let prefix = format!("{}-", &encoded[..MAX_ENCODED]);
+        std::fs::read_dir(&projects)
+            .ok()?
+            .flatten()
+            .filter(|e| e.file_name().to_string_lossy().starts_with(&prefix))
+            .map(|e| e.path())
+            .collect()
+    };
+    folders
+        .iter()
+        .filter_map(|folder| std::fs::read_dir(folder).ok())
+        .flatten()
+        .flatten()
+        .filter_map(|entry| {
+            let path = entry.path();
+            if path.extension() != Some(OsStr::new("jsonl")) {
+                return None;
+            }
+            let modified = entry.metadata().ok()?.modified().ok()?;
+            let session_id = path.file_stem()?.to_str()?.to_string();
+            Some(Transcript {
+                session_id,
+                path,
+                modified,
+            })
+        })
+        .max_by_key(|t| t.modified)
+}
+
+const MAX_ENCODED: usize = 200;
+
+/// Claude's folder name for a project path: every character outside
+/// `[A-Za-z0-9]` becomes `-` (per UTF-16 unit, as Claude counts them).
+fn encode_project(path: &str) -> String {
+    path.encode_utf16()
+        .map(|unit| match char::from_u32(u32::from(unit)) {
+            Some(c) if c.is_ascii_alphanumeric() => c,
+            _ => '-',
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn encodes_project_paths_like_claude() {
+        assert_eq!(encode_project("/tmp/repo.3iunX8"), "-tmp-repo-3iunX8");
+        assert_eq!(
+            encode_project("/tmp/enc.TrSAeJ/My Repo_x.y+z@\u{e9}"),
+            "-tmp-enc-TrSAeJ-My-Repo-x-y-z--"
+        );
+        assert_eq!(
+            encode_project("/tmp/enc.6TnWux/e\u{1F600}x"),
+            "-tmp-enc-6TnWux-e--x"
+        );
+    }
+
+    #[test]
+    fn session_ids_are_version_4_uuids() {
+        let id = new_session_id();
+        assert_eq!(id.len(), 36);
+        let parts: Vec<&str> = id.split('-').collect();
+        assert_eq!(
+            parts.iter().map(|p| p.len()).collect::<Vec<_>>(),
+            [8, 4, 4, 4, 12]
+        );
+        assert!(parts[2].starts_with('4'));
+        assert!("89ab".contains(&parts[3][..1]));
+        assert_ne!(id, new_session_id());
+    }
+
+    #[test]
+    fn maps_hook_events_to_states() {
+        use AgentState::*;
+        assert_eq!(state_of("UserPromptSubmit", None), Some(Working));
+        assert_eq!(state_of("PreToolUse", None), Some(Working));
+        assert_eq!(state_of("PermissionRequest", None), Some(Waiting));
+        for kind in ["permission_prompt", "idle_prompt", "elicitation_dialog"] {
+            assert_eq!(state_of("Notification", Some(kind)), Some(Waiting));
+        }
+        assert_eq!(state_of("Notification", Some("auth_success")), None);
+        assert_eq!(state_of("Notification", None), None);
+        assert_eq!(state_of("Stop", None), Some(Idle));
+        assert_eq!(state_of("StopFailure", None), Some(Error));
+        assert_eq!(state_of("SessionEnd", None), Some(Exited));
+        assert_eq!(state_of("WorktreeCreate", None), None);
+    }
+
+    #[test]
+    fn launch_arguments_carry_id_name_hooks_then_the_users() {
+        let exe = Path::new("/opt/my tools/sessions");
+        let start = Start::New {
+            session_id: "id-1".into(),
+            name: "x".into(),
+        };
+        let args = arguments(&start, exe, &["-p".into(), "hi".into()]);
+        assert_eq!(args[..4], ["--session-id", "id-1", "-n", "x"]);
+        assert_eq!(args[4], "--settings");
+        assert_eq!(args[6..], ["-p", "hi"]);
+        let settings: Value = serde_json::from_str(&args[5]).unwrap();
+        let stop = &settings["hooks"]["Stop"][0]["hooks"][0];
+        assert_eq!(stop["type"], "command");
+        assert_eq!(stop["command"], "'/opt/my tools/sessions' hook Stop");
+        assert!(is_our_hook(stop["command"].as_str().unwrap(), "Stop"));
+        assert!(!is_our_hook(
+            "'/opt/my tools/sessions' hook Stop",
+            "StopFailure"
+        ));
+        assert!(!is_our_hook("/bin/notify hook Stop", "Stop"));
+        assert_eq!(
+            settings["hooks"].as_object().unwrap().len(),
+            STATE_EVENTS.len()
+        );
+
+        let resume = Start::Resume {
+            session_id: "id-2".into(),
+        };
+        assert_eq!(arguments(&resume, exe, &[])[..2], ["--resume", "id-2"]);
+        assert_eq!(arguments(&Start::Continue, exe, &[])[0], "--continue");
+    }
+
+    #[test]
+    fn only_claude_is_claude() {
+        assert!(is_claude("claude"));
+        assert!(is_claude("/usr/local/bin/claude"));
+        assert!(!is_claude("codex"));
+        assert!(!is_claude("claude-wrapper"));
+    }
+}

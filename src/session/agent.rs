@@ -1,0 +1,241 @@
+//! The agent of a session: launching it in the worktree, resuming it, and
+//! what it is doing now, from hooks corrected by the processes that exist.
+
+use std::path::Path;
+use std::process::Command;
+use std::time::Duration;
+
+use anyhow::{Result, bail};
+use jiff::Timestamp;
+
+use super::{Workspace, hooks};
+use crate::claude::{self, Start};
+use crate::error::Failure;
+use crate::interrupt;
+use crate::output::warn;
+use crate::process::{self, Process};
+use crate::registry::{Agent, AgentState, Entry};
+use crate::trust::{self, Verdict};
+
+/// How long launching waits for the registry to note the agent's pid and
+/// exit; those notes are dropped rather than keep the user waiting.
+const NOTE_WAIT: Duration = Duration::from_secs(2);
+
+/// The program to launch as a session's agent, and its fixed arguments.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AgentCommand {
+    pub program: String,
+    pub args: Vec<String>,
+}
+
+impl Default for AgentCommand {
+    fn default() -> Self {
+        AgentCommand {
+            program: claude::KIND.into(),
+            args: Vec::new(),
+        }
+    }
+}
+
+impl AgentCommand {
+    pub fn is_claude(&self) -> bool {
+        claude::is_claude(&self.program)
+    }
+
+    /// The registry record of this agent about to start: for Claude Code,
+    /// with the session id it will be given.
+    pub fn record(&self) -> Agent {
+        let mut agent = Agent::new(self.program.clone());
+        if self.is_claude() {
+            agent.session_id = Some(claude::new_session_id());
+        }
+        agent.state = Some(AgentState::Starting);
+        agent.updated_at = Some(Timestamp::now());
+        agent
+    }
+}
+
+/// The agent `sessions new` starts: `--agent CMD` as given, else the
+/// configured `[agent]`. One from the project's file starts only once
+/// trusted; otherwise the session is made without it, with a warning.
+pub fn agent_command(ws: &Workspace, flag: Option<String>) -> Result<Option<AgentCommand>> {
+    if let Some(program) = flag {
+        return Ok(Some(AgentCommand {
+            program,
+            args: Vec::new(),
+        }));
+    }
+    let configured = ws.config.agent(None)?;
+    if configured.source.is_project() {
+        match trust::check(&ws.config, ws.repo.home_dir())? {
+            Verdict::Trusted => {}
+            Verdict::Declined | Verdict::Unapproved => {
+                warn(format!(
+                    "not starting the agent `{}` from {}: not approved; review and approve it with `sessions trust`",
+                    configured.command, configured.source
+                ));
+                return Ok(None);
+            }
+        }
+    }
+    Ok(Some(AgentCommand {
+        program: configured.command,
+        args: configured.args,
+    }))
+}
+
+/// Runs COMMAND in ENTRY's worktree, inheriting the terminal, followed by
+/// USER_ARGS; Claude Code also gets how to START and our hooks. Returns the
+/// agent's exit code.
+pub fn launch(
+    ws: &Workspace,
+    entry: &Entry,
+    command: &AgentCommand,
+    start: Option<Start>,
+    user_args: &[String],
+) -> Result<i32> {
+    let mut child = Command::new(&command.program);
+    child
+        .args(&command.args)
+        .current_dir(&entry.path)
+        .envs(hooks::env(ws, entry));
+    match start.filter(|_| command.is_claude()) {
+        Some(start) => {
+            let exe = std::env::current_exe()?;
+            child.args(claude::arguments(&start, &exe, user_args));
+        }
+        None => {
+            child.args(user_args);
+        }
+    }
+    // Ctrl-C belongs to the agent now: we only note it and stay to report
+    // the agent's exit.
+    interrupt::install();
+    let spawned = child.spawn();
+    let mut running = match spawned {
+        Ok(running) => running,
+        Err(e) => {
+            note(ws, &entry.name, |agent| {
+                agent.state = Some(AgentState::Exited)
+            });
+            bail!(
+                Failure::error(format!("cannot start {}: {e}", command.program))
+                    .with_hint(format!(
+                        "session '{0}' was created; once the agent can start, `sessions resume {0}` starts it there",
+                        entry.name
+                    ))
+            );
+        }
+    };
+    let pid = running.id();
+    note(ws, &entry.name, |agent| agent.pid = Some(pid));
+    let status = running.wait()?;
+    note(ws, &entry.name, |agent| {
+        if agent.state != Some(AgentState::Exited) {
+            agent.state = Some(AgentState::Exited);
+            agent.updated_at = Some(Timestamp::now());
+        }
+    });
+    Ok(exit_code(status))
+}
+
+/// Opens session NAME's agent again: Claude Code with `--resume` and the
+/// session id last seen (`--continue` when none is known), any other agent
+/// as it was launched.
+pub fn resume(ws: &Workspace, entry: &Entry, user_args: &[String]) -> Result<i32> {
+    let command = AgentCommand {
+        program: entry
+            .agent
+            .as_ref()
+            .map_or_else(|| claude::KIND.into(), |a| a.kind.clone()),
+        args: Vec::new(),
+    };
+    let known_id = entry
+        .agent
+        .as_ref()
+        .and_then(|a| a.session_id.clone())
+        .or_else(|| claude::latest_transcript(&entry.path).map(|t| t.session_id));
+    let start = match known_id {
+        Some(session_id) => Start::Resume { session_id },
+        None => Start::Continue,
+    };
+    note(ws, &entry.name, |agent| {
+        agent.kind = command.program.clone();
+        agent.state = Some(AgentState::Starting);
+        agent.updated_at = Some(Timestamp::now());
+    });
+    launch(ws, entry, &command, Some(start), user_args)
+}
+
+/// Changes session NAME's agent record, creating it if needed; a registry
+/// that stays locked or fails only costs the note, never the agent.
+fn note(ws: &Workspace, name: &str, change: impl FnOnce(&mut Agent)) {
+    let result = ws.registry.lock_within(NOTE_WAIT).and_then(|mut locked| {
+        if let Some(entry) = locked.sessions.iter_mut().find(|e| e.name == name) {
+            change(entry.agent.get_or_insert_with(|| Agent::new(claude::KIND)));
+            locked.save()?;
+        }
+        Ok(())
+    });
+    if let Err(err) = result {
+        eprintln!("sessions: could not note the agent of '{name}': {err:#}");
+    }
+}
+
+fn exit_code(status: std::process::ExitStatus) -> i32 {
+    #[cfg(unix)]
+    {
+        use std::os::unix::process::ExitStatusExt;
+        if let Some(signal) = status.signal() {
+            return 128 + signal;
+        }
+    }
+    status.code().unwrap_or(1)
+}
+
+/// What ENTRY's agent is doing as far as anyone can tell: the state hooks
+/// recorded, shown as exited when it claims a process that no longer exists;
+/// without hooks, Claude's newest transcript of the worktree.
+pub fn agent_view(entry: &Entry, snapshot: &[Process]) -> Option<Agent> {
+    let mut agent = match &entry.agent {
+        Some(agent) if agent.session_id.is_some() || !claude::is_claude(&agent.kind) => {
+            agent.clone()
+        }
+        recorded => {
+            let mut agent = recorded.clone().unwrap_or_else(|| Agent::new(claude::KIND));
+            match claude::latest_transcript(&entry.path) {
+                Some(transcript) => {
+                    agent.session_id = Some(transcript.session_id);
+                    agent.transcript_path = Some(transcript.path);
+                    let modified = Timestamp::try_from(transcript.modified).ok();
+                    agent.updated_at = agent.updated_at.max(modified);
+                }
+                None if recorded.is_none() && !is_alive(&agent, snapshot, &entry.path) => {
+                    return None;
+                }
+                None => {}
+            }
+            agent
+        }
+    };
+    let alive = is_alive(&agent, snapshot, &entry.path);
+    agent.state = match agent.state {
+        Some(state) if state.claims_alive() && !alive => Some(AgentState::Exited),
+        None if alive => Some(AgentState::Running),
+        None => Some(AgentState::Exited),
+        state => state,
+    };
+    Some(agent)
+}
+
+/// Whether a process of AGENT works in DIR: its recorded pid, or a process
+/// named like its program.
+fn is_alive(agent: &Agent, snapshot: &[Process], dir: &Path) -> bool {
+    let program = Path::new(&agent.kind)
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    process::working_in(snapshot, dir)
+        .iter()
+        .any(|p| Some(p.pid) == agent.pid || p.name == program)
+}
