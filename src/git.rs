@@ -74,6 +74,18 @@ pub struct Worktree {
     pub prunable: bool,
 }
 
+/// Who has made sure that removing a worktree loses nothing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RemovalChecks {
+    /// Git checks: it refuses modified or untracked files, submodules and locks.
+    ByGit,
+    /// The caller has just found the worktree clean and unlocked; git still
+    /// refuses a lock.
+    DoneByCaller,
+    /// Nobody: remove whatever is there, locked or not.
+    None,
+}
+
 /// What `git status` reports for a working tree.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct WorkStatus {
@@ -275,13 +287,20 @@ impl Repo {
             .with_context(|| format!("cannot create worktree {}", path.display()))
     }
 
-    /// `git worktree remove`; with `force`, dirty and locked worktrees too.
-    pub fn remove_worktree(&self, path: &Path, force: bool) -> Result<()> {
+    /// `git worktree remove`, with as much force as CHECKS says is due.
+    pub fn remove_worktree(&self, path: &Path, checks: RemovalChecks) -> Result<()> {
         let mut command = self.git_command();
         command.args(["worktree", "remove"]);
-        if force {
+        match checks {
+            RemovalChecks::ByGit => {}
+            // Git's own check would run `git status` a second time.
+            RemovalChecks::DoneByCaller => {
+                command.arg("--force");
+            }
             // Twice: once for local changes, once more for a lock.
-            command.args(["--force", "--force"]);
+            RemovalChecks::None => {
+                command.args(["--force", "--force"]);
+            }
         }
         let output = command.arg(path).output().context("cannot run git")?;
         check(&output, "git worktree remove")

@@ -7,7 +7,7 @@ use jiff::Timestamp;
 use super::Workspace;
 use crate::copy;
 use crate::error::Failure;
-use crate::git::{self, Repo, Worktree};
+use crate::git::{self, RemovalChecks, Repo, Worktree};
 use crate::interrupt;
 use crate::name;
 use crate::registry::{Agent, Entry};
@@ -206,7 +206,12 @@ impl Drop for Rollback<'_> {
             return;
         }
         if let Some(path) = &self.worktree {
-            if path.exists() && self.repo.remove_worktree(path, true).is_err() {
+            if path.exists()
+                && self
+                    .repo
+                    .remove_worktree(path, RemovalChecks::None)
+                    .is_err()
+            {
                 let _ = fs::remove_dir_all(path);
             }
             if self.target_existed {

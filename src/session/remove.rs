@@ -8,6 +8,7 @@ use jiff::Timestamp;
 use super::safety::{RemovalPlan, RemoveOptions, Surroundings, plan_removal};
 use super::{Workspace, find_entry};
 use crate::error::Failure;
+use crate::git::RemovalChecks;
 use crate::registry::{LeftBranch, Locked};
 
 /// What happened to one removed session's branch.
@@ -76,7 +77,14 @@ pub(super) fn execute(
     let entry = &plan.entry;
     super::hooks::teardown(ws, entry)?;
     if !plan.worktree_gone {
-        ws.repo.remove_worktree(&entry.path, force).map_err(|e| {
+        let checks = if force {
+            RemovalChecks::None
+        } else if plan.checked_clean && !entry.path.join(".gitmodules").exists() {
+            RemovalChecks::DoneByCaller
+        } else {
+            RemovalChecks::ByGit
+        };
+        ws.repo.remove_worktree(&entry.path, checks).map_err(|e| {
             // Git re-checks cleanliness itself: anything that appeared
             // since our check is protected the same way.
             Failure::refused(format!("{e:#}"))

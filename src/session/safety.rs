@@ -51,6 +51,9 @@ pub(super) struct RemovalPlan {
     /// Git has no worktree there any more: only its admin entry goes, and
     /// whatever folder is left stays untouched.
     pub worktree_gone: bool,
+    /// The worktree was just found clean and unlocked, so git need not run
+    /// `git status` again to check.
+    pub checked_clean: bool,
 }
 
 impl RemovalPlan {
@@ -94,9 +97,8 @@ pub(super) fn plan_removal(
             entry.path.display()
         ));
     }
-    if let Some(reason) =
-        worktree_at(&around.worktrees, &entry.path).and_then(|w| w.locked.as_ref())
-    {
+    let lock = worktree_at(&around.worktrees, &entry.path).and_then(|w| w.locked.as_ref());
+    if let Some(reason) = lock {
         let why = if reason.is_empty() {
             String::new()
         } else {
@@ -105,8 +107,10 @@ pub(super) fn plan_removal(
         risks.push(format!("session '{}' is locked{why}", entry.name));
     }
     let gone = worktree_gone(&around.worktrees, &entry.path);
+    let mut checked_clean = false;
     if !gone {
         let status = Repo::status(&entry.path)?;
+        checked_clean = status.is_clean() && lock.is_none();
         if !status.is_clean() {
             risks.push(format!(
                 "session '{}' has {} in {}",
@@ -160,5 +164,6 @@ pub(super) fn plan_removal(
         risks,
         blockers,
         worktree_gone: gone,
+        checked_clean,
     })
 }
