@@ -3,6 +3,7 @@
 //! runs the `git` executable, which is faster there and honours hooks,
 //! filters, sparse checkout and fsmonitor. docs/design.md says more.
 
+use std::collections::BTreeSet;
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
@@ -388,11 +389,12 @@ impl Repo {
         }
         let base_commit = self.repo.find_commit(base)?;
         let tip_commit = self.repo.find_commit(tip)?;
+        // Before merging: a file-level merge writes its result blob.
+        self.in_memory_writes()?;
         let mut merged = self.repo.merge_commits(&base_commit, &tip_commit, None)?;
         if merged.has_conflicts() {
             return Ok(false);
         }
-        self.in_memory_writes()?;
         Ok(merged.write_tree_to(&self.repo)? == base_commit.tree_id())
     }
 
@@ -481,9 +483,486 @@ impl Repo {
             .with_context(|| format!("cannot unlock worktree '{admin_name}'"))
     }
 
+    /// The tree of COMMIT.
+    pub fn commit_tree(&self, commit: Oid) -> Result<Oid> {
+        Ok(self.repo.find_commit(commit)?.tree_id())
+    }
+
+    /// The tree of a worktree's state: its HEAD's tree with every change of
+    /// SNAPSHOT applied. Only the folders on the way to a change are
+    /// rewritten, and every blob and tree goes to memory, so the repository's
+    /// objects, its real index, the working tree, HEAD and refs are never
+    /// touched.
+    pub fn snapshot_tree(&self, snapshot: &WorkSnapshot) -> Result<Oid> {
+        let head = snapshot.head.context("the worktree has no commit yet")?;
+        let tree = self.repo.find_commit(head)?.tree()?;
+        if snapshot.changes.is_empty() {
+            return Ok(tree.id());
+        }
+        self.in_memory_writes()?;
+        let changes: Vec<(&[u8], &FileContent)> = snapshot
+            .changes
+            .iter()
+            .map(|c| (c.path.as_slice(), &c.content))
+            .collect();
+        let root = self.apply_changes(Some(&tree), &changes)?;
+        match root {
+            Some(root) => Ok(root),
+            // Everything deleted: the empty tree.
+            None => Ok(self.repo.treebuilder(None)?.write()?),
+        }
+    }
+
+    /// TREE with CHANGES (paths relative to it) applied; `None` when nothing
+    /// is left in it.
+    fn apply_changes(
+        &self,
+        tree: Option<&git2::Tree>,
+        changes: &[(&[u8], &FileContent)],
+    ) -> Result<Option<Oid>> {
+        type Group<'a> = (Option<&'a FileContent>, Vec<(&'a [u8], &'a FileContent)>);
+        let mut groups: std::collections::BTreeMap<&[u8], Group> = Default::default();
+        for &(path, content) in changes {
+            match path.iter().position(|b| *b == b'/') {
+                None => groups.entry(path).or_default().0 = Some(content),
+                Some(i) => groups
+                    .entry(&path[..i])
+                    .or_default()
+                    .1
+                    .push((&path[i + 1..], content)),
+            }
+        }
+        let mut builder = self.repo.treebuilder(tree)?;
+        for (name, (here, below)) in groups {
+            match here {
+                Some(Some((mode, content))) => {
+                    let id = self.repo.blob(content)?;
+                    builder.insert(name, id, *mode as i32)?;
+                }
+                Some(None) if builder.get(name)?.is_some() => builder.remove(name)?,
+                _ => {}
+            }
+            if below.is_empty() {
+                continue;
+            }
+            let subtree = match builder.get(name)? {
+                Some(e) if e.kind() == Some(git2::ObjectType::Tree) => {
+                    Some(self.repo.find_tree(e.id())?)
+                }
+                _ => None,
+            };
+            match self.apply_changes(subtree.as_ref(), &below)? {
+                Some(id) => {
+                    builder.insert(name, id, 0o040000)?;
+                }
+                None if builder.get(name)?.is_some() => builder.remove(name)?,
+                None => {}
+            }
+        }
+        if builder.is_empty() {
+            return Ok(None);
+        }
+        Ok(Some(builder.write()?))
+    }
+
+    /// Predicts a three-way merge of trees OURS and THEIRS whose common
+    /// ancestor is commit BASE, in memory: the paths that would conflict, and
+    /// the paths both sides changed that would merge cleanly.
+    pub fn predict_merge(&self, base: Oid, ours: Oid, theirs: Oid) -> Result<MergePrediction> {
+        let ancestor = self.repo.find_commit(base)?.tree()?;
+        let ours = self.repo.find_tree(ours)?;
+        let theirs = self.repo.find_tree(theirs)?;
+        let ours_changed = self.changed_paths(&ancestor, &ours)?;
+        let theirs_changed = self.changed_paths(&ancestor, &theirs)?;
+        // Tree diffs skip unchanged folders, so they are cheap; the full
+        // merge runs only when the two sides touch the same path, or a file
+        // where the other has a folder.
+        let both: Vec<&String> = ours_changed.intersection(&theirs_changed).collect();
+        let nested = |a: &BTreeSet<String>, b: &BTreeSet<String>| {
+            a.iter()
+                .any(|path| path.match_indices('/').any(|(i, _)| b.contains(&path[..i])))
+        };
+        if both.is_empty()
+            && !nested(&ours_changed, &theirs_changed)
+            && !nested(&theirs_changed, &ours_changed)
+        {
+            return Ok(MergePrediction::default());
+        }
+        // Merging whole trees walks every entry; only the paths either side
+        // changed can conflict or be renamed, so merge just those.
+        self.in_memory_writes()?;
+        let touched: BTreeSet<&String> = ours_changed.union(&theirs_changed).collect();
+        let [ancestor, ours, theirs] =
+            [&ancestor, &ours, &theirs].map(|t| self.subset(t, &touched));
+        let merged = self.repo.merge_trees(&ancestor?, &ours?, &theirs?, None)?;
+        let mut conflicts = BTreeSet::new();
+        for conflict in merged.conflicts()? {
+            let conflict = conflict?;
+            for entry in [conflict.ancestor, conflict.our, conflict.their]
+                .into_iter()
+                .flatten()
+            {
+                conflicts.insert(String::from_utf8_lossy(&entry.path).into_owned());
+            }
+        }
+        let overlaps = both
+            .into_iter()
+            .filter(|path| !conflicts.contains(*path))
+            .cloned()
+            .collect();
+        Ok(MergePrediction {
+            conflicts: conflicts.into_iter().collect(),
+            overlaps,
+        })
+    }
+
+    /// The part of TREE at PATHS (files), as a tree in memory.
+    fn subset(&self, tree: &git2::Tree, paths: &BTreeSet<&String>) -> Result<git2::Tree<'_>> {
+        let mut index = git2::Index::new()?;
+        for path in paths {
+            let Ok(entry) = tree.get_path(Path::new(path.as_str())) else {
+                continue;
+            };
+            index.add(&git2::IndexEntry {
+                ctime: git2::IndexTime::new(0, 0),
+                mtime: git2::IndexTime::new(0, 0),
+                dev: 0,
+                ino: 0,
+                mode: entry.filemode() as u32,
+                uid: 0,
+                gid: 0,
+                file_size: 0,
+                id: entry.id(),
+                flags: path.len().min(0xfff) as u16,
+                flags_extended: 0,
+                path: path.as_bytes().to_vec(),
+            })?;
+        }
+        let id = index.write_tree_to(&self.repo)?;
+        Ok(self.repo.find_tree(id)?)
+    }
+
+    /// The paths that differ between two trees, both sides of each change.
+    fn changed_paths(&self, from: &git2::Tree, to: &git2::Tree) -> Result<BTreeSet<String>> {
+        let diff = self.repo.diff_tree_to_tree(Some(from), Some(to), None)?;
+        let mut paths = BTreeSet::new();
+        for delta in diff.deltas() {
+            for file in [delta.old_file(), delta.new_file()] {
+                if let Some(path) = file.path_bytes() {
+                    paths.insert(String::from_utf8_lossy(path).into_owned());
+                }
+            }
+        }
+        Ok(paths)
+    }
+
+    /// A squash commit's message: the one commit's message when there is
+    /// one, else a summary listing the subjects of the commits from BASE to TIP.
+    pub fn squash_message(&self, name: &str, tip: Oid, base: Oid) -> Result<String> {
+        let mut walk = self.repo.revwalk()?;
+        walk.push(tip)?;
+        walk.hide(base)?;
+        walk.set_sorting(git2::Sort::TOPOLOGICAL | git2::Sort::REVERSE)?;
+        let commits: Vec<Oid> = walk.collect::<Result<_, _>>()?;
+        if let [only] = commits[..] {
+            let commit = self.repo.find_commit(only)?;
+            return Ok(String::from_utf8_lossy(commit.message_bytes()).into_owned());
+        }
+        let mut message = format!("Land session '{name}' ({} commits)\n\n", commits.len());
+        for oid in commits {
+            let commit = self.repo.find_commit(oid)?;
+            message.push_str(&format!(
+                "* {}\n",
+                commit.summary().ok().flatten().unwrap_or_default()
+            ));
+        }
+        Ok(message)
+    }
+
+    /// `git rebase ONTO` in the worktree at DIR; on a conflict, aborts and
+    /// checks that the worktree is exactly as before.
+    pub fn rebase(dir: &Path, onto: &str) -> Result<Integration> {
+        integrate(
+            dir,
+            &["rebase", "--no-autostash", "--quiet", onto],
+            &["rebase", "--abort"],
+        )
+    }
+
+    /// `git merge REV` (a merge commit unless it fast-forwards) in the
+    /// worktree at DIR; on a conflict, aborts and checks that the worktree is
+    /// exactly as before.
+    pub fn merge(dir: &Path, rev: &str) -> Result<Integration> {
+        integrate(
+            dir,
+            &["merge", "--no-edit", "--no-autostash", "--quiet", rev],
+            &["merge", "--abort"],
+        )
+    }
+
+    /// `git merge --squash REV` and a commit of the result with MESSAGE; on
+    /// any failure, `git reset --merge` takes it back.
+    pub fn merge_squash(dir: &Path, rev: &str, message: &str) -> Result<Integration> {
+        let before = worktree_state(dir)?;
+        let outcome = integrate(
+            dir,
+            &["merge", "--squash", "--no-autostash", "--quiet", rev],
+            // A squash merge records no MERGE_HEAD, so `merge --abort`
+            // cannot undo it.
+            &["reset", "--merge"],
+        )?;
+        if let Integration::Conflicts(_) = outcome {
+            return Ok(outcome);
+        }
+        let output = git_in(dir)
+            .args(["commit", "--quiet", "-m", message])
+            .output()
+            .context("cannot run git")?;
+        if let Err(e) = check(&output, "git commit") {
+            let _ = git_in(dir).args(["reset", "--merge"]).output();
+            restored(dir, &before)?;
+            return Err(e);
+        }
+        Ok(Integration::Done)
+    }
+
+    /// `git merge --ff-only REV` in the worktree at DIR.
+    pub fn merge_ff_only(dir: &Path, rev: &str) -> Result<()> {
+        let output = git_in(dir)
+            .args(["merge", "--ff-only", "--quiet", rev])
+            .output()
+            .context("cannot run git")?;
+        check(&output, "git merge --ff-only")
+            .with_context(|| format!("cannot fast-forward {}", dir.display()))
+    }
+
+    /// `git reset --keep COMMIT` in the worktree at DIR: moves its branch
+    /// back, refusing rather than losing local changes.
+    pub fn reset_keep(dir: &Path, commit: Oid) -> Result<()> {
+        let output = git_in(dir)
+            .args(["reset", "--keep", "--quiet", &commit.to_string()])
+            .output()
+            .context("cannot run git")?;
+        check(&output, "git reset --keep").with_context(|| format!("in {}", dir.display()))
+    }
+
+    /// Pushes local BRANCH to the same name on its remote (its upstream's
+    /// remote, else `origin`). Never forced.
+    pub fn push_branch(&self, branch: &str) -> Result<()> {
+        let remote = self
+            .repo
+            .config()?
+            .get_string(&format!("branch.{branch}.remote"))
+            .unwrap_or_else(|_| "origin".into());
+        let refspec = format!("refs/heads/{branch}:refs/heads/{branch}");
+        let output = self
+            .git_command()
+            .args(["push", "--quiet", &remote, &refspec])
+            .output()
+            .context("cannot run git")?;
+        check(&output, "git push").with_context(|| format!("cannot push '{branch}' to {remote}"))
+    }
+
     fn git_command(&self) -> Command {
         git_in(self.home_dir())
     }
+}
+
+/// A worktree's uncommitted state read from disk: its HEAD and the current
+/// content of every path `git status` reports. Plain data, so that it can be
+/// read on any thread and turned into a tree by any `Repo`.
+#[derive(Debug, Clone)]
+pub struct WorkSnapshot {
+    /// `None` before the first commit.
+    pub head: Option<Oid>,
+    changes: Vec<Change>,
+}
+
+#[derive(Debug, Clone)]
+struct Change {
+    path: Vec<u8>,
+    content: FileContent,
+}
+
+/// A file's mode and content; `None` when the path is gone.
+type FileContent = Option<(u32, Vec<u8>)>;
+
+impl WorkSnapshot {
+    /// Reads the state of the worktree at DIR: `git status` for what
+    /// changed (fast, and honouring the untracked cache and fsmonitor), then
+    /// the changed files themselves.
+    pub fn read(dir: &Path) -> Result<WorkSnapshot> {
+        let status = porcelain_status(dir, &["--ignore-submodules=all"])?;
+        let mut snapshot = WorkSnapshot {
+            head: None,
+            changes: Vec::new(),
+        };
+        for record in porcelain_records(&status) {
+            if record.kind == b'#' {
+                if let Some(oid) = record.path.strip_prefix(b"branch.oid ") {
+                    snapshot.head = std::str::from_utf8(oid).ok().and_then(parse_oid);
+                }
+                continue;
+            }
+            if record.kind == b'!' {
+                continue;
+            }
+            for path in [Some(record.path), record.original].into_iter().flatten() {
+                let file = dir.join(path_from_bytes(path));
+                if let Some(content) = read_content(&file)? {
+                    snapshot.changes.push(Change {
+                        path: path.to_vec(),
+                        content,
+                    });
+                }
+            }
+        }
+        Ok(snapshot)
+    }
+}
+
+/// A file's mode and content as git would store them: `Some(None)` when
+/// it is gone, `None` for what a tree cannot hold here (a folder, such as a
+/// nested repository).
+fn read_content(file: &Path) -> Result<Option<FileContent>> {
+    let meta = match fs::symlink_metadata(file) {
+        Ok(meta) => meta,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Some(None)),
+        Err(e) => return Err(e).with_context(|| format!("cannot read {}", file.display())),
+    };
+    let read = |what: std::io::Result<Vec<u8>>| {
+        what.with_context(|| format!("cannot read {}", file.display()))
+    };
+    if meta.file_type().is_symlink() {
+        let target = read(fs::read_link(file).map(|t| path_bytes(&t)))?;
+        return Ok(Some(Some((0o120000, target))));
+    }
+    if !meta.is_file() {
+        return Ok(None);
+    }
+    let mode = if is_executable(&meta) {
+        0o100755
+    } else {
+        0o100644
+    };
+    Ok(Some(Some((mode, read(fs::read(file))?))))
+}
+
+#[cfg(unix)]
+fn is_executable(meta: &fs::Metadata) -> bool {
+    use std::os::unix::fs::PermissionsExt;
+    meta.permissions().mode() & 0o111 != 0
+}
+
+#[cfg(not(unix))]
+fn is_executable(_meta: &fs::Metadata) -> bool {
+    false
+}
+
+#[cfg(unix)]
+fn path_bytes(path: &Path) -> Vec<u8> {
+    use std::os::unix::ffi::OsStrExt;
+    path.as_os_str().as_bytes().to_vec()
+}
+
+#[cfg(not(unix))]
+fn path_bytes(path: &Path) -> Vec<u8> {
+    path.to_string_lossy().replace('\\', "/").into_bytes()
+}
+
+/// What a trial merge predicts.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct MergePrediction {
+    /// Paths that would conflict.
+    pub conflicts: Vec<String>,
+    /// Paths both sides changed that would merge cleanly.
+    pub overlaps: Vec<String>,
+}
+
+/// How a rebase or merge run by `git` ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Integration {
+    Done,
+    /// It stopped on conflicts in these paths and was aborted, leaving the
+    /// worktree exactly as before.
+    Conflicts(Vec<String>),
+}
+
+/// Runs `git ARGS` in DIR. When it fails, notes the conflicted paths, runs
+/// `git ABORT`, and checks that HEAD and the status are exactly as before.
+fn integrate(dir: &Path, args: &[&str], abort: &[&str]) -> Result<Integration> {
+    let before = worktree_state(dir)?;
+    let output = git_in(dir)
+        .env("GIT_EDITOR", ":")
+        .args(args)
+        .output()
+        .context("cannot run git")?;
+    if output.status.success() {
+        return Ok(Integration::Done);
+    }
+    let conflicts = conflicted_paths(dir)?;
+    // Nothing may have started (refused before touching anything), so the
+    // abort may fail; what counts is the state afterwards.
+    let _ = git_in(dir).args(abort).output();
+    restored(dir, &before)?;
+    if conflicts.is_empty() {
+        check(&output, &format!("git {}", args[0]))
+            .with_context(|| format!("in {}", dir.display()))?;
+    }
+    Ok(Integration::Conflicts(conflicts))
+}
+
+/// Fails loudly unless the worktree at DIR is in the state BEFORE.
+fn restored(dir: &Path, before: &[u8]) -> Result<()> {
+    if worktree_state(dir)? != before {
+        bail!(
+            "{} is not as it was before: check it with `git status`",
+            dir.display()
+        );
+    }
+    Ok(())
+}
+
+/// HEAD, branch and every change of the worktree at DIR, for comparison.
+fn worktree_state(dir: &Path) -> Result<Vec<u8>> {
+    porcelain_status(dir, &[])
+}
+
+/// `git status --porcelain=v2 -z --branch --untracked-files=all EXTRA` in
+/// DIR, without optional locks: it must not refresh (write) the index.
+fn porcelain_status(dir: &Path, extra: &[&str]) -> Result<Vec<u8>> {
+    let output = git_in(dir)
+        .args([
+            "--no-optional-locks",
+            "status",
+            "--porcelain=v2",
+            "-z",
+            "--branch",
+            "--untracked-files=all",
+        ])
+        .args(extra)
+        .output()
+        .context("cannot run git")?;
+    check(&output, "git status")
+        .with_context(|| format!("cannot read the status of {}", dir.display()))?;
+    Ok(output.stdout)
+}
+
+/// The unmerged paths of the worktree at DIR.
+fn conflicted_paths(dir: &Path) -> Result<Vec<String>> {
+    let output = git_in(dir)
+        .args(["diff", "--name-only", "--diff-filter=U", "-z"])
+        .output()
+        .context("cannot run git")?;
+    check(&output, "git diff")?;
+    let mut paths: Vec<String> = output
+        .stdout
+        .split(|b| *b == 0)
+        .filter(|p| !p.is_empty())
+        .map(|p| String::from_utf8_lossy(p).into_owned())
+        .collect();
+    paths.dedup();
+    Ok(paths)
 }
 
 /// A `git` command run in `dir`, unaffected by the variables git sets for
@@ -534,18 +1013,58 @@ fn checked_out_branch(admin: &Path) -> Option<String> {
         .or_else(|| from_ref(&admin.join("rebase-apply/head-name"), ""))
 }
 
-fn parse_porcelain_v2(out: &[u8]) -> WorkStatus {
-    let mut status = WorkStatus::default();
+/// One record of `git status --porcelain=v2 -z`: its kind (`1` changed,
+/// `2` renamed or copied, `u` unmerged, `?` untracked, `#` header, `!`
+/// ignored), its path, and a rename's original path.
+struct StatusRecord<'a> {
+    kind: u8,
+    path: &'a [u8],
+    original: Option<&'a [u8]>,
+}
+
+fn porcelain_records(out: &[u8]) -> Vec<StatusRecord<'_>> {
+    // Fields before the path: "1 XY sub mH mI mW hH hI path",
+    // "2 XY sub mH mI mW hH hI Xscore path", "u XY sub m1 m2 m3 mW h1 h2 h3 path".
+    let start = |record: &[u8], fields: usize| -> usize {
+        let mut spaces = 0;
+        for (i, b) in record.iter().enumerate() {
+            if *b == b' ' {
+                spaces += 1;
+                if spaces == fields {
+                    return i + 1;
+                }
+            }
+        }
+        record.len()
+    };
+    let mut all = Vec::new();
     let mut records = out.split(|b| *b == 0);
     while let Some(record) = records.next() {
-        match record.first() {
-            Some(b'1') | Some(b'u') => status.modified += 1,
-            Some(b'2') => {
-                status.modified += 1;
-                // A rename record is followed by its original path.
-                records.next();
-            }
-            Some(b'?') => status.untracked += 1,
+        let Some(&kind) = record.first() else {
+            continue;
+        };
+        let (path, original) = match kind {
+            b'1' => (&record[start(record, 8)..], None),
+            // A rename record is followed by its original path.
+            b'2' => (&record[start(record, 9)..], records.next()),
+            b'u' => (&record[start(record, 10)..], None),
+            _ => (record.get(2..).unwrap_or_default(), None),
+        };
+        all.push(StatusRecord {
+            kind,
+            path,
+            original,
+        });
+    }
+    all
+}
+
+fn parse_porcelain_v2(out: &[u8]) -> WorkStatus {
+    let mut status = WorkStatus::default();
+    for record in porcelain_records(out) {
+        match record.kind {
+            b'1' | b'2' | b'u' => status.modified += 1,
+            b'?' => status.untracked += 1,
             _ => {}
         }
     }
@@ -599,5 +1118,63 @@ u UU N... 1 2 3 4 a b c d conflict.rs\0\
             }
         );
         assert!(parse_porcelain_v2(b"").is_clean());
+    }
+
+    /// Runs git in DIR, isolated from the user's configuration.
+    fn git(dir: &Path, args: &[&str]) -> String {
+        let output = Command::new("git")
+            .args(["-c", "user.name=t", "-c", "user.email=t@example.com"])
+            .args(args)
+            .current_dir(dir)
+            .env("GIT_CONFIG_GLOBAL", "/dev/null")
+            .env("GIT_CONFIG_NOSYSTEM", "1")
+            .output()
+            .unwrap();
+        assert!(output.status.success(), "git {args:?}: {output:?}");
+        String::from_utf8(output.stdout).unwrap().trim().to_string()
+    }
+
+    #[test]
+    fn a_snapshot_tree_is_what_git_add_all_would_write() {
+        use std::os::unix::fs::{PermissionsExt, symlink};
+        let temp = tempfile::tempdir().unwrap();
+        let dir = temp.path().canonicalize().unwrap();
+        git(&dir, &["init", "-q"]);
+        for file in [
+            "a/only.txt",
+            "b/one.txt",
+            "b/two.txt",
+            "top.txt",
+            "gone/deep/x.txt",
+        ] {
+            fs::create_dir_all(dir.join(file).parent().unwrap()).unwrap();
+            fs::write(dir.join(file), file).unwrap();
+        }
+        git(&dir, &["add", "-A"]);
+        git(&dir, &["commit", "-q", "-m", "start"]);
+        let repo = Repo::discover(&dir).unwrap();
+        let clean = WorkSnapshot::read(&dir).unwrap();
+        assert_eq!(
+            repo.snapshot_tree(&clean).unwrap().to_string(),
+            git(&dir, &["rev-parse", "HEAD^{tree}"])
+        );
+
+        fs::remove_file(dir.join("a/only.txt")).unwrap(); // its folder goes too
+        fs::write(dir.join("b/one.txt"), "changed").unwrap();
+        git(&dir, &["add", "b/one.txt"]); // staged...
+        fs::write(dir.join("b/one.txt"), "changed again").unwrap(); // ...and again
+        fs::set_permissions(dir.join("top.txt"), fs::Permissions::from_mode(0o755)).unwrap();
+        fs::remove_dir_all(dir.join("gone")).unwrap();
+        fs::create_dir_all(dir.join("new/deeper")).unwrap();
+        fs::write(dir.join("new/deeper/file.txt"), "new").unwrap();
+        symlink("top.txt", dir.join("link")).unwrap();
+        git(&dir, &["mv", "b/two.txt", "b/renamed.txt"]);
+        let index_before = fs::read(dir.join(".git/index")).unwrap();
+
+        let dirty = WorkSnapshot::read(&dir).unwrap();
+        let ours = repo.snapshot_tree(&dirty).unwrap().to_string();
+        assert_eq!(fs::read(dir.join(".git/index")).unwrap(), index_before);
+        git(&dir, &["add", "-A"]);
+        assert_eq!(ours, git(&dir, &["write-tree"]));
     }
 }
