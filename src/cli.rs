@@ -62,6 +62,12 @@ pub enum Command {
     Claude(ClaudeCommand),
     /// Called by Claude Code's hooks: record what the agent is doing
     Hook(HookArgs),
+    /// Predict conflicts between sessions, and with their base, touching nothing
+    Conflicts(ConflictsArgs),
+    /// Bring sessions up to date with their base: rebase, or merge with --merge
+    Sync(SyncArgs),
+    /// Integrate a finished session into its base branch, then remove it
+    Land(LandArgs),
 }
 
 #[derive(Debug, Args)]
@@ -152,6 +158,54 @@ pub struct InitArgs {
 #[derive(Debug, Args)]
 pub struct CompletionsArgs {
     pub shell: clap_complete::Shell,
+}
+
+#[derive(Debug, Args)]
+#[command(
+    after_help = "Exit codes: 0 no conflict predicted, 1 a conflict predicted (or an error), 2 invalid usage or input."
+)]
+pub struct ConflictsArgs {
+    /// Only the pairs involving these sessions [default: every pair]
+    #[arg(add = session_names())]
+    pub names: Vec<String>,
+    /// Print JSON for scripts
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct SyncArgs {
+    /// Sessions to sync
+    #[arg(required_unless_present = "all", conflicts_with = "all", add = session_names())]
+    pub names: Vec<String>,
+    /// Sync every session
+    #[arg(long)]
+    pub all: bool,
+    /// Merge the base in instead of rebasing onto it
+    #[arg(long)]
+    pub merge: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct LandArgs {
+    /// Session to land
+    #[arg(add = session_names())]
+    pub name: String,
+    /// Land as one new commit on the base
+    #[arg(long, group = "method")]
+    pub squash: bool,
+    /// Rebase the session onto its base, then fast-forward [default, or config land.method]
+    #[arg(long, group = "method")]
+    pub rebase: bool,
+    /// Land with a merge commit when it cannot fast-forward
+    #[arg(long, group = "method")]
+    pub merge: bool,
+    /// Keep the session (worktree and branch) after landing
+    #[arg(long)]
+    pub keep: bool,
+    /// Command to run in the session's worktree first; repeatable [default: config land.check]
+    #[arg(long, value_name = "CMD")]
+    pub check: Vec<String>,
 }
 
 /// Live session names for dynamic completion; nothing when there is no

@@ -7,9 +7,11 @@ mod claude;
 mod clean;
 mod completions;
 mod config;
+mod conflicts;
 mod doctor;
 mod hook;
 mod init;
+mod land;
 mod list;
 mod man;
 mod new;
@@ -18,6 +20,7 @@ mod resume;
 mod rm;
 mod setup;
 mod show;
+mod sync;
 mod trust;
 
 use anyhow::Result;
@@ -44,6 +47,9 @@ pub fn run(command: Command) -> Result<()> {
         Command::Resume(args) => resume::run(args),
         Command::Claude(command) => claude::run(command),
         Command::Hook(args) => hook::run(args),
+        Command::Conflicts(args) => conflicts::run(args),
+        Command::Sync(args) => sync::run(args),
+        Command::Land(args) => land::run(args),
     }
 }
 

@@ -239,3 +239,20 @@ fn is_alive(agent: &Agent, snapshot: &[Process], dir: &Path) -> bool {
         .iter()
         .any(|p| Some(p.pid) == agent.pid || p.name == program)
 }
+
+/// A process working in DIR other than our own ancestors (the shell we run
+/// from), if any: what `sync` and `land` take for an agent at work there.
+/// One place to decide it, so it can follow the agent's recorded state
+/// instead.
+pub(super) fn working_in(dir: &Path) -> Option<Process> {
+    let ours = process::ancestors();
+    process::working_in(&process::snapshot(), dir)
+        .into_iter()
+        .find(|p| !ours.contains(&p.pid))
+        .cloned()
+}
+
+/// "process claude (pid 1234)", for messages.
+pub(super) fn describe(process: &Process) -> String {
+    format!("process {} (pid {})", process.name, process.pid)
+}

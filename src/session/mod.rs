@@ -4,24 +4,30 @@
 mod adopt;
 mod agent;
 mod clean;
+mod conflicts;
 mod create;
 mod doctor;
 pub mod hooks;
+mod land;
 mod list;
 mod remove;
 mod safety;
 mod show;
 mod status;
+mod sync;
 
 pub use adopt::adopt;
 pub use agent::{AgentCommand, agent_command, agent_view, launch, resume};
 pub use clean::{Verdict, clean_apply, clean_plan};
+pub use conflicts::conflicts;
 pub use create::{NewSession, create};
 pub use doctor::doctor;
+pub use land::{How, LandOptions, Method, land};
 pub use list::list;
 pub use remove::{BranchFate, Removed, remove};
 pub use safety::RemoveOptions;
 pub use show::show;
+pub use sync::{Outcome, sync};
 
 use std::path::PathBuf;
 

@@ -1,0 +1,47 @@
+use anyhow::{Result, bail};
+
+use crate::cli::SyncArgs;
+use crate::error::Failure;
+use crate::output;
+use crate::session::{self, Outcome, Workspace};
+
+pub fn run(args: SyncArgs) -> Result<()> {
+    let ws = Workspace::discover()?;
+    let how = if args.merge { "merged" } else { "rebased onto" };
+    let results = session::sync(&ws, &args.names, args.all, args.merge)?;
+    let (mut refused, mut conflicted) = (0, 0);
+    for s in &results {
+        match &s.outcome {
+            Outcome::UpToDate => {
+                output::note(format!("'{}' is up to date with {}", s.name, s.base))
+            }
+            Outcome::Synced => output::note(format!("'{}' {how} {}", s.name, s.base)),
+            Outcome::Conflicts(paths) => {
+                conflicted += 1;
+                output::warn(format!(
+                    "'{}' conflicts with {} in {}; left as it was",
+                    s.name,
+                    s.base,
+                    paths.join(", ")
+                ));
+            }
+            Outcome::Refused(why) => {
+                refused += 1;
+                output::warn(format!("'{}' not synced: {why}", s.name));
+            }
+        }
+    }
+    if refused > 0 {
+        bail!(
+            Failure::refused(format!("refused to sync {refused} session(s)"))
+                .with_hint("commit or stash their changes, or wait for their agents to finish")
+        );
+    }
+    if conflicted > 0 {
+        bail!(
+            Failure::error(format!("{conflicted} session(s) would conflict"))
+                .with_hint("resolve by hand in the session: `git rebase <base>` there")
+        );
+    }
+    Ok(())
+}

@@ -1,0 +1,297 @@
+//! `land`: integrating a finished session into its base branch in the main
+//! worktree, then removing it through the same safe path as `rm`.
+
+use std::process::{Command, Stdio};
+
+use anyhow::{Context, Result, bail};
+use git2::Oid;
+
+use super::remove::Removed;
+use super::{RemoveOptions, Workspace, remove, sync};
+use crate::error::Failure;
+use crate::git::{Integration, Repo};
+
+/// How a session's commits get into its base when it cannot fast-forward.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Method {
+    /// One new commit on the base with all of the session's changes.
+    Squash,
+    /// Rebase the session onto its base, then fast-forward.
+    Rebase,
+    /// A merge commit on the base.
+    Merge,
+}
+
+/// What the configuration says about landing.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub method: Method,
+    /// Shell commands run in the session's worktree before landing.
+    pub checks: Vec<String>,
+    /// Push the base branch after landing (never forced).
+    pub push: bool,
+}
+
+/// config: land.method, land.check, land.push. The defaults until
+/// src/config.rs is wired in here.
+pub fn settings() -> Settings {
+    Settings {
+        method: Method::Rebase,
+        checks: Vec::new(),
+        push: false,
+    }
+}
+
+/// What `land` was asked for; `None` and empty mean "from the configuration".
+#[derive(Debug, Default)]
+pub struct LandOptions {
+    pub method: Option<Method>,
+    pub checks: Vec<String>,
+    pub keep: bool,
+}
+
+/// How the session got into its base.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum How {
+    FastForward,
+    Rebased,
+    Merged,
+    Squashed,
+    /// Its content was already in the base: nothing to do.
+    AlreadyThere,
+}
+
+#[derive(Debug)]
+pub struct Landed {
+    pub name: String,
+    pub into: String,
+    pub how: How,
+    pub from: Oid,
+    pub to: Oid,
+    pub pushed: bool,
+    pub removed: Option<Removed>,
+}
+
+/// Lands session NAME into its base branch. Refuses, changing nothing, when
+/// the session's worktree is dirty or has an agent working in it, when the
+/// main worktree has modified files, or when a conflict is predicted; stops,
+/// changing nothing, when a check fails.
+pub fn land(ws: &Workspace, name: &str, options: LandOptions) -> Result<Landed> {
+    let settings = settings();
+    let entry = ws.entry(name)?;
+    let into = local_base(ws, &entry.base)?;
+    let Some(main) = ws.repo.main_worktree().map(|p| p.to_path_buf()) else {
+        bail!(Failure::usage(
+            "a bare repository has no main worktree to land into"
+        ));
+    };
+    let main_branch = ws
+        .repo
+        .worktrees()?
+        .into_iter()
+        .next()
+        .and_then(|w| w.branch);
+    if main_branch.as_deref() != Some(into.as_str()) {
+        bail!(
+            Failure::refused(format!(
+                "the main worktree {} does not have '{into}' checked out",
+                main.display()
+            ))
+            .with_hint(format!("run `git switch {into}` there first"))
+        );
+    }
+    if let Some(why) = sync::refusal(&entry)? {
+        bail!(Failure::refused(format!(
+            "refusing to land '{name}': {why}"
+        )));
+    }
+    let main_status = Repo::status(&main)?;
+    if main_status.modified > 0 {
+        bail!(
+            Failure::refused(format!(
+                "refusing to land '{name}': the main worktree {} has {} modified file{}",
+                main.display(),
+                main_status.modified,
+                if main_status.modified == 1 { "" } else { "s" }
+            ))
+            .with_hint("commit or stash them first")
+        );
+    }
+    let tip = ws
+        .repo
+        .branch_tip(&entry.branch)
+        .with_context(|| format!("branch '{}' of session '{name}' is gone", entry.branch))?;
+    let from = ws
+        .repo
+        .branch_tip(&into)
+        .context("the base branch is gone")?;
+
+    let how = if ws.repo.content_merged(tip, from)? {
+        How::AlreadyThere
+    } else {
+        if let Some(base) = ws.repo.merge_base(tip, from)? {
+            let tree = |c| ws.repo.commit_tree(c);
+            let prediction = ws.repo.predict_merge(base, tree(tip)?, tree(from)?)?;
+            if !prediction.conflicts.is_empty() {
+                bail!(
+                    Failure::refused(format!(
+                        "refusing to land '{name}': it would conflict with '{into}' in {}",
+                        prediction.conflicts.join(", ")
+                    ))
+                    .with_hint(format!(
+                        "resolve it in the session: `sessions sync {name}`, then land again"
+                    ))
+                );
+            }
+        }
+        let checks = if options.checks.is_empty() {
+            settings.checks
+        } else {
+            options.checks
+        };
+        for check in &checks {
+            run_check(check, &entry.path)?;
+        }
+        integrate(
+            ws,
+            &entry,
+            &into,
+            &main,
+            tip,
+            from,
+            options.method.unwrap_or(settings.method),
+        )?
+    };
+    let to = ws
+        .repo
+        .branch_tip(&into)
+        .context("the base branch is gone")?;
+    if settings.push && how != How::AlreadyThere {
+        ws.repo.push_branch(&into)?;
+    }
+    let removed = if options.keep {
+        None
+    } else {
+        let names = [name.to_string()];
+        let mut removed = remove(ws, &names, RemoveOptions::default()).with_context(|| {
+            format!("landed '{name}' into '{into}', but did not remove the session")
+        })?;
+        removed.pop()
+    };
+    Ok(Landed {
+        name: name.to_string(),
+        into,
+        how,
+        from,
+        to,
+        pushed: settings.push && how != How::AlreadyThere,
+        removed,
+    })
+}
+
+fn integrate(
+    ws: &Workspace,
+    entry: &crate::registry::Entry,
+    into: &str,
+    main: &std::path::Path,
+    tip: Oid,
+    from: Oid,
+    method: Method,
+) -> Result<How> {
+    let refuse = |paths: Vec<String>, place: &str| -> anyhow::Error {
+        Failure::refused(format!(
+            "landing '{}' stopped on conflicts in {}; {place} is as it was",
+            entry.name,
+            paths.join(", ")
+        ))
+        .with_hint(format!(
+            "resolve them in the session: `sessions sync {}`, then land again",
+            entry.name
+        ))
+        .into()
+    };
+    let fast_forward = ws.repo.is_ancestor(from, tip)?;
+    match method {
+        Method::Squash => {
+            let message = ws.repo.squash_message(&entry.name, tip, from)?;
+            if let Integration::Conflicts(paths) =
+                Repo::merge_squash(main, &entry.branch, &message)?
+            {
+                return Err(refuse(paths, "the main worktree"));
+            }
+            Ok(How::Squashed)
+        }
+        _ if fast_forward => {
+            Repo::merge_ff_only(main, &entry.branch)?;
+            Ok(How::FastForward)
+        }
+        Method::Rebase => {
+            if let Integration::Conflicts(paths) = Repo::rebase(&entry.path, into)? {
+                return Err(refuse(paths, "the session"));
+            }
+            if let Err(e) = Repo::merge_ff_only(main, &entry.branch) {
+                // All or nothing: the session goes back to its commits.
+                Repo::reset_keep(&entry.path, tip)
+                    .context("cannot put the session back after the rebase")?;
+                return Err(e);
+            }
+            Ok(How::Rebased)
+        }
+        Method::Merge => {
+            if let Integration::Conflicts(paths) = Repo::merge(main, &entry.branch)? {
+                return Err(refuse(paths, "the main worktree"));
+            }
+            Ok(How::Merged)
+        }
+    }
+}
+
+/// The local branch a session lands into: its base, or for a remote-tracking
+/// base such as `origin/main` the local branch of the same name.
+fn local_base(ws: &Workspace, base: &str) -> Result<String> {
+    if ws.repo.branch_tip(base).is_some() {
+        return Ok(base.to_string());
+    }
+    if ws
+        .repo
+        .try_resolve_commit(&format!("refs/remotes/{base}"))
+        .is_some()
+        && let Some((_, local)) = base.split_once('/')
+        && ws.repo.branch_tip(local).is_some()
+    {
+        return Ok(local.to_string());
+    }
+    Err(Failure::usage(format!(
+        "the session's base '{base}' is not a local branch to land into"
+    ))
+    .into())
+}
+
+/// Runs CHECK with `sh -c` in DIR, its output on our stderr (stdout is for
+/// data); fails unless it succeeds.
+fn run_check(check: &str, dir: &std::path::Path) -> Result<()> {
+    crate::output::note(format!("Running check: {check}"));
+    let stderr = std::io::stderr();
+    let out = std::os::fd::AsFd::as_fd(&stderr)
+        .try_clone_to_owned()
+        .context("cannot duplicate stderr")?;
+    let status = Command::new("sh")
+        .arg("-c")
+        .arg(check)
+        .current_dir(dir)
+        .stdin(Stdio::null())
+        .stdout(Stdio::from(out))
+        .status()
+        .with_context(|| format!("cannot run check `{check}`"))?;
+    if !status.success() {
+        let code = status.code().map_or_else(
+            || "was killed by a signal".into(),
+            |c| format!("exited with {c}"),
+        );
+        bail!(
+            Failure::error(format!("check `{check}` {code}; nothing was landed"))
+                .with_hint("fix the session and land again")
+        );
+    }
+    Ok(())
+}
