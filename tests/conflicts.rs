@@ -1,0 +1,296 @@
+//! `sessions conflicts`: predicted conflicts between sessions and with the
+//! base, from in-memory merges that touch nothing.
+
+mod common;
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use common::{TestEnv, write_file};
+use serde_json::{Value, json};
+
+const LINES: &str = "one\ntwo\nthree\nfour\nfive\nsix\nseven\neight\nnine\nten\n";
+
+/// A repository whose `text.txt` has ten lines, committed on main.
+fn setup() -> TestEnv {
+    let env = TestEnv::new();
+    env.commit_in(&env.repo, "text.txt", LINES, "ten lines");
+    env
+}
+
+fn replace_line(dir: &Path, file: &str, line: &str, with: &str) {
+    let path = dir.join(file);
+    let text = fs::read_to_string(&path).unwrap();
+    assert!(text.contains(line), "{file} has no line {line}");
+    fs::write(
+        &path,
+        text.replace(&format!("{line}\n"), &format!("{with}\n")),
+    )
+    .unwrap();
+}
+
+/// Replaces LINE of `text.txt` in DIR and commits it.
+fn commit_edit(env: &TestEnv, dir: &Path, line: &str, with: &str) {
+    replace_line(dir, "text.txt", line, with);
+    env.git_in(dir, &["commit", "-q", "-am", with]);
+}
+
+/// `sessions conflicts --json ARGS`: exit code and the parsed pairs.
+fn radar(env: &TestEnv, args: &[&str]) -> (i32, Vec<Value>) {
+    let output = env
+        .sessions()
+        .arg("conflicts")
+        .arg("--json")
+        .args(args)
+        .output()
+        .unwrap();
+    let code = output.status.code().unwrap();
+    assert!(code < 2, "conflicts failed: {}", common::stderr_of(&output));
+    match serde_json::from_slice(&output.stdout).unwrap() {
+        Value::Array(pairs) => (code, pairs),
+        other => panic!("conflicts --json printed {other}"),
+    }
+}
+
+fn pair<'a>(pairs: &'a [Value], a: &str, b: &str) -> &'a Value {
+    pairs
+        .iter()
+        .find(|p| p["a"] == a && p["b"] == b)
+        .unwrap_or_else(|| panic!("no pair {a}/{b} in {pairs:?}"))
+}
+
+#[test]
+fn the_same_lines_conflict_for_that_pair_with_the_path() {
+    let env = setup();
+    let a = env.new_session("a");
+    let b = env.new_session("b");
+    let c = env.new_session("c");
+    commit_edit(&env, &a, "three", "THREE from a");
+    commit_edit(&env, &b, "three", "THREE from b");
+    env.commit_in(&c, "other.txt", "c's own file\n", "c adds a file");
+
+    let (code, pairs) = radar(&env, &[]);
+    assert_eq!(code, 1);
+    assert_eq!(
+        pair(&pairs, "a", "b"),
+        &json!({"a": "a", "b": "b", "conflicts": ["text.txt"], "overlaps": []})
+    );
+    for (x, y) in [
+        ("a", "c"),
+        ("b", "c"),
+        ("a", "base"),
+        ("b", "base"),
+        ("c", "base"),
+    ] {
+        let p = pair(&pairs, x, y);
+        assert_eq!(p["conflicts"], json!([]), "{p}");
+        assert_eq!(p["overlaps"], json!([]), "{p}");
+    }
+    assert_eq!(pairs.len(), 6, "3 pairs and 3 comparisons with the base");
+
+    let table = env.sessions().arg("conflicts").output().unwrap();
+    assert_eq!(table.status.code(), Some(1));
+    let stdout = String::from_utf8_lossy(&table.stdout);
+    assert!(stdout.contains("text.txt"), "{stdout}");
+    assert!(
+        common::stderr_of(&table).contains("conflicts predicted"),
+        "{}",
+        common::stderr_of(&table)
+    );
+}
+
+#[test]
+fn different_files_predict_nothing() {
+    let env = setup();
+    let a = env.new_session("a");
+    let b = env.new_session("b");
+    env.commit_in(&a, "a.txt", "a\n", "a");
+    env.commit_in(&b, "b.txt", "b\n", "b");
+    replace_line(&b, "text.txt", "ten", "TEN, uncommitted");
+    let (code, pairs) = radar(&env, &[]);
+    assert_eq!(code, 0);
+    assert_eq!(
+        pair(&pairs, "a", "b"),
+        &json!({"a": "a", "b": "b", "conflicts": [], "overlaps": []})
+    );
+    let table = env.sessions().arg("conflicts").assert().success();
+    let stderr = common::stderr_of(table.get_output());
+    assert!(stderr.contains("No conflicts"), "{stderr}");
+}
+
+#[test]
+fn the_same_file_in_different_places_is_an_overlap_only() {
+    let env = setup();
+    let a = env.new_session("a");
+    let b = env.new_session("b");
+    commit_edit(&env, &a, "one", "ONE");
+    commit_edit(&env, &b, "ten", "TEN");
+    let (code, pairs) = radar(&env, &[]);
+    assert_eq!(code, 0);
+    assert_eq!(
+        pair(&pairs, "a", "b"),
+        &json!({"a": "a", "b": "b", "conflicts": [], "overlaps": ["text.txt"]})
+    );
+}
+
+#[test]
+fn uncommitted_and_untracked_work_counts() {
+    let env = setup();
+    let a = env.new_session("a");
+    let b = env.new_session("b");
+    // Modified, never committed, on both sides.
+    replace_line(&a, "text.txt", "five", "FIVE from a");
+    replace_line(&b, "text.txt", "five", "FIVE from b");
+    // Untracked on both sides, with different content: an add/add conflict.
+    write_file(&a.join("notes/todo.md"), "a's notes\n");
+    write_file(&b.join("notes/todo.md"), "b's notes\n");
+    // Staged in one, deleted in the other.
+    write_file(&a.join("README.md"), "a's readme\n");
+    env.git_in(&a, &["add", "README.md"]);
+    fs::remove_file(b.join("README.md")).unwrap();
+
+    let (code, pairs) = radar(&env, &[]);
+    assert_eq!(code, 1);
+    assert_eq!(
+        pair(&pairs, "a", "b")["conflicts"],
+        json!(["README.md", "notes/todo.md", "text.txt"])
+    );
+}
+
+#[test]
+fn a_session_is_compared_with_the_current_tip_of_its_base() {
+    let env = setup();
+    let a = env.new_session("a");
+    commit_edit(&env, &a, "two", "TWO from a");
+    commit_edit(&env, &env.repo, "two", "TWO on main");
+    let (code, pairs) = radar(&env, &[]);
+    assert_eq!(code, 1);
+    assert_eq!(
+        pair(&pairs, "a", "base"),
+        &json!({"a": "a", "b": "base", "conflicts": ["text.txt"], "overlaps": []})
+    );
+}
+
+#[test]
+fn names_limit_the_pairs_and_unknown_names_are_bad_input() {
+    let env = setup();
+    for name in ["a", "b", "c"] {
+        env.new_session(name);
+    }
+    let (_, pairs) = radar(&env, &["c"]);
+    let mut seen: Vec<String> = pairs
+        .iter()
+        .map(|p| format!("{}/{}", p["a"].as_str().unwrap(), p["b"].as_str().unwrap()))
+        .collect();
+    seen.sort();
+    assert_eq!(seen, ["a/c", "b/c", "c/base"]);
+
+    let output = env.sessions().args(["conflicts", "nope"]).output().unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    assert!(common::stderr_of(&output).contains("no session named 'nope'"));
+}
+
+/// Everything `conflicts` must leave alone: every worktree's status, every
+/// index, every HEAD, every ref, and the object store.
+fn everything(env: &TestEnv, worktrees: &[PathBuf]) -> Vec<(String, Vec<u8>)> {
+    let mut all = Vec::new();
+    for dir in worktrees {
+        // Without optional locks, so that looking does not refresh the index.
+        let args = [
+            "--no-optional-locks",
+            "status",
+            "--porcelain=v2",
+            "--branch",
+            "-uall",
+        ];
+        let status = env.git_in(dir, &args);
+        all.push((format!("status {}", dir.display()), status.into_bytes()));
+    }
+    let mut files = Vec::new();
+    collect(&env.git_dir(), &mut files);
+    for file in files {
+        let relative = file.strip_prefix(env.git_dir()).unwrap().to_path_buf();
+        let name = relative.to_string_lossy().into_owned();
+        let interesting = name.ends_with("index")
+            || name.ends_with("HEAD")
+            || name.starts_with("refs")
+            || name == "packed-refs"
+            || name.starts_with("objects")
+            || name.starts_with("logs");
+        if interesting {
+            all.push((name, fs::read(&file).unwrap()));
+        }
+    }
+    all.sort();
+    all
+}
+
+fn collect(dir: &Path, into: &mut Vec<PathBuf>) {
+    for entry in fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            collect(&path, into);
+        } else {
+            into.push(path);
+        }
+    }
+}
+
+#[test]
+fn conflicts_changes_nothing_at_all() {
+    let env = setup();
+    let a = env.new_session("a");
+    let b = env.new_session("b");
+    commit_edit(&env, &a, "three", "THREE from a");
+    replace_line(&b, "text.txt", "three", "THREE from b");
+    replace_line(&b, "text.txt", "nine", "NINE, staged");
+    env.git_in(&b, &["add", "text.txt"]);
+    replace_line(&b, "text.txt", "one", "ONE, unstaged on top");
+    write_file(&b.join("new/untracked.txt"), "untracked\n");
+    write_file(&env.repo.join("main-untracked.txt"), "in main\n");
+    // A tracked file whose content is unchanged but whose time is not: a
+    // `git status` with optional locks would rewrite that index.
+    let later = std::time::SystemTime::now() + std::time::Duration::from_secs(60);
+    let file = fs::File::options()
+        .write(true)
+        .open(a.join("README.md"))
+        .unwrap();
+    file.set_modified(later).unwrap();
+    let worktrees = [env.repo.clone(), a, b];
+
+    let before = everything(&env, &worktrees);
+    let (code, _) = radar(&env, &[]);
+    assert_eq!(code, 1);
+    env.sessions().arg("conflicts").assert().code(1);
+    let after = everything(&env, &worktrees);
+    assert_eq!(before.len(), after.len());
+    for (b, a) in before.iter().zip(&after) {
+        assert_eq!(b.0, a.0);
+        assert!(b.1 == a.1, "{} changed", b.0);
+    }
+}
+
+#[test]
+fn a_rename_on_one_side_and_an_edit_on_the_other_merge_cleanly() {
+    let env = setup();
+    let a = env.new_session("a");
+    let b = env.new_session("b");
+    env.git_in(&a, &["mv", "text.txt", "moved.txt"]);
+    env.git_in(&a, &["commit", "-q", "-m", "a renames the file"]);
+    commit_edit(&env, &b, "five", "FIVE from b");
+    let (code, pairs) = radar(&env, &[]);
+    assert_eq!(code, 0);
+    assert_eq!(
+        pair(&pairs, "a", "b"),
+        &json!({"a": "a", "b": "b", "conflicts": [], "overlaps": ["text.txt"]})
+    );
+    // Renamed on both sides, to different names: that conflicts.
+    env.git_in(&b, &["mv", "text.txt", "elsewhere.txt"]);
+    let (code, pairs) = radar(&env, &[]);
+    assert_eq!(code, 1);
+    let conflicts = &pair(&pairs, "a", "b")["conflicts"];
+    assert!(
+        conflicts.as_array().unwrap().contains(&json!("text.txt")),
+        "{conflicts}"
+    );
+}
