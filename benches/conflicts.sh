@@ -64,6 +64,14 @@ for k in 2 3; do
     sed -i "12s/.*/conflict $k/" "$("$bin" path "s$k")/src/m004/f400.rs"
 done
 
+# A checkout written in the same second as its index leaves entries "racily
+# clean": every `git status` re-reads those files until some git command
+# rewrites the index, which sessions never does (--no-optional-locks). Agents
+# run git in their worktrees all the time; do it once, as they would.
+for k in $(seq 0 9); do
+    git -C "$("$bin" path "s$k")" status >/dev/null
+done
+
 times=()
 for _ in $(seq "$runs"); do
     start=$(date +%s%N)
