@@ -27,13 +27,29 @@ pub enum Command {
     /// List the sessions of this repository
     #[command(visible_alias = "ls")]
     List(ListArgs),
+    /// Show one session in full: state, commits not in the base, files changed
+    Show(ShowArgs),
     /// Print the absolute path of a session's worktree
     Path(PathArgs),
+    /// Change the shell's folder to a session's worktree (with `sessions init`)
+    Cd(CdArgs),
+    /// Open a session's agent again: `claude --resume` with its last session id
+    Resume(ResumeArgs),
+    /// Predict conflicts between sessions, and with their base, touching nothing
+    Conflicts(ConflictsArgs),
+    /// Bring sessions up to date with their base: rebase, or merge with --merge
+    Sync(SyncArgs),
+    /// Integrate a finished session into its base branch, then remove it
+    Land(LandArgs),
     /// Remove sessions: worktree, registry entry, and the branch once merged
     #[command(visible_alias = "remove")]
     Rm(RmArgs),
-    /// Change the shell's folder to a session's worktree (with `sessions init`)
-    Cd(CdArgs),
+    /// Remove every finished session (merged, or its folder gone) that is safe to remove
+    Clean(CleanArgs),
+    /// Find and repair drift between the registry, git and the file system
+    Doctor(DoctorArgs),
+    /// Register existing worktrees of this repository as sessions
+    Adopt(AdoptArgs),
     /// Run the configured setup commands in a session's worktree again
     Setup(SetupArgs),
     /// Review and approve the commands in the project's .sessions.toml
@@ -44,30 +60,14 @@ pub enum Command {
     Init(InitArgs),
     /// Print a static completion script for a shell
     Completions(CompletionsArgs),
-    /// Print the man page (roff) to stdout
-    #[command(hide = true)]
-    Man,
-    /// Show one session in full: state, commits not in the base, files changed
-    Show(ShowArgs),
-    /// Remove every finished session (merged, or its folder gone) that is safe to remove
-    Clean(CleanArgs),
-    /// Find and repair drift between the registry, git and the file system
-    Doctor(DoctorArgs),
-    /// Register existing worktrees of this repository as sessions
-    Adopt(AdoptArgs),
-    /// Open a session's agent again: `claude --resume` with its last session id
-    Resume(ResumeArgs),
     /// Set up Claude Code sessions started without `sessions new`
     #[command(subcommand)]
     Claude(ClaudeCommand),
     /// Called by Claude Code's hooks: record what the agent is doing
     Hook(HookArgs),
-    /// Predict conflicts between sessions, and with their base, touching nothing
-    Conflicts(ConflictsArgs),
-    /// Bring sessions up to date with their base: rebase, or merge with --merge
-    Sync(SyncArgs),
-    /// Integrate a finished session into its base branch, then remove it
-    Land(LandArgs),
+    /// Print the man page (roff) to stdout
+    #[command(hide = true)]
+    Man,
 }
 
 #[derive(Debug, Args)]

@@ -80,6 +80,18 @@ pub struct Profile {
     pub args: Option<Vec<String>>,
 }
 
+/// How `sessions land` brings a session into its base by default.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LandMethod {
+    /// Rebase the session onto its base, then fast-forward.
+    Rebase,
+    /// One new commit on the base with all of the session's changes.
+    Squash,
+    /// A merge commit on the base.
+    Merge,
+}
+
 /// The effective configuration.
 #[derive(Debug, Clone, Serialize)]
 pub struct Config {
@@ -94,6 +106,11 @@ pub struct Config {
     pub teardown: Setting<Vec<String>>,
     pub max_sessions: Setting<Option<usize>>,
     pub port_base: Setting<u16>,
+    pub land_method: Setting<LandMethod>,
+    /// Commands that must pass in the session before it lands.
+    pub land_check: Setting<Vec<String>>,
+    /// Push the base branch after landing (never forced).
+    pub land_push: Setting<bool>,
 }
 
 /// One file as written; every key optional.
@@ -109,6 +126,15 @@ struct Layer {
     teardown: Option<Vec<String>>,
     max_sessions: Option<usize>,
     port_base: Option<u16>,
+    land: Option<LandLayer>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct LandLayer {
+    method: Option<LandMethod>,
+    check: Option<Vec<String>>,
+    push: Option<bool>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -134,6 +160,9 @@ impl Default for Config {
             teardown: Setting::default(Vec::new()),
             max_sessions: Setting::default(None),
             port_base: Setting::default(DEFAULT_PORT_BASE),
+            land_method: Setting::default(LandMethod::Rebase),
+            land_check: Setting::default(Vec::new()),
+            land_push: Setting::default(false),
         }
     }
 }
@@ -192,6 +221,11 @@ impl Config {
             &source,
         );
         set(&mut self.port_base, layer.port_base, &source);
+        if let Some(land) = layer.land {
+            set(&mut self.land_method, land.method, &source);
+            set(&mut self.land_check, land.check, &source);
+            set(&mut self.land_push, land.push, &source);
+        }
         if let Some(agent) = layer.agent {
             set(&mut self.agent_command, agent.command, &source);
             set(&mut self.agent_args, agent.args, &source);
@@ -253,6 +287,7 @@ impl Config {
         };
         add("setup", &self.setup);
         add("teardown", &self.teardown);
+        add("land.check", &self.land_check);
         if self.agent_command.source.is_project() || self.agent_args.source.is_project() {
             let mut line = vec![self.agent_command.value.clone()];
             line.extend(self.agent_args.value.iter().cloned());

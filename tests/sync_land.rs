@@ -331,3 +331,84 @@ fn land_puts_a_rebased_session_back_when_the_fast_forward_fails() {
     expect(&env, &["land", "s"], 1, "untracked working tree files");
     assert_eq!(snapshot(&env, &dir), before);
 }
+
+/// Writes the user's own config.toml (trusted, unlike a project file).
+fn user_config(env: &TestEnv, text: &str) {
+    common::write_file(&env.home.join(".xdg/config/sessions/config.toml"), text);
+}
+
+#[test]
+fn land_follows_the_configured_method_and_checks() {
+    let (env, dir) = diverged("s");
+    user_config(
+        &env,
+        "[land]\nmethod = \"squash\"\ncheck = [\"test -f s.txt\", \"touch checked-by-config\"]\n",
+    );
+    let main_before = rev(&env, "main");
+    env.sessions()
+        .args(["land", "s", "--keep"])
+        .assert()
+        .success();
+    assert_eq!(rev(&env, "main^"), main_before, "squashed: one new commit");
+    assert!(
+        dir.join("checked-by-config").exists(),
+        "the configured checks ran"
+    );
+
+    let (env, dir) = diverged("t");
+    user_config(&env, "[land]\ncheck = [\"false\"]\n");
+    let before = snapshot(&env, &dir);
+    expect(&env, &["land", "t"], 1, "false");
+    assert_eq!(snapshot(&env, &dir), before);
+    // A check given on the command line replaces the configured ones.
+    env.sessions()
+        .args(["land", "t", "--check", "true"])
+        .assert()
+        .success();
+}
+
+#[test]
+fn project_land_checks_need_trust() {
+    let (env, dir) = diverged("s");
+    env.commit_in(
+        &env.repo,
+        ".sessions.toml",
+        "[land]\ncheck = [\"touch project-check-ran\"]\n",
+        "team land checks",
+    );
+    env.sessions().args(["sync", "s"]).assert().success();
+    let main_before = rev(&env, "main");
+    expect(&env, &["land", "s"], 3, "sessions trust");
+    assert_eq!(rev(&env, "main"), main_before);
+    assert!(!dir.join("project-check-ran").exists());
+    env.sessions().args(["trust", "--yes"]).assert().success();
+    env.sessions()
+        .args(["land", "s", "--keep"])
+        .assert()
+        .success();
+    assert!(dir.join("project-check-ran").exists());
+}
+
+#[test]
+fn land_pushes_only_when_configured_and_never_forces() {
+    let (env, _dir) = diverged("s");
+    let remote = env.root().join("remote.git");
+    env.git(&["init", "-q", "--bare", remote.to_str().unwrap()]);
+    env.git(&["remote", "add", "origin", remote.to_str().unwrap()]);
+    env.git(&["push", "-q", "origin", "main"]);
+    let remote_tip = |env: &TestEnv| env.git_in(&remote, &["rev-parse", "main"]);
+    let pushed_before = remote_tip(&env);
+
+    env.sessions()
+        .args(["land", "s", "--keep"])
+        .assert()
+        .success();
+    assert_eq!(remote_tip(&env), pushed_before, "no push unless configured");
+
+    env.new_session("u");
+    let u = env.sessions_dir().join("u");
+    env.commit_in(&u, "u.txt", "u\n", "u work");
+    user_config(&env, "[land]\npush = true\n");
+    env.sessions().args(["land", "u"]).assert().success();
+    assert_eq!(remote_tip(&env), rev(&env, "main"), "pushed after landing");
+}

@@ -37,6 +37,9 @@ pub fn run(args: ConfigArgs) -> Result<()> {
         line("port_base", &config.port_base),
         line("agent.command", &config.agent_command),
         line("agent.args", &config.agent_args),
+        line("land.method", &config.land_method),
+        line("land.check", &config.land_check),
+        line("land.push", &config.land_push),
     ];
     for (name, profile) in &config.profiles {
         let prefix = format!("agent.profiles.{name}");

@@ -10,36 +10,31 @@ use super::remove::Removed;
 use super::{RemoveOptions, Workspace, remove, sync};
 use crate::error::Failure;
 use crate::git::{Integration, Repo};
+use crate::trust::{self, Verdict};
 
 /// How a session's commits get into its base when it cannot fast-forward.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Method {
-    /// One new commit on the base with all of the session's changes.
-    Squash,
-    /// Rebase the session onto its base, then fast-forward.
-    Rebase,
-    /// A merge commit on the base.
-    Merge,
-}
+pub use crate::config::LandMethod as Method;
 
-/// What the configuration says about landing.
-#[derive(Debug, Clone)]
-pub struct Settings {
-    pub method: Method,
-    /// Shell commands run in the session's worktree before landing.
-    pub checks: Vec<String>,
-    /// Push the base branch after landing (never forced).
-    pub push: bool,
-}
-
-/// config: land.method, land.check, land.push. The defaults until
-/// src/config.rs is wired in here.
-pub fn settings() -> Settings {
-    Settings {
-        method: Method::Rebase,
-        checks: Vec::new(),
-        push: false,
+/// The check commands to run before landing: the ones asked for, else the
+/// configured `land.check`, which from a project file run only once trusted.
+fn checks(ws: &Workspace, asked: Vec<String>) -> Result<Vec<String>> {
+    if !asked.is_empty() {
+        return Ok(asked);
     }
+    let configured = &ws.config.land_check;
+    if configured.source.is_project() && !configured.value.is_empty() {
+        match trust::check(&ws.config, ws.repo.home_dir())? {
+            Verdict::Trusted => {}
+            Verdict::Declined | Verdict::Unapproved => bail!(
+                Failure::refused(format!(
+                    "the land.check commands of {} are not approved, and landing needs them to pass",
+                    configured.source
+                ))
+                .with_hint("review and approve them with `sessions trust`, or pass --check")
+            ),
+        }
+    }
+    Ok(configured.value.clone())
 }
 
 /// What `land` was asked for; `None` and empty mean "from the configuration".
@@ -77,7 +72,6 @@ pub struct Landed {
 /// main worktree has modified files, or when a conflict is predicted; stops,
 /// changing nothing, when a check fails.
 pub fn land(ws: &Workspace, name: &str, options: LandOptions) -> Result<Landed> {
-    let settings = settings();
     let entry = ws.entry(name)?;
     let into = local_base(ws, &entry.base)?;
     let Some(main) = ws.repo.main_worktree().map(|p| p.to_path_buf()) else {
@@ -144,12 +138,7 @@ pub fn land(ws: &Workspace, name: &str, options: LandOptions) -> Result<Landed> 
                 );
             }
         }
-        let checks = if options.checks.is_empty() {
-            settings.checks
-        } else {
-            options.checks
-        };
-        for check in &checks {
+        for check in &checks(ws, options.checks)? {
             run_check(check, &entry.path)?;
         }
         integrate(
@@ -159,14 +148,15 @@ pub fn land(ws: &Workspace, name: &str, options: LandOptions) -> Result<Landed> 
             &main,
             tip,
             from,
-            options.method.unwrap_or(settings.method),
+            options.method.unwrap_or(ws.config.land_method.value),
         )?
     };
     let to = ws
         .repo
         .branch_tip(&into)
         .context("the base branch is gone")?;
-    if settings.push && how != How::AlreadyThere {
+    let pushed = ws.config.land_push.value && how != How::AlreadyThere;
+    if pushed {
         ws.repo.push_branch(&into)?;
     }
     let removed = if options.keep {
@@ -184,7 +174,7 @@ pub fn land(ws: &Workspace, name: &str, options: LandOptions) -> Result<Landed> 
         how,
         from,
         to,
-        pushed: settings.push && how != How::AlreadyThere,
+        pushed,
         removed,
     })
 }
