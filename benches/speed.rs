@@ -121,6 +121,8 @@ impl World {
             fs::write(dir.join(format!("f{i}.rs")), &line).unwrap();
         }
         fs::write(self.repo.join(".gitignore"), "target/\n").unwrap();
+        let shared: String = (1..=40).map(|i| format!("shared line {i}\n")).collect();
+        fs::write(self.repo.join("shared.txt"), shared).unwrap();
         self.git(&["add", "-A"]);
         self.git(&["commit", "-q", "-m", "generated"]);
     }
@@ -175,6 +177,12 @@ fn timed(command: &mut Command) -> Duration {
     let start = Instant::now();
     run(command);
     start.elapsed()
+}
+
+/// Flushes what untimed set-up wrote, so that the disk writing back one
+/// run's files does not slow the next timed one.
+fn settle() {
+    run(&mut Command::new("sync"));
 }
 
 fn median(mut samples: Vec<Duration>) -> Duration {
@@ -236,6 +244,7 @@ fn bench_new(world: &World, files: usize, runs: usize) -> Row {
             let name = format!("new-{i}");
             let took = timed(&mut world.sessions(&["new", &name, "--no-agent"]));
             run(&mut world.sessions(&["rm", &name]));
+            settle();
             took
         },
         |i| {
@@ -249,6 +258,7 @@ fn bench_new(world: &World, files: usize, runs: usize) -> Row {
             );
             world.git(&["worktree", "remove", path.to_str().unwrap()]);
             world.git(&["branch", "-D", &name]);
+            settle();
             took
         },
     );
@@ -266,12 +276,14 @@ fn bench_rm(world: &World, files: usize, runs: usize) -> Row {
         |i| {
             let name = format!("rm-{i}");
             run(&mut world.sessions(&["new", &name, "--no-agent"]));
+            settle();
             timed(&mut world.sessions(&["rm", &name]))
         },
         |i| {
             let name = format!("plainrm-{i}");
             let path = world.root.join("plain").join(&name);
             world.git(&["worktree", "add", "-q", "-b", &name, path.to_str().unwrap()]);
+            settle();
             let start = Instant::now();
             world.git(&["worktree", "remove", path.to_str().unwrap()]);
             world.git(&["branch", "-d", &name]);
@@ -378,22 +390,78 @@ fn bench_hook(world: &World, runs: usize) -> Option<Row> {
     ))
 }
 
+/// Ten sessions with commits, uncommitted and untracked work; all of them
+/// edit one shared file in different places (overlaps), and two pairs edit
+/// the same line (conflicts, one committed, one not), so the full trial
+/// merges run too, not only the cheap "nothing in common" path.
+fn conflict_sessions(world: &World) -> Vec<String> {
+    let names: Vec<String> = (0..10).map(|k| format!("c{k}")).collect();
+    let edit = |file: &Path, f: &dyn Fn(&str) -> String| {
+        let text = fs::read_to_string(file).unwrap();
+        fs::write(file, f(&text)).unwrap();
+    };
+    let replace_line = |text: &str, n: usize, with: &dyn Fn(&str) -> String| -> String {
+        let mut lines: Vec<String> = text.lines().map(str::to_string).collect();
+        lines[n] = with(&lines[n]);
+        lines.join("\n") + "\n"
+    };
+    for (k, name) in names.iter().enumerate() {
+        run(&mut world.sessions(&["new", name, "--no-agent"]));
+        let dir = world.session_path(name);
+        let own = dir.join(format!("src/m001/f{}.rs", 100 + k));
+        edit(&own, &|t| format!("// {name}\n{t}"));
+        edit(&dir.join("shared.txt"), &|t| {
+            replace_line(t, 4 * k, &|l| format!("{l} {name}"))
+        });
+        run(world
+            .command("git", &dir)
+            .args(["commit", "-q", "-am", "committed work"]));
+        let mut uncommitted = fs::OpenOptions::new()
+            .append(true)
+            .open(dir.join(format!("src/m002/f{}.rs", 200 + k)))
+            .unwrap();
+        writeln!(uncommitted, "// {name} uncommitted").unwrap();
+        fs::write(dir.join(format!("src/m003/new{k}.rs")), "untracked\n").unwrap();
+        if k < 4 {
+            let clash = dir.join("src/m004/f400.rs");
+            edit(&clash, &|t| {
+                replace_line(t, 11, &|_| format!("conflict {k}"))
+            });
+            if k < 2 {
+                run(world
+                    .command("git", &dir)
+                    .args(["commit", "-q", "-am", "clash"]));
+            }
+        }
+        // A fresh checkout's index is racily clean until a git command
+        // rewrites it, which sessions never does; agents run git all the time.
+        run(world.command("git", &dir).arg("status"));
+    }
+    names
+}
+
 fn bench_conflicts(world: &World, files: usize, runs: usize) -> Option<Row> {
     if !world.supports("conflicts") {
         return None;
     }
-    make_sessions(world, 10);
+    let names = conflict_sessions(world);
+    let mut args = vec!["conflicts"];
+    args.extend(names.iter().map(String::as_str));
     let samples = (0..runs)
         .map(|_| {
             let start = Instant::now();
-            // Exit 1 means "conflict predicted": a result, not a failure.
-            let status = world.sessions(&["conflicts"]).status().unwrap();
-            assert!(matches!(status.code(), Some(0 | 1)), "conflicts failed");
+            let status = world.sessions(&args).status().unwrap();
+            // Exit 1 is "conflict predicted", which this scenario must be.
+            assert_eq!(
+                status.code(),
+                Some(1),
+                "conflicts should predict the two clashes"
+            );
             start.elapsed()
         })
         .collect();
     Some(absolute_row(
-        format!("conflicts, 10 sessions, {files} files"),
+        format!("conflicts, 10 sessions (55 merges), {files} files"),
         median(samples),
         Duration::from_secs(2),
     ))
@@ -490,11 +558,11 @@ fn bench_copies(world: &World, files: usize, runs: usize) -> Vec<Row> {
     ];
     let mut rows = Vec::new();
     let mut worktree_time = None;
-    for (what, make) in ways {
+    for (way, (what, make)) in ways.into_iter().enumerate() {
         let mut samples = Vec::new();
         let mut bytes = 0;
         for i in 0..runs.min(3) {
-            let dir = target(what.split_whitespace().next().unwrap(), i);
+            let dir = target(&format!("way{way}"), i);
             fs::create_dir_all(dir.parent().unwrap()).unwrap();
             samples.push(timed(&mut make(&dir, i)));
             let made = if what.starts_with("sessions") {
@@ -574,7 +642,9 @@ fn main() {
             rows.push(bench_list(&world, files, options.runs));
         }
         if options.wants("conflicts") {
-            rows.extend(bench_conflicts(&world, files, options.runs));
+            // `conflicts NAME...` compares them with every session: only
+            // its own ten may exist.
+            rows.extend(bench_conflicts(&World::new(files), files, options.runs));
         }
         if options.wants("copies") {
             rows.extend(bench_copies(&world, files, options.runs));

@@ -319,11 +319,8 @@ impl Repo {
     }
 
     /// Counts of modified and untracked files in the working tree at `dir`.
-    pub fn status(dir: &Path) -> Result<WorkStatus> {
-        // No optional locks: an agent committing in that worktree at the same
-        // moment must never find the index locked by us.
-        let output = git_in(dir)
-            .args(["--no-optional-locks", "status", "--porcelain=v2", "-z"])
+    pub fn status(dir: &Path, batch: Batch) -> Result<WorkStatus> {
+        let output = status_command(dir, batch)
             .arg("--ignore-submodules=none")
             .output()
             .context("cannot run git")?;
@@ -792,7 +789,7 @@ impl WorkSnapshot {
     /// changed (fast, and honouring the untracked cache and fsmonitor), then
     /// the changed files themselves.
     pub fn read(dir: &Path) -> Result<WorkSnapshot> {
-        let status = porcelain_status(dir, &["--ignore-submodules=all"])?;
+        let status = porcelain_status(dir, Batch::Many, &["--ignore-submodules=all"])?;
         let mut snapshot = WorkSnapshot {
             head: None,
             changes: Vec::new(),
@@ -925,21 +922,14 @@ fn restored(dir: &Path, before: &[u8]) -> Result<()> {
 
 /// HEAD, branch and every change of the worktree at DIR, for comparison.
 fn worktree_state(dir: &Path) -> Result<Vec<u8>> {
-    porcelain_status(dir, &[])
+    porcelain_status(dir, Batch::Alone, &[])
 }
 
 /// `git status --porcelain=v2 -z --branch --untracked-files=all EXTRA` in
-/// DIR, without optional locks: it must not refresh (write) the index.
-fn porcelain_status(dir: &Path, extra: &[&str]) -> Result<Vec<u8>> {
-    let output = git_in(dir)
-        .args([
-            "--no-optional-locks",
-            "status",
-            "--porcelain=v2",
-            "-z",
-            "--branch",
-            "--untracked-files=all",
-        ])
+/// DIR.
+fn porcelain_status(dir: &Path, batch: Batch, extra: &[&str]) -> Result<Vec<u8>> {
+    let output = status_command(dir, batch)
+        .args(["--branch", "--untracked-files=all"])
         .args(extra)
         .output()
         .context("cannot run git")?;
@@ -963,6 +953,27 @@ fn conflicted_paths(dir: &Path) -> Result<Vec<String>> {
         .collect();
     paths.dedup();
     Ok(paths)
+}
+
+/// Whether a `git status` runs on its own or as one of many at once.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Batch {
+    Alone,
+    /// Many at once (a list of sessions): each then runs without git's
+    /// preload-index threads, which on few cores only fight the other runs.
+    Many,
+}
+
+/// `git status --porcelain=v2 -z` in DIR, without optional locks: an agent
+/// committing in that worktree at the same moment must never find its index
+/// locked by us, and we never rewrite it.
+fn status_command(dir: &Path, batch: Batch) -> Command {
+    let mut command = git_in(dir);
+    if batch == Batch::Many {
+        command.args(["-c", "core.preloadIndex=false"]);
+    }
+    command.args(["--no-optional-locks", "status", "--porcelain=v2", "-z"]);
+    command
 }
 
 /// A `git` command run in `dir`, unaffected by the variables git sets for

@@ -2,13 +2,13 @@
 //! of each session with its base, uncommitted work included.
 
 use std::collections::HashMap;
-use std::thread;
 
 use anyhow::{Result, bail};
 use git2::Oid;
 use serde::Serialize;
 
 use super::Workspace;
+use super::parallel::{Load, in_parallel};
 use crate::error::Failure;
 use crate::git::{Repo, WorkSnapshot};
 use crate::registry::Entry;
@@ -69,7 +69,12 @@ pub fn conflicts(ws: &Workspace, names: &[String]) -> Result<Radar> {
         .collect();
 
     // Reading worktrees is mostly `git status`, a process of its own each.
-    let read = in_parallel(&live, || Ok(()), |_, entry| WorkSnapshot::read(&entry.path))?;
+    let read = in_parallel(
+        &live,
+        Load::Processes,
+        || Ok(()),
+        |_, entry| WorkSnapshot::read(&entry.path),
+    )?;
     let mut sessions: Vec<(&Entry, WorkSnapshot)> = Vec::new();
     for (entry, snapshot) in live.into_iter().zip(read) {
         match snapshot.head {
@@ -102,6 +107,7 @@ pub fn conflicts(ws: &Workspace, names: &[String]) -> Result<Radar> {
     let handle = ws.repo.handle();
     let reports = in_parallel(
         &pairs,
+        Load::Compute,
         // Each worker builds the tree of each worktree it meets once.
         || Ok((handle.open()?, HashMap::new())),
         |(repo, trees), &(i, other)| {
@@ -140,44 +146,4 @@ pub fn conflicts(ws: &Workspace, names: &[String]) -> Result<Radar> {
         pairs: reports,
         skipped,
     })
-}
-
-/// Runs WORK on every item across a few threads, each with its own state
-/// from INIT; the results come back in the items' order.
-fn in_parallel<T, S, R>(
-    items: &[T],
-    init: impl Fn() -> Result<S> + Sync,
-    work: impl Fn(&mut S, &T) -> Result<R> + Sync,
-) -> Result<Vec<R>>
-where
-    T: Sync,
-    R: Send,
-{
-    let workers = thread::available_parallelism()
-        .map_or(2, |n| n.get())
-        .clamp(1, 8)
-        .min(items.len().max(1));
-    let (init, work) = (&init, &work);
-    let mut done: Vec<(usize, R)> = thread::scope(|scope| {
-        let handles: Vec<_> = (0..workers)
-            .map(|w| {
-                scope.spawn(move || -> Result<Vec<(usize, R)>> {
-                    let mut state = init()?;
-                    (w..items.len())
-                        .step_by(workers)
-                        .map(|i| Ok((i, work(&mut state, &items[i])?)))
-                        .collect()
-                })
-            })
-            .collect();
-        handles
-            .into_iter()
-            .map(|h| h.join().expect("a worker panicked"))
-            .collect::<Result<Vec<_>>>()
-    })?
-    .into_iter()
-    .flatten()
-    .collect();
-    done.sort_by_key(|(i, _)| *i);
-    Ok(done.into_iter().map(|(_, r)| r).collect())
 }

@@ -9,7 +9,7 @@ use git2::Oid;
 use super::remove::Removed;
 use super::{RemoveOptions, Workspace, remove, sync};
 use crate::error::Failure;
-use crate::git::{Integration, Repo};
+use crate::git::{Batch, Integration, Repo};
 use crate::trust::{self, Verdict};
 
 /// How a session's commits get into its base when it cannot fast-forward.
@@ -99,7 +99,7 @@ pub fn land(ws: &Workspace, name: &str, options: LandOptions) -> Result<Landed> 
             "refusing to land '{name}': {why}"
         )));
     }
-    let main_status = Repo::status(&main)?;
+    let main_status = Repo::status(&main, Batch::Alone)?;
     if main_status.modified > 0 {
         bail!(
             Failure::refused(format!(

@@ -10,6 +10,7 @@ mod doctor;
 pub mod hooks;
 mod land;
 mod list;
+mod parallel;
 mod remove;
 mod safety;
 mod show;

@@ -5,7 +5,7 @@ use anyhow::Result;
 
 use super::Workspace;
 use super::status::{branch_state, worktree_at, worktree_gone};
-use crate::git::{Repo, Worktree};
+use crate::git::{Batch, Repo, Worktree};
 use crate::process::{self, Process};
 use crate::registry::Entry;
 
@@ -109,7 +109,7 @@ pub(super) fn plan_removal(
     let gone = worktree_gone(&around.worktrees, &entry.path);
     let mut checked_clean = false;
     if !gone {
-        let status = Repo::status(&entry.path)?;
+        let status = Repo::status(&entry.path, Batch::Alone)?;
         checked_clean = status.is_clean() && lock.is_none();
         if !status.is_clean() {
             risks.push(format!(

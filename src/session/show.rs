@@ -6,7 +6,7 @@ use serde::Serialize;
 
 use super::Workspace;
 use super::status::{Summary, base_tip, summarize};
-use crate::git::{self, CommitInfo};
+use crate::git::{self, Batch, CommitInfo};
 use crate::process;
 
 #[derive(Debug, Serialize)]
@@ -79,7 +79,7 @@ pub fn show(ws: &Workspace, name: &str) -> Result<Details> {
                 .collect();
         }
     }
-    let summary = summarize(repo, &repo.worktrees()?, entry)?;
+    let summary = summarize(repo, &repo.worktrees()?, entry, Batch::Alone)?;
     Ok(Details {
         summary,
         started_from,

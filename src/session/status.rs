@@ -4,20 +4,15 @@
 //! session.
 
 use std::path::Path;
-use std::sync::Mutex;
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::thread;
 
-use anyhow::{Result, anyhow};
+use anyhow::Result;
 use git2::Oid;
 use jiff::Timestamp;
 use serde::Serialize;
 
-use crate::git::{self, Repo, WorkStatus, Worktree};
+use super::parallel::{Load, in_parallel};
+use crate::git::{self, Batch, Repo, WorkStatus, Worktree};
 use crate::registry::Entry;
-
-/// At most this many sessions are inspected at once: each runs `git status`.
-const MAX_THREADS: usize = 8;
 
 /// A session as `list` shows it: the registry entry and what git says now.
 /// More facts (such as the agent working there) join as more fields.
@@ -111,12 +106,17 @@ pub fn worktree_gone(worktrees: &[Worktree], path: &Path) -> bool {
 }
 
 /// One session, inspected through REPO.
-pub fn summarize(repo: &Repo, worktrees: &[Worktree], entry: Entry) -> Result<Summary> {
+pub fn summarize(
+    repo: &Repo,
+    worktrees: &[Worktree],
+    entry: Entry,
+    batch: Batch,
+) -> Result<Summary> {
     let missing = worktree_gone(worktrees, &entry.path);
     let work = if missing {
         WorkStatus::default()
     } else {
-        Repo::status(&entry.path)?
+        Repo::status(&entry.path, batch)?
     };
     let tip = repo.branch_tip(&entry.branch);
     let (mut ahead, mut behind, mut state, mut last_commit_at) =
@@ -144,45 +144,14 @@ pub fn summarize(repo: &Repo, worktrees: &[Worktree], entry: Entry) -> Result<Su
     })
 }
 
-/// Every entry inspected, in order, on a bounded number of threads.
+/// Every entry inspected, in order, several at once: each runs `git status`.
 pub fn summarize_all(repo: &Repo, entries: Vec<Entry>) -> Result<Vec<Summary>> {
     let worktrees = repo.worktrees()?;
-    let threads = thread::available_parallelism()
-        .map_or(2, |n| n.get() * 2)
-        .min(MAX_THREADS)
-        .min(entries.len());
-    if threads <= 1 {
-        return entries
-            .into_iter()
-            .map(|e| summarize(repo, &worktrees, e))
-            .collect();
-    }
     let handle = repo.handle();
-    let next = AtomicUsize::new(0);
-    let results: Mutex<Vec<Option<Result<Summary>>>> =
-        Mutex::new(entries.iter().map(|_| None).collect());
-    thread::scope(|scope| {
-        for _ in 0..threads {
-            scope.spawn(|| {
-                let repo = handle.open();
-                loop {
-                    let index = next.fetch_add(1, Ordering::Relaxed);
-                    let Some(entry) = entries.get(index) else {
-                        break;
-                    };
-                    let result = match &repo {
-                        Ok(repo) => summarize(repo, &worktrees, entry.clone()),
-                        Err(e) => Err(anyhow!("{e:#}")),
-                    };
-                    results.lock().expect("no thread panics holding it")[index] = Some(result);
-                }
-            });
-        }
-    });
-    results
-        .into_inner()
-        .expect("no thread panicked holding it")
-        .into_iter()
-        .map(|r| r.expect("every entry was inspected"))
-        .collect()
+    in_parallel(
+        &entries,
+        Load::Processes,
+        || handle.open(),
+        |repo, entry| summarize(repo, &worktrees, entry.clone(), Batch::Many),
+    )
 }

@@ -5,7 +5,7 @@ use anyhow::{Result, bail};
 
 use super::{Workspace, agent};
 use crate::error::Failure;
-use crate::git::{Integration, Repo};
+use crate::git::{Batch, Integration, Repo};
 use crate::registry::Entry;
 
 /// How one session's sync ended.
@@ -99,7 +99,7 @@ pub(super) fn refusal(entry: &Entry) -> Result<Option<String>> {
             entry.path.display()
         )));
     }
-    let status = Repo::status(&entry.path)?;
+    let status = Repo::status(&entry.path, Batch::Alone)?;
     if !status.is_clean() {
         return Ok(Some(format!(
             "it has {} in {}",
