@@ -11,6 +11,12 @@ pub struct Process {
     pub cwd: PathBuf,
 }
 
+impl std::fmt::Display for Process {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "process {} (pid {})", self.name, self.pid)
+    }
+}
+
 impl Process {
     pub fn works_in(&self, dir: &Path) -> bool {
         self.cwd.starts_with(dir)
@@ -26,9 +32,13 @@ pub fn snapshot() -> Vec<Process> {
     all
 }
 
-/// The processes of `snapshot` working inside `dir`.
-pub fn working_in<'a>(snapshot: &'a [Process], dir: &Path) -> Vec<&'a Process> {
-    snapshot.iter().filter(|p| p.works_in(dir)).collect()
+/// The processes of `snapshot` working inside `dir`, except the pids in
+/// `spared`: those that asked for what we are doing (`ancestors`).
+pub fn working_in<'a>(snapshot: &'a [Process], dir: &Path, spared: &[u32]) -> Vec<&'a Process> {
+    snapshot
+        .iter()
+        .filter(|p| p.works_in(dir) && !spared.contains(&p.pid))
+        .collect()
 }
 
 /// The processes that started this one, nearest first: whoever asked for
@@ -163,7 +173,7 @@ mod tests {
             .spawn()
             .unwrap();
         let found = snapshot();
-        let inside = working_in(&found, &dir);
+        let inside = working_in(&found, &dir, &[]);
         child.kill().unwrap();
         child.wait().unwrap();
         assert_eq!(inside.len(), 1, "{found:?}");

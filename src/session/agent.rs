@@ -235,7 +235,7 @@ fn is_alive(agent: &Agent, snapshot: &[Process], dir: &Path) -> bool {
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
-    process::working_in(snapshot, dir)
+    process::working_in(snapshot, dir, &[])
         .iter()
         .any(|p| Some(p.pid) == agent.pid || p.name == program)
 }
@@ -245,14 +245,7 @@ fn is_alive(agent: &Agent, snapshot: &[Process], dir: &Path) -> bool {
 /// One place to decide it, so it can follow the agent's recorded state
 /// instead.
 pub(super) fn working_in(dir: &Path) -> Option<Process> {
-    let ours = process::ancestors();
-    process::working_in(&process::snapshot(), dir)
-        .into_iter()
-        .find(|p| !ours.contains(&p.pid))
-        .cloned()
-}
-
-/// "process claude (pid 1234)", for messages.
-pub(super) fn describe(process: &Process) -> String {
-    format!("process {} (pid {})", process.name, process.pid)
+    process::working_in(&process::snapshot(), dir, &process::ancestors())
+        .first()
+        .map(|p| (*p).clone())
 }

@@ -86,14 +86,9 @@ pub(super) fn plan_removal(
     } else {
         Vec::new()
     };
-    for p in process::working_in(&around.processes, &entry.path)
-        .into_iter()
-        .filter(|p| !callers.contains(&p.pid))
-    {
+    for p in process::working_in(&around.processes, &entry.path, &callers) {
         blockers.push(format!(
-            "process {} (pid {}) is working in {}; stop it first",
-            p.name,
-            p.pid,
+            "{p} is working in {}; stop it first",
             entry.path.display()
         ));
     }

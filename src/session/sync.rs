@@ -109,8 +109,7 @@ pub(super) fn refusal(entry: &Entry) -> Result<Option<String>> {
     }
     if let Some(process) = agent::working_in(&entry.path) {
         return Ok(Some(format!(
-            "{} is working in {}",
-            agent::describe(&process),
+            "{process} is working in {}",
             entry.path.display()
         )));
     }
