@@ -9,7 +9,10 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
 use anyhow::{Context, Result, anyhow, bail};
-use git2::{BranchType, Oid, Repository, WorktreeLockStatus};
+use git2::{BranchType, Repository, WorktreeLockStatus};
+
+/// Commit and object ids: the one git2 type the rest of the code handles.
+pub use git2::Oid;
 
 use crate::error::Failure;
 

@@ -3,8 +3,8 @@
 
 use std::collections::HashMap;
 
+use crate::git::Oid;
 use anyhow::{Result, bail};
-use git2::Oid;
 use serde::Serialize;
 
 use super::Workspace;

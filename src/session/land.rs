@@ -3,8 +3,8 @@
 
 use std::process::{Command, Stdio};
 
+use crate::git::Oid;
 use anyhow::{Context, Result, bail};
-use git2::Oid;
 
 use super::remove::Removed;
 use super::{RemoveOptions, Workspace, remove, sync};

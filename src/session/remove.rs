@@ -1,8 +1,8 @@
 use std::fs;
 use std::path::{Path, PathBuf};
 
+use crate::git::Oid;
 use anyhow::{Result, bail};
-use git2::Oid;
 use jiff::Timestamp;
 
 use super::safety::{RemovalPlan, RemoveOptions, Surroundings, plan_removal};

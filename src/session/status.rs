@@ -5,8 +5,8 @@
 
 use std::path::Path;
 
+use crate::git::Oid;
 use anyhow::Result;
-use git2::Oid;
 use jiff::Timestamp;
 use serde::Serialize;
 
