@@ -533,6 +533,37 @@ fn a_git_failure_mid_create_is_rolled_back() {
 }
 
 #[test]
+fn a_signal_mid_create_is_rolled_back() {
+    let env = TestEnv::new();
+    // SIGTERM to the running `sessions` once git has made the worktree: the
+    // moment a person's Ctrl-C or a killed terminal would arrive half-way.
+    let hook = env.git_dir().join("hooks/post-checkout");
+    write_file(
+        &hook,
+        "#!/bin/sh\n\
+         pid=$$\n\
+         while [ \"$pid\" -gt 1 ]; do\n\
+         \x20 pid=$(ps -o ppid= -p \"$pid\" | tr -d ' ')\n\
+         \x20 if [ \"$(ps -o comm= -p \"$pid\")\" = sessions ]; then kill -TERM \"$pid\"; exit 0; fi\n\
+         done\n\
+         exit 0\n",
+    );
+    make_executable(&hook);
+    let registry = env.registry_bytes();
+    env.sessions()
+        .args(["new", "cut", "--no-agent"])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("interrupted"));
+    assert_nothing_created(&env, "cut");
+    assert_eq!(env.registry_bytes(), registry);
+    assert!(
+        !env.sessions_dir().exists(),
+        "the folder made for it is gone"
+    );
+}
+
+#[test]
 fn outside_a_repository_is_invalid_usage() {
     let env = TestEnv::new();
     let outside = env.root().join("home");
