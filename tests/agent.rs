@@ -7,10 +7,9 @@ mod common;
 use std::fs;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command as StdCommand};
 use std::time::{Duration, SystemTime};
 
-use common::{TestEnv, stderr_of, write_file};
+use common::{TestEnv, sleeper_in, stderr_of, write_file};
 use serde_json::{Value, json};
 
 fn payload(event: &str, session_id: &str, cwd: &Path) -> String {
@@ -44,15 +43,6 @@ fn hook(env: &TestEnv, dir: &Path, event: &str, input: &str, claude_pid: Option<
     );
 }
 
-/// A process that stands in for a live agent working in DIR.
-fn live_process_in(dir: &Path) -> Child {
-    StdCommand::new("sleep")
-        .arg("60")
-        .current_dir(dir)
-        .spawn()
-        .unwrap()
-}
-
 #[test]
 fn hooks_record_state_session_id_rotation_and_exit() {
     let env = TestEnv::new();
@@ -60,7 +50,7 @@ fn hooks_record_state_session_id_rotation_and_exit() {
     assert_eq!(env.listed("x")["agent"], Value::Null);
     let subdir = wt.join("src");
     fs::create_dir_all(&subdir).unwrap();
-    let mut agent = live_process_in(&wt);
+    let mut agent = sleeper_in(&wt);
     let pid = Some(agent.id());
 
     hook(
@@ -576,11 +566,7 @@ fn worktree_hooks_create_a_session_and_remove_it_when_safe() {
             .unwrap();
         child.wait_with_output().unwrap()
     };
-    let mut bystander = std::process::Command::new("sleep")
-        .arg("30")
-        .current_dir(&wt)
-        .spawn()
-        .unwrap();
+    let mut bystander = sleeper_in(&wt);
     let blocked = hook_from_inside(&remove);
     bystander.kill().unwrap();
     bystander.wait().unwrap();

@@ -3,10 +3,9 @@
 mod common;
 
 use std::fs;
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command};
+use std::path::PathBuf;
 
-use common::{TestEnv, stderr_of};
+use common::{TestEnv, sleeper_in, stderr_of};
 
 /// A session whose one commit is merged into main the way `how` says.
 fn merged_session(env: &TestEnv, name: &str, how: &str) -> PathBuf {
@@ -150,20 +149,11 @@ fn clean_removes_exactly_the_finished_safe_sessions() {
     assert!(stderr_of(&again).contains("Nothing to clean."));
 }
 
-/// `sleep` running with its working folder in DIR.
-fn sleeper(dir: &Path) -> Child {
-    Command::new("sleep")
-        .arg("300")
-        .current_dir(dir)
-        .spawn()
-        .unwrap()
-}
-
 #[test]
 fn rm_refuses_while_a_process_works_inside_even_with_force() {
     let env = TestEnv::new();
     let path = env.new_session("busy");
-    let mut child = sleeper(&path.join("."));
+    let mut child = sleeper_in(&path.join("."));
     let pid = child.id();
     let outputs: Vec<_> = [vec!["rm", "busy"], vec!["rm", "--force", "busy"]]
         .into_iter()
@@ -190,7 +180,7 @@ fn rm_refuses_while_a_process_works_inside_even_with_force() {
 fn clean_keeps_a_merged_session_with_a_process_inside() {
     let env = TestEnv::new();
     let path = merged_session(&env, "busy", "merge");
-    let mut child = sleeper(&path);
+    let mut child = sleeper_in(&path);
     let output = env.sessions().args(["clean", "--yes"]).output().unwrap();
     child.kill().unwrap();
     child.wait().unwrap();

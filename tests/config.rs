@@ -8,12 +8,6 @@ use std::path::PathBuf;
 
 use common::{TestEnv, stderr_of, write_file};
 
-fn user_config(env: &TestEnv, text: &str) -> PathBuf {
-    let file = env.home.join(".xdg/config/sessions/config.toml");
-    write_file(&file, text);
-    file
-}
-
 fn project_config(env: &TestEnv, text: &str) -> PathBuf {
     env.write(".sessions.toml", text);
     env.repo.join(".sessions.toml")
@@ -25,7 +19,7 @@ fn flags_beat_the_project_which_beats_the_user() {
     for branch in ["from-user", "from-project", "from-flag"] {
         env.git(&["branch", branch]);
     }
-    user_config(&env, "base = \"from-user\"\nbranch_prefix = \"me/\"\n");
+    env.user_config("base = \"from-user\"\nbranch_prefix = \"me/\"\n");
     env.new_session("a");
     assert_eq!(env.listed("a")["base"], "from-user");
     assert_eq!(env.listed("a")["branch"], "me/a");
@@ -78,10 +72,7 @@ fn flags_beat_the_project_which_beats_the_user() {
 #[test]
 fn worktree_dir_places_the_worktree() {
     let env = TestEnv::new();
-    user_config(
-        &env,
-        "worktree_dir = \"../trees/{repo}/{branch}\"\nbranch_prefix = \"me/\"\n",
-    );
+    env.user_config("worktree_dir = \"../trees/{repo}/{branch}\"\nbranch_prefix = \"me/\"\n");
     let path = env.new_session("feat");
     assert_eq!(path, env.repo.parent().unwrap().join("trees/repo/me-feat"));
     // A project template, relative to the main worktree, wins.
@@ -93,7 +84,7 @@ fn worktree_dir_places_the_worktree() {
 #[test]
 fn sessions_config_points_at_another_user_file() {
     let env = TestEnv::new();
-    user_config(&env, "port_base = 6000\n");
+    env.user_config("port_base = 6000\n");
     let other = env.root().join("elsewhere.toml");
     write_file(&other, "port_base = 7000\n");
     env.new_session("a");
@@ -120,10 +111,7 @@ fn an_unknown_project_key_names_file_key_and_line_and_changes_nothing() {
 #[test]
 fn a_wrong_type_in_the_user_file_names_file_key_and_line() {
     let env = TestEnv::new();
-    let user = user_config(
-        &env,
-        "[agent]\ncommand = \"claude\"\nargs = \"--verbose\"\n",
-    );
+    let user = env.user_config("[agent]\ncommand = \"claude\"\nargs = \"--verbose\"\n");
     let err = env.exits_with(&["config"], 2);
     assert!(err.contains(&user.display().to_string()), "{err}");
     assert!(
@@ -131,7 +119,7 @@ fn a_wrong_type_in_the_user_file_names_file_key_and_line() {
         "{err}"
     );
 
-    user_config(&env, "max_sessions = -1\n");
+    env.user_config("max_sessions = -1\n");
     let err = env.exits_with(&["new", "x", "--no-agent"], 2);
     assert!(
         err.contains("line 1") && err.contains("`max_sessions`"),

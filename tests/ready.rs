@@ -8,10 +8,6 @@ use std::path::{Path, PathBuf};
 
 use common::{TestEnv, stderr_of, write_file};
 
-fn user_config(env: &TestEnv, text: &str) {
-    write_file(&env.home.join(".xdg/config/sessions/config.toml"), text);
-}
-
 fn read(path: &Path) -> String {
     fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }
@@ -35,7 +31,7 @@ fn matching_ignored_files_are_copied_and_nothing_else() {
     env.write("notes.txt", "untracked, not ignored\n");
     env.write("README.md", "changed in the main worktree\n");
     env.write(".worktreeinclude", "# like .gitignore\nconfig/\n");
-    user_config(&env, "copy = [\".env*\", \"README.md\", \"notes.txt\"]\n");
+    env.user_config("copy = [\".env*\", \"README.md\", \"notes.txt\"]\n");
 
     let path = env.new_session("x");
     assert_eq!(read(&path.join(".env")), "SECRET=1\n");
@@ -71,7 +67,7 @@ fn a_copy_that_fails_undoes_the_whole_session() {
     env.git(&["checkout", "-q", "main"]);
     write_file(&env.git_dir().join("info/exclude"), "conf/\n");
     env.write("conf/.env", "SECRET=1\n");
-    user_config(&env, "copy = [\"conf/.env\"]\n");
+    env.user_config("copy = [\"conf/.env\"]\n");
 
     let err = env.exits_with(&["new", "x", "--no-agent", "--base", "flat"], 1);
     assert!(err.contains("conf/.env"), "{err}");
@@ -84,9 +80,7 @@ fn a_copy_that_fails_undoes_the_whole_session() {
 #[test]
 fn setup_runs_in_the_worktree_with_the_session_variables() {
     let env = TestEnv::new();
-    user_config(
-        &env,
-        "port_base = 5000\nsetup = [\n  \"pwd > setup.out\",\n  \
+    env.user_config("port_base = 5000\nsetup = [\n  \"pwd > setup.out\",\n  \
          \"printenv SESSIONS_NAME SESSIONS_PATH SESSIONS_BRANCH SESSIONS_BASE SESSIONS_PORT SESSIONS_REPO >> setup.out\",\n]\n",
     );
     env.write(".gitignore", "*.log\ntarget/\nsetup.out\n");
@@ -107,10 +101,7 @@ fn setup_runs_in_the_worktree_with_the_session_variables() {
 #[test]
 fn a_failing_setup_stops_the_rest_and_keeps_the_worktree() {
     let env = TestEnv::new();
-    user_config(
-        &env,
-        "setup = [\"echo one > one.txt\", \"exit 7\", \"echo three > three.txt\"]\n",
-    );
+    env.user_config("setup = [\"echo one > one.txt\", \"exit 7\", \"echo three > three.txt\"]\n");
     let err = env.exits_with(&["new", "x", "--no-agent"], 1);
     assert!(err.contains("exit code 7"), "{err}");
     assert!(err.contains("sessions setup x"), "{err}");
@@ -118,7 +109,7 @@ fn a_failing_setup_stops_the_rest_and_keeps_the_worktree() {
     assert!(path.join("one.txt").exists());
     assert!(!path.join("three.txt").exists());
 
-    user_config(&env, "setup = [\"echo three > three.txt\"]\n");
+    env.user_config("setup = [\"echo three > three.txt\"]\n");
     env.sessions().args(["setup", "x"]).assert().success();
     assert!(path.join("three.txt").exists());
 }
@@ -152,7 +143,7 @@ fn project_commands_wait_for_trust_and_again_after_a_change() {
 fn user_commands_run_without_approval() {
     let env = TestEnv::new();
     env.write(".sessions.toml", "teardown = [\"echo project\"]\n");
-    user_config(&env, "setup = [\"echo mine > mine.txt\"]\n");
+    env.user_config("setup = [\"echo mine > mine.txt\"]\n");
     let path = env.new_session("a");
     assert!(path.join("mine.txt").exists());
 }
@@ -161,13 +152,10 @@ fn user_commands_run_without_approval() {
 fn teardown_runs_in_the_worktree_before_removal() {
     let env = TestEnv::new();
     let log = env.root().join("teardown.log");
-    user_config(
-        &env,
-        &format!(
-            "teardown = [\"echo $SESSIONS_NAME $(pwd) $(ls -A | wc -l) >> '{}'\"]\n",
-            log.display()
-        ),
-    );
+    env.user_config(&format!(
+        "teardown = [\"echo $SESSIONS_NAME $(pwd) $(ls -A | wc -l) >> '{}'\"]\n",
+        log.display()
+    ));
     let path = env.new_session("x");
     env.sessions().args(["rm", "x"]).assert().success();
     let line = read(&log);
@@ -181,7 +169,7 @@ fn teardown_runs_in_the_worktree_before_removal() {
 #[test]
 fn ports_are_distinct_and_reused_after_removal() {
     let env = TestEnv::new();
-    user_config(&env, "port_base = 5100\n");
+    env.user_config("port_base = 5100\n");
     for name in ["a", "b", "c"] {
         env.new_session(name);
     }
@@ -197,7 +185,7 @@ fn ports_are_distinct_and_reused_after_removal() {
 #[test]
 fn more_sessions_than_max_sessions_warns() {
     let env = TestEnv::new();
-    user_config(&env, "max_sessions = 1\n");
+    env.user_config("max_sessions = 1\n");
     env.new_session("a");
     let err = env.exits_with(&["new", "b", "--no-agent"], 0);
     assert!(err.contains("max_sessions = 1"), "{err}");

@@ -7,7 +7,7 @@ use std::fs;
 use std::path::Path;
 use std::process::Command;
 
-use common::{TestEnv, stderr_of};
+use common::{TestEnv, sleeper_in, stderr_of};
 
 /// A session `s` with one commit (`s.txt`) and main one commit ahead
 /// (`main.txt`) since it started.
@@ -36,9 +36,7 @@ fn state(env: &TestEnv, dir: &Path) -> String {
 
 /// Runs `sessions ARGS`, expects exit CODE and SAYS on stderr; the stderr.
 fn expect(env: &TestEnv, args: &[&str], code: i32, says: &str) -> String {
-    let output = env.sessions().args(args).output().unwrap();
-    let stderr = stderr_of(&output);
-    assert_eq!(output.status.code(), Some(code), "{stderr}");
+    let stderr = env.exits_with(args, code);
     assert!(stderr.contains(says), "{stderr}");
     stderr
 }
@@ -132,11 +130,7 @@ fn sync_refuses_a_dirty_session() {
 fn sync_refuses_a_session_with_a_live_process_working_in_it() {
     let (env, dir) = diverged("s");
     let before = head(&env, &dir);
-    let mut agent = Command::new("sleep")
-        .arg("60")
-        .current_dir(&dir)
-        .spawn()
-        .unwrap();
+    let mut agent = sleeper_in(&dir);
     let output = env.sessions().args(["sync", "--all"]).output().unwrap();
     agent.kill().unwrap();
     agent.wait().unwrap();
@@ -332,16 +326,10 @@ fn land_puts_a_rebased_session_back_when_the_fast_forward_fails() {
     assert_eq!(snapshot(&env, &dir), before);
 }
 
-/// Writes the user's own config.toml (trusted, unlike a project file).
-fn user_config(env: &TestEnv, text: &str) {
-    common::write_file(&env.home.join(".xdg/config/sessions/config.toml"), text);
-}
-
 #[test]
 fn land_follows_the_configured_method_and_checks() {
     let (env, dir) = diverged("s");
-    user_config(
-        &env,
+    env.user_config(
         "[land]\nmethod = \"squash\"\ncheck = [\"test -f s.txt\", \"touch checked-by-config\"]\n",
     );
     let main_before = rev(&env, "main");
@@ -356,7 +344,7 @@ fn land_follows_the_configured_method_and_checks() {
     );
 
     let (env, dir) = diverged("t");
-    user_config(&env, "[land]\ncheck = [\"false\"]\n");
+    env.user_config("[land]\ncheck = [\"false\"]\n");
     let before = snapshot(&env, &dir);
     expect(&env, &["land", "t"], 1, "false");
     assert_eq!(snapshot(&env, &dir), before);
@@ -408,7 +396,7 @@ fn land_pushes_only_when_configured_and_never_forces() {
     env.new_session("u");
     let u = env.sessions_dir().join("u");
     env.commit_in(&u, "u.txt", "u\n", "u work");
-    user_config(&env, "[land]\npush = true\n");
+    env.user_config("[land]\npush = true\n");
     env.sessions().args(["land", "u"]).assert().success();
     assert_eq!(remote_tip(&env), rev(&env, "main"), "pushed after landing");
 }

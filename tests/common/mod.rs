@@ -234,6 +234,14 @@ impl TestEnv {
         command
     }
 
+    /// Writes the user's own config.toml (trusted, unlike a project file);
+    /// its path.
+    pub fn user_config(&self, text: &str) -> PathBuf {
+        let file = self.home.join(".xdg/config/sessions/config.toml");
+        write_file(&file, text);
+        file
+    }
+
     /// `sessions ARGS` in the main worktree, which must exit with CODE; its
     /// stderr.
     pub fn exits_with(&self, args: &[&str], code: i32) -> String {
@@ -291,6 +299,16 @@ pub fn write_file(path: &Path, text: &str) {
         fs::create_dir_all(parent).unwrap();
     }
     fs::write(path, text).unwrap();
+}
+
+/// `sleep` working in DIR: a stand-in for an agent at work there. The
+/// caller kills it.
+pub fn sleeper_in(dir: &Path) -> std::process::Child {
+    StdCommand::new("sleep")
+        .arg("300")
+        .current_dir(dir)
+        .spawn()
+        .unwrap()
 }
 
 /// Stderr of an assert_cmd output, as text.
