@@ -537,24 +537,34 @@ fn a_signal_mid_create_is_rolled_back() {
     let env = TestEnv::new();
     // SIGTERM to the running `sessions` once git has made the worktree: the
     // moment a person's Ctrl-C or a killed terminal would arrive half-way.
+    // The hook learns the pid from a file the test writes after spawning.
+    let pid_file = env.root().join("sessions.pid");
     let hook = env.git_dir().join("hooks/post-checkout");
     write_file(
         &hook,
-        "#!/bin/sh\n\
-         pid=$$\n\
-         while [ \"$pid\" -gt 1 ]; do\n\
-         \x20 pid=$(ps -o ppid= -p \"$pid\" | tr -d ' ')\n\
-         \x20 if [ \"$(ps -o comm= -p \"$pid\")\" = sessions ]; then kill -TERM \"$pid\"; exit 0; fi\n\
-         done\n\
-         exit 0\n",
+        &format!(
+            "#!/bin/sh\nfor _ in $(seq 200); do [ -s '{pids}' ] && break; sleep 0.05; done\n\
+             kill -TERM \"$(cat '{pids}')\"\n",
+            pids = pid_file.display()
+        ),
     );
     make_executable(&hook);
     let registry = env.registry_bytes();
-    env.sessions()
+    let child = env
+        .sessions_std(&env.repo)
         .args(["new", "cut", "--no-agent"])
-        .assert()
-        .code(1)
-        .stderr(predicate::str::contains("interrupted"));
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    fs::write(&pid_file, child.id().to_string()).unwrap();
+    let output = child.wait_with_output().unwrap();
+    assert_eq!(output.status.code(), Some(1), "{}", stderr_of(&output));
+    assert!(
+        stderr_of(&output).contains("interrupted"),
+        "{}",
+        stderr_of(&output)
+    );
     assert_nothing_created(&env, "cut");
     assert_eq!(env.registry_bytes(), registry);
     assert!(
