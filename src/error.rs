@@ -9,6 +9,8 @@ pub enum Exit {
     Error = 1,
     Usage = 2,
     Refused = 3,
+    /// Stopped by Ctrl-C or SIGTERM; whatever was under way was undone.
+    Interrupted = 130,
 }
 
 /// A failure the user can act on: what went wrong, which exit code it maps
@@ -33,6 +35,17 @@ impl Failure {
     /// Refused because going on could lose work: nothing was changed.
     pub fn refused(message: impl Into<String>) -> Self {
         Self::new(Exit::Refused, message)
+    }
+
+    /// Stopped by a signal, after undoing what was under way.
+    pub fn interrupted() -> Self {
+        Self::new(Exit::Interrupted, "interrupted")
+    }
+
+    /// The one error for a session name that matches no session, from
+    /// every command alike: invalid input (exit 2).
+    pub fn no_session(name: &str) -> Self {
+        Self::usage(format!("no session named '{name}'")).with_hint("sessions list")
     }
 
     fn new(exit: Exit, message: impl Into<String>) -> Self {

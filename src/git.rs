@@ -78,6 +78,58 @@ pub struct Worktree {
     pub prunable: bool,
 }
 
+/// A multi-step git operation stopped half-way in a worktree: the user's
+/// (or an agent's) work in progress, which `sessions` never removes,
+/// rewrites or aborts unless it started the operation itself.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Operation {
+    Rebase,
+    Am,
+    Merge,
+    CherryPick,
+    Revert,
+    Bisect,
+}
+
+impl Operation {
+    /// The marker git leaves in a worktree's admin dir while each is under
+    /// way, in the order git itself checks them.
+    const MARKERS: [(&'static str, Operation); 7] = [
+        ("rebase-merge", Operation::Rebase),
+        ("rebase-apply/applying", Operation::Am),
+        ("rebase-apply", Operation::Rebase),
+        ("MERGE_HEAD", Operation::Merge),
+        ("CHERRY_PICK_HEAD", Operation::CherryPick),
+        ("REVERT_HEAD", Operation::Revert),
+        ("BISECT_LOG", Operation::Bisect),
+    ];
+
+    /// What the user would type to finish or abandon it.
+    pub fn command(self) -> &'static str {
+        match self {
+            Operation::Rebase => "git rebase --continue / --abort",
+            Operation::Am => "git am --continue / --abort",
+            Operation::Merge => "git merge --continue / --abort",
+            Operation::CherryPick => "git cherry-pick --continue / --abort",
+            Operation::Revert => "git revert --continue / --abort",
+            Operation::Bisect => "git bisect reset",
+        }
+    }
+}
+
+impl std::fmt::Display for Operation {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Operation::Rebase => "a rebase",
+            Operation::Am => "a `git am`",
+            Operation::Merge => "a merge",
+            Operation::CherryPick => "a cherry-pick",
+            Operation::Revert => "a revert",
+            Operation::Bisect => "a bisect",
+        })
+    }
+}
+
 /// Who has made sure that removing a worktree loses nothing.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum RemovalChecks {
@@ -276,6 +328,25 @@ impl Repo {
             });
         }
         Ok(all)
+    }
+
+    /// Git's admin folder of WORKTREE: the common dir for the main worktree,
+    /// `worktrees/<name>` below it for a linked one.
+    pub fn admin_dir(&self, worktree: &Worktree) -> PathBuf {
+        match &worktree.admin_name {
+            None => self.common_dir.clone(),
+            Some(name) => self.common_dir.join("worktrees").join(name),
+        }
+    }
+
+    /// The rebase, merge, cherry-pick, revert, bisect or `git am` stopped
+    /// half-way in WORKTREE, if any.
+    pub fn operation_in_progress(&self, worktree: &Worktree) -> Option<Operation> {
+        let admin = self.admin_dir(worktree);
+        Operation::MARKERS
+            .iter()
+            .find(|(marker, _)| admin.join(marker).exists())
+            .map(|&(_, operation)| operation)
     }
 
     /// `git worktree add PATH BRANCH`: checks BRANCH out into a new worktree.

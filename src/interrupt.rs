@@ -5,7 +5,9 @@
 use std::sync::Once;
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use anyhow::{Result, bail};
+use anyhow::Result;
+
+use crate::error::Failure;
 
 static INTERRUPTED: AtomicBool = AtomicBool::new(false);
 
@@ -20,7 +22,7 @@ pub fn install() {
 /// An error once a signal has arrived.
 pub fn check() -> Result<()> {
     if INTERRUPTED.load(Ordering::SeqCst) {
-        bail!("interrupted");
+        return Err(Failure::interrupted().into());
     }
     Ok(())
 }

@@ -134,6 +134,21 @@ pub struct LeftBranch {
     pub removed_at: Timestamp,
 }
 
+/// A `sessions new` under way, written before it creates anything and
+/// removed when the session is registered or rolled back. `new` holds the
+/// registry lock throughout, so one seen by anyone holding the lock was
+/// left by a process that died half-way: `doctor` undoes what it recorded.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Pending {
+    pub name: String,
+    pub branch: String,
+    pub path: PathBuf,
+    /// Whether this attempt creates the branch (and so may delete it).
+    pub creates_branch: bool,
+    pub pid: u32,
+    pub started_at: Timestamp,
+}
+
 #[derive(Serialize, Deserialize)]
 struct RegistryFile {
     version: u32,
@@ -141,6 +156,8 @@ struct RegistryFile {
     sessions: Vec<Entry>,
     #[serde(default, rename = "left_branch", skip_serializing_if = "Vec::is_empty")]
     left_branches: Vec<LeftBranch>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pending: Vec<Pending>,
 }
 
 /// Where a repository's registry lives.
@@ -155,6 +172,7 @@ pub struct Locked {
     _lock: File,
     pub sessions: Vec<Entry>,
     pub left_branches: Vec<LeftBranch>,
+    pub pending: Vec<Pending>,
 }
 
 impl Registry {
@@ -211,6 +229,7 @@ impl Registry {
             _lock: lock,
             sessions,
             left_branches: Vec::new(),
+            pending: Vec::new(),
         }
         .save()?;
         Ok(backup)
@@ -263,6 +282,7 @@ impl Registry {
             _lock: lock,
             sessions: contents.sessions,
             left_branches: contents.left_branches,
+            pending: contents.pending,
         })
     }
 }
@@ -285,6 +305,7 @@ impl Locked {
             version: VERSION,
             sessions: self.sessions.clone(),
             left_branches: self.left_branches.clone(),
+            pending: self.pending.clone(),
         })?;
         let dir = self.file.parent().expect("the registry file has a folder");
         let temp = dir.join(format!("{FILE}.tmp-{}", std::process::id()));
@@ -311,6 +332,7 @@ fn read_file(file: &Path) -> Result<RegistryFile> {
                 version: VERSION,
                 sessions: Vec::new(),
                 left_branches: Vec::new(),
+                pending: Vec::new(),
             });
         }
         Err(e) => return Err(e).with_context(|| format!("cannot read {}", file.display())),

@@ -408,12 +408,12 @@ fn rm_of_an_unknown_session_fails_and_path_of_one_too() {
     env.sessions()
         .args(["rm", "nope"])
         .assert()
-        .code(1)
+        .code(2)
         .stderr(predicate::str::contains("no session named 'nope'"));
     env.sessions()
         .args(["path", "nope"])
         .assert()
-        .code(1)
+        .code(2)
         .stdout("")
         .stderr(predicate::str::contains("no session named 'nope'"));
 }
@@ -559,7 +559,7 @@ fn a_signal_mid_create_is_rolled_back() {
         .unwrap();
     fs::write(&pid_file, child.id().to_string()).unwrap();
     let output = child.wait_with_output().unwrap();
-    assert_eq!(output.status.code(), Some(1), "{}", stderr_of(&output));
+    assert_eq!(output.status.code(), Some(130), "{}", stderr_of(&output));
     assert!(
         stderr_of(&output).contains("interrupted"),
         "{}",

@@ -126,7 +126,7 @@ fn cd_without_the_wrapper_prints_the_path_and_how_to_add_it() {
         err.contains("eval \"$(sessions init zsh)\"") && err.contains("~/.zshrc"),
         "{err}"
     );
-    env.sessions().args(["cd", "nope"]).assert().code(1);
+    env.sessions().args(["cd", "nope"]).assert().code(2);
 }
 
 #[test]

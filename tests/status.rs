@@ -239,6 +239,6 @@ fn show_lists_commits_files_and_the_start() {
     assert!(text.contains(&start[..7]), "{text}");
 
     let output = env.sessions().args(["show", "nope"]).output().unwrap();
-    assert_eq!(output.status.code(), Some(1));
+    assert_eq!(output.status.code(), Some(2));
     assert!(stderr_of(&output).contains("no session named 'nope'"));
 }

@@ -4,12 +4,11 @@
 use std::collections::HashMap;
 
 use crate::git::Oid;
-use anyhow::{Result, bail};
+use anyhow::Result;
 use serde::Serialize;
 
 use super::Workspace;
 use super::parallel::{Load, in_parallel};
-use crate::error::Failure;
 use crate::git::{Repo, WorkSnapshot};
 use crate::registry::Entry;
 
@@ -49,12 +48,7 @@ enum Other {
 pub fn conflicts(ws: &Workspace, names: &[String]) -> Result<Radar> {
     let entries = ws.registry.read()?;
     for name in names {
-        if !entries.iter().any(|e| &e.name == name) {
-            bail!(
-                Failure::usage(format!("no session named '{name}'"))
-                    .with_hint("`sessions list` shows the sessions of this repository")
-            );
-        }
+        super::find_entry(&entries, name)?;
     }
     let mut skipped = Vec::new();
     let live: Vec<&Entry> = entries

@@ -106,9 +106,8 @@ impl Workspace {
 }
 
 pub(crate) fn find_entry<'a>(entries: &'a [Entry], name: &str) -> Result<&'a Entry> {
-    entries.iter().find(|e| e.name == name).ok_or_else(|| {
-        Failure::error(format!("no session named '{name}'"))
-            .with_hint("`sessions list` shows the sessions of this repository")
-            .into()
-    })
+    entries
+        .iter()
+        .find(|e| e.name == name)
+        .ok_or_else(|| Failure::no_session(name).into())
 }

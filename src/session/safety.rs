@@ -92,7 +92,15 @@ pub(super) fn plan_removal(
             entry.path.display()
         ));
     }
-    let lock = worktree_at(&around.worktrees, &entry.path).and_then(|w| w.locked.as_ref());
+    let worktree = worktree_at(&around.worktrees, &entry.path);
+    if let Some(operation) = worktree.and_then(|w| ws.repo.operation_in_progress(w)) {
+        risks.push(format!(
+            "session '{}' has {operation} in progress (finish it with {})",
+            entry.name,
+            operation.command()
+        ));
+    }
+    let lock = worktree.and_then(|w| w.locked.as_ref());
     if let Some(reason) = lock {
         let why = if reason.is_empty() {
             String::new()

@@ -1,10 +1,9 @@
 //! `sync`: bringing sessions up to date with their base through `git rebase`
 //! or `git merge` in each session's worktree.
 
-use anyhow::{Result, bail};
+use anyhow::Result;
 
 use super::{Workspace, agent};
-use crate::error::Failure;
 use crate::git::{Batch, Integration, Repo};
 use crate::registry::Entry;
 
@@ -36,12 +35,7 @@ pub fn sync(ws: &Workspace, names: &[String], all: bool, merge: bool) -> Result<
     } else {
         let mut chosen: Vec<&Entry> = Vec::new();
         for name in names {
-            let Some(entry) = entries.iter().find(|e| &e.name == name) else {
-                bail!(
-                    Failure::usage(format!("no session named '{name}'"))
-                        .with_hint("`sessions list` shows the sessions of this repository")
-                );
-            };
+            let entry = super::find_entry(&entries, name)?;
             if !chosen.iter().any(|e| e.name == entry.name) {
                 chosen.push(entry);
             }
