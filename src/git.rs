@@ -104,6 +104,14 @@ impl Operation {
         ("BISECT_LOG", Operation::Bisect),
     ];
 
+    /// The one under way in the worktree whose git admin dir is ADMIN.
+    pub fn under_way(admin: &Path) -> Option<Operation> {
+        Operation::MARKERS
+            .iter()
+            .find(|(marker, _)| admin.join(marker).exists())
+            .map(|&(_, operation)| operation)
+    }
+
     /// What the user would type to finish or abandon it.
     pub fn command(self) -> &'static str {
         match self {
@@ -128,6 +136,19 @@ impl std::fmt::Display for Operation {
             Operation::Bisect => "a bisect",
         })
     }
+}
+
+/// The commit a worktree's HEAD was at before its last merge, rebase or
+/// reset (`ORIG_HEAD` in its git admin dir ADMIN): whether an operation
+/// found there is the one a `sessions` killed half-way started.
+pub fn orig_head(admin: &Path) -> Option<Oid> {
+    parse_oid(fs::read_to_string(admin.join("ORIG_HEAD")).ok()?.trim())
+}
+
+/// Whether a `git merge --squash` left its result staged but uncommitted
+/// in the worktree whose git admin dir is ADMIN.
+pub fn squash_pending(admin: &Path) -> bool {
+    admin.join("SQUASH_MSG").exists()
 }
 
 /// Who has made sure that removing a worktree loses nothing.
@@ -342,11 +363,7 @@ impl Repo {
     /// The rebase, merge, cherry-pick, revert, bisect or `git am` stopped
     /// half-way in WORKTREE, if any.
     pub fn operation_in_progress(&self, worktree: &Worktree) -> Option<Operation> {
-        let admin = self.admin_dir(worktree);
-        Operation::MARKERS
-            .iter()
-            .find(|(marker, _)| admin.join(marker).exists())
-            .map(|&(_, operation)| operation)
+        Operation::under_way(&self.admin_dir(worktree))
     }
 
     /// `git worktree add PATH BRANCH`: checks BRANCH out into a new worktree.
@@ -751,33 +768,61 @@ impl Repo {
     }
 
     /// `git rebase ONTO` in the worktree at DIR; on a conflict, aborts and
-    /// checks that the worktree is exactly as before.
-    pub fn rebase(dir: &Path, onto: &str) -> Result<Integration> {
+    /// checks that the worktree is exactly as before. ONTO is an object id,
+    /// never a name: a ref named like an option would reach git's command line.
+    pub fn rebase(dir: &Path, onto: Oid) -> Result<Integration> {
+        let onto = onto.to_string();
         integrate(
             dir,
-            &["rebase", "--no-autostash", "--quiet", onto],
+            &[
+                "rebase",
+                "--no-autostash",
+                "--quiet",
+                "--end-of-options",
+                &onto,
+            ],
             &["rebase", "--abort"],
         )
     }
 
-    /// `git merge REV` (a merge commit unless it fast-forwards) in the
-    /// worktree at DIR; on a conflict, aborts and checks that the worktree is
-    /// exactly as before.
-    pub fn merge(dir: &Path, rev: &str) -> Result<Integration> {
+    /// `git merge COMMIT` (a merge commit with MESSAGE unless it
+    /// fast-forwards) in the worktree at DIR; on a conflict, aborts and
+    /// checks that the worktree is exactly as before.
+    pub fn merge(dir: &Path, commit: Oid, message: &str) -> Result<Integration> {
+        let commit = commit.to_string();
         integrate(
             dir,
-            &["merge", "--no-edit", "--no-autostash", "--quiet", rev],
+            &[
+                "merge",
+                "--no-edit",
+                "--no-autostash",
+                "--no-overwrite-ignore",
+                "--quiet",
+                "-m",
+                message,
+                "--end-of-options",
+                &commit,
+            ],
             &["merge", "--abort"],
         )
     }
 
-    /// `git merge --squash REV` and a commit of the result with MESSAGE; on
-    /// any failure, `git reset --merge` takes it back.
-    pub fn merge_squash(dir: &Path, rev: &str, message: &str) -> Result<Integration> {
+    /// `git merge --squash COMMIT` and a commit of the result with MESSAGE;
+    /// on any failure, `git reset --merge` takes it back.
+    pub fn merge_squash(dir: &Path, commit: Oid, message: &str) -> Result<Integration> {
         let before = worktree_state(dir)?;
+        let commit = commit.to_string();
         let outcome = integrate(
             dir,
-            &["merge", "--squash", "--no-autostash", "--quiet", rev],
+            &[
+                "merge",
+                "--squash",
+                "--no-autostash",
+                "--no-overwrite-ignore",
+                "--quiet",
+                "--end-of-options",
+                &commit,
+            ],
             // A squash merge records no MERGE_HEAD, so `merge --abort`
             // cannot undo it.
             &["reset", "--merge"],
@@ -785,24 +830,25 @@ impl Repo {
         if let Integration::Conflicts(_) = outcome {
             return Ok(outcome);
         }
-        let output = git_in(dir)
-            .args(["commit", "--quiet", "-m", message])
-            .output()
-            .context("cannot run git")?;
+        let output = shielded(git_in(dir).args(["commit", "--quiet", "-m", message]))?;
         if let Err(e) = check(&output, "git commit") {
-            let _ = git_in(dir).args(["reset", "--merge"]).output();
+            let _ = shielded(git_in(dir).args(["reset", "--merge"]));
             restored(dir, &before)?;
             return Err(e);
         }
         Ok(Integration::Done)
     }
 
-    /// `git merge --ff-only REV` in the worktree at DIR.
-    pub fn merge_ff_only(dir: &Path, rev: &str) -> Result<()> {
-        let output = git_in(dir)
-            .args(["merge", "--ff-only", "--quiet", rev])
-            .output()
-            .context("cannot run git")?;
+    /// `git merge --ff-only COMMIT` in the worktree at DIR.
+    pub fn merge_ff_only(dir: &Path, commit: Oid) -> Result<()> {
+        let output = shielded(git_in(dir).args([
+            "merge",
+            "--ff-only",
+            "--no-overwrite-ignore",
+            "--quiet",
+            "--end-of-options",
+            &commit.to_string(),
+        ]))?;
         check(&output, "git merge --ff-only")
             .with_context(|| format!("cannot fast-forward {}", dir.display()))
     }
@@ -810,11 +856,50 @@ impl Repo {
     /// `git reset --keep COMMIT` in the worktree at DIR: moves its branch
     /// back, refusing rather than losing local changes.
     pub fn reset_keep(dir: &Path, commit: Oid) -> Result<()> {
-        let output = git_in(dir)
-            .args(["reset", "--keep", "--quiet", &commit.to_string()])
-            .output()
-            .context("cannot run git")?;
+        let output = shielded(git_in(dir).args([
+            "reset",
+            "--keep",
+            "--quiet",
+            "--end-of-options",
+            &commit.to_string(),
+        ]))?;
         check(&output, "git reset --keep").with_context(|| format!("in {}", dir.display()))
+    }
+
+    /// `git ARGS` in DIR, for undoing what an interrupted `sessions` left
+    /// (`rebase --abort`, `merge --abort`, `reset --merge`).
+    pub fn undo(dir: &Path, args: &[&str]) -> Result<()> {
+        let output = shielded(git_in(dir).args(args))?;
+        check(&output, &format!("git {}", args.join(" ")))
+            .with_context(|| format!("in {}", dir.display()))
+    }
+
+    /// The ignored files in the worktree at DIR that checking out any of
+    /// COMMITS would overwrite or remove: git replaces ignored files without
+    /// asking (a merge and a rebase alike), and they are often someone's
+    /// local configuration, such as `.env`.
+    pub fn ignored_in_the_way(&self, dir: &Path, commits: &[Oid]) -> Result<Vec<PathBuf>> {
+        let ignored = Repo::ignored_files(dir)?;
+        if ignored.is_empty() {
+            return Ok(ignored);
+        }
+        let trees = commits
+            .iter()
+            .map(|c| Ok(self.repo.find_commit(*c)?.tree()?))
+            .collect::<Result<Vec<_>>>()?;
+        // In the way: something at the path itself (a file, or a folder in
+        // its place), or a file where one of its folders is.
+        let in_the_way = |path: &Path| {
+            trees.iter().any(|tree| {
+                path.ancestors()
+                    .filter(|p| !p.as_os_str().is_empty())
+                    .any(|p| match tree.get_path(p) {
+                        Ok(entry) => p == path || entry.kind() != Some(git2::ObjectType::Tree),
+                        Err(_) => false,
+                    })
+            })
+        };
+        Ok(ignored.into_iter().filter(|p| in_the_way(p)).collect())
     }
 
     /// Pushes local BRANCH to the same name on its remote (its upstream's
@@ -828,7 +913,7 @@ impl Repo {
         let refspec = format!("refs/heads/{branch}:refs/heads/{branch}");
         let output = self
             .git_command()
-            .args(["push", "--quiet", &remote, &refspec])
+            .args(["push", "--quiet", "--end-of-options", &remote, &refspec])
             .output()
             .context("cannot run git")?;
         check(&output, "git push").with_context(|| format!("cannot push '{branch}' to {remote}"))
@@ -960,21 +1045,29 @@ pub enum Integration {
 }
 
 /// Runs `git ARGS` in DIR. When it fails, notes the conflicted paths, runs
-/// `git ABORT`, and checks that HEAD and the status are exactly as before.
+/// `git ABORT` if it left an operation or conflicts (its own: it refuses to
+/// start while another is under way), and checks that HEAD and the status
+/// are exactly as before.
 fn integrate(dir: &Path, args: &[&str], abort: &[&str]) -> Result<Integration> {
+    let admin = Repository::open(dir)
+        .with_context(|| format!("cannot open the worktree {}", dir.display()))?
+        .path()
+        .to_path_buf();
+    if let Some(operation) = Operation::under_way(&admin) {
+        bail!(
+            Failure::refused(format!("{} has {operation} in progress", dir.display()))
+                .with_hint(format!("finish it there: {}", operation.command()))
+        );
+    }
     let before = worktree_state(dir)?;
-    let output = git_in(dir)
-        .env("GIT_EDITOR", ":")
-        .args(args)
-        .output()
-        .context("cannot run git")?;
+    let output = shielded(git_in(dir).env("GIT_EDITOR", ":").args(args))?;
     if output.status.success() {
         return Ok(Integration::Done);
     }
     let conflicts = conflicted_paths(dir)?;
-    // Nothing may have started (refused before touching anything), so the
-    // abort may fail; what counts is the state afterwards.
-    let _ = git_in(dir).args(abort).output();
+    if !conflicts.is_empty() || Operation::under_way(&admin).is_some() {
+        let _ = shielded(git_in(dir).args(abort));
+    }
     restored(dir, &before)?;
     if conflicts.is_empty() {
         check(&output, &format!("git {}", args[0]))
@@ -983,8 +1076,18 @@ fn integrate(dir: &Path, args: &[&str], abort: &[&str]) -> Result<Integration> {
     Ok(Integration::Conflicts(conflicts))
 }
 
+/// Runs COMMAND to the end in a process group of its own, so that the
+/// terminal's Ctrl-C reaches only us: git then finishes or stops cleanly,
+/// and we notice the signal afterwards and put things back, instead of git
+/// dying half-way through a rebase.
+fn shielded(command: &mut Command) -> Result<Output> {
+    #[cfg(unix)]
+    std::os::unix::process::CommandExt::process_group(command, 0);
+    command.output().context("cannot run git")
+}
+
 /// Fails loudly unless the worktree at DIR is in the state BEFORE.
-fn restored(dir: &Path, before: &[u8]) -> Result<()> {
+pub fn restored(dir: &Path, before: &[u8]) -> Result<()> {
     if worktree_state(dir)? != before {
         bail!(
             "{} is not as it was before: check it with `git status`",
@@ -995,7 +1098,7 @@ fn restored(dir: &Path, before: &[u8]) -> Result<()> {
 }
 
 /// HEAD, branch and every change of the worktree at DIR, for comparison.
-fn worktree_state(dir: &Path) -> Result<Vec<u8>> {
+pub fn worktree_state(dir: &Path) -> Result<Vec<u8>> {
     porcelain_status(dir, Batch::Alone, &[])
 }
 

@@ -3,13 +3,14 @@
 
 use std::process::{Command, Stdio};
 
-use crate::git::Oid;
 use anyhow::{Context, Result, bail};
 
 use super::remove::Removed;
-use super::{RemoveOptions, Workspace, remove, sync};
+use super::sync::{self, Started, Target, Underway};
+use super::{RemoveOptions, Workspace, remove, safety};
 use crate::error::Failure;
-use crate::git::{Batch, Integration, Repo};
+use crate::git::{self, Batch, Integration, Oid, Repo};
+use crate::interrupt;
 use crate::trust::{self, Verdict};
 
 /// How a session's commits get into its base when it cannot fast-forward.
@@ -68,43 +69,51 @@ pub struct Landed {
 }
 
 /// Lands session NAME into its base branch. Refuses, changing nothing, when
-/// the session's worktree is dirty or has an agent working in it, when the
-/// main worktree has modified files, or when a conflict is predicted; stops,
-/// changing nothing, when a check fails.
+/// the session may not be rewritten (`safety::may_rewrite`), when the main
+/// worktree has modified files or an operation under way, when ignored files
+/// are in the way, or when a conflict is predicted; stops, changing nothing,
+/// when a check fails or a signal arrives before the base branch moved.
 pub fn land(ws: &Workspace, name: &str, options: LandOptions) -> Result<Landed> {
+    interrupt::install();
     let entry = ws.entry(name)?;
     let into = local_base(ws, &entry.base)?;
-    let Some(main) = ws.repo.main_worktree().map(|p| p.to_path_buf()) else {
-        bail!(Failure::usage(
-            "a bare repository has no main worktree to land into"
-        ));
-    };
-    let main_branch = ws
+    let Some(main) = ws
         .repo
         .worktrees()?
         .into_iter()
         .next()
-        .and_then(|w| w.branch);
-    if main_branch.as_deref() != Some(into.as_str()) {
+        .filter(|w| w.admin_name.is_none())
+    else {
+        bail!(Failure::usage(
+            "a bare repository has no main worktree to land into"
+        ));
+    };
+    if main.branch.as_deref() != Some(into.as_str()) {
         bail!(
             Failure::refused(format!(
                 "the main worktree {} does not have '{into}' checked out",
-                main.display()
+                main.path.display()
             ))
             .with_hint(format!("run `git switch {into}` there first"))
         );
     }
-    if let Some(why) = sync::refusal(&entry)? {
-        bail!(Failure::refused(format!(
-            "refusing to land '{name}': {why}"
+    let refuse = |why: String| -> anyhow::Error {
+        Failure::refused(format!("refusing to land '{name}': {why}")).into()
+    };
+    let session = safety::may_rewrite(ws, &entry)?.map_err(|why| refuse(why.to_string()))?;
+    if let Some(operation) = ws.repo.operation_in_progress(&main) {
+        return Err(refuse(format!(
+            "the main worktree {} has {operation} in progress (finish it with {})",
+            main.path.display(),
+            operation.command()
         )));
     }
-    let main_status = Repo::status(&main, Batch::Alone)?;
+    let main_status = Repo::status(&main.path, Batch::Alone)?;
     if main_status.modified > 0 {
         bail!(
             Failure::refused(format!(
                 "refusing to land '{name}': the main worktree {} has {} modified file{}",
-                main.display(),
+                main.path.display(),
                 main_status.modified,
                 if main_status.modified == 1 { "" } else { "s" }
             ))
@@ -138,18 +147,45 @@ pub fn land(ws: &Workspace, name: &str, options: LandOptions) -> Result<Landed> 
                 );
             }
         }
+        let method = options.method.unwrap_or(ws.config.land_method.value);
+        // What git will check out where: the session's commits in main,
+        // and for a rebase, the base and the replayed commits in the session.
+        let landing: Vec<Oid> = ws
+            .repo
+            .commits_between(tip, Some(from))?
+            .iter()
+            .map(|c| c.id)
+            .collect();
+        let mut in_the_way = sync::ignored_in_the_way(&ws.repo, &main.path, &landing)?;
+        if method == Method::Rebase && !ws.repo.is_ancestor(from, tip)? {
+            let replayed = sync::replayed(&ws.repo, from, tip)?;
+            in_the_way = in_the_way.or(sync::ignored_in_the_way(&ws.repo, &entry.path, &replayed)?);
+        }
+        if let Some(why) = in_the_way {
+            return Err(refuse(why));
+        }
         for check in &checks(ws, options.checks)? {
             run_check(check, &entry.path)?;
+            interrupt::check()?;
         }
-        integrate(
-            ws,
+        interrupt::check()?;
+        let record = Started::new(
             &entry,
-            &into,
-            &main,
             tip,
-            from,
-            options.method.unwrap_or(ws.config.land_method.value),
-        )?
+            Some(Target {
+                branch: into.clone(),
+                tip: from.to_string(),
+                path: main.path.clone(),
+            }),
+        );
+        let underway = Underway::begin(&ws.repo.admin_dir(&session), &record)?;
+        match integrate(ws, &entry, &main.path, tip, from, method) {
+            Ok(how) => {
+                underway.end()?;
+                how
+            }
+            Err(e) => return Err(underway.settle(&ws.repo, e)),
+        }
     };
     let to = ws
         .repo
@@ -179,10 +215,13 @@ pub fn land(ws: &Workspace, name: &str, options: LandOptions) -> Result<Landed> 
     })
 }
 
+/// Brings the session's commits (TIP) into the main worktree's branch (at
+/// FROM). All or nothing: the moment the base branch moves is the one point
+/// of no return; a conflict, a failure or a signal before it leaves the
+/// session and main as they were. Git gets only object ids.
 fn integrate(
     ws: &Workspace,
     entry: &crate::registry::Entry,
-    into: &str,
     main: &std::path::Path,
     tip: Oid,
     from: Oid,
@@ -204,31 +243,38 @@ fn integrate(
     match method {
         Method::Squash => {
             let message = ws.repo.squash_message(&entry.name, tip, from)?;
-            if let Integration::Conflicts(paths) =
-                Repo::merge_squash(main, &entry.branch, &message)?
-            {
+            if let Integration::Conflicts(paths) = Repo::merge_squash(main, tip, &message)? {
                 return Err(refuse(paths, "the main worktree"));
             }
             Ok(How::Squashed)
         }
         _ if fast_forward => {
-            Repo::merge_ff_only(main, &entry.branch)?;
+            Repo::merge_ff_only(main, tip)?;
             Ok(How::FastForward)
         }
         Method::Rebase => {
-            if let Integration::Conflicts(paths) = Repo::rebase(&entry.path, into)? {
+            let before = git::worktree_state(&entry.path)?;
+            if let Integration::Conflicts(paths) = Repo::rebase(&entry.path, from)? {
                 return Err(refuse(paths, "the session"));
             }
-            if let Err(e) = Repo::merge_ff_only(main, &entry.branch) {
-                // All or nothing: the session goes back to its commits.
+            let rebased = ws
+                .repo
+                .branch_tip(&entry.branch)
+                .with_context(|| format!("branch '{}' is gone", entry.branch))?;
+            let landed = interrupt::check().and_then(|()| Repo::merge_ff_only(main, rebased));
+            if let Err(e) = landed {
+                // All or nothing: the session goes back to its commits, on
+                // its own branch (checked before: the rebase ran there).
                 Repo::reset_keep(&entry.path, tip)
+                    .and_then(|()| git::restored(&entry.path, &before))
                     .context("cannot put the session back after the rebase")?;
                 return Err(e);
             }
             Ok(How::Rebased)
         }
         Method::Merge => {
-            if let Integration::Conflicts(paths) = Repo::merge(main, &entry.branch)? {
+            let message = format!("Merge session '{}' ({})", entry.name, entry.branch);
+            if let Integration::Conflicts(paths) = Repo::merge(main, tip, &message)? {
                 return Err(refuse(paths, "the main worktree"));
             }
             Ok(How::Merged)

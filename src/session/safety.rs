@@ -170,3 +170,87 @@ pub(super) fn plan_removal(
         checked_clean,
     })
 }
+
+/// Why `sync` and `land` must not rewrite a session's worktree now.
+#[derive(Debug)]
+pub(super) enum NoRewrite {
+    Missing(std::path::PathBuf),
+    /// A `sessions sync` or `land` was killed there before it finished.
+    Interrupted(String),
+    InProgress(crate::git::Operation),
+    /// Another branch, or none, is checked out there: rewriting it would
+    /// rewrite that branch instead.
+    OffBranch {
+        branch: String,
+        found: Option<String>,
+    },
+    Uncommitted(String),
+    Busy(crate::process::Process),
+}
+
+impl std::fmt::Display for NoRewrite {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            NoRewrite::Missing(path) => write!(f, "its worktree {} is missing", path.display()),
+            NoRewrite::Interrupted(what) => write!(
+                f,
+                "{what} was interrupted there; `sessions doctor --fix` puts it back"
+            ),
+            NoRewrite::InProgress(op) => write!(
+                f,
+                "it has {op} in progress (finish it with {})",
+                op.command()
+            ),
+            NoRewrite::OffBranch { branch, found } => match found {
+                Some(other) => write!(f, "its worktree has '{other}' checked out, not '{branch}'"),
+                None => write!(
+                    f,
+                    "its worktree is not on a branch (it should be on '{branch}')"
+                ),
+            },
+            NoRewrite::Uncommitted(what) => f.write_str(what),
+            NoRewrite::Busy(process) => write!(f, "{process} is working in it"),
+        }
+    }
+}
+
+/// The one rule `sync` and `land` decide by: a session's worktree may be
+/// rewritten only when it has the session's branch checked out, no git
+/// operation (nor an interrupted `sessions` one) under way, no uncommitted
+/// or untracked work, and no live process working inside. On success, the
+/// worktree as git records it.
+pub(super) fn may_rewrite(
+    ws: &super::Workspace,
+    entry: &crate::registry::Entry,
+) -> anyhow::Result<Result<crate::git::Worktree, NoRewrite>> {
+    let worktrees = ws.repo.worktrees()?;
+    let Some(worktree) =
+        super::status::worktree_at(&worktrees, &entry.path).filter(|_| entry.path.is_dir())
+    else {
+        return Ok(Err(NoRewrite::Missing(entry.path.clone())));
+    };
+    if let Some(what) = super::sync::interrupted_in(&ws.repo.admin_dir(worktree)) {
+        return Ok(Err(NoRewrite::Interrupted(what)));
+    }
+    if let Some(operation) = ws.repo.operation_in_progress(worktree) {
+        return Ok(Err(NoRewrite::InProgress(operation)));
+    }
+    if worktree.branch.as_deref() != Some(entry.branch.as_str()) {
+        return Ok(Err(NoRewrite::OffBranch {
+            branch: entry.branch.clone(),
+            found: worktree.branch.clone(),
+        }));
+    }
+    let status = crate::git::Repo::status(&entry.path, crate::git::Batch::Alone)?;
+    if !status.is_clean() {
+        return Ok(Err(NoRewrite::Uncommitted(format!(
+            "it has {} in {}",
+            status.describe(),
+            entry.path.display()
+        ))));
+    }
+    if let Some(process) = super::agent::working_in(&entry.path) {
+        return Ok(Err(NoRewrite::Busy(process)));
+    }
+    Ok(Ok(worktree.clone()))
+}

@@ -1,10 +1,17 @@
 //! `sync`: bringing sessions up to date with their base through `git rebase`
-//! or `git merge` in each session's worktree.
+//! or `git merge` in each session's worktree. Also the record every `sync`
+//! and `land` keeps while it rewrites, so that one killed half-way is
+//! recognised as ours and put back (`leftovers`, `recover`).
 
-use anyhow::Result;
+use std::fs;
+use std::path::{Path, PathBuf};
 
-use super::{Workspace, agent};
-use crate::git::{Batch, Integration, Repo};
+use anyhow::{Context, Result, bail};
+use serde::{Deserialize, Serialize};
+
+use super::{Workspace, safety};
+use crate::git::{self, Integration, Oid, Operation, Repo};
+use crate::interrupt;
 use crate::registry::Entry;
 
 /// How one session's sync ended.
@@ -27,8 +34,10 @@ pub struct Synced {
 }
 
 /// Syncs the sessions NAMES (every session with `all`), one after another,
-/// going on past refusals and conflicts.
+/// going on past refusals and conflicts. A signal stops it: the session
+/// being synced is put back, the ones before it stay synced.
 pub fn sync(ws: &Workspace, names: &[String], all: bool, merge: bool) -> Result<Vec<Synced>> {
+    interrupt::install();
     let entries = ws.registry.read()?;
     let chosen: Vec<&Entry> = if all {
         entries.iter().collect()
@@ -45,6 +54,7 @@ pub fn sync(ws: &Workspace, names: &[String], all: bool, merge: bool) -> Result<
     chosen
         .into_iter()
         .map(|entry| {
+            interrupt::check()?;
             Ok(Synced {
                 name: entry.name.clone(),
                 base: entry.base.clone(),
@@ -55,9 +65,10 @@ pub fn sync(ws: &Workspace, names: &[String], all: bool, merge: bool) -> Result<
 }
 
 fn sync_one(ws: &Workspace, entry: &Entry, merge: bool) -> Result<Outcome> {
-    if let Some(refusal) = refusal(entry)? {
-        return Ok(Outcome::Refused(refusal));
-    }
+    let worktree = match safety::may_rewrite(ws, entry)? {
+        Ok(worktree) => worktree,
+        Err(why) => return Ok(Outcome::Refused(why.to_string())),
+    };
     let Some(base) = ws.repo.try_resolve_commit(&entry.base) else {
         return Ok(Outcome::Refused(format!(
             "its base '{}' no longer resolves",
@@ -73,39 +84,310 @@ fn sync_one(ws: &Workspace, entry: &Entry, merge: bool) -> Result<Outcome> {
     if ws.repo.is_ancestor(base, tip)? {
         return Ok(Outcome::UpToDate);
     }
-    let ended = if merge {
-        Repo::merge(&entry.path, &entry.base)?
+    let written = if merge {
+        vec![base]
     } else {
-        Repo::rebase(&entry.path, &entry.base)?
+        replayed(&ws.repo, base, tip)?
     };
+    if let Some(why) = ignored_in_the_way(&ws.repo, &entry.path, &written)? {
+        return Ok(Outcome::Refused(why));
+    }
+    interrupt::check()?;
+    let before = git::worktree_state(&entry.path)?;
+    let record = Started::new(entry, tip, None);
+    let underway = Underway::begin(&ws.repo.admin_dir(&worktree), &record)?;
+    // Only the base's id reaches git's command line: a base named like an
+    // option (`--exec=...`) must stay a name.
+    let ended = if merge {
+        let message = format!("Merge {} into {}", entry.base, entry.branch);
+        Repo::merge(&entry.path, base, &message)
+    } else {
+        Repo::rebase(&entry.path, base)
+    };
+    let ended = match ended {
+        Ok(ended) => ended,
+        Err(e) => return Err(underway.settle(&ws.repo, e)),
+    };
+    if ended == Integration::Done && interrupt::check().is_err() {
+        // Stopped while git ran (it finished: it runs out of reach of the
+        // terminal's Ctrl-C): all or nothing, so the session goes back.
+        let undone =
+            Repo::reset_keep(&entry.path, tip).and_then(|()| git::restored(&entry.path, &before));
+        return Err(underway.settle(
+            &ws.repo,
+            match undone {
+                Ok(()) => crate::error::Failure::interrupted().into(),
+                Err(e) => e.context(format!("interrupted, and cannot put '{}' back", entry.name)),
+            },
+        ));
+    }
+    underway.end()?;
     Ok(match ended {
         Integration::Done => Outcome::Synced,
         Integration::Conflicts(paths) => Outcome::Conflicts(paths),
     })
 }
 
-/// Why the session's worktree must not be rewritten now, if it must not:
-/// uncommitted work, or an agent working in it.
-pub(super) fn refusal(entry: &Entry) -> Result<Option<String>> {
-    if !entry.path.is_dir() {
-        return Ok(Some(format!(
-            "its worktree {} is missing",
-            entry.path.display()
-        )));
+/// The commits a rebase of TIP onto ONTO checks out on the way: ONTO, then
+/// the session's own commits replayed on it.
+pub(super) fn replayed(repo: &Repo, onto: Oid, tip: Oid) -> Result<Vec<Oid>> {
+    let mut commits = vec![onto];
+    commits.extend(repo.commits_between(tip, Some(onto))?.iter().map(|c| c.id));
+    Ok(commits)
+}
+
+/// Why checking out COMMITS in DIR is refused, if it is: git would
+/// overwrite or delete ignored files there (someone's `.env`, say).
+pub(super) fn ignored_in_the_way(
+    repo: &Repo,
+    dir: &Path,
+    commits: &[Oid],
+) -> Result<Option<String>> {
+    let in_the_way = repo.ignored_in_the_way(dir, commits)?;
+    if in_the_way.is_empty() {
+        return Ok(None);
     }
-    let status = Repo::status(&entry.path, Batch::Alone)?;
-    if !status.is_clean() {
-        return Ok(Some(format!(
-            "it has {} in {}",
-            status.describe(),
-            entry.path.display()
-        )));
+    let names: Vec<String> = in_the_way.iter().map(|p| p.display().to_string()).collect();
+    Ok(Some(format!(
+        "git would overwrite ignored file{} {} in {}; move {} aside first",
+        if names.len() == 1 { "" } else { "s" },
+        names.join(", "),
+        dir.display(),
+        if names.len() == 1 { "it" } else { "them" },
+    )))
+}
+
+/// The record a `sync` or `land` keeps in the session worktree's git admin
+/// dir while it rewrites: what it started and the refs it found.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub(super) struct Started {
+    /// `sync` or `land`.
+    pub command: String,
+    pub session: String,
+    pub branch: String,
+    pub path: PathBuf,
+    /// The session branch's tip before.
+    pub tip: String,
+    /// For `land`: the branch landed into and its tip before.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub into: Option<Target>,
+    pub pid: u32,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub(super) struct Target {
+    pub branch: String,
+    pub tip: String,
+    /// The main worktree, where it is checked out.
+    pub path: PathBuf,
+}
+
+const RECORD: &str = "sessions-underway.toml";
+
+impl Started {
+    pub fn new(entry: &Entry, tip: Oid, into: Option<Target>) -> Started {
+        Started {
+            command: if into.is_some() { "land" } else { "sync" }.into(),
+            session: entry.name.clone(),
+            branch: entry.branch.clone(),
+            path: entry.path.clone(),
+            tip: tip.to_string(),
+            into,
+            pid: std::process::id(),
+        }
     }
-    if let Some(process) = agent::working_in(&entry.path) {
-        return Ok(Some(format!(
-            "{process} is working in {}",
-            entry.path.display()
-        )));
+
+    fn describe(&self) -> String {
+        format!("`sessions {} {}`", self.command, self.session)
     }
-    Ok(None)
+}
+
+/// A `Started` record on disk, for as long as the rewrite is under way.
+#[must_use]
+pub(super) struct Underway {
+    file: PathBuf,
+    started: Started,
+}
+
+impl Underway {
+    pub fn begin(admin: &Path, started: &Started) -> Result<Underway> {
+        let file = admin.join(RECORD);
+        let text = toml::to_string(started).context("cannot write down the operation")?;
+        fs::write(&file, text).with_context(|| format!("cannot write {}", file.display()))?;
+        Ok(Underway {
+            file,
+            started: started.clone(),
+        })
+    }
+
+    /// Done, or everything back as it was: the record goes.
+    pub fn end(self) -> Result<()> {
+        fs::remove_file(&self.file)
+            .with_context(|| format!("cannot remove {}", self.file.display()))
+    }
+
+    /// After ERROR: the record goes if everything is as it was (or the
+    /// operation completed), and stays for `doctor --fix` otherwise.
+    pub fn settle(self, repo: &Repo, error: anyhow::Error) -> anyhow::Error {
+        match assess(repo, &self.started) {
+            Ok(State::AsBefore | State::Completed) => match self.end() {
+                Ok(()) => error,
+                Err(e) => error.context(e),
+            },
+            _ => error.context(format!(
+                "{} stopped half-way; `sessions doctor --fix` puts it back",
+                self.started.describe()
+            )),
+        }
+    }
+}
+
+/// What was interrupted in the worktree whose git admin dir is ADMIN, if a
+/// `sync` or `land` that is no longer running left its record there.
+pub(super) fn interrupted_in(admin: &Path) -> Option<String> {
+    read_record(admin)
+        .filter(|s| !crate::process::is_alive(s.pid))
+        .map(|s| s.describe())
+}
+
+fn read_record(admin: &Path) -> Option<Started> {
+    let text = fs::read_to_string(admin.join(RECORD)).ok()?;
+    toml::from_str(&text).ok()
+}
+
+/// A `sync` or `land` that was killed (SIGKILL, a crash, a power cut)
+/// before it finished or put things back.
+#[derive(Debug)]
+pub struct Leftover {
+    pub session: String,
+    /// `sessions land NAME`, say.
+    pub command: String,
+    admin: PathBuf,
+    started: Started,
+}
+
+/// Every interrupted `sync` and `land`, for `doctor` to report.
+pub fn leftovers(ws: &Workspace) -> Result<Vec<Leftover>> {
+    let mut found = Vec::new();
+    for worktree in ws.repo.worktrees()? {
+        let admin = ws.repo.admin_dir(&worktree);
+        if let Some(started) = read_record(&admin)
+            && !crate::process::is_alive(started.pid)
+        {
+            found.push(Leftover {
+                session: started.session.clone(),
+                command: started.describe(),
+                admin,
+                started,
+            });
+        }
+    }
+    Ok(found)
+}
+
+/// For `doctor --fix`: finishes what LEFTOVER's killed `sync` or `land`
+/// left, back to the refs, HEAD and index it found (or to its end, when its
+/// last step was done), undoing only what it itself started. Says what it
+/// did.
+pub fn recover(ws: &Workspace, leftover: &Leftover) -> Result<String> {
+    let started = &leftover.started;
+    let mut done = Vec::new();
+    let tip = git::parse_oid(&started.tip).context("a damaged record")?;
+    if let Some(into) = &started.into {
+        let into_tip = git::parse_oid(&into.tip).context("a damaged record")?;
+        let admin = ws.repo.common_dir().to_path_buf();
+        let ours = git::orig_head(&admin) == Some(into_tip)
+            && ws.repo.branch_tip(&into.branch) == Some(into_tip);
+        if ours && Operation::under_way(&admin) == Some(Operation::Merge) {
+            Repo::undo(&into.path, &["merge", "--abort"])?;
+            done.push(format!("aborted the merge into '{}'", into.branch));
+        } else if ours && git::squash_pending(&admin) {
+            Repo::undo(&into.path, &["reset", "--merge"])?;
+            done.push(format!("undid the squash merge into '{}'", into.branch));
+        }
+    }
+    if let Some(operation) = Operation::under_way(&leftover.admin) {
+        if git::orig_head(&leftover.admin) != Some(tip) {
+            bail!(
+                "{} in {} was not started by {}; left as it is",
+                operation,
+                started.path.display(),
+                started.describe()
+            );
+        }
+        let abort: &[&str] = match operation {
+            Operation::Rebase => &["rebase", "--abort"],
+            Operation::Merge => &["merge", "--abort"],
+            _ => bail!("{operation} in {} is not ours", started.path.display()),
+        };
+        Repo::undo(&started.path, abort)?;
+        done.push(format!("aborted {operation} in {}", started.path.display()));
+    }
+    if assess(&ws.repo, started)? == State::RebasedOnly {
+        // A land whose rebase finished but whose fast-forward never came.
+        Repo::reset_keep(&started.path, tip)?;
+        done.push(format!(
+            "put '{}' back at {}",
+            started.branch,
+            git::short(tip)
+        ));
+    }
+    match assess(&ws.repo, started)? {
+        State::AsBefore | State::Completed => {}
+        State::RebasedOnly | State::Unsettled => bail!(
+            "cannot put back what {} left; check {} with `git status`",
+            started.describe(),
+            started.path.display()
+        ),
+    }
+    fs::remove_file(leftover.admin.join(RECORD))
+        .with_context(|| format!("cannot remove {}", leftover.admin.display()))?;
+    if done.is_empty() {
+        done.push("nothing was left half-way".into());
+    }
+    Ok(format!("{}: {}", started.describe(), done.join("; ")))
+}
+
+#[derive(Debug, PartialEq, Eq)]
+enum State {
+    /// Refs, HEAD and operations as the command found them.
+    AsBefore,
+    /// Its last step was done: a sync's rebase or merge, a land's update of
+    /// the base branch.
+    Completed,
+    /// A land rebased the session but never moved the base branch.
+    RebasedOnly,
+    /// An operation under way, or HEAD off the branch.
+    Unsettled,
+}
+
+fn assess(repo: &Repo, started: &Started) -> Result<State> {
+    let worktrees = repo.worktrees()?;
+    let Some(session) = super::status::worktree_at(&worktrees, &started.path) else {
+        return Ok(State::Unsettled);
+    };
+    if repo.operation_in_progress(session).is_some()
+        || session.branch.as_deref() != Some(started.branch.as_str())
+    {
+        return Ok(State::Unsettled);
+    }
+    let moved =
+        repo.branch_tip(&started.branch).map(|t| t.to_string()) != Some(started.tip.clone());
+    let Some(into) = &started.into else {
+        return Ok(if moved {
+            State::Completed
+        } else {
+            State::AsBefore
+        });
+    };
+    let admin = repo.common_dir().to_path_buf();
+    if Operation::under_way(&admin).is_some() || git::squash_pending(&admin) {
+        return Ok(State::Unsettled);
+    }
+    let landed = repo.branch_tip(&into.branch).map(|t| t.to_string()) != Some(into.tip.clone());
+    Ok(match (landed, moved) {
+        (true, _) => State::Completed,
+        (false, true) => State::RebasedOnly,
+        (false, false) => State::AsBefore,
+    })
 }
