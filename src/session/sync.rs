@@ -267,10 +267,10 @@ pub struct Leftover {
 }
 
 /// Every interrupted `sync` and `land`, for `doctor` to report.
-pub fn leftovers(ws: &Workspace) -> Result<Vec<Leftover>> {
+pub fn leftovers(repo: &Repo) -> Result<Vec<Leftover>> {
     let mut found = Vec::new();
-    for worktree in ws.repo.worktrees()? {
-        let admin = ws.repo.admin_dir(&worktree);
+    for worktree in repo.worktrees()? {
+        let admin = repo.admin_dir(&worktree);
         if let Some(started) = read_record(&admin)
             && !crate::process::is_alive(started.pid)
         {
@@ -289,15 +289,15 @@ pub fn leftovers(ws: &Workspace) -> Result<Vec<Leftover>> {
 /// left, back to the refs, HEAD and index it found (or to its end, when its
 /// last step was done), undoing only what it itself started. Says what it
 /// did.
-pub fn recover(ws: &Workspace, leftover: &Leftover) -> Result<String> {
+pub fn recover(repo: &Repo, leftover: &Leftover) -> Result<String> {
     let started = &leftover.started;
     let mut done = Vec::new();
     let tip = git::parse_oid(&started.tip).context("a damaged record")?;
     if let Some(into) = &started.into {
         let into_tip = git::parse_oid(&into.tip).context("a damaged record")?;
-        let admin = ws.repo.common_dir().to_path_buf();
+        let admin = repo.common_dir().to_path_buf();
         let ours = git::orig_head(&admin) == Some(into_tip)
-            && ws.repo.branch_tip(&into.branch) == Some(into_tip);
+            && repo.branch_tip(&into.branch) == Some(into_tip);
         if ours && Operation::under_way(&admin) == Some(Operation::Merge) {
             Repo::undo(&into.path, &["merge", "--abort"])?;
             done.push(format!("aborted the merge into '{}'", into.branch));
@@ -323,7 +323,7 @@ pub fn recover(ws: &Workspace, leftover: &Leftover) -> Result<String> {
         Repo::undo(&started.path, abort)?;
         done.push(format!("aborted {operation} in {}", started.path.display()));
     }
-    if assess(&ws.repo, started)? == State::RebasedOnly {
+    if assess(&repo, started)? == State::RebasedOnly {
         // A land whose rebase finished but whose fast-forward never came.
         Repo::reset_keep(&started.path, tip)?;
         done.push(format!(
@@ -332,7 +332,7 @@ pub fn recover(ws: &Workspace, leftover: &Leftover) -> Result<String> {
             git::short(tip)
         ));
     }
-    match assess(&ws.repo, started)? {
+    match assess(&repo, started)? {
         State::AsBefore | State::Completed => {}
         State::RebasedOnly | State::Unsettled => bail!(
             "cannot put back what {} left; check {} with `git status`",
