@@ -138,11 +138,13 @@ impl std::fmt::Display for Operation {
     }
 }
 
-/// The commit a worktree's HEAD was at before its last merge, rebase or
-/// reset (`ORIG_HEAD` in its git admin dir ADMIN): whether an operation
-/// found there is the one a `sessions` killed half-way started.
-pub fn orig_head(admin: &Path) -> Option<Oid> {
-    parse_oid(fs::read_to_string(admin.join("ORIG_HEAD")).ok()?.trim())
+/// The commit that pseudo-ref NAME of a worktree names (`ORIG_HEAD`, where
+/// HEAD was before the last merge or rebase; `MERGE_HEAD`, what is being
+/// merged), read from its git admin dir ADMIN: whether an operation found
+/// there is the one a `sessions` killed half-way started.
+pub fn pseudo_ref(admin: &Path, name: &str) -> Option<Oid> {
+    let text = fs::read_to_string(admin.join(name)).ok()?;
+    parse_oid(text.lines().next()?.trim())
 }
 
 /// Whether a `git merge --squash` left its result staged but uncommitted

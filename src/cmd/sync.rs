@@ -34,7 +34,7 @@ pub fn run(args: SyncArgs) -> Result<()> {
     if refused > 0 {
         bail!(
             Failure::refused(format!("refused to sync {refused} session(s)"))
-                .with_hint("commit or stash their changes, or wait for their agents to finish")
+                .with_hint("do what each reason above asks, then sync again")
         );
     }
     if conflicted > 0 {

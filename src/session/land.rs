@@ -320,6 +320,8 @@ fn run_check(check: &str, dir: &std::path::Path) -> Result<()> {
         .status()
         .with_context(|| format!("cannot run check `{check}`"))?;
     if !status.success() {
+        // Ctrl-C reaches the check too: say so, not that it failed.
+        interrupt::check()?;
         let code = status.code().map_or_else(
             || "was killed by a signal".into(),
             |c| format!("exited with {c}"),

@@ -255,8 +255,12 @@ fn read_record(admin: &Path) -> Option<Started> {
     toml::from_str(&text).ok()
 }
 
+// `leftovers` and `recover` are for `doctor` (and `doctor --fix`), which
+// the lead wires in; until then only the tests below call them.
+
 /// A `sync` or `land` that was killed (SIGKILL, a crash, a power cut)
 /// before it finished or put things back.
+#[allow(dead_code)]
 #[derive(Debug)]
 pub struct Leftover {
     pub session: String,
@@ -267,6 +271,7 @@ pub struct Leftover {
 }
 
 /// Every interrupted `sync` and `land`, for `doctor` to report.
+#[allow(dead_code)]
 pub fn leftovers(repo: &Repo) -> Result<Vec<Leftover>> {
     let mut found = Vec::new();
     for worktree in repo.worktrees()? {
@@ -289,6 +294,7 @@ pub fn leftovers(repo: &Repo) -> Result<Vec<Leftover>> {
 /// left, back to the refs, HEAD and index it found (or to its end, when its
 /// last step was done), undoing only what it itself started. Says what it
 /// did.
+#[allow(dead_code)]
 pub fn recover(repo: &Repo, leftover: &Leftover) -> Result<String> {
     let started = &leftover.started;
     let mut done = Vec::new();
@@ -296,9 +302,10 @@ pub fn recover(repo: &Repo, leftover: &Leftover) -> Result<String> {
     if let Some(into) = &started.into {
         let into_tip = git::parse_oid(&into.tip).context("a damaged record")?;
         let admin = repo.common_dir().to_path_buf();
-        let ours = git::orig_head(&admin) == Some(into_tip)
+        let ours = git::pseudo_ref(&admin, "ORIG_HEAD") == Some(into_tip)
             && repo.branch_tip(&into.branch) == Some(into_tip);
-        if ours && Operation::under_way(&admin) == Some(Operation::Merge) {
+        let merging_tip = git::pseudo_ref(&admin, "MERGE_HEAD") == Some(tip);
+        if ours && merging_tip && Operation::under_way(&admin) == Some(Operation::Merge) {
             Repo::undo(&into.path, &["merge", "--abort"])?;
             done.push(format!("aborted the merge into '{}'", into.branch));
         } else if ours && git::squash_pending(&admin) {
@@ -307,7 +314,7 @@ pub fn recover(repo: &Repo, leftover: &Leftover) -> Result<String> {
         }
     }
     if let Some(operation) = Operation::under_way(&leftover.admin) {
-        if git::orig_head(&leftover.admin) != Some(tip) {
+        if git::pseudo_ref(&leftover.admin, "ORIG_HEAD") != Some(tip) {
             bail!(
                 "{} in {} was not started by {}; left as it is",
                 operation,
@@ -323,7 +330,7 @@ pub fn recover(repo: &Repo, leftover: &Leftover) -> Result<String> {
         Repo::undo(&started.path, abort)?;
         done.push(format!("aborted {operation} in {}", started.path.display()));
     }
-    if assess(&repo, started)? == State::RebasedOnly {
+    if assess(repo, started)? == State::RebasedOnly {
         // A land whose rebase finished but whose fast-forward never came.
         Repo::reset_keep(&started.path, tip)?;
         done.push(format!(
@@ -332,7 +339,7 @@ pub fn recover(repo: &Repo, leftover: &Leftover) -> Result<String> {
             git::short(tip)
         ));
     }
-    match assess(&repo, started)? {
+    match assess(repo, started)? {
         State::AsBefore | State::Completed => {}
         State::RebasedOnly | State::Unsettled => bail!(
             "cannot put back what {} left; check {} with `git status`",
@@ -390,4 +397,165 @@ fn assess(repo: &Repo, started: &Started) -> Result<State> {
         (false, true) => State::RebasedOnly,
         (false, false) => State::AsBefore,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::process::Command;
+
+    /// Runs git in DIR, isolated from the user's configuration.
+    fn git(dir: &Path, args: &[&str]) -> String {
+        let output = Command::new("git")
+            .args(["-c", "user.name=t", "-c", "user.email=t@example.com"])
+            .args(args)
+            .current_dir(dir)
+            .env("GIT_CONFIG_GLOBAL", "/dev/null")
+            .env("GIT_CONFIG_NOSYSTEM", "1")
+            .output()
+            .unwrap();
+        assert!(output.status.success(), "git {args:?}: {output:?}");
+        String::from_utf8(output.stdout).unwrap().trim().to_string()
+    }
+
+    fn commit(dir: &Path, file: &str) {
+        fs::write(dir.join(file), file).unwrap();
+        git(dir, &["add", file]);
+        git(dir, &["commit", "-q", "-m", file]);
+    }
+
+    /// Main and a session worktree on `s`, each one commit past the start;
+    /// and the record of a `land` of it that was killed: its tip, main's.
+    struct Killed {
+        _temp: tempfile::TempDir,
+        main: PathBuf,
+        session: PathBuf,
+        tip: String,
+        from: String,
+    }
+
+    fn killed_land() -> Killed {
+        let temp = tempfile::tempdir().unwrap();
+        let root = temp.path().canonicalize().unwrap();
+        let (main, session) = (root.join("main"), root.join("s"));
+        fs::create_dir(&main).unwrap();
+        git(&main, &["init", "-q", "-b", "main"]);
+        commit(&main, "start");
+        git(&main, &["worktree", "add", "-q", "-b", "s", "../s"]);
+        commit(&session, "session");
+        commit(&main, "main");
+        let (tip, from) = (
+            git(&session, &["rev-parse", "s"]),
+            git(&main, &["rev-parse", "main"]),
+        );
+        let mut dead = Command::new("true").spawn().unwrap();
+        dead.wait().unwrap();
+        let started = Started {
+            command: "land".into(),
+            session: "s".into(),
+            branch: "s".into(),
+            path: session.clone(),
+            tip: tip.clone(),
+            into: Some(Target {
+                branch: "main".into(),
+                tip: from.clone(),
+                path: main.clone(),
+            }),
+            pid: dead.id(),
+        };
+        let admin = PathBuf::from(git(&session, &["rev-parse", "--absolute-git-dir"]));
+        let _record = Underway::begin(&admin, &started).unwrap();
+        Killed {
+            _temp: temp,
+            main,
+            session,
+            tip,
+            from,
+        }
+    }
+
+    /// Recovers the one leftover; what it did.
+    fn recover_it(k: &Killed) -> String {
+        let repo = Repo::discover(&k.main).unwrap();
+        let found = leftovers(&repo).unwrap();
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert_eq!(found[0].command, "`sessions land s`");
+        let done = recover(&repo, &found[0]).unwrap();
+        assert!(leftovers(&repo).unwrap().is_empty(), "the record goes");
+        done
+    }
+
+    #[test]
+    fn a_land_killed_mid_rebase_is_put_back() {
+        let k = killed_land();
+        // Killed with the rebase stopped half-way, HEAD detached.
+        git(
+            &k.session,
+            &[
+                "-c",
+                "sequence.editor=sed -i s/^pick/edit/",
+                "rebase",
+                "-i",
+                "main",
+            ],
+        );
+        let done = recover_it(&k);
+        assert!(done.contains("aborted a rebase"), "{done}");
+        assert_eq!(git(&k.session, &["symbolic-ref", "HEAD"]), "refs/heads/s");
+        assert_eq!(git(&k.session, &["rev-parse", "s"]), k.tip);
+        assert_eq!(git(&k.main, &["rev-parse", "main"]), k.from);
+        assert_eq!(git(&k.session, &["status", "--porcelain"]), "");
+    }
+
+    #[test]
+    fn a_land_killed_before_its_fast_forward_is_put_back() {
+        let k = killed_land();
+        git(&k.session, &["rebase", "-q", "main"]);
+        let done = recover_it(&k);
+        assert!(done.contains("put 's' back"), "{done}");
+        assert_eq!(git(&k.session, &["rev-parse", "s"]), k.tip);
+        assert_eq!(git(&k.main, &["rev-parse", "main"]), k.from);
+    }
+
+    #[test]
+    fn a_land_killed_after_its_fast_forward_is_left_landed() {
+        let k = killed_land();
+        git(&k.session, &["rebase", "-q", "main"]);
+        git(&k.main, &["merge", "-q", "--ff-only", "s"]);
+        let landed = git(&k.main, &["rev-parse", "main"]);
+        let done = recover_it(&k);
+        assert!(done.contains("nothing was left half-way"), "{done}");
+        assert_eq!(git(&k.main, &["rev-parse", "main"]), landed);
+        assert_eq!(git(&k.session, &["rev-parse", "s"]), landed);
+    }
+
+    #[test]
+    fn a_merge_the_user_started_is_not_ours_to_abort() {
+        let k = killed_land();
+        // After the kill, the user merged something else into the session.
+        git(&k.main, &["switch", "-q", "-c", "other", "main~1"]);
+        fs::write(k.main.join("session"), "clash").unwrap();
+        git(&k.main, &["add", "session"]);
+        git(&k.main, &["commit", "-q", "-m", "other"]);
+        git(&k.main, &["switch", "-q", "main"]);
+        git(
+            &k.session,
+            &["commit", "-q", "--allow-empty", "-m", "later"],
+        );
+        let merge = Command::new("git")
+            .args(["-c", "user.name=t", "-c", "user.email=t@example.com"])
+            .args(["merge", "-q", "other"])
+            .current_dir(&k.session)
+            .env("GIT_CONFIG_GLOBAL", "/dev/null")
+            .output()
+            .unwrap();
+        assert!(!merge.status.success(), "it conflicts");
+        let repo = Repo::discover(&k.main).unwrap();
+        let found = leftovers(&repo).unwrap();
+        let err = recover(&repo, &found[0]).unwrap_err();
+        assert!(format!("{err:#}").contains("was not started by"), "{err:#}");
+        let admin = PathBuf::from(git(&k.session, &["rev-parse", "--absolute-git-dir"]));
+        assert!(admin.join("MERGE_HEAD").exists(), "the user's merge stays");
+        assert_eq!(leftovers(&repo).unwrap().len(), 1, "so does the record");
+    }
 }
