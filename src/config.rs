@@ -111,6 +111,18 @@ pub struct Config {
     pub land_check: Setting<Vec<String>>,
     /// Push the base branch after landing (never forced).
     pub land_push: Setting<bool>,
+    /// Project values held back until approved (see `withhold_unapproved`).
+    #[serde(skip)]
+    withheld: Withheld,
+}
+
+/// Project values that change where sessions write or what leaves the
+/// machine, held back while the project is not approved: the settings above
+/// then hold the user's or the default value instead.
+#[derive(Debug, Clone, Default)]
+struct Withheld {
+    worktree_dir: Option<Setting<String>>,
+    land_push: Option<Setting<bool>>,
 }
 
 /// One file as written; every key optional.
@@ -163,6 +175,7 @@ impl Default for Config {
             land_method: Setting::default(LandMethod::Rebase),
             land_check: Setting::default(Vec::new()),
             land_push: Setting::default(false),
+            withheld: Withheld::default(),
         }
     }
 }
@@ -194,10 +207,45 @@ impl Config {
         if let Some(root) = root {
             let file = root.join(PROJECT_FILE);
             if let Some(layer) = read_layer(&file, false)? {
+                let fallback = config.clone();
                 config.apply(layer, Source::Project(file));
+                config.withhold_unapproved(root, &fallback);
             }
         }
         Ok(config)
+    }
+
+    /// Until the project is approved, a project `land.push` counts as the
+    /// user's (or false), and a project `worktree_dir` outside the
+    /// repository's own area as the user's (or the default); `placement`
+    /// asks for approval before using the latter.
+    fn withhold_unapproved(&mut self, root: &Path, fallback: &Config) {
+        let push = self.land_push.source.is_project() && self.land_push.value;
+        let dir = self.worktree_dir.source.is_project()
+            && !is_confined_template(&self.worktree_dir.value);
+        // An unreadable approval store withholds, like a missing approval.
+        if !(push || dir)
+            || crate::trust::is_approved(root, &self.project_values()).unwrap_or(false)
+        {
+            return;
+        }
+        if push {
+            let project = std::mem::replace(&mut self.land_push, fallback.land_push.clone());
+            crate::output::warn(format!(
+                "ignoring land.push = true from {}: pushing needs approval; review it with `sessions trust`",
+                project.source
+            ));
+            self.withheld.land_push = Some(project);
+        }
+        if dir {
+            let project = std::mem::replace(&mut self.worktree_dir, fallback.worktree_dir.clone());
+            self.withheld.worktree_dir = Some(project);
+        }
+    }
+
+    /// The project's `worktree_dir` when it is held back for lack of approval.
+    pub fn withheld_worktree_dir(&self) -> Option<&Setting<String>> {
+        self.withheld.worktree_dir.as_ref()
     }
 
     fn apply(&mut self, layer: Layer, source: Source) {
@@ -276,13 +324,20 @@ impl Config {
         Ok(agent)
     }
 
-    /// Every command the project file would have run, by key, for trust:
-    /// approving these is approving the file.
-    pub fn project_commands(&self) -> Vec<(String, String)> {
+    /// Every project value that approval covers, by key, each as its exact
+    /// words (a shell command, or a program and its arguments): the
+    /// commands, and the values that change where sessions write or what
+    /// leaves the machine. Approving these is approving the file.
+    pub fn project_values(&self) -> Vec<(String, Vec<String>)> {
         let mut all = Vec::new();
         let mut add = |key: &str, commands: &Setting<Vec<String>>| {
             if commands.source.is_project() {
-                all.extend(commands.value.iter().map(|c| (key.to_string(), c.clone())));
+                all.extend(
+                    commands
+                        .value
+                        .iter()
+                        .map(|c| (key.to_string(), vec![c.clone()])),
+                );
             }
         };
         add("setup", &self.setup);
@@ -291,36 +346,71 @@ impl Config {
         if self.agent_command.source.is_project() || self.agent_args.source.is_project() {
             let mut line = vec![self.agent_command.value.clone()];
             line.extend(self.agent_args.value.iter().cloned());
-            all.push(("agent".into(), line.join(" ")));
+            all.push(("agent".into(), line));
         }
         for (name, profile) in &self.profiles {
             if profile.source.is_project() {
-                let mut line: Vec<String> = profile.value.command.iter().cloned().collect();
-                line.extend(profile.value.args.iter().flatten().cloned());
-                all.push((format!("agent.profiles.{name}"), line.join(" ")));
+                if let Some(command) = &profile.value.command {
+                    all.push((
+                        format!("agent.profiles.{name}.command"),
+                        vec![command.clone()],
+                    ));
+                }
+                if let Some(args) = &profile.value.args {
+                    all.push((format!("agent.profiles.{name}.args"), args.clone()));
+                }
             }
+        }
+        let push = self.withheld.land_push.as_ref().unwrap_or(&self.land_push);
+        if push.source.is_project() && push.value {
+            all.push(("land.push".into(), vec!["true".into()]));
+        }
+        let dir = (self.withheld.worktree_dir.as_ref()).unwrap_or(&self.worktree_dir);
+        if dir.source.is_project() && !is_confined_template(&dir.value) {
+            all.push(("worktree_dir".into(), vec![dir.value.clone()]));
         }
         all
     }
+}
 
-    /// The worktree folder of a session: `worktree_dir` with `{repo}`,
-    /// `{name}`, `{branch}` and a leading `~` filled in, relative to `root`.
-    /// Names with '/' become one folder ('/' as '-').
-    pub fn worktree_path(&self, root: &Path, repo: &str, name: &str, branch: &str) -> PathBuf {
-        let template = &self.worktree_dir.value;
-        let filled = template
-            .replace("{repo}", repo)
-            .replace("{name}", &crate::name::folder_name(name))
-            .replace("{branch}", &crate::name::folder_name(branch));
-        let expanded = match filled.strip_prefix('~') {
-            Some(rest) if rest.is_empty() || rest.starts_with('/') => {
-                let home = dirs::home_dir().unwrap_or_default();
-                home.join(rest.trim_start_matches('/'))
-            }
-            _ => PathBuf::from(filled),
-        };
-        normalize(&root.join(expanded))
+/// The worktree folder of a session: TEMPLATE (a `worktree_dir`) with
+/// `{repo}`, `{name}`, `{branch}` and a leading `~` filled in, relative to
+/// `root`. Names with '/' become one folder ('/' as '-').
+pub fn fill_template(template: &str, root: &Path, repo: &str, name: &str, branch: &str) -> PathBuf {
+    let filled = template
+        .replace("{repo}", repo)
+        .replace("{name}", &crate::name::folder_name(name))
+        .replace("{branch}", &crate::name::folder_name(branch));
+    let expanded = match filled.strip_prefix('~') {
+        Some(rest) if rest.is_empty() || rest.starts_with('/') => {
+            let home = dirs::home_dir().unwrap_or_default();
+            home.join(rest.trim_start_matches('/'))
+        }
+        _ => PathBuf::from(filled),
+    };
+    normalize(&root.join(expanded))
+}
+
+/// Whether a project's `worktree_dir` keeps sessions in the repository's own
+/// area without approval: relative, at most one `..` and only at the start
+/// (beside or below the main worktree's parent), never into a hidden folder
+/// beside the repository (`~/.config`, say), never into a `.git`.
+pub fn is_confined_template(template: &str) -> bool {
+    if template.starts_with('~') || Path::new(template).has_root() {
+        return false;
     }
+    let mut parts = Path::new(template)
+        .components()
+        .filter(|c| *c != Component::CurDir)
+        .peekable();
+    let beside = parts.next_if_eq(&Component::ParentDir).is_some();
+    parts.enumerate().all(|(i, part)| match part {
+        Component::Normal(part) => {
+            let part = part.to_string_lossy();
+            !part.eq_ignore_ascii_case(".git") && !(beside && i == 0 && part.starts_with('.'))
+        }
+        _ => false,
+    })
 }
 
 /// Resolves `.` and `..` without touching the file system (the folder may
@@ -378,6 +468,17 @@ fn validate(file: &Path, text: &str, layer: &Layer) -> Result<()> {
                 "must contain {name} or {branch}, or every session would share one folder".into(),
             ));
         }
+        // A placeholder undone by a later `..` leaves every session one folder.
+        if let Some(at) = template.find(['{'])
+            && Path::new(&template[at..])
+                .components()
+                .any(|c| c == Component::ParentDir)
+        {
+            return Err(bad(
+                "worktree_dir",
+                "has '..' after {name}, {branch} or {repo}; put any '..' first".into(),
+            ));
+        }
         let mut rest = template.as_str();
         while let Some(open) = rest.find('{') {
             let after = &rest[open..];
@@ -402,6 +503,11 @@ fn validate(file: &Path, text: &str, layer: &Layer) -> Result<()> {
             "branch_prefix",
             format!("'{prefix}' cannot start a git branch name"),
         ));
+    }
+    if let Some(base) = &layer.base
+        && let Err(why) = crate::name::validate_rev("base", base)
+    {
+        return Err(bad("base", why.message));
     }
     if layer.port_base == Some(0) {
         return Err(bad("port_base", "must be between 1 and 65535".into()));
@@ -534,18 +640,24 @@ mod tests {
         let mut config = Config::default();
         let root = Path::new("/src/app");
         assert_eq!(
-            config.worktree_path(root, "app", "feat/x", "me/feat/x"),
+            fill_template(
+                &config.worktree_dir.value,
+                root,
+                "app",
+                "feat/x",
+                "me/feat/x"
+            ),
             PathBuf::from("/src/app.sessions/feat-x")
         );
         config.worktree_dir.value = "wt/{branch}".into();
         assert_eq!(
-            config.worktree_path(root, "app", "x", "me/x"),
+            fill_template(&config.worktree_dir.value, root, "app", "x", "me/x"),
             PathBuf::from("/src/app/wt/me-x")
         );
         config.worktree_dir.value = "~/trees/{repo}-{name}".into();
         let home = dirs::home_dir().unwrap();
         assert_eq!(
-            config.worktree_path(root, "app", "x", "x"),
+            fill_template(&config.worktree_dir.value, root, "app", "x", "x"),
             home.join("trees/app-x")
         );
     }

@@ -1,7 +1,9 @@
 //! Trust in a project's commands. A cloned repository's `.sessions.toml` can
-//! name commands (setup, teardown, the agent); none of them runs until the
-//! person approves them. Approval is a SHA-256 of the repository folder and
-//! its commands, kept in the user's data dir, so changed commands need
+//! name commands (setup, teardown, land checks, the agent) and values that
+//! change where sessions write or what leaves the machine (`worktree_dir`
+//! outside the repository's area, `land.push`); none of them applies until
+//! the person approves them. Approval is a SHA-256 of the repository folder
+//! and those values, kept in the user's data dir, so changed values need
 //! approval again. docs/design.md, "Trust", says more.
 
 use std::collections::BTreeMap;
@@ -42,26 +44,23 @@ pub fn store_file() -> Option<PathBuf> {
     Some(dir.join("sessions").join("trusted.toml"))
 }
 
-/// The hash that approval records: the repository and every project
-/// command with the key it came from.
-pub fn digest(root: &Path, commands: &[(String, String)]) -> String {
-    let mut hasher = Sha256::new();
-    hasher.update(root.to_string_lossy().as_bytes());
-    for (key, command) in commands {
-        hasher.update([0]);
-        hasher.update(key.as_bytes());
-        hasher.update([0]);
-        hasher.update(command.as_bytes());
-    }
-    hasher
-        .finalize()
+/// A project value as approval sees it: its key and its exact words.
+pub type Value = (String, Vec<String>);
+
+/// The hash that approval records: the repository and every project value
+/// with the key it came from, as JSON, so that where one argument ends and
+/// the next begins is part of what was approved.
+pub fn digest(root: &Path, values: &[Value]) -> String {
+    let encoded = serde_json::to_vec(&(root.to_string_lossy(), values))
+        .expect("strings always encode as JSON");
+    Sha256::digest(&encoded)
         .iter()
         .map(|b| format!("{b:02x}"))
         .collect()
 }
 
-/// Whether these exact commands of the repository at `root` were approved.
-pub fn is_approved(root: &Path, commands: &[(String, String)]) -> Result<bool> {
+/// Whether these exact values of the repository at `root` were approved.
+pub fn is_approved(root: &Path, commands: &[Value]) -> Result<bool> {
     if commands.is_empty() {
         return Ok(true);
     }
@@ -73,7 +72,7 @@ pub fn is_approved(root: &Path, commands: &[(String, String)]) -> Result<bool> {
 }
 
 /// Records approval of these commands, replacing any earlier one.
-pub fn approve(root: &Path, commands: &[(String, String)]) -> Result<()> {
+pub fn approve(root: &Path, commands: &[Value]) -> Result<()> {
     let file = store_file().context("cannot find a data folder to keep approvals in")?;
     let mut stored = read(&file)?;
     stored.trusted.insert(key(root), digest(root, commands));
@@ -99,7 +98,7 @@ pub fn approve(root: &Path, commands: &[(String, String)]) -> Result<()> {
 /// Whether the project commands of `config` may run: approved already, or
 /// approved now by the person at the terminal. Never asks without one.
 pub fn check(config: &Config, root: &Path) -> Result<Verdict> {
-    let commands = config.project_commands();
+    let commands = config.project_values();
     if is_approved(root, &commands)? {
         return Ok(Verdict::Trusted);
     }
@@ -107,7 +106,7 @@ pub fn check(config: &Config, root: &Path) -> Result<Verdict> {
         return Ok(Verdict::Unapproved);
     }
     show(root, &commands, &mut io::stderr())?;
-    if ask("Run these commands? [y/N] ")? {
+    if ask("Approve these? [y/N] ")? {
         approve(root, &commands)?;
         Ok(Verdict::Trusted)
     } else {
@@ -115,15 +114,19 @@ pub fn check(config: &Config, root: &Path) -> Result<Verdict> {
     }
 }
 
-/// Lists the commands for review.
-pub fn show(root: &Path, commands: &[(String, String)], out: &mut impl Write) -> Result<()> {
+/// Lists the values for review; a program and its arguments as a JSON
+/// list, so that each argument shows where it ends.
+pub fn show(root: &Path, values: &[Value], out: &mut impl Write) -> Result<()> {
     writeln!(
         out,
-        "{} asks to run:",
+        "{} asks for:",
         root.join(crate::config::PROJECT_FILE).display()
     )?;
-    for (key, command) in commands {
-        writeln!(out, "  {key}: {command}")?;
+    for (key, words) in values {
+        match &words[..] {
+            [one] if key != "agent" && !key.ends_with(".args") => writeln!(out, "  {key}: {one}")?,
+            words => writeln!(out, "  {key}: {}", serde_json::to_string(words)?)?,
+        }
     }
     Ok(())
 }
@@ -155,8 +158,20 @@ mod tests {
     use super::*;
 
     #[test]
+    fn the_digest_keeps_argument_boundaries() {
+        let agent = |words: &[&str]| {
+            let words = words.iter().map(|w| w.to_string()).collect();
+            vec![("agent".to_string(), words)]
+        };
+        let root = Path::new("/r");
+        let joined = digest(root, &agent(&["claude", "--model x"]));
+        assert_ne!(joined, digest(root, &agent(&["claude", "--model", "x"])));
+        assert_ne!(joined, digest(root, &agent(&["claude --model", "x"])));
+    }
+
+    #[test]
     fn the_digest_changes_with_any_command_or_the_repository() {
-        let cmds = |c: &str| vec![("setup".to_string(), c.to_string())];
+        let cmds = |c: &str| vec![("setup".to_string(), vec![c.to_string()])];
         let a = digest(Path::new("/r"), &cmds("npm ci"));
         assert_eq!(a, digest(Path::new("/r"), &cmds("npm ci")));
         assert_ne!(a, digest(Path::new("/r"), &cmds("npm ci; curl x")));
