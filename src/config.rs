@@ -407,7 +407,8 @@ pub fn is_confined_template(template: &str) -> bool {
     parts.enumerate().all(|(i, part)| match part {
         Component::Normal(part) => {
             let part = part.to_string_lossy();
-            !part.eq_ignore_ascii_case(".git") && !(beside && i == 0 && part.starts_with('.'))
+            let hidden_beside = beside && i == 0 && part.starts_with('.');
+            !(part.eq_ignore_ascii_case(".git") || hidden_beside)
         }
         _ => false,
     })
@@ -633,6 +634,29 @@ mod tests {
         let m = message("worktree_dir = \"/tmp/{nme}/{name}\"\n");
         assert!(m.contains("{nme}"), "{m}");
         parse("worktree_dir = \"~/wt/{repo}/{branch}\"\n").unwrap();
+    }
+
+    #[test]
+    fn project_templates_outside_the_repository_area_are_not_confined() {
+        for ok in [
+            DEFAULT_WORKTREE_DIR,
+            ".worktrees/{name}",
+            "./wt/{branch}",
+            "../trees/{repo}/{name}",
+        ] {
+            assert!(is_confined_template(ok), "{ok}");
+        }
+        for bad in [
+            "~/wt/{name}",
+            "/tmp/{name}",
+            "../../{name}",
+            "../.config/{name}",
+            ".git/worktrees/{name}",
+            "sub/.GIT/{name}",
+            "wt/../../x/{name}",
+        ] {
+            assert!(!is_confined_template(bad), "{bad}");
+        }
     }
 
     #[test]

@@ -256,6 +256,14 @@ fn claude_install_keeps_mode_and_symlinks() {
     let text = fs::read_to_string(&real).unwrap();
     assert!(text.contains("hook") && text.contains("opus"), "{text}");
     assert_eq!(mode(&real), 0o600);
+
+    // A link the repository ships is not followed for project settings.
+    let user_settings = env.home.join(".claude/settings.json");
+    write_file(&user_settings, "{}\n");
+    fs::create_dir_all(env.repo.join(".claude")).unwrap();
+    symlink(&user_settings, env.repo.join(".claude/settings.local.json")).unwrap();
+    env.exits_with(&["claude", "install", "--project"], 2);
+    assert_eq!(fs::read_to_string(&user_settings).unwrap(), "{}\n");
 }
 
 // Item 6: a project's `land.push = true` pushes only once approved.

@@ -27,7 +27,24 @@ impl Scope {
             Scope::User => Ok(config_dir()
                 .context("cannot tell where Claude's settings are: no home folder")?
                 .join("settings.json")),
-            Scope::Project(dir) => Ok(dir.join(".claude").join("settings.local.json")),
+            Scope::Project(dir) => {
+                // The checkout's links are the repository's, not the user's:
+                // never write through one.
+                let folder = dir.join(".claude");
+                let file = folder.join("settings.local.json");
+                for path in [&folder, &file] {
+                    if fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink()) {
+                        bail!(
+                            Failure::usage(format!(
+                                "{} is a symbolic link; sessions writes project settings only into a plain file",
+                                path.display()
+                            ))
+                            .with_hint("use `sessions claude install` for your own settings instead")
+                        );
+                    }
+                }
+                Ok(file)
+            }
         }
     }
 }
