@@ -107,12 +107,10 @@ fn copy_one(src: &Path, to: &Path, rel: &Path) -> Result<Copied> {
                     dir.strip_prefix(to).unwrap_or(&dir).display()
                 )));
             }
-            Ok(_) => {
-                return Ok(Copied::Skipped(format!(
-                    "{} is a file in the new worktree",
-                    dir.strip_prefix(to).unwrap_or(&dir).display()
-                )));
-            }
+            Ok(_) => anyhow::bail!(
+                "{} is not a folder in the new worktree",
+                dir.strip_prefix(to).unwrap_or(&dir).display()
+            ),
             Err(e) if e.kind() == ErrorKind::NotFound => fs::create_dir(&dir)?,
             Err(e) => return Err(e.into()),
         }
