@@ -58,6 +58,10 @@ fn names_and_branches_that_read_as_options_are_refused() {
     let env = TestEnv::new();
     env.exits_with(&["new", "-x", "--no-agent"], 2);
     env.exits_with(&["new", "x", "--no-agent", "--branch=--exec=x"], 2);
+    env.write(".sessions.toml", "branch_prefix = \"--exec=\"\n");
+    env.exits_with(&["new", "x", "--no-agent"], 2);
+    fs::remove_file(env.repo.join(".sessions.toml")).unwrap();
+    assert_eq!(env.branches(), ["main"]);
     env.user_config("[agent]\ncommand = \"true\"\n");
     env.sessions()
         .args(["new", "x", "--", "--print", "-p"])
