@@ -111,18 +111,18 @@ pub struct Config {
     pub land_check: Setting<Vec<String>>,
     /// Push the base branch after landing (never forced).
     pub land_push: Setting<bool>,
-    /// Project values held back until approved (see `withhold_unapproved`).
+    /// Project values held back until approved (`trust::withhold_unapproved`).
     #[serde(skip)]
-    withheld: Withheld,
+    pub(crate) withheld: Withheld,
 }
 
 /// Project values that change where sessions write or what leaves the
 /// machine, held back while the project is not approved: the settings above
 /// then hold the user's or the default value instead.
 #[derive(Debug, Clone, Default)]
-struct Withheld {
-    worktree_dir: Option<Setting<String>>,
-    land_push: Option<Setting<bool>>,
+pub(crate) struct Withheld {
+    pub(crate) worktree_dir: Option<Setting<String>>,
+    pub(crate) land_push: Option<Setting<bool>>,
 }
 
 /// One file as written; every key optional.
@@ -209,38 +209,10 @@ impl Config {
             if let Some(layer) = read_layer(&file, false)? {
                 let fallback = config.clone();
                 config.apply(layer, Source::Project(file));
-                config.withhold_unapproved(root, &fallback);
+                crate::trust::withhold_unapproved(&mut config, root, &fallback);
             }
         }
         Ok(config)
-    }
-
-    /// Until the project is approved, a project `land.push` counts as the
-    /// user's (or false), and a project `worktree_dir` outside the
-    /// repository's own area as the user's (or the default); `placement`
-    /// asks for approval before using the latter.
-    fn withhold_unapproved(&mut self, root: &Path, fallback: &Config) {
-        let push = self.land_push.source.is_project() && self.land_push.value;
-        let dir = self.worktree_dir.source.is_project()
-            && !is_confined_template(&self.worktree_dir.value);
-        // An unreadable approval store withholds, like a missing approval.
-        if !(push || dir)
-            || crate::trust::is_approved(root, &self.project_values()).unwrap_or(false)
-        {
-            return;
-        }
-        if push {
-            let project = std::mem::replace(&mut self.land_push, fallback.land_push.clone());
-            crate::output::warn(format!(
-                "ignoring land.push = true from {}: pushing needs approval; review it with `sessions trust`",
-                project.source
-            ));
-            self.withheld.land_push = Some(project);
-        }
-        if dir {
-            let project = std::mem::replace(&mut self.worktree_dir, fallback.worktree_dir.clone());
-            self.withheld.worktree_dir = Some(project);
-        }
     }
 
     /// The project's `worktree_dir` when it is held back for lack of approval.
@@ -323,54 +295,6 @@ impl Config {
         }
         Ok(agent)
     }
-
-    /// Every project value that approval covers, by key, each as its exact
-    /// words (a shell command, or a program and its arguments): the
-    /// commands, and the values that change where sessions write or what
-    /// leaves the machine. Approving these is approving the file.
-    pub fn project_values(&self) -> Vec<(String, Vec<String>)> {
-        let mut all = Vec::new();
-        let mut add = |key: &str, commands: &Setting<Vec<String>>| {
-            if commands.source.is_project() {
-                all.extend(
-                    commands
-                        .value
-                        .iter()
-                        .map(|c| (key.to_string(), vec![c.clone()])),
-                );
-            }
-        };
-        add("setup", &self.setup);
-        add("teardown", &self.teardown);
-        add("land.check", &self.land_check);
-        if self.agent_command.source.is_project() || self.agent_args.source.is_project() {
-            let mut line = vec![self.agent_command.value.clone()];
-            line.extend(self.agent_args.value.iter().cloned());
-            all.push(("agent".into(), line));
-        }
-        for (name, profile) in &self.profiles {
-            if profile.source.is_project() {
-                if let Some(command) = &profile.value.command {
-                    all.push((
-                        format!("agent.profiles.{name}.command"),
-                        vec![command.clone()],
-                    ));
-                }
-                if let Some(args) = &profile.value.args {
-                    all.push((format!("agent.profiles.{name}.args"), args.clone()));
-                }
-            }
-        }
-        let push = self.withheld.land_push.as_ref().unwrap_or(&self.land_push);
-        if push.source.is_project() && push.value {
-            all.push(("land.push".into(), vec!["true".into()]));
-        }
-        let dir = (self.withheld.worktree_dir.as_ref()).unwrap_or(&self.worktree_dir);
-        if dir.source.is_project() && !is_confined_template(&dir.value) {
-            all.push(("worktree_dir".into(), vec![dir.value.clone()]));
-        }
-        all
-    }
 }
 
 /// The worktree folder of a session: TEMPLATE (a `worktree_dir`) with
@@ -389,29 +313,6 @@ pub fn fill_template(template: &str, root: &Path, repo: &str, name: &str, branch
         _ => PathBuf::from(filled),
     };
     normalize(&root.join(expanded))
-}
-
-/// Whether a project's `worktree_dir` keeps sessions in the repository's own
-/// area without approval: relative, at most one `..` and only at the start
-/// (beside or below the main worktree's parent), never into a hidden folder
-/// beside the repository (`~/.config`, say), never into a `.git`.
-pub fn is_confined_template(template: &str) -> bool {
-    if template.starts_with('~') || Path::new(template).has_root() {
-        return false;
-    }
-    let mut parts = Path::new(template)
-        .components()
-        .filter(|c| *c != Component::CurDir)
-        .peekable();
-    let beside = parts.next_if_eq(&Component::ParentDir).is_some();
-    parts.enumerate().all(|(i, part)| match part {
-        Component::Normal(part) => {
-            let part = part.to_string_lossy();
-            let hidden_beside = beside && i == 0 && part.starts_with('.');
-            !(part.eq_ignore_ascii_case(".git") || hidden_beside)
-        }
-        _ => false,
-    })
 }
 
 /// Resolves `.` and `..` without touching the file system (the folder may
@@ -634,29 +535,6 @@ mod tests {
         let m = message("worktree_dir = \"/tmp/{nme}/{name}\"\n");
         assert!(m.contains("{nme}"), "{m}");
         parse("worktree_dir = \"~/wt/{repo}/{branch}\"\n").unwrap();
-    }
-
-    #[test]
-    fn project_templates_outside_the_repository_area_are_not_confined() {
-        for ok in [
-            DEFAULT_WORKTREE_DIR,
-            ".worktrees/{name}",
-            "./wt/{branch}",
-            "../trees/{repo}/{name}",
-        ] {
-            assert!(is_confined_template(ok), "{ok}");
-        }
-        for bad in [
-            "~/wt/{name}",
-            "/tmp/{name}",
-            "../../{name}",
-            "../.config/{name}",
-            ".git/worktrees/{name}",
-            "sub/.GIT/{name}",
-            "wt/../../x/{name}",
-        ] {
-            assert!(!is_confined_template(bad), "{bad}");
-        }
     }
 
     #[test]

@@ -12,7 +12,7 @@ use crate::trust;
 pub fn run(args: TrustArgs) -> Result<()> {
     let ws = Workspace::discover()?;
     let root = ws.repo.home_dir();
-    let commands = ws.config.project_values();
+    let commands = trust::project_values(&ws.config);
     if commands.is_empty() {
         output::note(format!(
             "{PROJECT_FILE} names no commands and nothing else that needs approval"

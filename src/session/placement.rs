@@ -45,7 +45,7 @@ impl Workspace {
                 );
             }
         }
-        if template.source.is_project() && config::is_confined_template(&template.value) {
+        if template.source.is_project() && trust::is_confined_template(&template.value) {
             let area = home.parent().map(resolve_existing).unwrap_or_default();
             let below = resolved.strip_prefix(&area).ok();
             let hidden = below
