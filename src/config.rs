@@ -111,6 +111,18 @@ pub struct Config {
     pub land_check: Setting<Vec<String>>,
     /// Push the base branch after landing (never forced).
     pub land_push: Setting<bool>,
+    /// Project values held back until approved (`trust::withhold_unapproved`).
+    #[serde(skip)]
+    pub(crate) withheld: Withheld,
+}
+
+/// Project values that change where sessions write or what leaves the
+/// machine, held back while the project is not approved: the settings above
+/// then hold the user's or the default value instead.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Withheld {
+    pub(crate) worktree_dir: Option<Setting<String>>,
+    pub(crate) land_push: Option<Setting<bool>>,
 }
 
 /// One file as written; every key optional.
@@ -163,6 +175,7 @@ impl Default for Config {
             land_method: Setting::default(LandMethod::Rebase),
             land_check: Setting::default(Vec::new()),
             land_push: Setting::default(false),
+            withheld: Withheld::default(),
         }
     }
 }
@@ -194,10 +207,17 @@ impl Config {
         if let Some(root) = root {
             let file = root.join(PROJECT_FILE);
             if let Some(layer) = read_layer(&file, false)? {
+                let fallback = config.clone();
                 config.apply(layer, Source::Project(file));
+                crate::trust::withhold_unapproved(&mut config, root, &fallback);
             }
         }
         Ok(config)
+    }
+
+    /// The project's `worktree_dir` when it is held back for lack of approval.
+    pub fn withheld_worktree_dir(&self) -> Option<&Setting<String>> {
+        self.withheld.worktree_dir.as_ref()
     }
 
     fn apply(&mut self, layer: Layer, source: Source) {
@@ -275,52 +295,24 @@ impl Config {
         }
         Ok(agent)
     }
+}
 
-    /// Every command the project file would have run, by key, for trust:
-    /// approving these is approving the file.
-    pub fn project_commands(&self) -> Vec<(String, String)> {
-        let mut all = Vec::new();
-        let mut add = |key: &str, commands: &Setting<Vec<String>>| {
-            if commands.source.is_project() {
-                all.extend(commands.value.iter().map(|c| (key.to_string(), c.clone())));
-            }
-        };
-        add("setup", &self.setup);
-        add("teardown", &self.teardown);
-        add("land.check", &self.land_check);
-        if self.agent_command.source.is_project() || self.agent_args.source.is_project() {
-            let mut line = vec![self.agent_command.value.clone()];
-            line.extend(self.agent_args.value.iter().cloned());
-            all.push(("agent".into(), line.join(" ")));
+/// The worktree folder of a session: TEMPLATE (a `worktree_dir`) with
+/// `{repo}`, `{name}`, `{branch}` and a leading `~` filled in, relative to
+/// `root`. Names with '/' become one folder ('/' as '-').
+pub fn fill_template(template: &str, root: &Path, repo: &str, name: &str, branch: &str) -> PathBuf {
+    let filled = template
+        .replace("{repo}", repo)
+        .replace("{name}", &crate::name::folder_name(name))
+        .replace("{branch}", &crate::name::folder_name(branch));
+    let expanded = match filled.strip_prefix('~') {
+        Some(rest) if rest.is_empty() || rest.starts_with('/') => {
+            let home = dirs::home_dir().unwrap_or_default();
+            home.join(rest.trim_start_matches('/'))
         }
-        for (name, profile) in &self.profiles {
-            if profile.source.is_project() {
-                let mut line: Vec<String> = profile.value.command.iter().cloned().collect();
-                line.extend(profile.value.args.iter().flatten().cloned());
-                all.push((format!("agent.profiles.{name}"), line.join(" ")));
-            }
-        }
-        all
-    }
-
-    /// The worktree folder of a session: `worktree_dir` with `{repo}`,
-    /// `{name}`, `{branch}` and a leading `~` filled in, relative to `root`.
-    /// Names with '/' become one folder ('/' as '-').
-    pub fn worktree_path(&self, root: &Path, repo: &str, name: &str, branch: &str) -> PathBuf {
-        let template = &self.worktree_dir.value;
-        let filled = template
-            .replace("{repo}", repo)
-            .replace("{name}", &crate::name::folder_name(name))
-            .replace("{branch}", &crate::name::folder_name(branch));
-        let expanded = match filled.strip_prefix('~') {
-            Some(rest) if rest.is_empty() || rest.starts_with('/') => {
-                let home = dirs::home_dir().unwrap_or_default();
-                home.join(rest.trim_start_matches('/'))
-            }
-            _ => PathBuf::from(filled),
-        };
-        normalize(&root.join(expanded))
-    }
+        _ => PathBuf::from(filled),
+    };
+    normalize(&root.join(expanded))
 }
 
 /// Resolves `.` and `..` without touching the file system (the folder may
@@ -378,6 +370,17 @@ fn validate(file: &Path, text: &str, layer: &Layer) -> Result<()> {
                 "must contain {name} or {branch}, or every session would share one folder".into(),
             ));
         }
+        // A placeholder undone by a later `..` leaves every session one folder.
+        if let Some(at) = template.find(['{'])
+            && Path::new(&template[at..])
+                .components()
+                .any(|c| c == Component::ParentDir)
+        {
+            return Err(bad(
+                "worktree_dir",
+                "has '..' after {name}, {branch} or {repo}; put any '..' first".into(),
+            ));
+        }
         let mut rest = template.as_str();
         while let Some(open) = rest.find('{') {
             let after = &rest[open..];
@@ -402,6 +405,11 @@ fn validate(file: &Path, text: &str, layer: &Layer) -> Result<()> {
             "branch_prefix",
             format!("'{prefix}' cannot start a git branch name"),
         ));
+    }
+    if let Some(base) = &layer.base
+        && let Err(why) = crate::name::validate_rev("base", base)
+    {
+        return Err(bad("base", why.message));
     }
     if layer.port_base == Some(0) {
         return Err(bad("port_base", "must be between 1 and 65535".into()));
@@ -534,18 +542,24 @@ mod tests {
         let mut config = Config::default();
         let root = Path::new("/src/app");
         assert_eq!(
-            config.worktree_path(root, "app", "feat/x", "me/feat/x"),
+            fill_template(
+                &config.worktree_dir.value,
+                root,
+                "app",
+                "feat/x",
+                "me/feat/x"
+            ),
             PathBuf::from("/src/app.sessions/feat-x")
         );
         config.worktree_dir.value = "wt/{branch}".into();
         assert_eq!(
-            config.worktree_path(root, "app", "x", "me/x"),
+            fill_template(&config.worktree_dir.value, root, "app", "x", "me/x"),
             PathBuf::from("/src/app/wt/me-x")
         );
         config.worktree_dir.value = "~/trees/{repo}-{name}".into();
         let home = dirs::home_dir().unwrap();
         assert_eq!(
-            config.worktree_path(root, "app", "x", "x"),
+            fill_template(&config.worktree_dir.value, root, "app", "x", "x"),
             home.join("trees/app-x")
         );
     }

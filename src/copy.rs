@@ -3,7 +3,7 @@
 //! copy-on-write clones where the file system allows.
 
 use std::fs;
-use std::io::ErrorKind;
+use std::io::{self, ErrorKind};
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
@@ -19,7 +19,9 @@ pub const INCLUDE_FILE: &str = ".worktreeinclude";
 
 /// Copies the ignored files of `from` that match `patterns` or
 /// `.worktreeinclude` into `to`; returns how many. Tracked files are never
-/// copied: the checkout has them.
+/// copied: the checkout has them. Nested repositories, and files whose
+/// folder in `to` is a symbolic link (the checkout's, never followed), are
+/// skipped with a warning.
 pub fn ignored_files(from: &Path, to: &Path, patterns: &[String]) -> Result<usize> {
     let Some(matcher) = matcher(from, patterns)? else {
         return Ok(0);
@@ -29,29 +31,34 @@ pub fn ignored_files(from: &Path, to: &Path, patterns: &[String]) -> Result<usiz
         .filter(|rel| matcher.matched_path_or_any_parents(rel, false).is_ignore())
         .collect();
     let mut progress = Progress::new(wanted.len() as u64, "Copying ignored files");
+    let mut copied = 0;
     for rel in &wanted {
-        copy_one(&from.join(rel), &to.join(rel))
+        let done = copy_one(&from.join(rel), to, rel)
             .with_context(|| format!("cannot copy {} into {}", rel.display(), to.display()))?;
+        match done {
+            Copied::Yes => copied += 1,
+            Copied::Skipped(why) => output::warn(format!("not copying {}: {why}", rel.display())),
+        }
         progress.inc();
         interrupt::check()?;
     }
     drop(progress);
-    if !wanted.is_empty() {
-        let s = if wanted.len() == 1 { "" } else { "s" };
+    if copied > 0 {
+        let s = if copied == 1 { "" } else { "s" };
         output::note(format!(
-            "Copied {} ignored file{s} from {}",
-            wanted.len(),
+            "Copied {copied} ignored file{s} from {}",
             tilde(from)
         ));
     }
-    Ok(wanted.len())
+    Ok(copied)
 }
 
 /// The patterns as one matcher; `None` when there are none at all.
 fn matcher(root: &Path, patterns: &[String]) -> Result<Option<Gitignore>> {
     let mut builder = GitignoreBuilder::new(root);
     let include = root.join(INCLUDE_FILE);
-    let has_include = include.is_file();
+    // Patterns from a file, not from wherever a link would lead.
+    let has_include = fs::symlink_metadata(&include).is_ok_and(|m| m.is_file());
     if patterns.is_empty() && !has_include {
         return Ok(None);
     }
@@ -66,28 +73,89 @@ fn matcher(root: &Path, patterns: &[String]) -> Result<Option<Gitignore>> {
     Ok(Some(builder.build()?))
 }
 
-/// One file: symlinks stay symlinks, permissions are kept, and an existing
-/// file (made by a checkout hook, say) is left alone.
-fn copy_one(src: &Path, dst: &Path) -> Result<()> {
-    let meta = fs::symlink_metadata(src)?;
-    if let Some(parent) = dst.parent() {
-        fs::create_dir_all(parent)?;
+/// What became of one file.
+enum Copied {
+    Yes,
+    Skipped(String),
+}
+
+/// SRC to REL below TO: symlinks stay symlinks, permissions are kept, and an
+/// existing file (made by a checkout hook, say) is left alone. Nothing is
+/// written through a link: every folder on the way is checked not to be one,
+/// and the file is created anew, never opened where it exists.
+fn copy_one(src: &Path, to: &Path, rel: &Path) -> Result<Copied> {
+    let meta = match fs::symlink_metadata(src) {
+        Ok(meta) => meta,
+        // Vanished between listing and copying: nothing to bring over.
+        Err(e) if e.kind() == ErrorKind::NotFound => return Ok(Copied::Yes),
+        Err(e) => return Err(e.into()),
+    };
+    if meta.is_dir() {
+        // Git lists an ignored nested repository as a folder.
+        return Ok(Copied::Skipped(
+            "it is a folder of its own, such as a nested repository".into(),
+        ));
     }
-    if fs::symlink_metadata(dst).is_ok() {
-        return Ok(());
+    let mut dir = to.to_path_buf();
+    for part in rel.parent().into_iter().flat_map(Path::components) {
+        dir.push(part);
+        match fs::symlink_metadata(&dir) {
+            Ok(m) if m.is_dir() => {}
+            Ok(m) if m.file_type().is_symlink() => {
+                return Ok(Copied::Skipped(format!(
+                    "{} is a symbolic link in the new worktree",
+                    dir.strip_prefix(to).unwrap_or(&dir).display()
+                )));
+            }
+            Ok(_) => anyhow::bail!(
+                "{} is not a folder in the new worktree",
+                dir.strip_prefix(to).unwrap_or(&dir).display()
+            ),
+            Err(e) if e.kind() == ErrorKind::NotFound => fs::create_dir(&dir)?,
+            Err(e) => return Err(e.into()),
+        }
+    }
+    let dst = to.join(rel);
+    if fs::symlink_metadata(&dst).is_ok() {
+        return Ok(Copied::Yes);
     }
     if meta.file_type().is_symlink() {
-        let target = fs::read_link(src)?;
-        return symlink(&target, dst);
+        symlink(&fs::read_link(src)?, &dst)?;
+        return Ok(Copied::Yes);
     }
-    match reflink_copy::reflink_or_copy(src, dst) {
-        Ok(_) => {}
-        // Vanished between listing and copying: nothing to bring over.
-        Err(e) if e.kind() == ErrorKind::NotFound && !src.exists() => return Ok(()),
+    // Both create the file exclusively (O_EXCL), which never follows a link.
+    if reflink_copy::reflink(src, &dst).is_ok() {
+        return Ok(Copied::Yes);
+    }
+    let mut input = match fs::File::open(src) {
+        Ok(input) => input,
+        Err(e) if e.kind() == ErrorKind::NotFound => return Ok(Copied::Yes),
         Err(e) => return Err(e.into()),
-    }
-    fs::set_permissions(dst, meta.permissions())?;
-    Ok(())
+    };
+    let mut output = create_new(&dst, &meta)?;
+    io::copy(&mut input, &mut output)?;
+    output.set_permissions(meta.permissions())?;
+    Ok(Copied::Yes)
+}
+
+/// DST created anew, never through a link, readable by no more than SRC
+/// (whose metadata is META) from the start.
+#[cfg(unix)]
+fn create_new(dst: &Path, meta: &fs::Metadata) -> io::Result<fs::File> {
+    use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+    fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(meta.permissions().mode() & 0o777)
+        .open(dst)
+}
+
+#[cfg(not(unix))]
+fn create_new(dst: &Path, _meta: &fs::Metadata) -> io::Result<fs::File> {
+    fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(dst)
 }
 
 #[cfg(unix)]

@@ -242,6 +242,26 @@ impl Repo {
         self.main_worktree.as_deref().unwrap_or(&self.common_dir)
     }
 
+    /// The root of the outermost superproject when this repository is checked
+    /// out as a submodule (its main worktree a gitlink in another's index).
+    pub fn superproject_root(&self) -> Option<PathBuf> {
+        let mut inner = self.main_worktree.clone()?;
+        let mut outermost = None;
+        while let Some(parent) = inner.parent()
+            && let Ok(outer) = Repository::discover(parent)
+            && let Some(workdir) = outer.workdir().and_then(|w| canonical(w).ok())
+            && let Ok(rel) = inner.strip_prefix(&workdir)
+            && let Ok(index) = outer.index()
+            && index
+                .get_path(rel, 0)
+                .is_some_and(|entry| entry.mode == 0o160000)
+        {
+            outermost = Some(workdir.clone());
+            inner = workdir;
+        }
+        outermost
+    }
+
     /// The default base for new sessions: what `origin/HEAD` points at when
     /// there is one, else the branch checked out in the main worktree.
     pub fn default_branch(&self) -> Result<String> {
@@ -372,7 +392,7 @@ impl Repo {
     pub fn add_worktree(&self, path: &Path, branch: &str) -> Result<()> {
         let output = self
             .git_command()
-            .args(["worktree", "add", "--quiet"])
+            .args(["worktree", "add", "--quiet", "--end-of-options"])
             .arg(path)
             .arg(branch)
             .output()
@@ -396,7 +416,11 @@ impl Repo {
                 command.args(["--force", "--force"]);
             }
         }
-        let output = command.arg(path).output().context("cannot run git")?;
+        let output = command
+            .arg("--end-of-options")
+            .arg(path)
+            .output()
+            .context("cannot run git")?;
         check(&output, "git worktree remove")
             .with_context(|| format!("cannot remove worktree {}", path.display()))
     }

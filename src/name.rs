@@ -20,6 +20,24 @@ pub fn validate_as(what: &str, name: &str) -> Result<(), Failure> {
     })
 }
 
+/// Refuses a REV (a base, a target) that git could read as an option or
+/// that no git revision can be: it reaches `git` command lines.
+pub fn validate_rev(what: &str, rev: &str) -> Result<(), Failure> {
+    let why = if rev.trim().is_empty() {
+        "it is empty".to_string()
+    } else if rev.starts_with('-') {
+        "it starts with '-'".to_string()
+    } else if let Some(c) = rev.chars().find(|c| c.is_control()) {
+        format!("it contains {}", describe_char(c))
+    } else {
+        return Ok(());
+    };
+    Err(
+        Failure::usage(format!("invalid {what} '{}': {why}", rev.escape_debug()))
+            .with_hint("name a branch, tag or commit, e.g. main or origin/main"),
+    )
+}
+
 fn problem(name: &str) -> Option<String> {
     if name.is_empty() {
         return Some("it is empty".into());
@@ -140,6 +158,16 @@ mod tests {
             assert!(validate(name).is_err(), "{name:?} should be refused");
         }
         assert!(validate(&"a".repeat(100)).is_ok());
+    }
+
+    #[test]
+    fn revs_that_read_as_options_are_refused() {
+        for rev in ["main", "origin/main", "v1.0", "HEAD~2", "abc123"] {
+            assert!(validate_rev("base", rev).is_ok(), "{rev}");
+        }
+        for rev in ["", " ", "-x", "--exec=touch x", "a\nb"] {
+            assert!(validate_rev("base", rev).is_err(), "{rev:?}");
+        }
     }
 
     #[test]

@@ -1,19 +1,21 @@
 //! Trust in a project's commands. A cloned repository's `.sessions.toml` can
-//! name commands (setup, teardown, the agent); none of them runs until the
-//! person approves them. Approval is a SHA-256 of the repository folder and
-//! its commands, kept in the user's data dir, so changed commands need
+//! name commands (setup, teardown, land checks, the agent) and values that
+//! change where sessions write or what leaves the machine (`worktree_dir`
+//! outside the repository's area, `land.push`); none of them applies until
+//! the person approves them. Approval is a SHA-256 of the repository folder
+//! and those values, kept in the user's data dir, so changed values need
 //! approval again. docs/design.md, "Trust", says more.
 
 use std::collections::BTreeMap;
 use std::fs::{self, File};
 use std::io::{self, BufRead, ErrorKind, IsTerminal, Write};
-use std::path::{Path, PathBuf};
+use std::path::{Component, Path, PathBuf};
 
 use anyhow::{Context, Result};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use crate::config::Config;
+use crate::config::{Config, Setting};
 
 /// Whether a project's commands may run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -42,26 +44,124 @@ pub fn store_file() -> Option<PathBuf> {
     Some(dir.join("sessions").join("trusted.toml"))
 }
 
-/// The hash that approval records: the repository and every project
-/// command with the key it came from.
-pub fn digest(root: &Path, commands: &[(String, String)]) -> String {
-    let mut hasher = Sha256::new();
-    hasher.update(root.to_string_lossy().as_bytes());
-    for (key, command) in commands {
-        hasher.update([0]);
-        hasher.update(key.as_bytes());
-        hasher.update([0]);
-        hasher.update(command.as_bytes());
-    }
-    hasher
-        .finalize()
+/// A project value as approval sees it: its key and its exact words.
+pub type Value = (String, Vec<String>);
+
+/// The hash that approval records: the repository and every project value
+/// with the key it came from, as JSON, so that where one argument ends and
+/// the next begins is part of what was approved.
+pub fn digest(root: &Path, values: &[Value]) -> String {
+    let encoded = serde_json::to_vec(&(root.to_string_lossy(), values))
+        .expect("strings always encode as JSON");
+    Sha256::digest(&encoded)
         .iter()
         .map(|b| format!("{b:02x}"))
         .collect()
 }
 
-/// Whether these exact commands of the repository at `root` were approved.
-pub fn is_approved(root: &Path, commands: &[(String, String)]) -> Result<bool> {
+/// Every project value that approval covers, by key, each as its exact
+/// words (a shell command, or a program and its arguments): the
+/// commands, and the values that change where sessions write or what
+/// leaves the machine. Approving these is approving the file.
+pub fn project_values(config: &Config) -> Vec<Value> {
+    let mut all = Vec::new();
+    let mut add = |key: &str, commands: &Setting<Vec<String>>| {
+        if commands.source.is_project() {
+            all.extend(
+                commands
+                    .value
+                    .iter()
+                    .map(|c| (key.to_string(), vec![c.clone()])),
+            );
+        }
+    };
+    add("setup", &config.setup);
+    add("teardown", &config.teardown);
+    add("land.check", &config.land_check);
+    if config.agent_command.source.is_project() || config.agent_args.source.is_project() {
+        let mut line = vec![config.agent_command.value.clone()];
+        line.extend(config.agent_args.value.iter().cloned());
+        all.push(("agent".into(), line));
+    }
+    for (name, profile) in &config.profiles {
+        if profile.source.is_project() {
+            if let Some(command) = &profile.value.command {
+                all.push((
+                    format!("agent.profiles.{name}.command"),
+                    vec![command.clone()],
+                ));
+            }
+            if let Some(args) = &profile.value.args {
+                all.push((format!("agent.profiles.{name}.args"), args.clone()));
+            }
+        }
+    }
+    let push = config
+        .withheld
+        .land_push
+        .as_ref()
+        .unwrap_or(&config.land_push);
+    if push.source.is_project() && push.value {
+        all.push(("land.push".into(), vec!["true".into()]));
+    }
+    let dir = (config.withheld.worktree_dir.as_ref()).unwrap_or(&config.worktree_dir);
+    if dir.source.is_project() && !is_confined_template(&dir.value) {
+        all.push(("worktree_dir".into(), vec![dir.value.clone()]));
+    }
+    all
+}
+
+/// Until the project is approved, a project `land.push` counts as the
+/// user's (or false), and a project `worktree_dir` outside the
+/// repository's own area as the user's (or the default); placing a new
+/// session asks for approval before using the latter.
+pub fn withhold_unapproved(config: &mut Config, root: &Path, fallback: &Config) {
+    let push = config.land_push.source.is_project() && config.land_push.value;
+    let dir = config.worktree_dir.source.is_project()
+        && !is_confined_template(&config.worktree_dir.value);
+    // An unreadable approval store withholds, like a missing approval.
+    if !(push || dir) || is_approved(root, &project_values(config)).unwrap_or(false) {
+        return;
+    }
+    if push {
+        let project = std::mem::replace(&mut config.land_push, fallback.land_push.clone());
+        crate::output::warn(format!(
+            "ignoring land.push = true from {}: pushing needs approval; review it with `sessions trust`",
+            project.source
+        ));
+        config.withheld.land_push = Some(project);
+    }
+    if dir {
+        let project = std::mem::replace(&mut config.worktree_dir, fallback.worktree_dir.clone());
+        config.withheld.worktree_dir = Some(project);
+    }
+}
+
+/// Whether a project's `worktree_dir` keeps sessions in the repository's own
+/// area without approval: relative, at most one `..` and only at the start
+/// (beside or below the main worktree's parent), never into a hidden folder
+/// beside the repository (`~/.config`, say), never into a `.git`.
+pub fn is_confined_template(template: &str) -> bool {
+    if template.starts_with('~') || Path::new(template).has_root() {
+        return false;
+    }
+    let mut parts = Path::new(template)
+        .components()
+        .filter(|c| *c != Component::CurDir)
+        .peekable();
+    let beside = parts.next_if_eq(&Component::ParentDir).is_some();
+    parts.enumerate().all(|(i, part)| match part {
+        Component::Normal(part) => {
+            let part = part.to_string_lossy();
+            let hidden_beside = beside && i == 0 && part.starts_with('.');
+            !(part.eq_ignore_ascii_case(".git") || hidden_beside)
+        }
+        _ => false,
+    })
+}
+
+/// Whether these exact values of the repository at `root` were approved.
+pub fn is_approved(root: &Path, commands: &[Value]) -> Result<bool> {
     if commands.is_empty() {
         return Ok(true);
     }
@@ -73,7 +173,7 @@ pub fn is_approved(root: &Path, commands: &[(String, String)]) -> Result<bool> {
 }
 
 /// Records approval of these commands, replacing any earlier one.
-pub fn approve(root: &Path, commands: &[(String, String)]) -> Result<()> {
+pub fn approve(root: &Path, commands: &[Value]) -> Result<()> {
     let file = store_file().context("cannot find a data folder to keep approvals in")?;
     let mut stored = read(&file)?;
     stored.trusted.insert(key(root), digest(root, commands));
@@ -99,7 +199,7 @@ pub fn approve(root: &Path, commands: &[(String, String)]) -> Result<()> {
 /// Whether the project commands of `config` may run: approved already, or
 /// approved now by the person at the terminal. Never asks without one.
 pub fn check(config: &Config, root: &Path) -> Result<Verdict> {
-    let commands = config.project_commands();
+    let commands = project_values(config);
     if is_approved(root, &commands)? {
         return Ok(Verdict::Trusted);
     }
@@ -107,7 +207,7 @@ pub fn check(config: &Config, root: &Path) -> Result<Verdict> {
         return Ok(Verdict::Unapproved);
     }
     show(root, &commands, &mut io::stderr())?;
-    if ask("Run these commands? [y/N] ")? {
+    if ask("Approve these? [y/N] ")? {
         approve(root, &commands)?;
         Ok(Verdict::Trusted)
     } else {
@@ -115,15 +215,19 @@ pub fn check(config: &Config, root: &Path) -> Result<Verdict> {
     }
 }
 
-/// Lists the commands for review.
-pub fn show(root: &Path, commands: &[(String, String)], out: &mut impl Write) -> Result<()> {
+/// Lists the values for review; a program and its arguments as a JSON
+/// list, so that each argument shows where it ends.
+pub fn show(root: &Path, values: &[Value], out: &mut impl Write) -> Result<()> {
     writeln!(
         out,
-        "{} asks to run:",
+        "{} asks for:",
         root.join(crate::config::PROJECT_FILE).display()
     )?;
-    for (key, command) in commands {
-        writeln!(out, "  {key}: {command}")?;
+    for (key, words) in values {
+        match &words[..] {
+            [one] if key != "agent" && !key.ends_with(".args") => writeln!(out, "  {key}: {one}")?,
+            words => writeln!(out, "  {key}: {}", serde_json::to_string(words)?)?,
+        }
     }
     Ok(())
 }
@@ -155,8 +259,43 @@ mod tests {
     use super::*;
 
     #[test]
+    fn project_templates_outside_the_repository_area_are_not_confined() {
+        for ok in [
+            crate::config::DEFAULT_WORKTREE_DIR,
+            ".worktrees/{name}",
+            "./wt/{branch}",
+            "../trees/{repo}/{name}",
+        ] {
+            assert!(is_confined_template(ok), "{ok}");
+        }
+        for bad in [
+            "~/wt/{name}",
+            "/tmp/{name}",
+            "../../{name}",
+            "../.config/{name}",
+            ".git/worktrees/{name}",
+            "sub/.GIT/{name}",
+            "wt/../../x/{name}",
+        ] {
+            assert!(!is_confined_template(bad), "{bad}");
+        }
+    }
+
+    #[test]
+    fn the_digest_keeps_argument_boundaries() {
+        let agent = |words: &[&str]| {
+            let words = words.iter().map(|w| w.to_string()).collect();
+            vec![("agent".to_string(), words)]
+        };
+        let root = Path::new("/r");
+        let joined = digest(root, &agent(&["claude", "--model x"]));
+        assert_ne!(joined, digest(root, &agent(&["claude", "--model", "x"])));
+        assert_ne!(joined, digest(root, &agent(&["claude --model", "x"])));
+    }
+
+    #[test]
     fn the_digest_changes_with_any_command_or_the_repository() {
-        let cmds = |c: &str| vec![("setup".to_string(), c.to_string())];
+        let cmds = |c: &str| vec![("setup".to_string(), vec![c.to_string()])];
         let a = digest(Path::new("/r"), &cmds("npm ci"));
         assert_eq!(a, digest(Path::new("/r"), &cmds("npm ci")));
         assert_ne!(a, digest(Path::new("/r"), &cmds("npm ci; curl x")));

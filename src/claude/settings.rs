@@ -27,7 +27,24 @@ impl Scope {
             Scope::User => Ok(config_dir()
                 .context("cannot tell where Claude's settings are: no home folder")?
                 .join("settings.json")),
-            Scope::Project(dir) => Ok(dir.join(".claude").join("settings.local.json")),
+            Scope::Project(dir) => {
+                // The checkout's links are the repository's, not the user's:
+                // never write through one.
+                let folder = dir.join(".claude");
+                let file = folder.join("settings.local.json");
+                for path in [&folder, &file] {
+                    if fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink()) {
+                        bail!(
+                            Failure::usage(format!(
+                                "{} is a symbolic link; sessions writes project settings only into a plain file",
+                                path.display()
+                            ))
+                            .with_hint("use `sessions claude install` for your own settings instead")
+                        );
+                    }
+                }
+                Ok(file)
+            }
         }
     }
 }
@@ -133,12 +150,15 @@ fn update(
     if settings == before && old.is_some() {
         return Ok(Change::Unchanged);
     }
-    let dir = file.parent().context("a settings file has a folder")?;
+    // Through a symbolic link to the file it names, so the link stays.
+    let target = link_target(file);
+    let dir = target.parent().context("a settings file has a folder")?;
     fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    let like = fs::metadata(&target).ok();
     let backup = match &old {
         Some(text) => {
             let backup = PathBuf::from(format!("{}.bak", file.display()));
-            fs::write(&backup, text).with_context(|| {
+            write_replacing(&backup, text, like.as_ref()).with_context(|| {
                 format!("cannot back up {} to {}", file.display(), backup.display())
             })?;
             Some(backup)
@@ -147,22 +167,64 @@ fn update(
     };
     let mut text = serde_json::to_string_pretty(&Value::Object(settings))?;
     text.push('\n');
+    write_replacing(&target, &text, like.as_ref())
+        .with_context(|| format!("cannot write {}", file.display()))?;
+    Ok(Change::Written { backup })
+}
+
+/// The file FILE names, following symbolic links (even to a file not made
+/// yet).
+fn link_target(file: &Path) -> PathBuf {
+    let mut target = file.to_path_buf();
+    // As many links as the system itself follows.
+    for _ in 0..40 {
+        match fs::read_link(&target) {
+            Ok(next) => target = target.parent().unwrap_or(Path::new("/")).join(next),
+            Err(_) => break,
+        }
+    }
+    target
+}
+
+/// Replaces FILE with TEXT atomically (a temporary file beside it, renamed
+/// over it), with the mode and owner of LIKE (the file it replaces) from the
+/// start, so that a private file never becomes readable by others.
+fn write_replacing(file: &Path, text: &str, like: Option<&fs::Metadata>) -> std::io::Result<()> {
+    let dir = file.parent().unwrap_or(Path::new("."));
     let temp = dir.join(format!(
         ".{}.tmp-{}",
         file.file_name().unwrap_or_default().to_string_lossy(),
         std::process::id()
     ));
     let write = || -> std::io::Result<()> {
-        let mut out = fs::File::create(&temp)?;
-        out.write_all(text.as_bytes())?;
-        out.sync_all()?;
+        let mut options = fs::OpenOptions::new();
+        options.write(true).create_new(true);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::{MetadataExt, OpenOptionsExt, PermissionsExt, fchown};
+            options.mode(like.map_or(0o666, |m| m.permissions().mode() & 0o7777));
+            let mut out = options.open(&temp)?;
+            if let Some(like) = like {
+                // Only root can give a file away; anyone else's own files keep their owner.
+                if fchown(&out, Some(like.uid()), Some(like.gid())).is_err() {
+                    fchown(&out, None, Some(like.gid())).ok();
+                }
+                out.set_permissions(like.permissions())?;
+            }
+            out.write_all(text.as_bytes())?;
+            out.sync_all()?;
+        }
+        #[cfg(not(unix))]
+        {
+            let mut out = options.open(&temp)?;
+            out.write_all(text.as_bytes())?;
+            out.sync_all()?;
+        }
         fs::rename(&temp, file)
     };
-    write().map_err(|e| {
+    write().inspect_err(|_| {
         let _ = fs::remove_file(&temp);
-        anyhow::Error::new(e).context(format!("cannot write {}", file.display()))
-    })?;
-    Ok(Change::Written { backup })
+    })
 }
 
 fn not_settings(file: &Path, why: &str) -> Failure {

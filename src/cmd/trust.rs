@@ -12,22 +12,22 @@ use crate::trust;
 pub fn run(args: TrustArgs) -> Result<()> {
     let ws = Workspace::discover()?;
     let root = ws.repo.home_dir();
-    let commands = ws.config.project_commands();
+    let commands = trust::project_values(&ws.config);
     if commands.is_empty() {
         output::note(format!(
-            "{PROJECT_FILE} names no commands; there is nothing to approve"
+            "{PROJECT_FILE} names no commands and nothing else that needs approval"
         ));
         return Ok(());
     }
     trust::show(root, &commands, &mut io::stdout())?;
     if trust::is_approved(root, &commands)? {
-        output::note("These commands are approved already.");
+        output::note("These are approved already.");
         return Ok(());
     }
     let approved = if args.yes {
         true
     } else if io::stdin().is_terminal() && io::stderr().is_terminal() {
-        trust::ask("Approve these commands? [y/N] ")?
+        trust::ask("Approve these? [y/N] ")?
     } else {
         bail!(
             Failure::usage("approving needs a terminal to ask on")
@@ -36,7 +36,7 @@ pub fn run(args: TrustArgs) -> Result<()> {
     };
     if approved {
         trust::approve(root, &commands)?;
-        output::note("Approved; they run from now on, until they change.");
+        output::note("Approved; they apply from now on, until they change.");
     } else {
         output::note("Not approved; nothing changed.");
     }

@@ -35,6 +35,7 @@ pub fn create(ws: &Workspace, request: NewSession) -> Result<Entry> {
         Some(base) => base.clone(),
         None => ws.repo.default_branch()?,
     };
+    name::validate_rev("base", &base)?;
     let base_commit = ws.repo.resolve_commit(&base)?;
 
     let prefix = &ws.config.branch_prefix.value;
@@ -67,7 +68,7 @@ pub fn create(ws: &Workspace, request: NewSession) -> Result<Entry> {
             other.name
         )));
     }
-    let path = ws.session_dir(&name, &branch);
+    let path = ws.placement(&name, &branch)?;
     if git::is_nonempty_dir(&path) {
         bail!(
             Failure::refused(format!(

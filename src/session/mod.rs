@@ -11,6 +11,7 @@ pub mod hooks;
 mod land;
 mod list;
 mod parallel;
+mod placement;
 mod remove;
 mod safety;
 mod show;
@@ -69,9 +70,7 @@ impl Workspace {
     /// Where session NAME on BRANCH gets its worktree: `worktree_dir`,
     /// by default `<parent of the main worktree>/<repo>.sessions/<name, '/' as '-'>`.
     pub fn session_dir(&self, name: &str, branch: &str) -> PathBuf {
-        let home = self.repo.home_dir();
-        self.config
-            .worktree_path(home, &self.repo_name(), name, branch)
+        self.dir_from(&self.config.worktree_dir.value, name, branch)
     }
 
     /// The repository's folder name, without a `.git` suffix.
