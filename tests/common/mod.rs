@@ -50,7 +50,8 @@ impl TestEnv {
         fs::write(
             home.join(".gitconfig"),
             "[user]\n\tname = Test\n\temail = test@example.com\n\
-             [init]\n\tdefaultBranch = main\n[advice]\n\tdetachedHead = false\n",
+             [init]\n\tdefaultBranch = main\n[advice]\n\tdetachedHead = false\n\
+             [maintenance]\n\tauto = false\n[gc]\n\tauto = 0\n",
         )
         .unwrap();
         TestEnv { root, repo, home }
