@@ -35,7 +35,7 @@ pub fn sync(ws: &Workspace, names: &[String], all: bool, merge: bool) -> Result<
     } else {
         let mut chosen: Vec<&Entry> = Vec::new();
         for name in names {
-            let entry = super::find_entry(&entries, name)?;
+            let entry = super::validate::valid_entry(ws, &entries, name)?;
             if !chosen.iter().any(|e| e.name == entry.name) {
                 chosen.push(entry);
             }
