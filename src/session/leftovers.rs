@@ -73,6 +73,9 @@ pub(super) fn interrupted_news(
     entries: &[Entry],
     explained: &mut Explained,
 ) -> Result<Vec<Finding>> {
+    if !ws.registry.file().exists() {
+        return Ok(Vec::new());
+    }
     let pending = ws.registry.lock()?.pending.clone();
     let mut found = Vec::new();
     for p in pending {

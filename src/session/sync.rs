@@ -42,13 +42,19 @@ pub fn sync(ws: &Workspace, names: &[String], all: bool, merge: bool) -> Result<
         }
         chosen
     };
+    // Never rebase in a folder that is not the session's worktree.
+    let invalid = super::validate::violations(&ws.repo.worktrees()?, &entries);
     chosen
         .into_iter()
         .map(|entry| {
+            let outcome = match invalid.iter().find(|v| v.name == entry.name) {
+                Some(v) => Outcome::Refused(format!("{}; see `sessions doctor`", v.problem)),
+                None => sync_one(ws, entry, merge)?,
+            };
             Ok(Synced {
                 name: entry.name.clone(),
                 base: entry.base.clone(),
-                outcome: sync_one(ws, entry, merge)?,
+                outcome,
             })
         })
         .collect()
