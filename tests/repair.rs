@@ -194,6 +194,20 @@ fn a_repository_moved_with_its_sessions_keeps_them() {
     fs::rename(env.root().join("work"), &to).unwrap();
     let repo = to.join("repo");
 
+    // Before the repair, nothing takes the moved sessions for gone ones.
+    let rm = env.sessions_in(&repo).args(["rm", "a"]).output().unwrap();
+    assert_eq!(rm.status.code(), Some(3), "{}", stderr_of(&rm));
+    assert!(stderr_of(&rm).contains("moved to"), "{}", stderr_of(&rm));
+    let clean = env
+        .sessions_in(&repo)
+        .args(["clean", "--yes"])
+        .output()
+        .unwrap();
+    assert!(
+        stderr_of(&clean).contains("moved to"),
+        "{}",
+        stderr_of(&clean)
+    );
     found_then_fixed(&env, &repo, &["moved_worktree", "moved_worktree"]);
     let list = env
         .sessions_in(&repo)
@@ -311,6 +325,8 @@ fn a_session_folder_replaced_by_a_symlink_to_the_main_worktree_is_not_adopted() 
     let path = env.new_session("a");
     fs::remove_dir_all(&path).unwrap();
     std::os::unix::fs::symlink(&env.repo, &path).unwrap();
+    let stderr = env.exits_with(&["rm", "a", "--force"], 3);
+    assert!(stderr.contains("symlink"), "{stderr}");
 
     let (output, report) = doctor_in(&env, &env.repo, &[]);
     assert_eq!(output.status.code(), Some(1), "{report}");

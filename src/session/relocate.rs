@@ -76,18 +76,9 @@ pub(super) fn moves(
         if explained.sessions.contains(&e.name) {
             continue;
         }
-        let to = ws.session_dir(&e.name, &e.branch);
-        let Some(w) = worktrees.iter().find(|w| {
-            w.admin_name.is_some()
-                && !w.prunable
-                && w.branch.as_deref() == Some(e.branch.as_str())
-                && fs::canonicalize(&to).is_ok_and(|to| to == w.path)
-        }) else {
+        let Some(w) = repaired_at(ws, worktrees, entries, e) else {
             continue;
         };
-        if entries.iter().any(|o| o.path == w.path) {
-            continue;
-        }
         explained.paths.push(w.path.clone());
         explained.sessions.push(e.name.clone());
         found.push(finding(
@@ -106,6 +97,46 @@ pub(super) fn moves(
         ));
     }
     found
+}
+
+/// The worktree git already knows at session E's new place, when only the
+/// registry lags behind a move.
+fn repaired_at<'a>(
+    ws: &Workspace,
+    worktrees: &'a [Worktree],
+    entries: &[Entry],
+    e: &Entry,
+) -> Option<&'a Worktree> {
+    let to = fs::canonicalize(ws.session_dir(&e.name, &e.branch)).ok()?;
+    worktrees
+        .iter()
+        .find(|w| {
+            w.admin_name.is_some()
+                && !w.prunable
+                && w.path == to
+                && w.branch.as_deref() == Some(e.branch.as_str())
+        })
+        .filter(|w| !entries.iter().any(|o| o.path == w.path))
+}
+
+/// Where the worktree of session E, whose folder is gone, is now, if it
+/// moved rather than went.
+pub(super) fn moved_to(
+    ws: &Workspace,
+    worktrees: &[Worktree],
+    entries: &[Entry],
+    e: &Entry,
+) -> Option<PathBuf> {
+    if e.path.exists() {
+        return None;
+    }
+    let gone = worktrees
+        .iter()
+        .find(|w| w.admin_name.is_some() && w.prunable && w.path == e.path);
+    match gone {
+        Some(w) => new_place(ws, w, Some(e)),
+        None => repaired_at(ws, worktrees, entries, e).map(|w| w.path.clone()),
+    }
 }
 
 /// Where linked worktree W (whose folder is gone) is now: where sessions

@@ -43,7 +43,7 @@ pub fn sync(ws: &Workspace, names: &[String], all: bool, merge: bool) -> Result<
         chosen
     };
     // Never rebase in a folder that is not the session's worktree.
-    let invalid = super::validate::violations(&ws.repo.worktrees()?, &entries);
+    let invalid = super::validate::violations(ws, &ws.repo.worktrees()?, &entries);
     chosen
         .into_iter()
         .map(|entry| {

@@ -12,7 +12,7 @@ use anyhow::bail;
 use jiff::Timestamp;
 
 use super::doctor::{Action, Explained, Finding, Kind, finding};
-use super::{Workspace, find_entry};
+use super::{Workspace, find_entry, relocate};
 use crate::error::Failure;
 use crate::git::Worktree;
 use crate::output::tilde;
@@ -33,10 +33,13 @@ pub enum ViolationKind {
     /// The folder is there but is not a linked worktree of this repository
     /// (another repository's, a plain folder, the main worktree...).
     ForeignPath,
+    /// The folder is gone because it moved: removing the session now would
+    /// cut its worktree off. `doctor --fix` records the new place.
+    Moved,
 }
 
 /// Every violation in ENTRIES, judged against git's WORKTREES.
-pub fn violations(worktrees: &[Worktree], entries: &[Entry]) -> Vec<Violation> {
+pub fn violations(ws: &Workspace, worktrees: &[Worktree], entries: &[Entry]) -> Vec<Violation> {
     let mut found = Vec::new();
     for (i, e) in entries.iter().enumerate() {
         let copies = entries.iter().filter(|o| o.name == e.name).count();
@@ -52,6 +55,16 @@ pub fn violations(worktrees: &[Worktree], entries: &[Entry]) -> Vec<Violation> {
                 name: e.name.clone(),
                 problem,
                 kind: ViolationKind::ForeignPath,
+            });
+        } else if let Some(to) = relocate::moved_to(ws, worktrees, entries, e) {
+            found.push(Violation {
+                name: e.name.clone(),
+                problem: format!(
+                    "has folder {}, which moved to {}",
+                    e.path.display(),
+                    to.display()
+                ),
+                kind: ViolationKind::Moved,
             });
         }
     }
@@ -105,7 +118,7 @@ fn canonical(path: &Path) -> Option<PathBuf> {
 pub fn valid_entry<'a>(ws: &Workspace, entries: &'a [Entry], name: &str) -> Result<&'a Entry> {
     let entry = find_entry(entries, name)?;
     let worktrees = ws.repo.worktrees()?;
-    if let Some(v) = violations(&worktrees, entries)
+    if let Some(v) = violations(ws, &worktrees, entries)
         .into_iter()
         .find(|v| v.name == name)
     {
@@ -130,8 +143,8 @@ pub(super) fn invalid_entries(
 ) -> Vec<Finding> {
     let file = ws.registry.file();
     let mut found = Vec::new();
-    for v in violations(worktrees, entries) {
-        explained.sessions.push(v.name.clone());
+    for v in violations(ws, worktrees, entries) {
+        let name = v.name.clone();
         let problem = format!(
             "the registry {}: session '{}' {}",
             tilde(&file),
@@ -142,7 +155,7 @@ pub(super) fn invalid_entries(
         let alike = copies
             .iter()
             .all(|e| e.path == copies[0].path && e.branch == copies[0].branch);
-        found.push(match v.kind {
+        let f = match v.kind {
             ViolationKind::DuplicateName if alike => finding(
                 Kind::DuplicateName,
                 problem,
@@ -165,7 +178,11 @@ pub(super) fn invalid_entries(
                 "sessions doctor --fix".into(),
                 Action::Forget { name: v.name },
             ),
-        });
+            // Moves are `relocate`'s to report and repair.
+            ViolationKind::Moved => continue,
+        };
+        explained.sessions.push(name);
+        found.push(f);
     }
     found
 }
@@ -176,7 +193,7 @@ pub(super) fn invalid_entries(
 pub(super) fn forget(ws: &Workspace, name: &str) -> Result<String> {
     let mut registry = ws.registry.lock()?;
     let worktrees = ws.repo.worktrees()?;
-    if !violations(&worktrees, &registry.sessions)
+    if !violations(ws, &worktrees, &registry.sessions)
         .iter()
         .any(|v| v.name == name && v.kind == ViolationKind::ForeignPath)
     {
