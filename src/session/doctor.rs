@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use anyhow::{Context, Result, bail};
 use serde::Serialize;
 
-use super::adopt::{adopt, entry_for};
+use super::adopt::{adopt, adoptable, entry_for};
 use super::remove::execute;
 use super::safety::{RemoveOptions, Surroundings, plan_removal};
 use super::status::{worktree_at, worktree_gone};
@@ -298,7 +298,7 @@ fn stray_worktrees(
             }
             continue;
         }
-        if let Some(link) = symlinked(ws, worktrees, w) {
+        if let Some(link) = symlinked(ws, w) {
             found.push(finding(
                 Kind::SymlinkedWorktree,
                 format!(
@@ -343,13 +343,11 @@ fn stray_worktrees(
 
 /// The folder git records for linked worktree W, when it is a symlink (to
 /// the main worktree, or to another worktree) rather than a worktree.
-pub(super) fn symlinked(ws: &Workspace, worktrees: &[Worktree], w: &Worktree) -> Option<PathBuf> {
+pub(super) fn symlinked(ws: &Workspace, w: &Worktree) -> Option<PathBuf> {
     let recorded = ws.repo.recorded_path(w).unwrap_or_else(|| w.path.clone());
     let is_link = fs::symlink_metadata(&recorded).is_ok_and(|m| m.is_symlink());
-    let shared = worktrees
-        .iter()
-        .any(|o| o.admin_name != w.admin_name && o.path == w.path);
-    (is_link || shared).then_some(recorded)
+    let is_main = ws.repo.main_worktree() == Some(w.path.as_path());
+    (is_link || is_main).then_some(recorded)
 }
 
 /// Branches that removed sessions created and kept, that nothing uses any
@@ -415,7 +413,7 @@ fn repair(ws: &Workspace, action: &Action) -> Result<String> {
             let worktrees = ws.repo.worktrees()?;
             for w in worktrees
                 .iter()
-                .filter(|w| adoptable(ws, &worktrees, w) && w.branch.is_some())
+                .filter(|w| adoptable(ws, w) && w.branch.is_some())
             {
                 let entry = entry_for(ws, w)?;
                 if !sessions
@@ -527,13 +525,4 @@ fn drop_missing(ws: &Workspace, name: &str) -> Result<String> {
             format!("dropped the entry; kept branch '{branch}': {why}")
         }
     })
-}
-
-/// Whether W may become a session: a linked worktree that is there, finished
-/// and really a folder of its own (not the main worktree through a symlink).
-pub(super) fn adoptable(ws: &Workspace, worktrees: &[Worktree], w: &Worktree) -> bool {
-    w.admin_name.is_some()
-        && !w.prunable
-        && w.locked.as_deref() != Some(git::ADD_LOCK)
-        && symlinked(ws, worktrees, w).is_none()
 }
