@@ -111,8 +111,13 @@ pub(super) fn interrupted_news(
         found.push(if process::is_alive(p.pid) && p.pid != std::process::id() {
             finding(
                 Kind::InterruptedNew,
-                format!("{what}; pid {} still runs", p.pid),
-                format!("kill {} && sessions doctor --fix", p.pid),
+                // No `new` runs without the lock we just held: the pid was
+                // reused. Never suggest killing it.
+                format!(
+                    "{what}; pid {} now belongs to another program, and `--fix` waits for it to exit",
+                    p.pid
+                ),
+                "sessions doctor --fix".into(),
                 Action::Manual,
             )
         } else {

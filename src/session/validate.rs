@@ -6,9 +6,7 @@
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use anyhow::Result;
-
-use anyhow::bail;
+use anyhow::{Result, bail};
 use jiff::Timestamp;
 
 use super::doctor::{Action, Explained, Finding, Kind, finding};
@@ -40,8 +38,26 @@ pub enum ViolationKind {
 
 /// Every violation in ENTRIES, judged against git's WORKTREES.
 pub fn violations(ws: &Workspace, worktrees: &[Worktree], entries: &[Entry]) -> Vec<Violation> {
+    check(ws, worktrees, entries, None)
+}
+
+/// The violations of the entries named ONLY (every entry with `None`).
+fn check(
+    ws: &Workspace,
+    worktrees: &[Worktree],
+    entries: &[Entry],
+    only: Option<&str>,
+) -> Vec<Violation> {
+    // Resolved once: a symlink that leads nowhere is a folder that is gone.
+    let real: Vec<Option<PathBuf>> = entries
+        .iter()
+        .map(|e| fs::canonicalize(&e.path).ok())
+        .collect();
     let mut found = Vec::new();
     for (i, e) in entries.iter().enumerate() {
+        if only.is_some_and(|name| name != e.name) {
+            continue;
+        }
         let copies = entries.iter().filter(|o| o.name == e.name).count();
         if copies > 1 && !entries[..i].iter().any(|o| o.name == e.name) {
             found.push(Violation {
@@ -50,7 +66,10 @@ pub fn violations(ws: &Workspace, worktrees: &[Worktree], entries: &[Entry]) -> 
                 kind: ViolationKind::DuplicateName,
             });
         }
-        if let Some(problem) = foreign(worktrees, entries, e) {
+        let foreign = real[i]
+            .as_deref()
+            .and_then(|r| foreign(worktrees, entries, &real, e, r));
+        if let Some(problem) = foreign {
             found.push(Violation {
                 name: e.name.clone(),
                 problem,
@@ -71,10 +90,15 @@ pub fn violations(ws: &Workspace, worktrees: &[Worktree], entries: &[Entry]) -> 
     found
 }
 
-/// Why E's folder is not its worktree, or `None` when it is (or is missing).
-fn foreign(worktrees: &[Worktree], entries: &[Entry], e: &Entry) -> Option<String> {
-    // A symlink that leads nowhere is a folder that is gone.
-    let real = fs::canonicalize(&e.path).ok()?;
+/// Why E's folder, which resolves to REAL, is not its worktree, or `None`
+/// when it is. REALS are the resolved folders of ENTRIES.
+fn foreign(
+    worktrees: &[Worktree],
+    entries: &[Entry],
+    reals: &[Option<PathBuf>],
+    e: &Entry,
+    real: &Path,
+) -> Option<String> {
     let shown = e.path.display();
     if fs::symlink_metadata(&e.path).is_ok_and(|m| m.is_symlink()) {
         // Sessions never make one: the folder was replaced by it.
@@ -97,9 +121,10 @@ fn foreign(worktrees: &[Worktree], entries: &[Entry], e: &Entry) -> Option<Strin
             "has folder {shown}, which is not a worktree of this repository"
         ));
     }
-    if let Some(other) = entries
+    if let Some((other, _)) = entries
         .iter()
-        .find(|o| o.name != e.name && canonical(&o.path).as_deref() == Some(real.as_path()))
+        .zip(reals)
+        .find(|(o, r)| o.name != e.name && r.as_deref() == Some(real))
     {
         return Some(format!(
             "has folder {shown}, which is also the folder of session '{}'",
@@ -109,18 +134,14 @@ fn foreign(worktrees: &[Worktree], entries: &[Entry], e: &Entry) -> Option<Strin
     None
 }
 
-fn canonical(path: &Path) -> Option<PathBuf> {
-    fs::canonicalize(path).ok()
-}
-
 /// The session named NAME in ENTRIES, refused when its entry breaks the rules:
 /// what every command but `doctor` acts on.
 pub fn valid_entry<'a>(ws: &Workspace, entries: &'a [Entry], name: &str) -> Result<&'a Entry> {
     let entry = find_entry(entries, name)?;
     let worktrees = ws.repo.worktrees()?;
-    if let Some(v) = violations(ws, &worktrees, entries)
+    if let Some(v) = check(ws, &worktrees, entries, Some(name))
         .into_iter()
-        .find(|v| v.name == name)
+        .next()
     {
         return Err(Failure::refused(format!(
             "the registry {} is invalid: session '{name}' {}",
