@@ -435,6 +435,28 @@ impl Repo {
         check(&output, "git worktree prune")
     }
 
+    /// `git worktree repair [-- PATHS]` from the main worktree: links the
+    /// repository and its worktrees again after either was moved.
+    pub fn repair_worktrees(&self, paths: &[PathBuf]) -> Result<()> {
+        let mut command = self.git_command();
+        command.args(["worktree", "repair"]);
+        if !paths.is_empty() {
+            command.arg("--").args(paths);
+        }
+        let output = command.output().context("cannot run git")?;
+        check(&output, "git worktree repair")
+    }
+
+    /// Where git's admin entry of linked WORKTREE says its folder is, as
+    /// written (`Worktree::path` is resolved through symlinks).
+    pub fn recorded_path(&self, worktree: &Worktree) -> Option<PathBuf> {
+        let admin = self.admin_dir(worktree);
+        let text = fs::read_to_string(admin.join("gitdir")).ok()?;
+        // Relative to the admin folder when `worktree.useRelativePaths` is set.
+        let dot_git = admin.join(text.trim_end_matches(['\n', '\r']));
+        dot_git.parent().map(Path::to_path_buf)
+    }
+
     /// Counts of modified and untracked files in the working tree at `dir`.
     pub fn status(dir: &Path, batch: Batch) -> Result<WorkStatus> {
         let output = status_command(dir, batch)
@@ -1294,6 +1316,20 @@ fn path_from_bytes(bytes: &[u8]) -> PathBuf {
 #[cfg(not(unix))]
 fn path_from_bytes(bytes: &[u8]) -> PathBuf {
     PathBuf::from(String::from_utf8_lossy(bytes).into_owned())
+}
+
+/// The lock reason `git worktree add` leaves while it works (and, killed,
+/// for good).
+pub const ADD_LOCK: &str = "initializing";
+
+/// The admin folder the `.git` file of a linked worktree folder DIR points
+/// at, as written; `None` when DIR has no such file.
+pub fn linked_gitdir(dir: &Path) -> Option<PathBuf> {
+    let text = fs::read_to_string(dir.join(".git")).ok()?;
+    let target = text
+        .trim_end_matches(['\n', '\r'])
+        .strip_prefix("gitdir: ")?;
+    Some(dir.join(target))
 }
 
 /// True when `path` names something that is not an empty folder.

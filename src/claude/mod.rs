@@ -7,7 +7,7 @@ mod worktree;
 
 pub use hook::run_hook;
 pub use settings::{Change, Scope, install, uninstall};
-pub use worktree::{BRANCH_PREFIX, is_claude_worktree, parse_lock};
+pub use worktree::{is_claude_worktree, parse_lock};
 
 use std::ffi::OsStr;
 use std::path::{Path, PathBuf};

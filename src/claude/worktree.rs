@@ -3,9 +3,6 @@
 
 use std::path::Path;
 
-/// `claude -w NAME` checks out branch `worktree-NAME`.
-pub const BRANCH_PREFIX: &str = "worktree-";
-
 /// A lock Claude Code put on a worktree it works in.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Lock {

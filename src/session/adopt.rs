@@ -8,10 +8,14 @@ use anyhow::{Context, Result, bail};
 use jiff::Timestamp;
 
 use super::Workspace;
+use super::doctor::symlinked;
 use crate::error::Failure;
-use crate::git::Worktree;
+use crate::git::{self, Worktree};
 use crate::name;
 use crate::registry::Entry;
+
+const NOT_ADOPTABLE: &str =
+    "not a finished worktree of its own (half-made by `git worktree add`, gone, or a symlink)";
 
 /// A worktree `adopt --all` passed over, and why.
 pub struct Skipped {
@@ -30,6 +34,13 @@ pub fn adopt(ws: &Workspace, paths: &[PathBuf], all: bool) -> Result<(Vec<Entry>
     if all {
         for w in worktrees.iter().filter(|w| w.admin_name.is_some()) {
             if w.prunable || owned(w) {
+                continue;
+            }
+            if !adoptable(ws, w) {
+                skipped.push(Skipped {
+                    path: w.path.clone(),
+                    why: NOT_ADOPTABLE,
+                });
                 continue;
             }
             if w.branch.is_none() {
@@ -62,6 +73,12 @@ pub fn adopt(ws: &Workspace, paths: &[PathBuf], all: bool) -> Result<(Vec<Entry>
                     "{} is already a session",
                     path.display()
                 )));
+            }
+            if !adoptable(ws, w) {
+                bail!(
+                    Failure::usage(format!("{}: {NOT_ADOPTABLE}", path.display()))
+                        .with_hint("sessions doctor")
+                );
             }
             chosen.push(w);
         }
@@ -120,4 +137,13 @@ fn folder_name(path: &Path) -> Result<String> {
         .file_name()
         .with_context(|| format!("{} has no folder name", path.display()))?;
     Ok(name.to_string_lossy().into_owned())
+}
+
+/// Whether W may become a session: a linked worktree that is there, finished
+/// and really a folder of its own (not the main worktree through a symlink).
+pub(super) fn adoptable(ws: &Workspace, w: &Worktree) -> bool {
+    w.admin_name.is_some()
+        && !w.prunable
+        && w.locked.as_deref() != Some(git::ADD_LOCK)
+        && symlinked(ws, w).is_none()
 }

@@ -62,6 +62,15 @@ pub fn clean_apply(ws: &Workspace, names: &[String]) -> Result<(Vec<Removed>, Ve
         let Ok(entry) = find_entry(&registry.sessions, name).cloned() else {
             continue;
         };
+        if let Err(e) = super::validate::valid_entry(ws, &registry.sessions, name) {
+            let (name, path) = (entry.name, entry.path);
+            kept.push(Verdict {
+                name,
+                path,
+                why: format!("{e:#}"),
+            });
+            continue;
+        }
         let removal = plan_removal(ws, &around, entry, RemoveOptions::default())?;
         let (name, path) = (removal.entry.name.clone(), removal.entry.path.clone());
         let why = if removal.is_safe() {

@@ -48,7 +48,7 @@ enum Other {
 pub fn conflicts(ws: &Workspace, names: &[String]) -> Result<Radar> {
     let entries = ws.registry.read()?;
     for name in names {
-        super::find_entry(&entries, name)?;
+        super::validate::valid_entry(ws, &entries, name)?;
     }
     let mut skipped = Vec::new();
     let live: Vec<&Entry> = entries

@@ -1,27 +1,54 @@
 //! `doctor`: reconcile the registry with git and the file system, and with
 //! `--fix` repair what can be repaired without losing work.
 
+use std::fs;
 use std::path::PathBuf;
 
 use anyhow::{Context, Result, bail};
 use serde::Serialize;
 
-use super::adopt::{adopt, entry_for};
+use super::adopt::{adopt, adoptable, entry_for};
 use super::remove::execute;
 use super::safety::{RemoveOptions, Surroundings, plan_removal};
 use super::status::{worktree_at, worktree_gone};
-use super::{Workspace, find_entry};
+use super::{Workspace, find_entry, leftovers, relocate, validate};
 use crate::claude;
-use crate::git::Worktree;
+use crate::git::{self, Worktree};
 use crate::output::tilde;
 use crate::process;
+use crate::registry::Entry;
+
+/// What kind of thing is out of place. One more kind is one more variant
+/// here, a function that finds it, and its `Action`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Kind {
+    CorruptRegistry,
+    /// A registry entry that breaks the rules (`validate.rs`).
+    InvalidEntry,
+    DuplicateName,
+    MissingFolder,
+    /// The main worktree moved and linked worktrees lost their way to it.
+    MovedRepository,
+    /// A linked worktree's folder moved and git lost its way to it.
+    MovedWorktree,
+    UnownedWorktree,
+    /// Git's entry for a linked worktree whose folder is now a symlink.
+    SymlinkedWorktree,
+    /// A worktree `git worktree add` never finished, outside any session.
+    HalfMadeWorktree,
+    /// A `sessions new` that died half-way.
+    InterruptedNew,
+    PrunableAdminEntry,
+    StaleLock,
+    StaleTempFile,
+    LeftBranch,
+}
 
 /// One thing out of place: what is wrong and the command that fixes it.
 #[derive(Debug, Clone, Serialize)]
 pub struct Finding {
-    /// `corrupt_registry`, `missing_folder`, `unowned_worktree`,
-    /// `prunable_admin_entry`, `stale_lock` or `left_branch`.
-    pub kind: &'static str,
+    pub kind: Kind,
     pub problem: String,
     pub fix: String,
     /// Whether `--fix` repairs it.
@@ -31,13 +58,43 @@ pub struct Finding {
 }
 
 #[derive(Debug, Clone)]
-enum Action {
+pub(super) enum Action {
     Rebuild,
-    Unlock { admin_name: String },
-    DropEntry { name: String },
+    Unlock {
+        admin_name: String,
+    },
+    DropEntry {
+        name: String,
+    },
+    /// Drops the extra copies of an entry that appears more than once, alike.
+    DropCopies {
+        name: String,
+    },
+    /// Forgets an entry whose folder is not its worktree; touches no folder.
+    Forget {
+        name: String,
+    },
     Prune,
-    Adopt { path: PathBuf },
-    DeleteBranch { branch: String },
+    Adopt {
+        path: PathBuf,
+    },
+    DeleteBranch {
+        branch: String,
+    },
+    /// `git worktree repair`, from the main worktree.
+    RepairLinks,
+    /// `git worktree repair -- TO`, and the session's registry path.
+    Relocate {
+        to: PathBuf,
+        session: Option<String>,
+    },
+    UndoNew {
+        name: String,
+        pid: u32,
+    },
+    DeleteTemp {
+        file: PathBuf,
+    },
     Manual,
 }
 
@@ -93,7 +150,7 @@ pub fn doctor(ws: &Workspace, fix: bool) -> Result<Report> {
     Ok(report)
 }
 
-fn finding(kind: &'static str, problem: String, fix: String, action: Action) -> Finding {
+pub(super) fn finding(kind: Kind, problem: String, fix: String, action: Action) -> Finding {
     Finding {
         kind,
         problem,
@@ -103,12 +160,61 @@ fn finding(kind: &'static str, problem: String, fix: String, action: Action) -> 
     }
 }
 
-fn diagnose(ws: &Workspace) -> Result<Vec<Finding>> {
-    let mut found = Vec::new();
-    let worktrees = ws.repo.worktrees()?;
-    let home = ws.repo.home_dir().to_path_buf();
+/// What the findings so far already explain, so that no later check
+/// proposes a second, conflicting repair for the same thing (adopting a
+/// half-made worktree, dropping a session that only moved).
+#[derive(Default)]
+pub(super) struct Explained {
+    /// Worktree folders, as git records them.
+    pub paths: Vec<PathBuf>,
+    /// Sessions, by name.
+    pub sessions: Vec<String>,
+    pub branches: Vec<String>,
+}
 
-    for w in &worktrees {
+fn diagnose(ws: &Workspace) -> Result<Vec<Finding>> {
+    let worktrees = ws.repo.worktrees()?;
+    let mut found = stale_locks(&worktrees);
+    found.extend(leftovers::temp_files(ws)?);
+    if let Some(why) = ws.registry.corruption()? {
+        found.push(finding(
+            Kind::CorruptRegistry,
+            why,
+            "sessions doctor --fix".into(),
+            Action::Rebuild,
+        ));
+        // Nothing else can be judged against a registry we cannot read.
+        return Ok(found);
+    }
+    let entries = ws.registry.read()?;
+    let mut explained = Explained::default();
+    found.extend(validate::invalid_entries(
+        ws,
+        &worktrees,
+        &entries,
+        &mut explained,
+    ));
+    found.extend(leftovers::interrupted_news(
+        ws,
+        &worktrees,
+        &entries,
+        &mut explained,
+    )?);
+    let moves = relocate::moves(ws, &worktrees, &entries, &mut explained);
+    let moving = !moves.is_empty();
+    found.extend(moves);
+    found.extend(missing_folders(&worktrees, &entries, &explained));
+    found.extend(stray_worktrees(
+        ws, &worktrees, &entries, &explained, moving,
+    ));
+    found.extend(left_branches(ws, &worktrees, &entries, &explained)?);
+    Ok(found)
+}
+
+/// Locks Claude Code put on worktrees, held by processes that are gone.
+fn stale_locks(worktrees: &[Worktree]) -> Vec<Finding> {
+    let mut found = Vec::new();
+    for w in worktrees {
         let (Some(admin_name), Some(reason)) = (&w.admin_name, &w.locked) else {
             continue;
         };
@@ -116,7 +222,7 @@ fn diagnose(ws: &Workspace) -> Result<Vec<Finding>> {
             && !process::is_alive(lock.pid)
         {
             found.push(finding(
-                "stale_lock",
+                Kind::StaleLock,
                 format!(
                     "{} is locked by Claude Code session '{}', but pid {} is gone",
                     tilde(&w.path),
@@ -130,23 +236,19 @@ fn diagnose(ws: &Workspace) -> Result<Vec<Finding>> {
             ));
         }
     }
+    found
+}
 
-    if let Some(why) = ws.registry.corruption()? {
-        found.push(finding(
-            "corrupt_registry",
-            why,
-            "sessions doctor --fix".into(),
-            Action::Rebuild,
-        ));
-        // Nothing else can be judged against a registry we cannot read.
-        return Ok(found);
-    }
-    let entries = ws.registry.read()?;
-    let owned = |w: &Worktree| entries.iter().any(|e| e.path == w.path);
-
+/// Sessions whose worktree is gone.
+fn missing_folders(
+    worktrees: &[Worktree],
+    entries: &[Entry],
+    explained: &Explained,
+) -> Vec<Finding> {
+    let mut found = Vec::new();
     for e in entries
         .iter()
-        .filter(|e| worktree_gone(&worktrees, &e.path))
+        .filter(|e| worktree_gone(worktrees, &e.path) && !explained.sessions.contains(&e.name))
     {
         let what = if e.path.is_dir() {
             "is no longer a git worktree"
@@ -154,7 +256,7 @@ fn diagnose(ws: &Workspace) -> Result<Vec<Finding>> {
             "is gone"
         };
         found.push(finding(
-            "missing_folder",
+            Kind::MissingFolder,
             format!("session '{}': its folder {} {what}", e.name, tilde(&e.path)),
             format!("sessions rm {}", e.name),
             Action::DropEntry {
@@ -162,11 +264,30 @@ fn diagnose(ws: &Workspace) -> Result<Vec<Finding>> {
             },
         ));
     }
+    found
+}
+
+/// Git's worktrees that no session owns: made elsewhere (adopt them), half
+/// made by a killed `git worktree add`, symlinks, or gone (prune them).
+fn stray_worktrees(
+    ws: &Workspace,
+    worktrees: &[Worktree],
+    entries: &[Entry],
+    explained: &Explained,
+    moving: bool,
+) -> Vec<Finding> {
+    let home = ws.repo.home_dir();
+    let owned = |w: &Worktree| entries.iter().any(|e| e.path == w.path);
+    let mut found = Vec::new();
     for w in worktrees.iter().filter(|w| w.admin_name.is_some()) {
+        if explained.paths.contains(&w.path) {
+            continue;
+        }
         if w.prunable {
-            if !owned(w) && w.locked.is_none() {
+            // Pruning now would also drop the entries of moved worktrees.
+            if !owned(w) && w.locked.is_none() && !moving {
                 found.push(finding(
-                    "prunable_admin_entry",
+                    Kind::PrunableAdminEntry,
                     format!(
                         "git still records worktree {}, which is gone",
                         tilde(&w.path)
@@ -175,14 +296,37 @@ fn diagnose(ws: &Workspace) -> Result<Vec<Finding>> {
                     Action::Prune,
                 ));
             }
+            continue;
+        }
+        if let Some(link) = symlinked(ws, w) {
+            found.push(finding(
+                Kind::SymlinkedWorktree,
+                format!(
+                    "git's worktree {} is now a symlink to {}, not a worktree",
+                    tilde(&link),
+                    tilde(&w.path)
+                ),
+                format!("rm {} && git worktree prune", link.display()),
+                Action::Manual,
+            ));
+        } else if w.locked.as_deref() == Some(git::ADD_LOCK) {
+            found.push(finding(
+                Kind::HalfMadeWorktree,
+                format!(
+                    "worktree {} was never finished: `git worktree add` was interrupted",
+                    tilde(&w.path)
+                ),
+                format!("git worktree remove --force --force {}", w.path.display()),
+                Action::Manual,
+            ));
         } else if !owned(w) {
-            let made_by = if claude::is_claude_worktree(&home, &w.path) {
+            let made_by = if claude::is_claude_worktree(home, &w.path) {
                 "made by `claude -w`"
             } else {
                 "made outside sessions"
             };
             found.push(finding(
-                "unowned_worktree",
+                Kind::UnownedWorktree,
                 format!(
                     "worktree {} ({made_by}) belongs to no session",
                     tilde(&w.path)
@@ -194,45 +338,37 @@ fn diagnose(ws: &Workspace) -> Result<Vec<Finding>> {
             ));
         }
     }
-    found.extend(left_branches(ws, &worktrees, &entries)?);
-    Ok(found)
+    found
 }
 
-/// Branches of removed sessions, and of removed `claude -w` worktrees, that
-/// nothing uses any more.
+/// The folder git records for linked worktree W, when it is a symlink (to
+/// the main worktree, or to another worktree) rather than a worktree.
+pub(super) fn symlinked(ws: &Workspace, w: &Worktree) -> Option<PathBuf> {
+    let recorded = ws.repo.recorded_path(w).unwrap_or_else(|| w.path.clone());
+    let is_link = fs::symlink_metadata(&recorded).is_ok_and(|m| m.is_symlink());
+    let is_main = ws.repo.main_worktree() == Some(w.path.as_path());
+    (is_link || is_main).then_some(recorded)
+}
+
+/// Branches that removed sessions created and kept, that nothing uses any
+/// more. Only branches the registry records as made by `sessions` are judged:
+/// a user's own branch is never reported, let alone deleted.
 fn left_branches(
     ws: &Workspace,
     worktrees: &[Worktree],
-    entries: &[crate::registry::Entry],
+    entries: &[Entry],
+    explained: &Explained,
 ) -> Result<Vec<Finding>> {
     let in_use = |branch: &str| {
         worktrees
             .iter()
             .any(|w| w.branch.as_deref() == Some(branch))
             || entries.iter().any(|e| e.branch == branch)
+            || explained.branches.iter().any(|b| b == branch)
     };
-    let mut candidates: Vec<(String, String, String)> = Vec::new();
-    for left in ws.registry.read_left_branches()? {
-        candidates.push((
-            left.branch,
-            format!("of removed session '{}'", left.session),
-            left.base,
-        ));
-    }
-    let default = ws.repo.default_branch().ok();
-    for branch in ws.repo.local_branches()? {
-        if let (Some(_), Some(base)) = (branch.strip_prefix(claude::BRANCH_PREFIX), &default)
-            && !candidates.iter().any(|c| c.0 == branch)
-        {
-            candidates.push((
-                branch,
-                "of a removed `claude -w` worktree".into(),
-                base.clone(),
-            ));
-        }
-    }
     let mut found = Vec::new();
-    for (branch, whose, base) in candidates {
+    for left in ws.registry.read_left_branches()? {
+        let (branch, base) = (left.branch, left.base);
         let Some(tip) = ws.repo.branch_tip(&branch) else {
             continue;
         };
@@ -243,9 +379,8 @@ fn left_branches(
             Some(base_tip) => ws.repo.content_merged(tip, base_tip)?,
             None => false,
         };
-        let (fix, action, state) = if merged {
+        let (action, state) = if merged {
             (
-                format!("git branch -D {branch}"),
                 Action::DeleteBranch {
                     branch: branch.clone(),
                 },
@@ -253,15 +388,17 @@ fn left_branches(
             )
         } else {
             (
-                format!("git branch -D {branch}"),
                 Action::Manual,
                 format!("not merged into {base}; delete it once its work is merged or unwanted"),
             )
         };
         found.push(finding(
-            "left_branch",
-            format!("branch '{branch}' {whose} is left behind, {state}"),
-            fix,
+            Kind::LeftBranch,
+            format!(
+                "branch '{branch}' of removed session '{}' is left behind, {state}",
+                left.session
+            ),
+            format!("git branch -D {branch}"),
             action,
         ));
     }
@@ -273,11 +410,10 @@ fn repair(ws: &Workspace, action: &Action) -> Result<String> {
     match action {
         Action::Rebuild => {
             let mut sessions = Vec::new();
-            for w in ws
-                .repo
-                .worktrees()?
+            let worktrees = ws.repo.worktrees()?;
+            for w in worktrees
                 .iter()
-                .filter(|w| w.admin_name.is_some() && !w.prunable && w.branch.is_some())
+                .filter(|w| adoptable(ws, w) && w.branch.is_some())
             {
                 let entry = entry_for(ws, w)?;
                 if !sessions
@@ -310,11 +446,47 @@ fn repair(ws: &Workspace, action: &Action) -> Result<String> {
         }
         Action::DeleteBranch { branch } => {
             let mut registry = ws.registry.lock()?;
+            // Only a branch the registry records as made by sessions.
+            if !registry.left_branches.iter().any(|l| &l.branch == branch) {
+                bail!("the registry no longer records branch '{branch}' as left by a session");
+            }
             ws.repo.delete_branch(branch)?;
             registry.left_branches.retain(|l| &l.branch != branch);
             registry.save()?;
             Ok(format!("deleted merged branch '{branch}'"))
         }
+        Action::DropCopies { name } => {
+            let mut registry = ws.registry.lock()?;
+            let first = find_entry(&registry.sessions, name)?.clone();
+            let before = registry.sessions.len();
+            let mut kept = false;
+            registry.sessions.retain(|e| {
+                let copy = e.name == first.name && e.path == first.path && e.branch == first.branch;
+                let keep = !copy || !kept;
+                kept |= copy;
+                keep
+            });
+            if registry
+                .sessions
+                .iter()
+                .any(|e| e.name == *name && e.path != first.path)
+            {
+                bail!("its copies differ; edit {}", ws.registry.file().display());
+            }
+            let dropped = before - registry.sessions.len();
+            registry.save()?;
+            Ok(format!(
+                "dropped {dropped} extra copy(ies) of session '{name}'"
+            ))
+        }
+        Action::Forget { name } => validate::forget(ws, name),
+        Action::RepairLinks => {
+            ws.repo.repair_worktrees(&[])?;
+            Ok("ran `git worktree repair` in the main worktree".into())
+        }
+        Action::Relocate { to, session } => relocate::relocate(ws, to, session.as_deref()),
+        Action::UndoNew { name, pid } => leftovers::undo_new(ws, name, *pid),
+        Action::DeleteTemp { file } => leftovers::delete_temp(file),
         Action::Manual => bail!("this needs a decision only you can make"),
     }
 }

@@ -9,14 +9,17 @@ mod create;
 mod doctor;
 pub mod hooks;
 mod land;
+mod leftovers;
 mod list;
 mod parallel;
 mod placement;
+mod relocate;
 mod remove;
 mod safety;
 mod show;
 mod status;
 mod sync;
+mod validate;
 
 pub use adopt::adopt;
 pub use agent::{AgentCommand, agent_command, agent_view, launch, resume};
@@ -82,10 +85,11 @@ impl Workspace {
             .unwrap_or_else(|| "repo".into())
     }
 
-    /// The session named NAME, or an error that says how to find the names.
+    /// The session named NAME, or an error that says how to find the names;
+    /// refused when its registry entry is invalid.
     pub fn entry(&self, name: &str) -> Result<Entry> {
         let entries = self.registry.read()?;
-        find_entry(&entries, name).cloned()
+        validate::valid_entry(self, &entries, name).cloned()
     }
 
     /// The session named NAME, when its worktree folder is there to work in.

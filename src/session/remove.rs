@@ -5,8 +5,9 @@ use crate::git::Oid;
 use anyhow::{Result, bail};
 use jiff::Timestamp;
 
+use super::Workspace;
 use super::safety::{RemovalPlan, RemoveOptions, Surroundings, plan_removal};
-use super::{Workspace, find_entry};
+use super::validate::valid_entry;
 use crate::error::Failure;
 use crate::git::RemovalChecks;
 use crate::registry::{LeftBranch, Locked};
@@ -33,7 +34,7 @@ pub fn remove(ws: &Workspace, names: &[String], options: RemoveOptions) -> Resul
     let around = Surroundings::read(ws)?;
     let mut plans = Vec::new();
     for name in dedup(names) {
-        let entry = find_entry(&registry.sessions, name)?.clone();
+        let entry = valid_entry(ws, &registry.sessions, name)?.clone();
         plans.push(plan_removal(ws, &around, entry, options)?);
     }
     let blockers: Vec<&String> = plans.iter().flat_map(|p| &p.blockers).collect();

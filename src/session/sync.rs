@@ -44,21 +44,27 @@ pub fn sync(ws: &Workspace, names: &[String], all: bool, merge: bool) -> Result<
     } else {
         let mut chosen: Vec<&Entry> = Vec::new();
         for name in names {
-            let entry = super::find_entry(&entries, name)?;
+            let entry = super::validate::valid_entry(ws, &entries, name)?;
             if !chosen.iter().any(|e| e.name == entry.name) {
                 chosen.push(entry);
             }
         }
         chosen
     };
+    // Never rebase in a folder that is not the session's worktree.
+    let invalid = super::validate::violations(ws, &ws.repo.worktrees()?, &entries);
     chosen
         .into_iter()
         .map(|entry| {
             interrupt::check()?;
+            let outcome = match invalid.iter().find(|v| v.name == entry.name) {
+                Some(v) => Outcome::Refused(format!("{}; see `sessions doctor`", v.problem)),
+                None => sync_one(ws, entry, merge)?,
+            };
             Ok(Synced {
                 name: entry.name.clone(),
                 base: entry.base.clone(),
-                outcome: sync_one(ws, entry, merge)?,
+                outcome,
             })
         })
         .collect()

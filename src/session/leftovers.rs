@@ -1,0 +1,276 @@
+//! What processes killed half-way leave behind: the worktree and branch of a
+//! `sessions new` that died (its `registry::Pending` record says what it was
+//! making), and registry temp files of writers that died before renaming.
+
+use std::fs;
+use std::path::Path;
+
+use anyhow::{Context, Result, bail};
+use jiff::Timestamp;
+
+use super::Workspace;
+use super::doctor::{Action, Explained, Finding, Kind, finding};
+use crate::git::{self, Batch, Oid, RemovalChecks, Repo, Worktree};
+use crate::output::tilde;
+use crate::process;
+use crate::registry::{Entry, LeftBranch, Pending};
+
+/// `registry.toml.tmp-<pid>` files whose writer is gone.
+pub(super) fn temp_files(ws: &Workspace) -> Result<Vec<Finding>> {
+    let file = ws.registry.file();
+    let (Some(dir), Some(name)) = (file.parent(), file.file_name()) else {
+        return Ok(Vec::new());
+    };
+    let prefix = format!("{}.tmp-", name.to_string_lossy());
+    let Ok(listing) = fs::read_dir(dir) else {
+        return Ok(Vec::new());
+    };
+    let mut found = Vec::new();
+    for item in listing.flatten() {
+        let path = item.path();
+        if stale_temp_pid(&path, &prefix).is_some() {
+            found.push(finding(
+                Kind::StaleTempFile,
+                format!(
+                    "{} was left by a registry write that never finished",
+                    tilde(&path)
+                ),
+                format!("rm {}", path.display()),
+                Action::DeleteTemp { file: path },
+            ));
+        }
+    }
+    Ok(found)
+}
+
+/// The dead writer's pid, when FILE is a temp file named PREFIX<pid>.
+fn stale_temp_pid(file: &Path, prefix: &str) -> Option<u32> {
+    let name = file.file_name()?.to_string_lossy().into_owned();
+    let pid: u32 = name.strip_prefix(prefix)?.parse().ok()?;
+    (pid != std::process::id() && !process::is_alive(pid)).then_some(pid)
+}
+
+pub(super) fn delete_temp(file: &Path) -> Result<String> {
+    let prefix = file
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .and_then(|n| n.find(".tmp-").map(|i| n[..i + ".tmp-".len()].to_string()))
+        .context("not a temp file")?;
+    if stale_temp_pid(file, &prefix).is_none() {
+        bail!("its writer is running");
+    }
+    fs::remove_file(file).with_context(|| format!("cannot delete {}", file.display()))?;
+    Ok(format!("deleted {}", tilde(file)))
+}
+
+/// `sessions new` runs that died half-way. `new` holds the registry lock
+/// from writing its pending record to removing it, so a record seen under
+/// the lock is a leftover; its pid is checked too, in case a reused one
+/// still runs.
+pub(super) fn interrupted_news(
+    ws: &Workspace,
+    worktrees: &[Worktree],
+    entries: &[Entry],
+    explained: &mut Explained,
+) -> Result<Vec<Finding>> {
+    if !ws.registry.file().exists() {
+        return Ok(Vec::new());
+    }
+    let pending = ws.registry.lock()?.pending.clone();
+    let mut found = Vec::new();
+    for p in pending {
+        let w = worktree_of(worktrees, &p.path);
+        if let Some(w) = w {
+            explained.paths.push(w.path.clone());
+        }
+        explained.branches.push(p.branch.clone());
+        let mut left = Vec::new();
+        match w {
+            Some(w) if w.locked.as_deref() == Some(git::ADD_LOCK) => {
+                left.push(format!("half-made worktree {}", tilde(&w.path)))
+            }
+            Some(w) => left.push(format!("worktree {}", tilde(&w.path))),
+            None if p.path.exists() => left.push(format!("folder {}", tilde(&p.path))),
+            None => {}
+        }
+        let made_branch = p.creates_branch
+            && ws.repo.branch_tip(&p.branch).is_some()
+            && !entries.iter().any(|e| e.branch == p.branch);
+        if made_branch {
+            left.push(format!("branch '{}'", p.branch));
+        }
+        let left = if left.is_empty() {
+            "nothing else".to_string()
+        } else {
+            left.join(" and ")
+        };
+        let what = format!(
+            "`sessions new {}` (pid {}, started {}) did not finish; it left {left}",
+            p.name, p.pid, p.started_at
+        );
+        found.push(if process::is_alive(p.pid) && p.pid != std::process::id() {
+            finding(
+                Kind::InterruptedNew,
+                // No `new` runs without the lock we just held: the pid was
+                // reused. Never suggest killing it.
+                format!(
+                    "{what}; pid {} now belongs to another program, and `--fix` waits for it to exit",
+                    p.pid
+                ),
+                "sessions doctor --fix".into(),
+                Action::Manual,
+            )
+        } else {
+            finding(
+                Kind::InterruptedNew,
+                what,
+                "sessions doctor --fix".into(),
+                Action::UndoNew {
+                    name: p.name.clone(),
+                    pid: p.pid,
+                },
+            )
+        });
+    }
+    Ok(found)
+}
+
+/// Git's worktree at PATH (as recorded or resolved), if any.
+fn worktree_of<'a>(worktrees: &'a [Worktree], path: &Path) -> Option<&'a Worktree> {
+    let real = fs::canonicalize(path).ok();
+    worktrees
+        .iter()
+        .filter(|w| w.admin_name.is_some())
+        .find(|w| w.path == path || Some(&w.path) == real.as_ref())
+}
+
+/// Undoes what the dead `sessions new NAME` (pid PID) made, as far as it
+/// holds nothing: its worktree when git never finished it or it is clean,
+/// its branch when it made it and every commit on it is on another branch.
+/// Whatever holds work stays: the worktree for `adopt`, the branch recorded
+/// as left behind. Then the pending record goes.
+pub(super) fn undo_new(ws: &Workspace, name: &str, pid: u32) -> Result<String> {
+    let mut registry = ws.registry.lock()?;
+    let Some(p) = registry
+        .pending
+        .iter()
+        .find(|p| p.name == name && p.pid == pid)
+        .cloned()
+    else {
+        bail!("its record is gone");
+    };
+    if process::is_alive(p.pid) && p.pid != std::process::id() {
+        bail!("pid {} still runs", p.pid);
+    }
+    let mut done = vec![undo_worktree(ws, &registry.sessions, &p)?];
+    if p.creates_branch
+        && let Some(tip) = ws.repo.branch_tip(&p.branch)
+    {
+        let worktrees = ws.repo.worktrees()?;
+        let in_use = worktrees
+            .iter()
+            .any(|w| w.branch.as_deref() == Some(&p.branch))
+            || registry.sessions.iter().any(|e| e.branch == p.branch);
+        if in_use {
+            done.push(format!("kept branch '{}': it is in use", p.branch));
+        } else if on_another_branch(ws, &p.branch, tip)? {
+            ws.repo.delete_branch(&p.branch)?;
+            done.push(format!("deleted branch '{}'", p.branch));
+        } else {
+            registry.left_branches.retain(|l| l.branch != p.branch);
+            registry.left_branches.push(LeftBranch {
+                session: p.name.clone(),
+                branch: p.branch.clone(),
+                base: ws.repo.default_branch()?,
+                removed_at: Timestamp::now(),
+            });
+            done.push(format!(
+                "kept branch '{}': it has commits no other branch has",
+                p.branch
+            ));
+        }
+    }
+    registry.pending.retain(|q| q != &p);
+    registry.save()?;
+    Ok(done.join("; "))
+}
+
+/// Removes the worktree (or bare folder) pending record P names, when that
+/// loses nothing; says what it did.
+fn undo_worktree(ws: &Workspace, sessions: &[Entry], p: &Pending) -> Result<String> {
+    let worktrees = ws.repo.worktrees()?;
+    let shown = tilde(&p.path);
+    let real = fs::canonicalize(&p.path).unwrap_or_else(|_| p.path.clone());
+    if sessions.iter().any(|e| e.path == p.path || e.path == real) {
+        return Ok(format!("left {shown} alone: it is a session's"));
+    }
+    let Some(w) = worktree_of(&worktrees, &p.path) else {
+        if !p.path.exists() {
+            return Ok("no worktree was made".into());
+        }
+        if git::is_nonempty_dir(&p.path) {
+            return Ok(format!("kept {shown}: it is not empty"));
+        }
+        fs::remove_dir(&p.path).with_context(|| format!("cannot remove {shown}"))?;
+        return Ok(format!("removed the empty folder {shown}"));
+    };
+    if w.prunable {
+        ws.repo.prune_worktrees()?;
+        return Ok(format!("pruned git's entry for {shown}, which is gone"));
+    }
+    // Git never finished checking it out: nothing there is anyone's work.
+    let half_made = w.locked.as_deref() == Some(git::ADD_LOCK);
+    if !half_made {
+        if w.branch.as_deref() != Some(p.branch.as_str()) {
+            return Ok(format!("kept {shown}: it is not on branch '{}'", p.branch));
+        }
+        if w.locked.is_some() {
+            return Ok(format!("kept {shown}: git has it locked"));
+        }
+        let processes = process::snapshot();
+        if !process::working_in(&processes, &w.path, &[]).is_empty() {
+            return Ok(format!("kept {shown}: a process works in it"));
+        }
+        let status = Repo::status(&w.path, Batch::Alone)?;
+        if !status.is_clean() || ws.repo.operation_in_progress(w).is_some() {
+            return Ok(format!(
+                "kept {shown}: it has changes (`sessions adopt {}` makes it a session)",
+                w.path.display()
+            ));
+        }
+    }
+    let checks = if half_made {
+        RemovalChecks::None
+    } else {
+        RemovalChecks::ByGit
+    };
+    ws.repo.remove_worktree(&w.path, checks)?;
+    let what = if half_made { "half-made" } else { "clean" };
+    Ok(format!("removed the {what} worktree {shown}"))
+}
+
+/// Whether every commit on BRANCH (at TIP) is also on another local branch
+/// or on the default base, so that deleting it loses nothing.
+fn on_another_branch(ws: &Workspace, branch: &str, tip: Oid) -> Result<bool> {
+    let mut others: Vec<Oid> = ws
+        .repo
+        .local_branches()?
+        .iter()
+        .filter(|b| b.as_str() != branch)
+        .filter_map(|b| ws.repo.branch_tip(b))
+        .collect();
+    if let Some(base) = ws
+        .repo
+        .default_branch()
+        .ok()
+        .and_then(|b| ws.repo.try_resolve_commit(&b))
+    {
+        others.push(base);
+    }
+    for other in others {
+        if ws.repo.is_ancestor(tip, other)? {
+            return Ok(true);
+        }
+    }
+    Ok(false)
+}
