@@ -274,4 +274,25 @@ fn a_land_killed_mid_rebase_is_recognised_and_refused() {
         );
         assert_eq!(everything(&env, &dir), before, "{args:?}");
     }
+    // doctor names it, and --fix puts the session back where land found it.
+    let output = env.sessions().arg("doctor").output().unwrap();
+    assert_eq!(output.status.code(), Some(1), "{}", stderr_of(&output));
+    let report = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        report.contains("`sessions land s` was interrupted half-way in session 's'"),
+        "{report}"
+    );
+    env.sessions().args(["doctor", "--fix"]).assert().success();
+    assert!(
+        !admin.join("rebase-merge").exists(),
+        "the rebase is aborted"
+    );
+    assert!(!admin.join("sessions-underway.toml").exists());
+    assert_eq!(env.git_in(&dir, &["rev-parse", "HEAD"]), tip);
+    assert_eq!(
+        env.git_in(&dir, &["symbolic-ref", "--short", "HEAD"]),
+        "s",
+        "back on its branch"
+    );
+    env.sessions().args(["land", "s"]).assert().success();
 }

@@ -11,6 +11,7 @@ use super::adopt::{adopt, adoptable, entry_for};
 use super::remove::execute;
 use super::safety::{RemoveOptions, Surroundings, plan_removal};
 use super::status::{worktree_at, worktree_gone};
+use super::underway::{self, Leftover};
 use super::{Workspace, find_entry, leftovers, relocate, validate};
 use crate::claude;
 use crate::git::{self, Worktree};
@@ -39,6 +40,8 @@ pub enum Kind {
     HalfMadeWorktree,
     /// A `sessions new` that died half-way.
     InterruptedNew,
+    /// A `sessions sync` or `land` that died half-way through a rewrite.
+    InterruptedRewrite,
     PrunableAdminEntry,
     StaleLock,
     StaleTempFile,
@@ -95,6 +98,8 @@ pub(super) enum Action {
     DeleteTemp {
         file: PathBuf,
     },
+    /// Puts back (or completes) what a killed `sync` or `land` left.
+    Recover(Leftover),
     Manual,
 }
 
@@ -200,6 +205,7 @@ fn diagnose(ws: &Workspace) -> Result<Vec<Finding>> {
         &entries,
         &mut explained,
     )?);
+    found.extend(interrupted_rewrites(ws)?);
     let moves = relocate::moves(ws, &worktrees, &entries, &mut explained);
     let moving = !moves.is_empty();
     found.extend(moves);
@@ -209,6 +215,24 @@ fn diagnose(ws: &Workspace) -> Result<Vec<Finding>> {
     ));
     found.extend(left_branches(ws, &worktrees, &entries, &explained)?);
     Ok(found)
+}
+
+/// `sync`s and `land`s killed before they finished or put things back.
+fn interrupted_rewrites(ws: &Workspace) -> Result<Vec<Finding>> {
+    Ok(underway::leftovers(&ws.repo)?
+        .into_iter()
+        .map(|leftover| {
+            finding(
+                Kind::InterruptedRewrite,
+                format!(
+                    "{} was interrupted half-way in session '{}'",
+                    leftover.command, leftover.session
+                ),
+                "sessions doctor --fix".into(),
+                Action::Recover(leftover),
+            )
+        })
+        .collect())
 }
 
 /// Locks Claude Code put on worktrees, held by processes that are gone.
@@ -487,6 +511,7 @@ fn repair(ws: &Workspace, action: &Action) -> Result<String> {
         Action::Relocate { to, session } => relocate::relocate(ws, to, session.as_deref()),
         Action::UndoNew { name, pid } => leftovers::undo_new(ws, name, *pid),
         Action::DeleteTemp { file } => leftovers::delete_temp(file),
+        Action::Recover(leftover) => underway::recover(&ws.repo, leftover),
         Action::Manual => bail!("this needs a decision only you can make"),
     }
 }

@@ -6,7 +6,8 @@ use std::process::{Command, Stdio};
 use anyhow::{Context, Result, bail};
 
 use super::remove::Removed;
-use super::sync::{self, Started, Target, Underway};
+use super::sync;
+use super::underway::{Started, Target, Underway};
 use super::{RemoveOptions, Workspace, remove, safety};
 use crate::error::Failure;
 use crate::git::{self, Batch, Integration, Oid, Repo};

@@ -19,6 +19,7 @@ mod safety;
 mod show;
 mod status;
 mod sync;
+mod underway;
 mod validate;
 
 pub use adopt::adopt;

@@ -229,7 +229,7 @@ pub(super) fn may_rewrite(
     else {
         return Ok(Err(NoRewrite::Missing(entry.path.clone())));
     };
-    if let Some(what) = super::sync::interrupted_in(&ws.repo.admin_dir(worktree)) {
+    if let Some(what) = super::underway::interrupted_in(&ws.repo.admin_dir(worktree)) {
         return Ok(Err(NoRewrite::Interrupted(what)));
     }
     if let Some(operation) = ws.repo.operation_in_progress(worktree) {

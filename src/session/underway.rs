@@ -1,0 +1,411 @@
+//! The record every `sync` and `land` keeps in the session worktree's git
+//! admin dir while it rewrites, so that one killed half-way (SIGKILL, a
+//! crash, a power cut) is recognised as ours: `sync` and `land` refuse that
+//! session, `doctor` reports it (`leftovers`) and `doctor --fix` puts it back
+//! (`recover`).
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result, bail};
+use serde::{Deserialize, Serialize};
+
+use crate::git::{self, Oid, Operation, Repo};
+use crate::registry::Entry;
+
+/// The record a `sync` or `land` keeps in the session worktree's git admin
+/// dir while it rewrites: what it started and the refs it found.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub(super) struct Started {
+    /// `sync` or `land`.
+    pub command: String,
+    pub session: String,
+    pub branch: String,
+    pub path: PathBuf,
+    /// The session branch's tip before.
+    pub tip: String,
+    /// For `land`: the branch landed into and its tip before.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub into: Option<Target>,
+    pub pid: u32,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub(super) struct Target {
+    pub branch: String,
+    pub tip: String,
+    /// The main worktree, where it is checked out.
+    pub path: PathBuf,
+}
+
+const RECORD: &str = "sessions-underway.toml";
+
+impl Started {
+    pub fn new(entry: &Entry, tip: Oid, into: Option<Target>) -> Started {
+        Started {
+            command: if into.is_some() { "land" } else { "sync" }.into(),
+            session: entry.name.clone(),
+            branch: entry.branch.clone(),
+            path: entry.path.clone(),
+            tip: tip.to_string(),
+            into,
+            pid: std::process::id(),
+        }
+    }
+
+    fn describe(&self) -> String {
+        format!("`sessions {} {}`", self.command, self.session)
+    }
+}
+
+/// A `Started` record on disk, for as long as the rewrite is under way.
+#[must_use]
+pub(super) struct Underway {
+    file: PathBuf,
+    started: Started,
+}
+
+impl Underway {
+    pub fn begin(admin: &Path, started: &Started) -> Result<Underway> {
+        let file = admin.join(RECORD);
+        let text = toml::to_string(started).context("cannot write down the operation")?;
+        fs::write(&file, text).with_context(|| format!("cannot write {}", file.display()))?;
+        Ok(Underway {
+            file,
+            started: started.clone(),
+        })
+    }
+
+    /// Done, or everything back as it was: the record goes.
+    pub fn end(self) -> Result<()> {
+        fs::remove_file(&self.file)
+            .with_context(|| format!("cannot remove {}", self.file.display()))
+    }
+
+    /// After ERROR: the record goes if everything is as it was (or the
+    /// operation completed), and stays for `doctor --fix` otherwise.
+    pub fn settle(self, repo: &Repo, error: anyhow::Error) -> anyhow::Error {
+        match assess(repo, &self.started) {
+            Ok(State::AsBefore | State::Completed) => match self.end() {
+                Ok(()) => error,
+                Err(e) => error.context(e),
+            },
+            _ => error.context(format!(
+                "{} stopped half-way; `sessions doctor --fix` puts it back",
+                self.started.describe()
+            )),
+        }
+    }
+}
+
+/// What was interrupted in the worktree whose git admin dir is ADMIN, if a
+/// `sync` or `land` that is no longer running left its record there.
+pub(super) fn interrupted_in(admin: &Path) -> Option<String> {
+    read_record(admin)
+        .filter(|s| !crate::process::is_alive(s.pid))
+        .map(|s| s.describe())
+}
+
+fn read_record(admin: &Path) -> Option<Started> {
+    let text = fs::read_to_string(admin.join(RECORD)).ok()?;
+    toml::from_str(&text).ok()
+}
+
+/// A `sync` or `land` that was killed (SIGKILL, a crash, a power cut)
+/// before it finished or put things back.
+#[derive(Debug, Clone)]
+pub struct Leftover {
+    pub session: String,
+    /// `sessions land NAME`, say.
+    pub command: String,
+    admin: PathBuf,
+    started: Started,
+}
+
+/// Every interrupted `sync` and `land`, for `doctor` to report.
+pub fn leftovers(repo: &Repo) -> Result<Vec<Leftover>> {
+    let mut found = Vec::new();
+    for worktree in repo.worktrees()? {
+        let admin = repo.admin_dir(&worktree);
+        if let Some(started) = read_record(&admin)
+            && !crate::process::is_alive(started.pid)
+        {
+            found.push(Leftover {
+                session: started.session.clone(),
+                command: started.describe(),
+                admin,
+                started,
+            });
+        }
+    }
+    Ok(found)
+}
+
+/// For `doctor --fix`: finishes what LEFTOVER's killed `sync` or `land`
+/// left, back to the refs, HEAD and index it found (or to its end, when its
+/// last step was done), undoing only what it itself started. Says what it
+/// did.
+pub fn recover(repo: &Repo, leftover: &Leftover) -> Result<String> {
+    let started = &leftover.started;
+    let mut done = Vec::new();
+    let tip = git::parse_oid(&started.tip).context("a damaged record")?;
+    if let Some(into) = &started.into {
+        let into_tip = git::parse_oid(&into.tip).context("a damaged record")?;
+        let admin = repo.common_dir().to_path_buf();
+        let ours = git::pseudo_ref(&admin, "ORIG_HEAD") == Some(into_tip)
+            && repo.branch_tip(&into.branch) == Some(into_tip);
+        let merging_tip = git::pseudo_ref(&admin, "MERGE_HEAD") == Some(tip);
+        if ours && merging_tip && Operation::under_way(&admin) == Some(Operation::Merge) {
+            Repo::undo(&into.path, &["merge", "--abort"])?;
+            done.push(format!("aborted the merge into '{}'", into.branch));
+        } else if ours && git::squash_pending(&admin) {
+            Repo::undo(&into.path, &["reset", "--merge"])?;
+            done.push(format!("undid the squash merge into '{}'", into.branch));
+        }
+    }
+    if let Some(operation) = Operation::under_way(&leftover.admin) {
+        if git::pseudo_ref(&leftover.admin, "ORIG_HEAD") != Some(tip) {
+            bail!(
+                "{} in {} was not started by {}; left as it is",
+                operation,
+                started.path.display(),
+                started.describe()
+            );
+        }
+        let abort: &[&str] = match operation {
+            Operation::Rebase => &["rebase", "--abort"],
+            Operation::Merge => &["merge", "--abort"],
+            _ => bail!("{operation} in {} is not ours", started.path.display()),
+        };
+        Repo::undo(&started.path, abort)?;
+        done.push(format!("aborted {operation} in {}", started.path.display()));
+    }
+    if assess(repo, started)? == State::RebasedOnly {
+        // A land whose rebase finished but whose fast-forward never came.
+        Repo::reset_keep(&started.path, tip)?;
+        done.push(format!(
+            "put '{}' back at {}",
+            started.branch,
+            git::short(tip)
+        ));
+    }
+    match assess(repo, started)? {
+        State::AsBefore | State::Completed => {}
+        State::RebasedOnly | State::Unsettled => bail!(
+            "cannot put back what {} left; check {} with `git status`",
+            started.describe(),
+            started.path.display()
+        ),
+    }
+    fs::remove_file(leftover.admin.join(RECORD))
+        .with_context(|| format!("cannot remove {}", leftover.admin.display()))?;
+    if done.is_empty() {
+        done.push("nothing was left half-way".into());
+    }
+    Ok(format!("{}: {}", started.describe(), done.join("; ")))
+}
+
+#[derive(Debug, PartialEq, Eq)]
+enum State {
+    /// Refs, HEAD and operations as the command found them.
+    AsBefore,
+    /// Its last step was done: a sync's rebase or merge, a land's update of
+    /// the base branch.
+    Completed,
+    /// A land rebased the session but never moved the base branch.
+    RebasedOnly,
+    /// An operation under way, or HEAD off the branch.
+    Unsettled,
+}
+
+fn assess(repo: &Repo, started: &Started) -> Result<State> {
+    let worktrees = repo.worktrees()?;
+    let Some(session) = super::status::worktree_at(&worktrees, &started.path) else {
+        return Ok(State::Unsettled);
+    };
+    if repo.operation_in_progress(session).is_some()
+        || session.branch.as_deref() != Some(started.branch.as_str())
+    {
+        return Ok(State::Unsettled);
+    }
+    let moved =
+        repo.branch_tip(&started.branch).map(|t| t.to_string()) != Some(started.tip.clone());
+    let Some(into) = &started.into else {
+        return Ok(if moved {
+            State::Completed
+        } else {
+            State::AsBefore
+        });
+    };
+    let admin = repo.common_dir().to_path_buf();
+    if Operation::under_way(&admin).is_some() || git::squash_pending(&admin) {
+        return Ok(State::Unsettled);
+    }
+    let landed = repo.branch_tip(&into.branch).map(|t| t.to_string()) != Some(into.tip.clone());
+    Ok(match (landed, moved) {
+        (true, _) => State::Completed,
+        (false, true) => State::RebasedOnly,
+        (false, false) => State::AsBefore,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::process::Command;
+
+    /// Runs git in DIR, isolated from the user's configuration.
+    fn git(dir: &Path, args: &[&str]) -> String {
+        let output = Command::new("git")
+            .args(["-c", "user.name=t", "-c", "user.email=t@example.com"])
+            .args(args)
+            .current_dir(dir)
+            .env("GIT_CONFIG_GLOBAL", "/dev/null")
+            .env("GIT_CONFIG_NOSYSTEM", "1")
+            .output()
+            .unwrap();
+        assert!(output.status.success(), "git {args:?}: {output:?}");
+        String::from_utf8(output.stdout).unwrap().trim().to_string()
+    }
+
+    fn commit(dir: &Path, file: &str) {
+        fs::write(dir.join(file), file).unwrap();
+        git(dir, &["add", file]);
+        git(dir, &["commit", "-q", "-m", file]);
+    }
+
+    /// Main and a session worktree on `s`, each one commit past the start;
+    /// and the record of a `land` of it that was killed: its tip, main's.
+    struct Killed {
+        _temp: tempfile::TempDir,
+        main: PathBuf,
+        session: PathBuf,
+        tip: String,
+        from: String,
+    }
+
+    fn killed_land() -> Killed {
+        let temp = tempfile::tempdir().unwrap();
+        let root = temp.path().canonicalize().unwrap();
+        let (main, session) = (root.join("main"), root.join("s"));
+        fs::create_dir(&main).unwrap();
+        git(&main, &["init", "-q", "-b", "main"]);
+        commit(&main, "start");
+        git(&main, &["worktree", "add", "-q", "-b", "s", "../s"]);
+        commit(&session, "session");
+        commit(&main, "main");
+        let (tip, from) = (
+            git(&session, &["rev-parse", "s"]),
+            git(&main, &["rev-parse", "main"]),
+        );
+        let mut dead = Command::new("true").spawn().unwrap();
+        dead.wait().unwrap();
+        let started = Started {
+            command: "land".into(),
+            session: "s".into(),
+            branch: "s".into(),
+            path: session.clone(),
+            tip: tip.clone(),
+            into: Some(Target {
+                branch: "main".into(),
+                tip: from.clone(),
+                path: main.clone(),
+            }),
+            pid: dead.id(),
+        };
+        let admin = PathBuf::from(git(&session, &["rev-parse", "--absolute-git-dir"]));
+        let _record = Underway::begin(&admin, &started).unwrap();
+        Killed {
+            _temp: temp,
+            main,
+            session,
+            tip,
+            from,
+        }
+    }
+
+    /// Recovers the one leftover; what it did.
+    fn recover_it(k: &Killed) -> String {
+        let repo = Repo::discover(&k.main).unwrap();
+        let found = leftovers(&repo).unwrap();
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert_eq!(found[0].command, "`sessions land s`");
+        let done = recover(&repo, &found[0]).unwrap();
+        assert!(leftovers(&repo).unwrap().is_empty(), "the record goes");
+        done
+    }
+
+    #[test]
+    fn a_land_killed_mid_rebase_is_put_back() {
+        let k = killed_land();
+        // Killed with the rebase stopped half-way, HEAD detached.
+        git(
+            &k.session,
+            &[
+                "-c",
+                "sequence.editor=sed -i s/^pick/edit/",
+                "rebase",
+                "-i",
+                "main",
+            ],
+        );
+        let done = recover_it(&k);
+        assert!(done.contains("aborted a rebase"), "{done}");
+        assert_eq!(git(&k.session, &["symbolic-ref", "HEAD"]), "refs/heads/s");
+        assert_eq!(git(&k.session, &["rev-parse", "s"]), k.tip);
+        assert_eq!(git(&k.main, &["rev-parse", "main"]), k.from);
+        assert_eq!(git(&k.session, &["status", "--porcelain"]), "");
+    }
+
+    #[test]
+    fn a_land_killed_before_its_fast_forward_is_put_back() {
+        let k = killed_land();
+        git(&k.session, &["rebase", "-q", "main"]);
+        let done = recover_it(&k);
+        assert!(done.contains("put 's' back"), "{done}");
+        assert_eq!(git(&k.session, &["rev-parse", "s"]), k.tip);
+        assert_eq!(git(&k.main, &["rev-parse", "main"]), k.from);
+    }
+
+    #[test]
+    fn a_land_killed_after_its_fast_forward_is_left_landed() {
+        let k = killed_land();
+        git(&k.session, &["rebase", "-q", "main"]);
+        git(&k.main, &["merge", "-q", "--ff-only", "s"]);
+        let landed = git(&k.main, &["rev-parse", "main"]);
+        let done = recover_it(&k);
+        assert!(done.contains("nothing was left half-way"), "{done}");
+        assert_eq!(git(&k.main, &["rev-parse", "main"]), landed);
+        assert_eq!(git(&k.session, &["rev-parse", "s"]), landed);
+    }
+
+    #[test]
+    fn a_merge_the_user_started_is_not_ours_to_abort() {
+        let k = killed_land();
+        // After the kill, the user merged something else into the session.
+        git(&k.main, &["switch", "-q", "-c", "other", "main~1"]);
+        fs::write(k.main.join("session"), "clash").unwrap();
+        git(&k.main, &["add", "session"]);
+        git(&k.main, &["commit", "-q", "-m", "other"]);
+        git(&k.main, &["switch", "-q", "main"]);
+        git(
+            &k.session,
+            &["commit", "-q", "--allow-empty", "-m", "later"],
+        );
+        let merge = Command::new("git")
+            .args(["-c", "user.name=t", "-c", "user.email=t@example.com"])
+            .args(["merge", "-q", "other"])
+            .current_dir(&k.session)
+            .env("GIT_CONFIG_GLOBAL", "/dev/null")
+            .output()
+            .unwrap();
+        assert!(!merge.status.success(), "it conflicts");
+        let repo = Repo::discover(&k.main).unwrap();
+        let found = leftovers(&repo).unwrap();
+        let err = recover(&repo, &found[0]).unwrap_err();
+        assert!(format!("{err:#}").contains("was not started by"), "{err:#}");
+        let admin = PathBuf::from(git(&k.session, &["rev-parse", "--absolute-git-dir"]));
+        assert!(admin.join("MERGE_HEAD").exists(), "the user's merge stays");
+        assert_eq!(leftovers(&repo).unwrap().len(), 1, "so does the record");
+    }
+}
