@@ -99,7 +99,7 @@ pub(super) enum Action {
         file: PathBuf,
     },
     /// Puts back (or completes) what a killed `sync` or `land` left.
-    Recover(Leftover),
+    Recover(Box<Leftover>),
     Manual,
 }
 
@@ -229,7 +229,7 @@ fn interrupted_rewrites(ws: &Workspace) -> Result<Vec<Finding>> {
                     leftover.command, leftover.session
                 ),
                 "sessions doctor --fix".into(),
-                Action::Recover(leftover),
+                Action::Recover(Box::new(leftover)),
             )
         })
         .collect())
