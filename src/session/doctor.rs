@@ -8,7 +8,7 @@ use serde::Serialize;
 
 use super::adopt::{adopt, entry_for};
 use super::remove::execute;
-use super::safety::{RemoveOptions, Surroundings, plan_removal};
+use super::safety::{RemoveOptions, Surroundings, Unpushed, plan_removal};
 use super::status::{worktree_at, worktree_gone};
 use super::{Workspace, find_entry};
 use crate::claude;
@@ -334,17 +334,17 @@ fn drop_missing(ws: &Workspace, name: &str) -> Result<String> {
             "git has it locked ({reason}); unlock it with `git worktree unlock` if that lock is stale"
         );
     }
-    let mut plan = plan_removal(ws, &around, entry, RemoveOptions::default())?;
-    if !plan.blockers.is_empty() {
-        bail!(plan.blockers.join("; "));
+    // Unpushed commits stay on the branch; anything else at risk (commits
+    // only the worktree holds, an operation in progress) keeps the session.
+    let options = RemoveOptions {
+        unpushed: Unpushed::KeepBranch,
+        ..RemoveOptions::default()
+    };
+    let plan = plan_removal(ws, &around, entry, options)?;
+    if !plan.is_safe() {
+        bail!(plan.objections().join("; "));
     }
-    if !plan.risks.is_empty() {
-        // Only unpushed commits can be at risk here: keep them on the branch.
-        plan.delete_branch = None;
-        plan.keep_reason = "it has commits that exist nowhere else";
-        plan.risks.clear();
-    }
-    let removed = execute(ws, &mut registry, plan, false).context("cannot drop the entry")?;
+    let removed = execute(ws, &mut registry, plan, options).context("cannot drop the entry")?;
     Ok(match removed.branch {
         super::BranchFate::Deleted { branch, .. } => {
             format!("dropped the entry and deleted merged branch '{branch}'")
