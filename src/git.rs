@@ -151,6 +151,15 @@ pub struct WorkStatus {
     pub untracked: usize,
 }
 
+/// The commits a worktree holds, for `Repo::worktree_tips`.
+#[derive(Debug, Clone, Default)]
+pub struct WorktreeTips {
+    /// Its HEAD and per-worktree refs.
+    pub held: Vec<Oid>,
+    /// What its HEAD reflog records.
+    pub logged: Vec<Oid>,
+}
+
 /// Everything in a worktree's folder that removing it would lose, whatever
 /// the repository's configuration hides from a plain `git status`.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -559,23 +568,24 @@ impl Repo {
     }
 
     /// The commits only WORKTREE may hold: its HEAD (detached, or the branch
-    /// it names), its per-worktree refs (`refs/worktree/*`, `refs/bisect/*`,
-    /// `refs/rewritten/*`), and every commit its HEAD reflog records since
-    /// SINCE (seconds since the epoch). Read from git's admin dir, so a
-    /// worktree whose folder is gone still answers.
-    pub fn worktree_tips(&self, worktree: &Worktree, since: i64) -> Vec<Oid> {
+    /// it names) and its per-worktree refs (`refs/worktree/*`,
+    /// `refs/bisect/*`, `refs/rewritten/*`), and apart from those every
+    /// commit its HEAD reflog records since SINCE (seconds since the epoch).
+    /// Read from git's admin dir, so a worktree whose folder is gone still
+    /// answers.
+    pub fn worktree_tips(&self, worktree: &Worktree, since: i64) -> WorktreeTips {
         let admin = self.admin_dir(worktree);
-        let mut tips = Vec::new();
+        let mut tips = WorktreeTips::default();
         if let Ok(head) = fs::read_to_string(admin.join("HEAD")) {
             match head.trim().strip_prefix("ref: ") {
-                Some(name) => tips.extend(self.repo.refname_to_id(name).ok()),
-                None => tips.extend(parse_oid(head.trim())),
+                Some(name) => tips.held.extend(self.repo.refname_to_id(name).ok()),
+                None => tips.held.extend(parse_oid(head.trim())),
             }
         }
         if worktree.admin_name.is_none() {
             return tips;
         }
-        loose_refs(&admin.join("refs"), &mut tips);
+        loose_refs(&admin.join("refs"), &mut tips.held);
         if let Ok(log) = fs::read_to_string(admin.join("logs").join("HEAD")) {
             for line in log.lines() {
                 // "<old> <new> <name> <<email>> <time> <zone>\t<message>"
@@ -585,13 +595,16 @@ impl Repo {
                     .checked_sub(2)
                     .and_then(|i| fields[i].parse::<i64>().ok());
                 if fields.len() >= 4 && time.is_some_and(|t| t >= since) {
-                    tips.extend(fields[..2].iter().filter_map(|f| parse_oid(f)));
+                    tips.logged
+                        .extend(fields[..2].iter().filter_map(|f| parse_oid(f)));
                 }
             }
         }
-        tips.retain(|oid| !oid.is_zero());
-        tips.sort();
-        tips.dedup();
+        for list in [&mut tips.held, &mut tips.logged] {
+            list.retain(|oid| !oid.is_zero());
+            list.sort();
+            list.dedup();
+        }
         tips
     }
 

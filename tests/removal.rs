@@ -49,7 +49,14 @@ fn refused(env: &TestEnv, args: &[&str], says: &str) -> String {
 fn dangling_commit(env: &TestEnv, dir: &Path) -> String {
     env.git_in(
         dir,
-        &["commit-tree", "HEAD^{tree}", "-p", "HEAD", "-m", "only here"],
+        &[
+            "commit-tree",
+            "HEAD^{tree}",
+            "-p",
+            "HEAD",
+            "-m",
+            "only here",
+        ],
     )
 }
 
@@ -79,11 +86,7 @@ fn clean_keeps_a_merged_session_with_a_bisect_in_progress() {
     env.git(&["merge", "-q", "--ff-only", "bisecting"]);
     env.git(&["push", "-q", "origin", "main"]);
     env.git_in(&path, &["bisect", "start"]);
-    let output = env
-        .sessions()
-        .args(["clean", "--yes"])
-        .output()
-        .unwrap();
+    let output = env.sessions().args(["clean", "--yes"]).output().unwrap();
     assert!(output.status.success(), "{}", stderr_of(&output));
     let said = String::from_utf8_lossy(&output.stdout);
     assert!(said.contains("a bisect in progress"), "{said}");
@@ -154,7 +157,10 @@ fn a_nested_repository_whose_commits_are_pushed_is_not_work() {
     fs::create_dir_all(&nested).unwrap();
     env.git_in(&nested, &["init", "-q", "-b", "main"]);
     env.commit_in(&nested, "lib.rs", "lib\n", "published");
-    env.git_in(&nested, &["remote", "add", "origin", upstream.to_str().unwrap()]);
+    env.git_in(
+        &nested,
+        &["remote", "add", "origin", upstream.to_str().unwrap()],
+    );
     env.git_in(&nested, &["push", "-q", "-u", "origin", "main"]);
     env.sessions().args(["rm", "vendored"]).assert().success();
     assert!(!path.exists());
@@ -208,7 +214,11 @@ fn a_branch_whose_commits_cancel_out_is_not_merged() {
     env.commit_in(&path, "u.txt", "u\n", "add");
     env.git_in(&path, &["revert", "--no-edit", "HEAD"]);
     assert_eq!(env.listed("undone")["merged"], false);
-    refused(&env, &["undone"], "branch 'undone' has 2 commits that exist");
+    refused(
+        &env,
+        &["undone"],
+        "branch 'undone' has 2 commits that exist",
+    );
     assert!(env.branches().contains(&"undone".to_string()));
 }
 
@@ -237,7 +247,10 @@ fn a_nested_repository_in_an_ignored_folder_is_work() {
     // Ignored files without a repository of their own still go.
     fs::remove_dir_all(&nested).unwrap();
     write_file(&path.join("target/debug/out"), "noise\n");
-    env.sessions().args(["rm", "ignored-nested"]).assert().success();
+    env.sessions()
+        .args(["rm", "ignored-nested"])
+        .assert()
+        .success();
 }
 
 #[test]
@@ -303,14 +316,23 @@ fn removing_a_missing_session_drops_only_its_own_admin_entry() {
     // Plugged back in, it is all there.
     fs::create_dir_all(away.parent().unwrap()).unwrap();
     fs::rename(env.root().join("unplugged"), &away).unwrap();
-    assert_eq!(env.git_in(&away, &["diff", "--cached", "--name-only"]), "staged.txt");
+    assert_eq!(
+        env.git_in(&away, &["diff", "--cached", "--name-only"]),
+        "staged.txt"
+    );
 }
 
 #[test]
 fn a_missing_session_git_has_locked_is_never_dropped() {
     let env = cloned();
     let path = env.new_session("usb");
-    env.git(&["worktree", "lock", "--reason", "on a usb disk", path.to_str().unwrap()]);
+    env.git(&[
+        "worktree",
+        "lock",
+        "--reason",
+        "on a usb disk",
+        path.to_str().unwrap(),
+    ]);
     fs::rename(&path, env.root().join("unplugged")).unwrap();
     let stderr = env.exits_with(&["rm", "--force", "usb"], 3);
     assert!(stderr.contains("git worktree unlock"), "{stderr}");
@@ -354,4 +376,26 @@ fn a_git_failure_removing_the_worktree_is_an_error_not_a_refusal() {
 fn make_executable(path: &Path) {
     use std::os::unix::fs::PermissionsExt;
     fs::set_permissions(path, fs::Permissions::from_mode(0o755)).unwrap();
+}
+
+#[test]
+fn commits_rewritten_by_an_amend_or_a_sync_are_not_lost_work() {
+    let env = cloned();
+    let path = env.new_session("rewritten");
+    env.commit_in(&path, "w.txt", "w\n", "first try");
+    env.git_in(&path, &["commit", "-q", "--amend", "-m", "second try"]);
+    env.commit_in(&env.repo, "other.txt", "o\n", "meanwhile on main");
+    env.git(&["push", "-q", "origin", "main"]);
+    env.sessions()
+        .args(["sync", "rewritten"])
+        .assert()
+        .success();
+    env.git(&["merge", "-q", "--ff-only", "rewritten"]);
+    env.git(&["push", "-q", "origin", "main"]);
+    env.sessions()
+        .args(["rm", "rewritten"])
+        .assert()
+        .success()
+        .stderr(predicate::str::contains("deleted branch 'rewritten'"));
+    assert!(!path.exists());
 }

@@ -435,11 +435,29 @@ pub(super) fn plan_removal(
             base: entry.base.clone(),
         });
     }
-    // Whatever happens to the branch, every branch's commits are accounted
-    // for above; here, what only the worktree itself holds.
+    // Every branch's commits are accounted for above; here, what only the
+    // worktree itself holds.
     if let Some(w) = &worktree {
         let tips = ws.repo.worktree_tips(w, entry.created_at.as_second());
-        let count = ws.repo.commits_only_in(&tips, base_tip, None)?;
+        let mut starts = tips.held;
+        // A commit the reflog alone remembers is lost work only when its
+        // changes are in neither the branch nor the base: one rewritten by
+        // a rebase (`sync`, `land`) or an amend is not; one undone by
+        // `reset --hard` is.
+        let keepers: Vec<_> = tip.into_iter().chain(base_tip).collect();
+        for logged in tips.logged {
+            let mut superseded = false;
+            for keeper in &keepers {
+                if ws.repo.content_merged(logged, *keeper).unwrap_or(false) {
+                    superseded = true;
+                    break;
+                }
+            }
+            if !superseded {
+                starts.push(logged);
+            }
+        }
+        let count = ws.repo.commits_only_in(&starts, base_tip, None)?;
         if count > 0 {
             risks.push(Risk::WorktreeCommits {
                 session: session(),
