@@ -53,10 +53,17 @@ pub(super) fn refuse_unless_acceptable(plans: &[RemovalPlan], force: bool) -> Re
         .flat_map(|p| p.blockers.iter().map(ToString::to_string))
         .collect();
     if !blockers.is_empty() {
-        bail!(
-            Failure::refused(format!("refusing to remove: {}", blockers.join("; "))).with_hint(
+        let hint = plans
+            .iter()
+            .flat_map(|p| &p.blockers)
+            .find_map(|b| b.hint())
+            .unwrap_or_else(|| {
                 "--force does not override this; stop the process (or leave its folder) first"
-            )
+                    .into()
+            });
+        bail!(
+            Failure::refused(format!("refusing to remove: {}", blockers.join("; ")))
+                .with_hint(hint)
         );
     }
     let risks: Vec<String> = plans

@@ -287,10 +287,21 @@ impl fmt::Display for Blocker {
             }
             Blocker::LockedAway { session, path } => write!(
                 f,
-                "the folder of session '{session}' is gone but git has it locked, so it may only be away; \
-                 if it is gone for good, unlock it first (git worktree unlock {})",
+                "the folder of session '{session}' ({}) is gone, but git has it locked: it may only be away (a drive unplugged)",
                 path.display()
             ),
+        }
+    }
+}
+
+impl Blocker {
+    /// The command that clears it, where there is one to paste.
+    pub fn hint(&self) -> Option<String> {
+        match self {
+            Blocker::LockedAway { path, .. } => {
+                Some(format!("git worktree unlock {}", path.display()))
+            }
+            Blocker::MainWorktree { .. } | Blocker::Process { .. } => None,
         }
     }
 }
@@ -445,7 +456,12 @@ pub(super) fn plan_removal(
         // a rebase (`sync`, `land`) or an amend is not; one undone by
         // `reset --hard` is.
         let keepers: Vec<_> = tip.into_iter().chain(base_tip).collect();
-        for logged in tips.logged {
+        let logged = if ws.repo.commits_only_in(&tips.logged, base_tip, None)? == 0 {
+            Vec::new() // the usual case: no trial merges needed
+        } else {
+            tips.logged
+        };
+        for logged in logged {
             let mut superseded = false;
             for keeper in &keepers {
                 if ws.repo.content_merged(logged, *keeper).unwrap_or(false) {
