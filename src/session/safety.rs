@@ -495,94 +495,55 @@ pub(super) fn plan_removal(
 mod tests {
     use super::*;
 
+    /// Facts from flags: exists, owned, checked out elsewhere, merged,
+    /// empty, and the count of unpushed commits.
+    fn facts(flags: [u8; 5], unpushed: usize) -> BranchFacts {
+        let [exists, owned, checked_out_elsewhere, merged, empty] = flags.map(|f| f == 1);
+        BranchFacts {
+            exists,
+            owned,
+            checked_out_elsewhere,
+            merged,
+            empty,
+            unpushed,
+        }
+    }
+
     #[test]
     fn every_branch_outcome() {
         use BranchOutcome::{Delete, Keep};
-        let at_risk = RemoveOptions::default();
-        let keep_asked = RemoveOptions {
+        let risk = RemoveOptions::default();
+        let asked = RemoveOptions {
             keep_branch: true,
-            ..at_risk
+            ..risk
         };
         let doctor = RemoveOptions {
             unpushed: Unpushed::KeepBranch,
-            ..at_risk
-        };
-        let open = BranchFacts {
-            exists: true,
-            owned: true,
-            unpushed: 2,
-            ..BranchFacts::default()
+            ..risk
         };
         let cases = [
-            (BranchFacts::default(), at_risk, Keep(Keeping::Gone)),
+            (facts([0, 1, 0, 0, 0], 0), risk, Keep(Keeping::Gone)),
+            (facts([1, 0, 0, 1, 0], 2), risk, Keep(Keeping::NotOwned)),
+            (facts([1, 1, 0, 1, 0], 2), asked, Keep(Keeping::Asked)),
             (
-                BranchFacts {
-                    owned: false,
-                    merged: true,
-                    ..open
-                },
-                at_risk,
-                Keep(Keeping::NotOwned),
-            ),
-            (
-                BranchFacts {
-                    merged: true,
-                    ..open
-                },
-                keep_asked,
-                Keep(Keeping::Asked),
-            ),
-            (
-                BranchFacts {
-                    checked_out_elsewhere: true,
-                    merged: true,
-                    ..open
-                },
-                at_risk,
+                facts([1, 1, 1, 1, 0], 2),
+                risk,
                 Keep(Keeping::CheckedOutElsewhere),
             ),
-            (
-                BranchFacts {
-                    merged: true,
-                    ..open
-                },
-                at_risk,
-                Delete(Deletion::Merged),
-            ),
-            (
-                BranchFacts {
-                    empty: true,
-                    ..open
-                },
-                at_risk,
-                Delete(Deletion::Empty),
-            ),
-            (
-                BranchFacts {
-                    unpushed: 0,
-                    ..open
-                },
-                at_risk,
-                Keep(Keeping::Pushed),
-            ),
-            (open, doctor, Keep(Keeping::Unpushed)),
-            (open, at_risk, Delete(Deletion::Forced)),
+            (facts([1, 1, 0, 1, 0], 2), risk, Delete(Deletion::Merged)),
+            (facts([1, 1, 0, 0, 1], 2), risk, Delete(Deletion::Empty)),
+            (facts([1, 1, 0, 0, 0], 0), risk, Keep(Keeping::Pushed)),
+            (facts([1, 1, 0, 0, 0], 2), doctor, Keep(Keeping::Unpushed)),
+            (facts([1, 1, 0, 0, 0], 2), risk, Delete(Deletion::Forced)),
         ];
         for (facts, options, expected) in cases {
-            assert_eq!(
-                branch_outcome(facts, options),
-                expected,
-                "{facts:?} {options:?}"
-            );
+            let outcome = branch_outcome(facts, options);
+            assert_eq!(outcome, expected, "{facts:?} {options:?}");
         }
         // The walk is only paid for when its answer decides.
-        assert!(open.needs_unpushed(at_risk));
-        assert!(!open.needs_unpushed(keep_asked));
-        let merged = BranchFacts {
-            merged: true,
-            ..open
-        };
-        assert!(!merged.needs_unpushed(at_risk));
+        assert!(facts([1, 1, 0, 0, 0], 2).needs_unpushed(risk));
+        assert!(!facts([1, 1, 0, 0, 0], 2).needs_unpushed(asked));
+        assert!(!facts([1, 1, 0, 1, 0], 2).needs_unpushed(risk));
     }
 
     #[test]
