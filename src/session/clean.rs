@@ -44,8 +44,7 @@ pub fn clean_plan(ws: &Workspace) -> Result<CleanPlan> {
         if removal.is_safe() {
             plan.remove.push(verdict(reason));
         } else {
-            let objections: Vec<&str> = removal.objections().map(String::as_str).collect();
-            plan.keep.push(verdict(objections.join("; ")));
+            plan.keep.push(verdict(removal.objections().join("; ")));
         }
     }
     Ok(plan)
@@ -74,7 +73,7 @@ pub fn clean_apply(ws: &Workspace, names: &[String]) -> Result<(Vec<Removed>, Ve
         let removal = plan_removal(ws, &around, entry, RemoveOptions::default())?;
         let (name, path) = (removal.entry.name.clone(), removal.entry.path.clone());
         let why = if removal.is_safe() {
-            match execute(ws, &mut registry, removal, false) {
+            match execute(ws, &mut registry, removal, RemoveOptions::default()) {
                 Ok(done) => {
                     removed.push(done);
                     continue;
@@ -82,8 +81,7 @@ pub fn clean_apply(ws: &Workspace, names: &[String]) -> Result<(Vec<Removed>, Ve
                 Err(e) => format!("{e:#}"),
             }
         } else {
-            let objections: Vec<&str> = removal.objections().map(String::as_str).collect();
-            objections.join("; ")
+            removal.objections().join("; ")
         };
         kept.push(Verdict { name, path, why });
     }

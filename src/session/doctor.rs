@@ -9,7 +9,7 @@ use serde::Serialize;
 
 use super::adopt::{adopt, adoptable, entry_for};
 use super::remove::execute;
-use super::safety::{RemoveOptions, Surroundings, plan_removal};
+use super::safety::{RemoveOptions, Surroundings, Unpushed, plan_removal};
 use super::status::{worktree_at, worktree_gone};
 use super::underway::{self, Leftover};
 use super::{Workspace, find_entry, leftovers, relocate, validate};
@@ -77,7 +77,10 @@ pub(super) enum Action {
     Forget {
         name: String,
     },
-    Prune,
+    /// Drops git's admin entry of the gone worktree at PATH, that one only.
+    DropAdminEntry {
+        path: PathBuf,
+    },
     Adopt {
         path: PathBuf,
     },
@@ -316,8 +319,10 @@ fn stray_worktrees(
                         "git still records worktree {}, which is gone",
                         tilde(&w.path)
                     ),
-                    "git worktree prune".into(),
-                    Action::Prune,
+                    "sessions doctor --fix".into(),
+                    Action::DropAdminEntry {
+                        path: w.path.clone(),
+                    },
                 ));
             }
             continue;
@@ -459,9 +464,16 @@ fn repair(ws: &Workspace, action: &Action) -> Result<String> {
             Ok(format!("released the lock on worktree '{admin_name}'"))
         }
         Action::DropEntry { name } => drop_missing(ws, name),
-        Action::Prune => {
-            ws.repo.prune_worktrees()?;
-            Ok("pruned git's worktree admin entries".into())
+        Action::DropAdminEntry { path } => {
+            // Only this one, and only while it is still gone and unlocked.
+            let worktrees = ws.repo.worktrees()?;
+            match worktree_at(&worktrees, path) {
+                Some(w) if w.prunable && w.locked.is_none() => {
+                    ws.repo.remove_admin_entry(w)?;
+                    Ok(format!("dropped git's entry for {}", tilde(path)))
+                }
+                _ => Ok(format!("left git's entry for {} alone", tilde(path))),
+            }
         }
         Action::Adopt { path } => {
             let (adopted, _) = adopt(ws, std::slice::from_ref(path), false)?;
@@ -531,17 +543,17 @@ fn drop_missing(ws: &Workspace, name: &str) -> Result<String> {
             "git has it locked ({reason}); unlock it with `git worktree unlock` if that lock is stale"
         );
     }
-    let mut plan = plan_removal(ws, &around, entry, RemoveOptions::default())?;
-    if !plan.blockers.is_empty() {
-        bail!(plan.blockers.join("; "));
+    // Unpushed commits stay on the branch; anything else at risk (commits
+    // only the worktree holds, an operation in progress) keeps the session.
+    let options = RemoveOptions {
+        unpushed: Unpushed::KeepBranch,
+        ..RemoveOptions::default()
+    };
+    let plan = plan_removal(ws, &around, entry, options)?;
+    if !plan.is_safe() {
+        bail!(plan.objections().join("; "));
     }
-    if !plan.risks.is_empty() {
-        // Only unpushed commits can be at risk here: keep them on the branch.
-        plan.delete_branch = None;
-        plan.keep_reason = "it has commits that exist nowhere else";
-        plan.risks.clear();
-    }
-    let removed = execute(ws, &mut registry, plan, false).context("cannot drop the entry")?;
+    let removed = execute(ws, &mut registry, plan, options).context("cannot drop the entry")?;
     Ok(match removed.branch {
         super::BranchFate::Deleted { branch, .. } => {
             format!("dropped the entry and deleted merged branch '{branch}'")

@@ -10,7 +10,7 @@ use jiff::Timestamp;
 
 use super::Workspace;
 use super::doctor::{Action, Explained, Finding, Kind, finding};
-use crate::git::{self, Batch, Oid, RemovalChecks, Repo, Worktree};
+use crate::git::{self, Oid, RemovalChecks, Repo, Worktree};
 use crate::output::tilde;
 use crate::process;
 use crate::registry::{Entry, LeftBranch, Pending};
@@ -215,7 +215,7 @@ fn undo_worktree(ws: &Workspace, sessions: &[Entry], p: &Pending) -> Result<Stri
         return Ok(format!("removed the empty folder {shown}"));
     };
     if w.prunable {
-        ws.repo.prune_worktrees()?;
+        ws.repo.remove_admin_entry(w)?;
         return Ok(format!("pruned git's entry for {shown}, which is gone"));
     }
     // Git never finished checking it out: nothing there is anyone's work.
@@ -231,7 +231,7 @@ fn undo_worktree(ws: &Workspace, sessions: &[Entry], p: &Pending) -> Result<Stri
         if !process::working_in(&processes, &w.path, &[]).is_empty() {
             return Ok(format!("kept {shown}: a process works in it"));
         }
-        let status = Repo::status(&w.path, Batch::Alone)?;
+        let status = Repo::removal_status(&w.path)?;
         if !status.is_clean() || ws.repo.operation_in_progress(w).is_some() {
             return Ok(format!(
                 "kept {shown}: it has changes (`sessions adopt {}` makes it a session)",
@@ -239,10 +239,11 @@ fn undo_worktree(ws: &Workspace, sessions: &[Entry], p: &Pending) -> Result<Stri
             ));
         }
     }
+    // Checked just now, or never checked out at all.
     let checks = if half_made {
         RemovalChecks::None
     } else {
-        RemovalChecks::ByGit
+        RemovalChecks::DoneByCaller
     };
     ws.repo.remove_worktree(&w.path, checks)?;
     let what = if half_made { "half-made" } else { "clean" };

@@ -2,11 +2,13 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 use crate::git::Oid;
-use anyhow::{Result, bail};
+use anyhow::{Context, Result, bail};
 use jiff::Timestamp;
 
 use super::Workspace;
-use super::safety::{RemovalPlan, RemoveOptions, Surroundings, plan_removal};
+use super::safety::{
+    BranchOutcome, Keeping, RemovalPlan, RemoveOptions, Surroundings, plan_removal,
+};
 use super::validate::valid_entry;
 use crate::error::Failure;
 use crate::git::RemovalChecks;
@@ -16,7 +18,7 @@ use crate::registry::{LeftBranch, Locked};
 #[derive(Debug)]
 pub enum BranchFate {
     Deleted { branch: String, tip: Option<Oid> },
-    Kept { branch: String, why: &'static str },
+    Kept { branch: String, why: Keeping },
 }
 
 #[derive(Debug)]
@@ -37,66 +39,84 @@ pub fn remove(ws: &Workspace, names: &[String], options: RemoveOptions) -> Resul
         let entry = valid_entry(ws, &registry.sessions, name)?.clone();
         plans.push(plan_removal(ws, &around, entry, options)?);
     }
-    let blockers: Vec<&String> = plans.iter().flat_map(|p| &p.blockers).collect();
+    refuse_unless_acceptable(&plans, options.force)?;
+    plans
+        .into_iter()
+        .map(|plan| execute(ws, &mut registry, plan, options))
+        .collect()
+}
+
+/// The refusal (exit 3) when any of PLANS has a blocker, or a risk and
+/// FORCE is not given.
+pub(super) fn refuse_unless_acceptable(plans: &[RemovalPlan], force: bool) -> Result<()> {
+    let blockers: Vec<String> = plans
+        .iter()
+        .flat_map(|p| p.blockers.iter().map(ToString::to_string))
+        .collect();
     if !blockers.is_empty() {
-        bail!(
-            Failure::refused(format!("refusing to remove: {}", join(&blockers))).with_hint(
+        let hint = plans
+            .iter()
+            .flat_map(|p| &p.blockers)
+            .find_map(|b| b.hint())
+            .unwrap_or_else(|| {
                 "--force does not override this; stop the process (or leave its folder) first"
-            )
+                    .into()
+            });
+        bail!(
+            Failure::refused(format!("refusing to remove: {}", blockers.join("; ")))
+                .with_hint(hint)
         );
     }
-    let risks: Vec<&String> = plans.iter().flat_map(|p| &p.risks).collect();
-    if !risks.is_empty() && !options.force {
+    let risks: Vec<String> = plans
+        .iter()
+        .flat_map(|p| p.risks.iter().map(ToString::to_string))
+        .collect();
+    if !risks.is_empty() && !force {
         bail!(
-            Failure::refused(format!("refusing to remove: {}", join(&risks))).with_hint(
+            Failure::refused(format!("refusing to remove: {}", risks.join("; "))).with_hint(
                 "commit or push that work (or unlock the worktree) first, or pass --force to remove anyway"
             )
         );
     }
-    plans
-        .into_iter()
-        .map(|plan| execute(ws, &mut registry, plan, options.force))
-        .collect()
-}
-
-fn join(items: &[&String]) -> String {
-    items
-        .iter()
-        .map(|s| s.as_str())
-        .collect::<Vec<_>>()
-        .join("; ")
+    Ok(())
 }
 
 /// Carries out one plan the caller has judged acceptable, saving the
-/// registry as soon as the session is gone.
+/// registry as soon as the session is gone. Teardown runs first; whatever
+/// it (or anything else meanwhile) left behind is checked for again, under
+/// the registry lock, before the worktree goes.
 pub(super) fn execute(
     ws: &Workspace,
     registry: &mut Locked,
     plan: RemovalPlan,
-    force: bool,
+    options: RemoveOptions,
 ) -> Result<Removed> {
-    let entry = &plan.entry;
-    super::hooks::teardown(ws, entry)?;
-    if !plan.worktree_gone {
-        let checks = if force {
-            RemovalChecks::None
-        } else if plan.checked_clean && !entry.path.join(".gitmodules").exists() {
-            RemovalChecks::DoneByCaller
-        } else {
-            RemovalChecks::ByGit
-        };
-        ws.repo.remove_worktree(&entry.path, checks).map_err(|e| {
-            // Git re-checks cleanliness itself: anything that appeared
-            // since our check is protected the same way.
-            Failure::refused(format!("{e:#}"))
-                .with_hint("pass --force to remove the worktree anyway")
-        })?;
+    let plan = if !ws.config.teardown.value.is_empty() && plan.entry.path.is_dir() {
+        super::hooks::teardown(ws, &plan.entry)?;
+        let around = Surroundings::read(ws)?;
+        let again = plan_removal(ws, &around, plan.entry, options)?;
+        refuse_unless_acceptable(std::slice::from_ref(&again), options.force)
+            .context("checked again after teardown")?;
+        again
     } else {
-        ws.repo.prune_worktrees()?;
+        plan
+    };
+    let entry = &plan.entry;
+    if !plan.worktree_gone {
+        // The plan has just found it clean and unlocked, or --force says
+        // to remove it whatever it holds.
+        let checks = if options.force {
+            RemovalChecks::None
+        } else {
+            RemovalChecks::DoneByCaller
+        };
+        ws.repo.remove_worktree(&entry.path, checks)?;
+    } else if let Some(worktree) = &plan.worktree {
+        ws.repo.remove_admin_entry(worktree)?;
     }
     remove_empty_parent(&entry.path);
-    let branch = match plan.delete_branch {
-        Some(_) => {
+    let branch = match plan.branch {
+        BranchOutcome::Delete(_) => {
             let tip = ws.repo.branch_tip(&entry.branch);
             ws.repo.delete_branch(&entry.branch)?;
             BranchFate::Deleted {
@@ -104,13 +124,10 @@ pub(super) fn execute(
                 tip,
             }
         }
-        None => {
+        BranchOutcome::Keep(why) => {
             // A branch the session made, kept for a reason other than being
             // asked to: doctor keeps track of it until it goes.
-            if entry.owns_branch
-                && plan.keep_reason != "--keep-branch"
-                && ws.repo.branch_tip(&entry.branch).is_some()
-            {
+            if why.left_behind() && ws.repo.branch_tip(&entry.branch).is_some() {
                 registry.left_branches.retain(|l| l.branch != entry.branch);
                 registry.left_branches.push(LeftBranch {
                     session: entry.name.clone(),
@@ -121,7 +138,7 @@ pub(super) fn execute(
             }
             BranchFate::Kept {
                 branch: entry.branch.clone(),
-                why: plan.keep_reason,
+                why,
             }
         }
     };

@@ -1,19 +1,24 @@
-//! The safety rules: what removing a session would lose, and what must stop
-//! it. `rm`, `clean` and `doctor --fix` all decide through `plan_removal`.
+//! The safety rules, once, as types: what removing a session would lose
+//! (risks, which `--force` overrides), what must stop it (blockers, which
+//! nothing overrides), and what becomes of its branch. `rm`, `clean` and
+//! `doctor --fix` all decide through `plan_removal`.
+
+use std::fmt;
+use std::path::PathBuf;
 
 use anyhow::Result;
 
 use super::Workspace;
 use super::status::{branch_state, worktree_at, worktree_gone};
-use crate::git::{Batch, Repo, Worktree};
+use crate::git::{Operation, Repo, WorkStatus, Worktree};
 use crate::process::{self, Process};
 use crate::registry::Entry;
 
 /// How a removal may go about it.
 #[derive(Debug, Default, Clone, Copy)]
 pub struct RemoveOptions {
-    /// Remove even with uncommitted changes, a lock, or commits that exist
-    /// nowhere else. Never past a live process.
+    /// Remove even with uncommitted changes, a lock, an operation in
+    /// progress, or commits that exist nowhere else. Never past a blocker.
     pub force: bool,
     /// Never delete the branch.
     pub keep_branch: bool,
@@ -21,6 +26,284 @@ pub struct RemoveOptions {
     /// as working inside: Claude Code asking through its WorktreeRemove hook
     /// is still in the worktree it wants gone.
     pub spare_callers: bool,
+    /// What an owned branch with commits that exist nowhere else means.
+    pub unpushed: Unpushed,
+}
+
+/// The policy for an owned branch whose commits exist nowhere else.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub enum Unpushed {
+    /// A risk: refuse, or with `--force` delete the branch.
+    #[default]
+    AtRisk,
+    /// Keep the branch and go on: `doctor --fix` dropping a session whose
+    /// folder is gone.
+    KeepBranch,
+}
+
+/// What becomes of a removed session's branch.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BranchOutcome {
+    Delete(Deletion),
+    Keep(Keeping),
+}
+
+/// Why the branch goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Deletion {
+    /// Its work is in the base.
+    Merged,
+    /// It has no commits of its own.
+    Empty,
+    /// Its commits exist nowhere else, and `--force` said to go anyway.
+    Forced,
+}
+
+/// Why the branch stays.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Keeping {
+    /// There is no such branch any more.
+    Gone,
+    /// The session did not create it.
+    NotOwned,
+    /// `--keep-branch`.
+    Asked,
+    CheckedOutElsewhere,
+    /// Not merged, but its commits are also on a remote, a tag or another
+    /// branch.
+    Pushed,
+    /// Its commits exist nowhere else, and the policy keeps it.
+    Unpushed,
+}
+
+impl Keeping {
+    /// Whether doctor should keep track of the branch left behind: one the
+    /// session made and nobody asked to keep.
+    pub fn left_behind(self) -> bool {
+        matches!(
+            self,
+            Keeping::CheckedOutElsewhere | Keeping::Pushed | Keeping::Unpushed
+        )
+    }
+}
+
+impl fmt::Display for Keeping {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Keeping::Gone => "it no longer exists",
+            Keeping::NotOwned => "the session did not create it",
+            Keeping::Asked => "--keep-branch",
+            Keeping::CheckedOutElsewhere => "it is checked out in another worktree",
+            Keeping::Pushed => {
+                "it is not merged into its base (its commits are also on a remote, a tag or another branch)"
+            }
+            Keeping::Unpushed => "it has commits that exist nowhere else",
+        })
+    }
+}
+
+/// What is known about a session's branch, for `branch_outcome`.
+#[derive(Debug, Clone, Copy, Default)]
+pub(super) struct BranchFacts {
+    pub exists: bool,
+    pub owned: bool,
+    pub checked_out_elsewhere: bool,
+    pub merged: bool,
+    pub empty: bool,
+    /// Commits on it that exist nowhere else (counted only when it matters).
+    pub unpushed: usize,
+}
+
+impl BranchFacts {
+    /// Whether the outcome depends on `unpushed`, which costs a walk.
+    pub fn needs_unpushed(&self, options: RemoveOptions) -> bool {
+        self.exists
+            && self.owned
+            && !options.keep_branch
+            && !self.checked_out_elsewhere
+            && !self.merged
+            && !self.empty
+    }
+}
+
+/// The one rule for a branch: deleted only when the session made it, nobody
+/// asked to keep it, no other worktree has it, and its work is merged, empty,
+/// or forced away.
+pub(super) fn branch_outcome(facts: BranchFacts, options: RemoveOptions) -> BranchOutcome {
+    use BranchOutcome::{Delete, Keep};
+    if !facts.exists {
+        Keep(Keeping::Gone)
+    } else if !facts.owned {
+        Keep(Keeping::NotOwned)
+    } else if options.keep_branch {
+        Keep(Keeping::Asked)
+    } else if facts.checked_out_elsewhere {
+        Keep(Keeping::CheckedOutElsewhere)
+    } else if facts.merged {
+        Delete(Deletion::Merged)
+    } else if facts.empty {
+        Delete(Deletion::Empty)
+    } else if facts.unpushed == 0 {
+        Keep(Keeping::Pushed)
+    } else if options.unpushed == Unpushed::KeepBranch {
+        Keep(Keeping::Unpushed)
+    } else {
+        Delete(Deletion::Forced)
+    }
+}
+
+/// Work that removal would lose; `--force` overrides each.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Risk {
+    Changes {
+        session: String,
+        status: WorkStatus,
+        path: PathBuf,
+    },
+    /// Files marked assume-unchanged or skip-worktree that differ from the
+    /// index: changes `git status` does not show.
+    HiddenChanges {
+        session: String,
+        count: usize,
+    },
+    /// A nested repository with commits or changes of its own.
+    NestedRepository {
+        session: String,
+        path: PathBuf,
+    },
+    Locked {
+        session: String,
+        reason: String,
+    },
+    Operation {
+        session: String,
+        operation: Operation,
+    },
+    /// Commits of the branch that removal would delete with it.
+    BranchCommits {
+        branch: String,
+        count: usize,
+        base: String,
+    },
+    /// Commits only the worktree holds: on a detached HEAD, in its
+    /// per-worktree refs, or only in its HEAD reflog.
+    WorktreeCommits {
+        session: String,
+        count: usize,
+    },
+}
+
+fn commits(count: usize) -> String {
+    match count {
+        1 => "1 commit that exist".into(),
+        n => format!("{n} commits that exist"),
+    }
+}
+
+impl fmt::Display for Risk {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Risk::Changes {
+                session,
+                status,
+                path,
+            } => write!(
+                f,
+                "session '{session}' has {} in {}",
+                status.describe(),
+                path.display()
+            ),
+            Risk::HiddenChanges { session, count } => write!(
+                f,
+                "session '{session}' has {count} changed file{} marked assume-unchanged or skip-worktree",
+                if *count == 1 { "" } else { "s" }
+            ),
+            Risk::NestedRepository { session, path } => write!(
+                f,
+                "session '{session}' holds a nested repository at {} with commits or changes of its own",
+                path.display()
+            ),
+            Risk::Locked { session, reason } if reason.is_empty() => {
+                write!(f, "session '{session}' is locked")
+            }
+            Risk::Locked { session, reason } => {
+                write!(f, "session '{session}' is locked ({reason})")
+            }
+            Risk::Operation { session, operation } => write!(
+                f,
+                "session '{session}' has {operation} in progress (finish it with {})",
+                operation.command()
+            ),
+            Risk::BranchCommits {
+                branch,
+                count,
+                base,
+            } => write!(
+                f,
+                "branch '{branch}' has {} nowhere else (neither in {base}, another branch, a tag nor on a remote)",
+                commits(*count)
+            ),
+            Risk::WorktreeCommits { session, count } => write!(
+                f,
+                "session '{session}' has {} nowhere else (on its detached HEAD, its per-worktree refs or its HEAD reflog)",
+                commits(*count)
+            ),
+        }
+    }
+}
+
+/// What nothing overrides.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Blocker {
+    MainWorktree {
+        session: String,
+    },
+    /// A live process whose working folder is inside the worktree.
+    Process {
+        process: String,
+        path: PathBuf,
+    },
+    /// The folder is gone and git has the worktree locked: it is only away
+    /// (a drive unplugged), and its admin entry holds its index and HEAD.
+    LockedAway {
+        session: String,
+        path: PathBuf,
+    },
+}
+
+impl fmt::Display for Blocker {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Blocker::MainWorktree { session } => write!(
+                f,
+                "session '{session}' points at the main worktree, which is never removed"
+            ),
+            Blocker::Process { process, path } => {
+                write!(
+                    f,
+                    "{process} is working in {}; stop it first",
+                    path.display()
+                )
+            }
+            Blocker::LockedAway { session, path } => write!(
+                f,
+                "the folder of session '{session}' ({}) is gone, but git has it locked: it may only be away (a drive unplugged)",
+                path.display()
+            ),
+        }
+    }
+}
+
+impl Blocker {
+    /// The command that clears it, where there is one to paste.
+    pub fn hint(&self) -> Option<String> {
+        match self {
+            Blocker::LockedAway { path, .. } => {
+                Some(format!("git worktree unlock {}", path.display()))
+            }
+            Blocker::MainWorktree { .. } | Blocker::Process { .. } => None,
+        }
+    }
 }
 
 /// What the world looks like, read once and matched against many sessions.
@@ -41,25 +324,23 @@ impl Surroundings {
 /// What removing one session would mean, worked out before touching anything.
 pub(super) struct RemovalPlan {
     pub entry: Entry,
-    /// Why the branch goes (`merged`, `forced`), or `None` to keep it.
-    pub delete_branch: Option<&'static str>,
-    pub keep_reason: &'static str,
-    /// Work that removal would lose; `--force` overrides these.
-    pub risks: Vec<String>,
-    /// What nothing overrides: a live process inside, the main worktree.
-    pub blockers: Vec<String>,
-    /// Git has no worktree there any more: only its admin entry goes, and
-    /// whatever folder is left stays untouched.
+    pub branch: BranchOutcome,
+    pub risks: Vec<Risk>,
+    pub blockers: Vec<Blocker>,
+    /// Git's worktree at the session's path, if git has one.
+    pub worktree: Option<Worktree>,
+    /// Git has no working worktree there any more: only its admin entry
+    /// goes, and whatever folder is left stays untouched.
     pub worktree_gone: bool,
-    /// The worktree was just found clean and unlocked, so git need not run
-    /// `git status` again to check.
-    pub checked_clean: bool,
 }
 
 impl RemovalPlan {
     /// Everything that stands in the way, blockers first.
-    pub fn objections(&self) -> impl Iterator<Item = &String> {
-        self.blockers.iter().chain(&self.risks)
+    pub fn objections(&self) -> Vec<String> {
+        let blockers = self.blockers.iter().map(ToString::to_string);
+        blockers
+            .chain(self.risks.iter().map(ToString::to_string))
+            .collect()
     }
 
     pub fn is_safe(&self) -> bool {
@@ -73,13 +354,11 @@ pub(super) fn plan_removal(
     entry: Entry,
     options: RemoveOptions,
 ) -> Result<RemovalPlan> {
+    let session = || entry.name.clone();
     let mut risks = Vec::new();
     let mut blockers = Vec::new();
     if ws.repo.main_worktree() == Some(entry.path.as_path()) {
-        blockers.push(format!(
-            "session '{}' points at the main worktree, which is never removed",
-            entry.name
-        ));
+        blockers.push(Blocker::MainWorktree { session: session() });
     }
     let callers = if options.spare_callers {
         process::ancestors()
@@ -87,87 +366,128 @@ pub(super) fn plan_removal(
         Vec::new()
     };
     for p in process::working_in(&around.processes, &entry.path, &callers) {
-        blockers.push(format!(
-            "{p} is working in {}; stop it first",
-            entry.path.display()
-        ));
+        blockers.push(Blocker::Process {
+            process: p.to_string(),
+            path: entry.path.clone(),
+        });
     }
-    let worktree = worktree_at(&around.worktrees, &entry.path);
-    if let Some(operation) = worktree.and_then(|w| ws.repo.operation_in_progress(w)) {
-        risks.push(format!(
-            "session '{}' has {operation} in progress (finish it with {})",
-            entry.name,
-            operation.command()
-        ));
-    }
-    let lock = worktree.and_then(|w| w.locked.as_ref());
-    if let Some(reason) = lock {
-        let why = if reason.is_empty() {
-            String::new()
-        } else {
-            format!(" ({reason})")
-        };
-        risks.push(format!("session '{}' is locked{why}", entry.name));
-    }
+    let worktree = worktree_at(&around.worktrees, &entry.path).cloned();
     let gone = worktree_gone(&around.worktrees, &entry.path);
-    let mut checked_clean = false;
+    if let Some(operation) = worktree
+        .as_ref()
+        .and_then(|w| ws.repo.operation_in_progress(w))
+    {
+        risks.push(Risk::Operation {
+            session: session(),
+            operation,
+        });
+    }
+    match worktree.as_ref().and_then(|w| w.locked.clone()) {
+        Some(_) if gone => blockers.push(Blocker::LockedAway {
+            session: session(),
+            path: entry.path.clone(),
+        }),
+        Some(reason) => risks.push(Risk::Locked {
+            session: session(),
+            reason,
+        }),
+        None => {}
+    }
     if !gone {
-        let status = Repo::status(&entry.path, Batch::Alone)?;
-        checked_clean = status.is_clean() && lock.is_none();
-        if !status.is_clean() {
-            risks.push(format!(
-                "session '{}' has {} in {}",
-                entry.name,
-                status.describe(),
-                entry.path.display()
-            ));
+        let status = Repo::removal_status(&entry.path)?;
+        if !status.work.is_clean() {
+            risks.push(Risk::Changes {
+                session: session(),
+                status: status.work,
+                path: entry.path.clone(),
+            });
+        }
+        if status.hidden > 0 {
+            risks.push(Risk::HiddenChanges {
+                session: session(),
+                count: status.hidden,
+            });
+        }
+        for path in status.nested {
+            risks.push(Risk::NestedRepository {
+                session: session(),
+                path: entry.path.join(path),
+            });
         }
     }
 
     let tip = ws.repo.branch_tip(&entry.branch);
-    let (delete_branch, keep_reason) = match tip {
-        None => (None, "it no longer exists"),
-        Some(tip) => {
-            let state = branch_state(&ws.repo, &entry, tip)?;
-            let elsewhere = around.worktrees.iter().any(|w| {
-                w.branch.as_deref() == Some(entry.branch.as_str()) && w.path != entry.path
-            });
-            if !entry.owns_branch {
-                (None, "the session did not create it")
-            } else if options.keep_branch {
-                (None, "--keep-branch")
-            } else if elsewhere {
-                (None, "it is checked out in another worktree")
-            } else if state.merged || state.empty {
-                (Some("merged"), "")
-            } else {
-                let unpushed = ws.repo.unpushed_commits(tip, state.base_tip)?;
-                if unpushed.is_empty() {
-                    (
-                        None,
-                        "it is not merged into its base (its commits are on a remote)",
-                    )
-                } else {
-                    risks.push(format!(
-                        "branch '{}' has {} commit{} that exist nowhere else (neither in {} nor on a remote)",
-                        entry.branch,
-                        unpushed.len(),
-                        if unpushed.len() == 1 { "" } else { "s" },
-                        entry.base
-                    ));
-                    (Some("forced"), "")
+    let mut facts = BranchFacts {
+        exists: tip.is_some(),
+        owned: entry.owns_branch,
+        checked_out_elsewhere: around
+            .worktrees
+            .iter()
+            .any(|w| w.branch.as_deref() == Some(entry.branch.as_str()) && w.path != entry.path),
+        ..BranchFacts::default()
+    };
+    let mut base_tip = super::status::base_tip(&ws.repo, &entry);
+    if let Some(tip) = tip
+        && facts.owned
+    {
+        let state = branch_state(&ws.repo, &entry, tip)?;
+        (facts.merged, facts.empty, base_tip) = (state.merged, state.empty, state.base_tip);
+        if facts.needs_unpushed(options) {
+            facts.unpushed =
+                ws.repo
+                    .commits_only_in(&[tip], base_tip, Some(entry.branch.as_str()))?;
+        }
+    }
+    let branch = branch_outcome(facts, options);
+    if branch == BranchOutcome::Delete(Deletion::Forced) {
+        risks.push(Risk::BranchCommits {
+            branch: entry.branch.clone(),
+            count: facts.unpushed,
+            base: entry.base.clone(),
+        });
+    }
+    // Every branch's commits are accounted for above; here, what only the
+    // worktree itself holds.
+    if let Some(w) = &worktree {
+        let tips = ws.repo.worktree_tips(w, entry.created_at.as_second());
+        let mut starts = tips.held;
+        // A commit the reflog alone remembers is lost work only when its
+        // changes are in neither the branch nor the base: one rewritten by
+        // a rebase (`sync`, `land`) or an amend is not; one undone by
+        // `reset --hard` is.
+        let keepers: Vec<_> = tip.into_iter().chain(base_tip).collect();
+        let logged = if ws.repo.commits_only_in(&tips.logged, base_tip, None)? == 0 {
+            Vec::new() // the usual case: no trial merges needed
+        } else {
+            tips.logged
+        };
+        for logged in logged {
+            let mut superseded = false;
+            for keeper in &keepers {
+                if ws.repo.content_merged(logged, *keeper).unwrap_or(false) {
+                    superseded = true;
+                    break;
                 }
             }
+            if !superseded {
+                starts.push(logged);
+            }
         }
-    };
+        let count = ws.repo.commits_only_in(&starts, base_tip, None)?;
+        if count > 0 {
+            risks.push(Risk::WorktreeCommits {
+                session: session(),
+                count,
+            });
+        }
+    }
     Ok(RemovalPlan {
         entry,
-        delete_branch,
-        keep_reason,
+        branch,
         risks,
         blockers,
+        worktree,
         worktree_gone: gone,
-        checked_clean,
     })
 }
 
@@ -254,3 +574,6 @@ pub(super) fn may_rewrite(
     }
     Ok(Ok(worktree.clone()))
 }
+
+#[cfg(test)]
+mod tests;

@@ -76,7 +76,8 @@ pub fn base_tip(repo: &Repo, entry: &Entry) -> Option<Oid> {
 }
 
 /// Whether TIP's work is merged into ENTRY's base, or there is none yet.
-/// A branch with no commits since it started is empty, not merged.
+/// A branch with no commits since it started is empty, not merged; one whose
+/// commits cancel out is neither, while they are not in the base.
 pub fn branch_state(repo: &Repo, entry: &Entry, tip: Oid) -> Result<BranchState> {
     let base_tip = base_tip(repo, entry);
     let empty = match git::parse_oid(&entry.base_commit) {
@@ -84,7 +85,7 @@ pub fn branch_state(repo: &Repo, entry: &Entry, tip: Oid) -> Result<BranchState>
         None => false,
     };
     let merged = match base_tip {
-        Some(base) if !empty => repo.content_merged(tip, base)?,
+        Some(base) if !empty => repo.content_merged(tip, base)? && !repo.cancels_out(tip, base)?,
         _ => false,
     };
     Ok(BranchState {
