@@ -49,6 +49,7 @@ pub fn create(ws: &Workspace, request: NewSession) -> Result<Entry> {
         None => name::generate(|candidate| {
             let branch = format!("{prefix}{candidate}");
             registry.find(candidate).is_some()
+                || registry.pending.iter().any(|p| p.name == candidate)
                 || ws.repo.branch_tip(&branch).is_some()
                 || ws.session_dir(candidate, &branch).exists()
         }),
@@ -73,6 +74,24 @@ pub fn create(ws: &Workspace, request: NewSession) -> Result<Entry> {
         )));
     }
     let path = ws.session_dir(&name, &branch);
+    // We hold the lock, so any record here is a `new` that died half-way;
+    // what it may have made is not ours to take over.
+    if let Some(stale) = registry
+        .pending
+        .iter()
+        .find(|p| p.name == name || p.branch == branch || p.path == path)
+    {
+        bail!(
+            Failure::refused(format!(
+                "an earlier `sessions new {}` (pid {}) stopped half-way and may have left {} or branch '{}'",
+                stale.name,
+                stale.pid,
+                stale.path.display(),
+                stale.branch
+            ))
+            .with_hint("sessions doctor --fix")
+        );
+    }
     if path.exists() {
         let what = match git::is_nonempty_dir(&path) {
             true => "already exists and is not empty",
@@ -115,24 +134,6 @@ pub fn create(ws: &Workspace, request: NewSession) -> Result<Entry> {
         None => (true, base_commit),
     };
 
-    // We hold the lock, so any record here is a `new` that died half-way;
-    // what it may have made is not ours to take over.
-    if let Some(stale) = registry
-        .pending
-        .iter()
-        .find(|p| p.name == name || p.branch == branch || p.path == path)
-    {
-        bail!(
-            Failure::refused(format!(
-                "an earlier `sessions new {}` (pid {}) stopped half-way and may have left {} or branch '{}'",
-                stale.name,
-                stale.pid,
-                stale.path.display(),
-                stale.branch
-            ))
-            .with_hint("sessions doctor --fix")
-        );
-    }
     // Recorded, durably, before anything exists: a `new` killed outright
     // leaves a record of what it may have made.
     let pending = Pending {
