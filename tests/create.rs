@@ -52,6 +52,15 @@ fn signal(pid: u32, sig: &str) {
     assert!(status.success(), "kill {sig} {pid}");
 }
 
+/// Creates its file when dropped.
+struct Release(PathBuf);
+
+impl Drop for Release {
+    fn drop(&mut self) {
+        let _ = fs::write(&self.0, "");
+    }
+}
+
 fn registry_text(env: &TestEnv) -> String {
     fs::read_to_string(env.registry_file()).unwrap_or_default()
 }
@@ -248,6 +257,9 @@ fn new_waiting_for_the_registry_says_so_and_stops_on_a_signal() {
     let env = TestEnv::new();
     let inside = env.root().join("inside");
     let release = env.root().join("release");
+    // Should an assertion fail, the holder still finishes, and the waiter
+    // after it: no process outlives the test.
+    let _release = Release(release.clone());
     // `new holder` holds the registry lock while git runs this hook.
     post_checkout(
         &env.git_dir(),
