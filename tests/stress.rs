@@ -452,7 +452,8 @@ impl Stress {
         for entry in fs::read_dir(&dir).into_iter().flatten().flatten() {
             let file = entry.file_name().to_string_lossy().into_owned();
             if file.starts_with("registry.toml.tmp-") {
-                found.push((format!("temporary file {file}"), file));
+                let key = "registry.toml.tmp".to_string();
+                found.push((format!("temporary file {file}"), key));
             }
         }
         let left: Vec<&str> = registry["left_branch"]
