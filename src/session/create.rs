@@ -151,8 +151,7 @@ pub fn create(ws: &Workspace, request: NewSession) -> Result<Entry> {
         return Err(err);
     }
 
-    let mut undo = Rollback::new(&ws.repo, &mut registry, pending);
-    undo.registry_existed = registry_existed;
+    let mut undo = Rollback::new(&ws.repo, &mut registry, pending, registry_existed);
     undo.claim_dir(&path)?;
     if owns_branch {
         ws.repo.create_branch(&branch, base_commit)?;
@@ -220,12 +219,17 @@ struct Rollback<'a> {
 }
 
 impl<'a> Rollback<'a> {
-    fn new(repo: &'a Repo, registry: &'a mut Locked, pending: Pending) -> Self {
+    fn new(
+        repo: &'a Repo,
+        registry: &'a mut Locked,
+        pending: Pending,
+        registry_existed: bool,
+    ) -> Self {
         Rollback {
             repo,
             registry,
             pending,
-            registry_existed: true,
+            registry_existed,
             branch: None,
             target: None,
             worktree_started: false,
