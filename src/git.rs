@@ -223,13 +223,46 @@ impl WorkStatus {
     }
 }
 
+/// Why no repository could be opened around DIR, as the user can act on
+/// it: there is none, or there is one git2 cannot or will not open.
+fn undiscoverable(dir: &Path, e: &git2::Error) -> Failure {
+    // The folder holding `.git`: what `safe.directory` names.
+    let top = dir
+        .ancestors()
+        .find(|d| d.join(".git").exists())
+        .unwrap_or(dir);
+    if e.code() == git2::ErrorCode::Owner {
+        return Failure::error(format!(
+            "{} is owned by another user, and git trusts only repositories listed in safe.directory",
+            top.display()
+        ))
+        .with_hint(format!(
+            "git config --global --add safe.directory '{}'",
+            top.display()
+        ));
+    }
+    if e.code() == git2::ErrorCode::NotFound {
+        return Failure::usage(format!("not in a git repository: {}", dir.display()))
+            .with_hint("run sessions inside a git repository or one of its worktrees");
+    }
+    if e.message().contains("object format") {
+        return Failure::error(format!(
+            "{} uses SHA-256 object names, which sessions cannot read yet (only SHA-1 repositories): {}",
+            top.display(),
+            e.message()
+        ));
+    }
+    Failure::error(format!(
+        "cannot open the git repository at {}: {}",
+        top.display(),
+        e.message()
+    ))
+}
+
 impl Repo {
     /// The repository containing `dir`, from its main or any linked worktree.
     pub fn discover(dir: &Path) -> Result<Repo> {
-        let found = Repository::discover(dir).map_err(|_| {
-            Failure::usage(format!("not in a git repository: {}", dir.display()))
-                .with_hint("run sessions inside a git repository or one of its worktrees")
-        })?;
+        let found = Repository::discover(dir).map_err(|e| undiscoverable(dir, &e))?;
         let common_dir = canonical(found.commondir())?;
         let repo = if found.is_worktree() {
             Repository::open(&common_dir)
@@ -452,16 +485,6 @@ impl Repo {
             .context("cannot run git")?;
         check(&output, "git worktree remove")
             .with_context(|| format!("cannot remove worktree {}", path.display()))
-    }
-
-    /// `git worktree prune`: drops admin entries whose folder is gone.
-    pub fn prune_worktrees(&self) -> Result<()> {
-        let output = self
-            .git_command()
-            .args(["worktree", "prune"])
-            .output()
-            .context("cannot run git")?;
-        check(&output, "git worktree prune")
     }
 
     /// `git worktree repair [-- PATHS]` from the main worktree: links the

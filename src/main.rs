@@ -39,7 +39,18 @@ fn main() -> ExitCode {
             if let Some(hint) = failure.and_then(|f| f.hint.as_deref()) {
                 eprintln!("hint: {hint}");
             }
-            ExitCode::from(failure.map_or(Exit::Error, |f| f.exit) as u8)
+            // A signal that stopped a step (git killed along with us by
+            // Ctrl-C, say) is an interruption, whatever error it surfaced as.
+            let exit = match interrupt::received() {
+                true => {
+                    if failure.is_none_or(|f| f.exit != Exit::Interrupted) {
+                        eprintln!("sessions: interrupted");
+                    }
+                    Exit::Interrupted
+                }
+                false => failure.map_or(Exit::Error, |f| f.exit),
+            };
+            ExitCode::from(exit as u8)
         }
     }
 }

@@ -3,7 +3,7 @@
 //! under an exclusive lock and written atomically.
 
 use std::fs::{self, File, OpenOptions};
-use std::io::{ErrorKind, Write};
+use std::io::{ErrorKind, Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 use std::thread;
 use std::time::{Duration, Instant};
@@ -13,6 +13,7 @@ use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
 use crate::error::Failure;
+use crate::interrupt;
 
 const VERSION: u32 = 1;
 const DIR: &str = "sessions";
@@ -243,6 +244,39 @@ impl Registry {
         self.locked(lock)
     }
 
+    /// Takes the exclusive lock like `lock`, but stops on Ctrl-C or SIGTERM
+    /// (once `interrupt::install`ed) and, when another process holds it for
+    /// more than a moment, tells `notice` once what it waits for: a stopped
+    /// or hung holder must not look like a hang of ours.
+    pub fn lock_waiting(&self, notice: impl FnOnce(&LockWait)) -> Result<Locked> {
+        let lock = self.open_lock()?;
+        let started = Instant::now();
+        let mut notice = Some(notice);
+        let mut pause = Duration::from_millis(1);
+        loop {
+            match lock.try_lock() {
+                Ok(()) => return self.locked(lock),
+                Err(fs::TryLockError::WouldBlock) => {
+                    interrupt::check()?;
+                    if started.elapsed() >= NOTICE_AFTER
+                        && let Some(notice) = notice.take()
+                    {
+                        notice(&LockWait {
+                            file: self.dir.join(LOCK),
+                            holder: holder_of(&lock),
+                        });
+                    }
+                    thread::sleep(pause);
+                    pause = (pause * 2).min(Duration::from_millis(50));
+                }
+                Err(fs::TryLockError::Error(e)) => {
+                    return Err(e)
+                        .with_context(|| format!("cannot lock {}", self.dir.join(LOCK).display()));
+                }
+            }
+        }
+    }
+
     /// Takes the exclusive lock, giving up after `wait`: for callers that
     /// must never hang, such as hooks.
     pub fn lock_within(&self, wait: Duration) -> Result<Locked> {
@@ -269,12 +303,18 @@ impl Registry {
         OpenOptions::new()
             .create(true)
             .truncate(false)
+            .read(true)
             .write(true)
             .open(&path)
             .with_context(|| format!("cannot open {}", path.display()))
     }
 
-    fn locked(&self, lock: File) -> Result<Locked> {
+    fn locked(&self, mut lock: File) -> Result<Locked> {
+        // Who holds it, for whoever waits (`lock_waiting`); unsynced, and
+        // never needed for correctness.
+        let _ = lock
+            .set_len(0)
+            .and_then(|()| lock.write_all(std::process::id().to_string().as_bytes()));
         let file = self.file();
         let contents = read_file(&file)?;
         Ok(Locked {
@@ -287,7 +327,34 @@ impl Registry {
     }
 }
 
+/// How long `lock_waiting` waits quietly before it says what it waits for.
+const NOTICE_AFTER: Duration = Duration::from_secs(1);
+
+/// Another process holds the registry lock.
+#[derive(Debug)]
+pub struct LockWait {
+    pub file: PathBuf,
+    /// Its pid, as the holder wrote it into the lock file.
+    pub holder: Option<u32>,
+}
+
+fn holder_of(mut lock: &File) -> Option<u32> {
+    let mut text = String::new();
+    lock.seek(SeekFrom::Start(0)).ok()?;
+    lock.read_to_string(&mut text).ok()?;
+    text.trim().parse().ok()
+}
+
 impl Locked {
+    pub fn file(&self) -> &Path {
+        &self.file
+    }
+
+    /// Whether it records nothing at all.
+    pub fn is_empty(&self) -> bool {
+        self.sessions.is_empty() && self.left_branches.is_empty() && self.pending.is_empty()
+    }
+
     pub fn find(&self, name: &str) -> Option<&Entry> {
         self.sessions.iter().find(|e| e.name == name)
     }

@@ -538,12 +538,14 @@ fn a_signal_mid_create_is_rolled_back() {
     // SIGTERM to the running `sessions` once git has made the worktree: the
     // moment a person's Ctrl-C or a killed terminal would arrive half-way.
     // The hook learns the pid from a file the test writes after spawning.
+    // Deterministic: the signal is pending on `sessions` before git exits,
+    // and its handler sets the flag before its wait for git returns.
     let pid_file = env.root().join("sessions.pid");
     let hook = env.git_dir().join("hooks/post-checkout");
     write_file(
         &hook,
         &format!(
-            "#!/bin/sh\nfor _ in $(seq 200); do [ -s '{pids}' ] && break; sleep 0.05; done\n\
+            "#!/bin/sh\nuntil [ -s '{pids}' ]; do sleep 0.01; done\n\
              kill -TERM \"$(cat '{pids}')\"\n",
             pids = pid_file.display()
         ),

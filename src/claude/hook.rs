@@ -127,7 +127,8 @@ fn record_state(event: &str, input: Result<Input>) -> Result<()> {
 }
 
 /// Creates the worktree for `claude -w NAME` as session NAME and prints its
-/// path as the last line; a session of that name already there is reused.
+/// path as the last line; a session of that name already there is reused
+/// only when no other agent works in it.
 fn worktree_create(input: Result<Input>) -> i32 {
     let created = input.and_then(|input| {
         let dir = input_dir(&input)?;
@@ -135,14 +136,14 @@ fn worktree_create(input: Result<Input>) -> i32 {
         let Some(name) = input.name.clone() else {
             bail!(Failure::usage("the WorktreeCreate input has no name"));
         };
-        if let Some(existing) = ws.registry.read()?.into_iter().find(|e| e.name == name)
-            && existing.path.is_dir()
-        {
-            return Ok(existing.path);
+        if let Some(path) = reuse(&ws, &name, input.session_id.as_deref())? {
+            return Ok(path);
         }
         let mut agent = Agent::new(KIND);
         agent.session_id = input.session_id.clone();
         agent.state = Some(AgentState::Starting);
+        // So that another `claude -w` of this name finds it taken.
+        agent.pid = claude_pid();
         agent.updated_at = Some(Timestamp::now());
         let entry = session::create(
             &ws,
@@ -173,6 +174,59 @@ fn worktree_create(input: Result<Input>) -> i32 {
             1
         }
     }
+}
+
+/// The folder of existing session NAME for the Claude session SESSION_ID,
+/// or `None` when there is no such session. A session another agent works
+/// in is refused, never shared: its recorded agent is alive, or any process
+/// other than whoever asked (Claude and its shell) works in its folder.
+/// Handed out, it is recorded as this Claude's, under the lock, so that the
+/// next `claude -w NAME` finds it taken.
+fn reuse(ws: &Workspace, name: &str, session_id: Option<&str>) -> Result<Option<PathBuf>> {
+    let mut locked = ws.registry.lock()?;
+    let Some(entry) = locked
+        .sessions
+        .iter_mut()
+        .find(|e| e.name == name && e.path.is_dir())
+    else {
+        return Ok(None);
+    };
+    let recorded = entry.agent.clone().unwrap_or_else(|| Agent::new(KIND));
+    let same_agent = session_id.is_some() && recorded.session_id.as_deref() == session_id;
+    if !same_agent {
+        let callers = process::ancestors();
+        let snapshot = process::snapshot();
+        let busy = process::working_in(&snapshot, &entry.path, &callers)
+            .first()
+            .map(|p| p.to_string())
+            .or_else(|| {
+                let pid = recorded.pid?;
+                let alive = recorded.state.is_some_and(AgentState::claims_alive)
+                    && !callers.contains(&pid)
+                    && process::is_alive(pid);
+                alive.then(|| format!("its agent {} (pid {pid})", recorded.kind))
+            });
+        if let Some(busy) = busy {
+            bail!(
+                Failure::refused(format!(
+                    "session '{name}' is in use by {busy}; its worktree is not shared"
+                ))
+                .with_hint(format!("claude -w {name}-2"))
+            );
+        }
+    }
+    let mut agent = recorded;
+    agent.kind = KIND.into();
+    if let Some(id) = session_id {
+        agent.set_session_id(id);
+    }
+    agent.state = Some(AgentState::Starting);
+    agent.pid = claude_pid();
+    agent.updated_at = Some(Timestamp::now());
+    entry.agent = Some(agent);
+    let path = entry.path.clone();
+    locked.save()?;
+    Ok(Some(path))
 }
 
 /// Removes the session whose worktree Claude is done with, only when that

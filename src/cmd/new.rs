@@ -4,6 +4,7 @@ use crate::claude::Start;
 use crate::cli::NewArgs;
 use crate::git;
 use crate::output::{self, tilde, warn};
+use crate::registry::LockWait;
 use crate::session::{self, NewSession, Workspace, hooks};
 use crate::shell;
 
@@ -20,6 +21,7 @@ pub fn run(args: NewArgs) -> Result<()> {
             base: args.base,
             branch: args.branch,
             agent: agent.as_ref().map(session::AgentCommand::record),
+            on_lock_wait: Some(waiting),
         },
     )?;
     let start = git::parse_oid(&entry.base_commit)
@@ -66,4 +68,16 @@ pub fn run(args: NewArgs) -> Result<()> {
         });
     let code = session::launch(&ws, &entry, &agent, start, &args.agent_args)?;
     super::exit_with(code)
+}
+
+/// Another `sessions` holds the registry: say so rather than look hung.
+fn waiting(wait: &LockWait) {
+    let holder = wait
+        .holder
+        .map(|pid| format!(" (held by process {pid})"))
+        .unwrap_or_default();
+    output::note(format!(
+        "Waiting for the registry lock {}{holder}; Ctrl-C stops waiting",
+        tilde(&wait.file)
+    ));
 }

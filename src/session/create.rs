@@ -1,4 +1,5 @@
 use std::fs;
+use std::io::ErrorKind;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
@@ -10,7 +11,7 @@ use crate::error::Failure;
 use crate::git::{self, RemovalChecks, Repo, Worktree};
 use crate::interrupt;
 use crate::name;
-use crate::registry::{Agent, Entry};
+use crate::registry::{Agent, Entry, LockWait, Locked, Pending};
 
 /// What `sessions new` was asked for.
 #[derive(Debug, Default)]
@@ -20,6 +21,9 @@ pub struct NewSession {
     pub branch: Option<String>,
     /// The agent about to be launched in it, recorded with the session.
     pub agent: Option<Agent>,
+    /// Told once when another process holds the registry for more than a
+    /// moment (the domain prints nothing itself).
+    pub on_lock_wait: Option<fn(&LockWait)>,
 }
 
 /// Creates a session: branch, worktree, registry entry, all or nothing.
@@ -39,12 +43,14 @@ pub fn create(ws: &Workspace, request: NewSession) -> Result<Entry> {
     let base_commit = ws.repo.resolve_commit(&base)?;
 
     let prefix = &ws.config.branch_prefix.value;
-    let mut registry = ws.registry.lock()?;
+    let notice = request.on_lock_wait.unwrap_or(|_| {});
+    let mut registry = ws.registry.lock_waiting(notice)?;
     let name = match request.name {
         Some(name) => name,
         None => name::generate(|candidate| {
             let branch = format!("{prefix}{candidate}");
             registry.find(candidate).is_some()
+                || registry.pending.iter().any(|p| p.name == candidate)
                 || ws.repo.branch_tip(&branch).is_some()
                 || ws.session_dir(candidate, &branch).exists()
         }),
@@ -69,13 +75,34 @@ pub fn create(ws: &Workspace, request: NewSession) -> Result<Entry> {
         )));
     }
     let path = ws.placement(&name, &branch)?;
-    if git::is_nonempty_dir(&path) {
+    // We hold the lock, so any record here is a `new` that died half-way;
+    // what it may have made is not ours to take over.
+    if let Some(stale) = registry
+        .pending
+        .iter()
+        .find(|p| p.name == name || p.branch == branch || p.path == path)
+    {
         bail!(
             Failure::refused(format!(
-                "{} already exists and is not empty",
-                path.display()
+                "an earlier `sessions new {}` (pid {}) stopped half-way and may have left {} or branch '{}'",
+                stale.name,
+                stale.pid,
+                stale.path.display(),
+                stale.branch
             ))
-            .with_hint("choose another name, or move that folder away")
+            .with_hint("sessions doctor --fix")
+        );
+    }
+    if path.exists() {
+        let what = match git::is_nonempty_dir(&path) {
+            true => "already exists and is not empty",
+            // It may be another repository's session folder, claimed a
+            // moment ago and about to be filled: never ours to use.
+            false => "already exists",
+        };
+        bail!(
+            Failure::refused(format!("{} {what}", path.display()))
+                .with_hint("choose another name, or move that folder away")
         );
     }
 
@@ -108,14 +135,31 @@ pub fn create(ws: &Workspace, request: NewSession) -> Result<Entry> {
         None => (true, base_commit),
     };
 
-    let mut undo = Rollback::new(&ws.repo);
-    undo.prepare_dir(&path)?;
+    // Recorded, durably, before anything exists: a `new` killed outright
+    // leaves a record of what it may have made.
+    let pending = Pending {
+        name: name.clone(),
+        branch: branch.clone(),
+        path: path.clone(),
+        creates_branch: owns_branch,
+        pid: std::process::id(),
+        started_at: Timestamp::now(),
+    };
+    let registry_existed = registry.file().exists();
+    registry.pending.push(pending.clone());
+    if let Err(err) = registry.save() {
+        registry.pending.pop();
+        return Err(err);
+    }
+
+    let mut undo = Rollback::new(&ws.repo, &mut registry, pending, registry_existed);
+    undo.claim_dir(&path)?;
     if owns_branch {
         ws.repo.create_branch(&branch, base_commit)?;
         undo.branch = Some(branch.clone());
     }
     interrupt::check()?;
-    undo.worktree = Some(path.clone());
+    undo.worktree_started = true;
     ws.repo.add_worktree(&path, &branch)?;
     interrupt::check()?;
     if let Some(root) = ws.repo.main_worktree() {
@@ -134,9 +178,7 @@ pub fn create(ws: &Workspace, request: NewSession) -> Result<Entry> {
         port: Some(port),
         agent: request.agent,
     };
-    registry.sessions.push(entry.clone());
-    registry.save()?;
-    undo.commit();
+    undo.finish(entry.clone())?;
     Ok(entry)
 }
 
@@ -156,48 +198,94 @@ fn checked_out_in<'a>(worktrees: &'a [Worktree], branch: &str) -> Option<&'a Wor
         .find(|w| w.branch.as_deref() == Some(branch))
 }
 
-/// Undoes a half-made session unless `commit` is called: the worktree, the
-/// branch the session created, and the folders it made.
+/// Undoes a half-made session unless `finish` is called: the worktree, the
+/// branch the session created, the folders it made, and its pending record.
+/// Only what this process made: the session folder is claimed by creating it
+/// exclusively, so a folder that existed, or that another process (another
+/// repository with the same `worktree_dir`) claimed first, is never touched.
 struct Rollback<'a> {
     repo: &'a Repo,
+    registry: &'a mut Locked,
+    pending: Pending,
+    /// There was a registry file before the pending record was written.
+    registry_existed: bool,
     branch: Option<String>,
-    worktree: Option<PathBuf>,
-    /// Folders this creation made, deepest last.
+    /// The session folder, once this process has created it.
+    target: Option<PathBuf>,
+    /// `git worktree add` has been started in `target`.
+    worktree_started: bool,
+    /// Folders above the target this creation made, in the order made.
     made_dirs: Vec<PathBuf>,
-    /// The target folder existed, empty, before we started.
-    target_existed: bool,
     done: bool,
 }
 
 impl<'a> Rollback<'a> {
-    fn new(repo: &'a Repo) -> Self {
+    fn new(
+        repo: &'a Repo,
+        registry: &'a mut Locked,
+        pending: Pending,
+        registry_existed: bool,
+    ) -> Self {
         Rollback {
             repo,
+            registry,
+            pending,
+            registry_existed,
             branch: None,
-            worktree: None,
+            target: None,
+            worktree_started: false,
             made_dirs: Vec::new(),
-            target_existed: false,
             done: false,
         }
     }
 
-    /// Creates the folders above `target`, remembering which ones were new.
-    fn prepare_dir(&mut self, target: &Path) -> Result<()> {
-        self.target_existed = target.exists();
+    /// Creates the folders above `target` and then `target` itself, which
+    /// must not exist: `create_dir` fails for everyone but one creator.
+    fn claim_dir(&mut self, target: &Path) -> Result<()> {
         let parent = target.parent().context("a session folder has a parent")?;
         let missing: Vec<PathBuf> = parent
             .ancestors()
             .take_while(|dir| !dir.exists())
             .map(Path::to_path_buf)
             .collect();
-        fs::create_dir_all(parent)
-            .with_context(|| format!("cannot create {}", parent.display()))?;
-        self.made_dirs = missing.into_iter().rev().collect();
-        Ok(())
+        for dir in missing.into_iter().rev() {
+            match fs::create_dir(&dir) {
+                Ok(()) => self.made_dirs.push(dir),
+                Err(e) if e.kind() == ErrorKind::AlreadyExists => {}
+                Err(e) => {
+                    return Err(e).with_context(|| format!("cannot create {}", dir.display()));
+                }
+            }
+        }
+        match fs::create_dir(target) {
+            Ok(()) => {
+                self.target = Some(target.to_path_buf());
+                Ok(())
+            }
+            Err(e) if e.kind() == ErrorKind::AlreadyExists => bail!(
+                Failure::refused(format!(
+                    "{} was just created by another process",
+                    target.display()
+                ))
+                .with_hint(
+                    "choose another name, or another worktree_dir for one of the repositories"
+                )
+            ),
+            Err(e) => Err(e).with_context(|| format!("cannot create {}", target.display())),
+        }
     }
 
-    fn commit(mut self) {
+    /// Registers ENTRY in place of the pending record, in one write.
+    fn finish(mut self, entry: Entry) -> Result<()> {
+        let pending = self.pending.clone();
+        self.registry.pending.retain(|p| p != &pending);
+        self.registry.sessions.push(entry);
+        if let Err(err) = self.registry.save() {
+            self.registry.sessions.pop();
+            return Err(err);
+        }
         self.done = true;
+        Ok(())
     }
 }
 
@@ -206,25 +294,46 @@ impl Drop for Rollback<'_> {
         if self.done {
             return;
         }
-        if let Some(path) = &self.worktree {
-            if path.exists()
-                && self
-                    .repo
-                    .remove_worktree(path, RemovalChecks::None)
-                    .is_err()
-            {
-                let _ = fs::remove_dir_all(path);
+        if let Some(path) = &self.target {
+            if self.worktree_started {
+                if path.exists()
+                    && self
+                        .repo
+                        .remove_worktree(path, RemovalChecks::None)
+                        .is_err()
+                {
+                    let _ = fs::remove_dir_all(path);
+                }
+                // Only our own admin entry: pruning would also drop those of
+                // other worktrees whose folders are away (an unplugged drive).
+                if let Ok(worktrees) = self.repo.worktrees()
+                    && let Some(ours) = worktrees.iter().find(|w| &w.path == path)
+                {
+                    if let Some(admin_name) = &ours.admin_name
+                        && ours.locked.as_deref() == Some(git::ADD_LOCK)
+                    {
+                        let _ = self.repo.unlock_worktree(admin_name);
+                    }
+                    let _ = self.repo.remove_admin_entry(ours);
+                }
+            } else {
+                let _ = fs::remove_dir(path);
             }
-            if self.target_existed {
-                let _ = fs::create_dir(path);
-            }
-            let _ = self.repo.prune_worktrees();
         }
         if let Some(branch) = &self.branch {
             let _ = self.repo.delete_branch(branch);
         }
         for dir in self.made_dirs.iter().rev() {
             let _ = fs::remove_dir(dir);
+        }
+        // Last: until everything above is undone, the record says what to
+        // look for. Should this write fail, `doctor` finds the record.
+        let pending = &self.pending;
+        self.registry.pending.retain(|p| p != pending);
+        if !self.registry_existed && self.registry.is_empty() {
+            let _ = fs::remove_file(self.registry.file());
+        } else {
+            let _ = self.registry.save();
         }
     }
 }
