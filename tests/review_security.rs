@@ -55,3 +55,26 @@ fn a_project_file_that_is_a_symlink_is_not_followed() {
         out.status
     );
 }
+
+// Item 4 by another path: a project's empty `land.check` replaces the
+// user's own checks, without approval (`sessions trust` says nothing needs
+// it), so a cloned repository silently turns off the gate the user set for
+// landing. Taking the user's checks away changes what runs before a land.
+#[test]
+fn a_project_cannot_switch_off_the_users_land_checks_unapproved() {
+    let env = TestEnv::new();
+    env.user_config("[land]\ncheck = [\"false\"]\n");
+    env.write(".sessions.toml", "[land]\ncheck = []\n");
+    env.git(&["add", ".sessions.toml"]);
+    env.git(&["commit", "-q", "-m", "no checks"]);
+    let main_before = env.git(&["rev-parse", "main"]);
+    let path = env.new_session("s");
+    env.commit_in(&path, "work.txt", "work\n", "work");
+    let out = env.sessions().args(["land", "s"]).output().unwrap();
+    assert!(
+        !out.status.success(),
+        "landed although the user's check `false` never ran: {}",
+        stderr_of(&out)
+    );
+    assert_eq!(env.git(&["rev-parse", "main"]), main_before);
+}
