@@ -312,3 +312,64 @@ fn sync_refuses_a_branch_also_checked_out_in_another_worktree() {
         "sync rewrote branch 's' under the main worktree, which has it checked out"
     );
 }
+
+/// Item 19: `claude -w NAME` never shares a busy session. A second Claude
+/// carrying the same session id (`claude --resume ID -w NAME` in a second
+/// terminal while the first still works there) is handed the worktree
+/// without any check for the process working in it.
+#[test]
+fn worktree_create_never_shares_a_busy_session_even_with_the_same_session_id() {
+    let env = cloned();
+    let input = serde_json::json!({
+        "session_id": "same-id", "cwd": env.repo,
+        "hook_event_name": "WorktreeCreate", "name": "x"
+    })
+    .to_string();
+    let first = env
+        .sessions()
+        .args(["hook", "WorktreeCreate"])
+        .write_stdin(input.clone())
+        .output()
+        .unwrap();
+    assert!(first.status.success(), "{}", stderr_of(&first));
+    let mut agent = common::sleeper_in(&env.sessions_dir().join("x"));
+
+    let second = env
+        .sessions()
+        .args(["hook", "WorktreeCreate"])
+        .write_stdin(input)
+        .output()
+        .unwrap();
+    agent.kill().unwrap();
+    agent.wait().unwrap();
+    assert_eq!(
+        second.status.code(),
+        Some(1),
+        "a session another process works in was shared: {}",
+        String::from_utf8_lossy(&second.stdout)
+    );
+}
+
+/// Item 11, through `doctor --fix`: once it forgets a session whose folder
+/// was replaced by a symlink (it says "touches no folder ... branch 's' is
+/// untouched"), the same run drops git's admin entry of that worktree,
+/// which held a commit only its detached HEAD had, and deletes branch 's'.
+#[test]
+fn doctor_fix_never_drops_an_admin_entry_holding_worktree_only_commits() {
+    let env = cloned();
+    let dir = session(&env, "s");
+    env.git_in(&dir, &["checkout", "-q", "--detach"]);
+    env.commit_in(&dir, "d.txt", "precious\n", "detached work");
+    let precious = env.git_in(&dir, &["rev-parse", "HEAD"]);
+    fs::rename(&dir, env.root().join("moved")).unwrap();
+    let elsewhere = env.root().join("elsewhere");
+    fs::create_dir_all(&elsewhere).unwrap();
+    std::os::unix::fs::symlink(&elsewhere, &dir).unwrap();
+
+    let output = env.sessions().args(["doctor", "--fix"]).output().unwrap();
+    assert!(
+        env.git_dir().join("worktrees/s").is_dir(),
+        "doctor --fix dropped the admin entry whose HEAD alone held {precious}: {}",
+        String::from_utf8_lossy(&output.stdout)
+    );
+}
