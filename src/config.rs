@@ -123,6 +123,9 @@ pub struct Config {
 pub(crate) struct Withheld {
     pub(crate) worktree_dir: Option<Setting<String>>,
     pub(crate) land_push: Option<Setting<bool>>,
+    /// Command lists (`setup`, `teardown`, `land.check`) the project empties
+    /// while the user's own has commands.
+    pub(crate) cleared: Vec<&'static str>,
 }
 
 /// One file as written; every key optional.
@@ -335,9 +338,14 @@ fn normalize(path: &Path) -> PathBuf {
 
 /// Reads and checks one file; `None` when it does not exist (and need not).
 fn read_layer(file: &Path, must_exist: bool) -> Result<Option<Layer>> {
-    let text = match std::fs::read_to_string(file) {
-        Ok(text) => text,
-        Err(e) if e.kind() == ErrorKind::NotFound && !must_exist => return Ok(None),
+    let text = match read_text(file, must_exist) {
+        Ok(Some(text)) => text,
+        Ok(None) => return Ok(None),
+        // Not a plain file, or too large: the file itself is the bad input.
+        Err(e) if e.kind() == ErrorKind::Other => bail!(
+            Failure::usage(format!("cannot read {}: {e}", file.display()))
+                .with_hint(format!("ls -l -- {}", file.display()))
+        ),
         Err(e) => {
             return Err(e).with_context(|| format!("cannot read {}", file.display()));
         }
@@ -355,6 +363,41 @@ fn read_layer(file: &Path, must_exist: bool) -> Result<Option<Layer>> {
     })?;
     validate(file, &text, &layer)?;
     Ok(Some(layer))
+}
+
+/// The text of a configuration file, `None` when it is missing (and may
+/// be). The project file comes with the repository, so it is read only as a
+/// plain file of reasonable size: a link to `/dev/zero`, a FIFO or a huge
+/// file must not hang or exhaust the machine.
+fn read_text(file: &Path, must_exist: bool) -> std::io::Result<Option<String>> {
+    use std::io::Read;
+    use std::os::unix::fs::OpenOptionsExt;
+    const LIMIT: u64 = 1 << 20;
+    let opened = std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK)
+        .open(file);
+    let handle = match opened {
+        Ok(handle) => handle,
+        Err(e) if e.kind() == ErrorKind::NotFound && !must_exist => return Ok(None),
+        Err(e) if e.raw_os_error() == Some(libc::ELOOP) => {
+            return Err(std::io::Error::other(
+                "it is a symbolic link; a configuration file must be a plain file",
+            ));
+        }
+        Err(e) => return Err(e),
+    };
+    if !handle.metadata()?.is_file() {
+        return Err(std::io::Error::other(
+            "it is not a plain file; a configuration file must be one",
+        ));
+    }
+    let mut text = String::new();
+    handle.take(LIMIT + 1).read_to_string(&mut text)?;
+    if text.len() as u64 > LIMIT {
+        return Err(std::io::Error::other("it is larger than 1 MiB"));
+    }
+    Ok(Some(text))
 }
 
 /// Checks what the types alone cannot.

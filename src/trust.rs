@@ -66,7 +66,13 @@ pub fn digest(root: &Path, values: &[Value]) -> String {
 pub fn project_values(config: &Config) -> Vec<Value> {
     let mut all = Vec::new();
     let mut add = |key: &str, commands: &Setting<Vec<String>>| {
-        if commands.source.is_project() {
+        // A project's empty list takes the user's own commands away (their
+        // land checks, say): that needs approval as much as adding some.
+        if commands.source.is_project() && commands.value.is_empty()
+            || config.withheld.cleared.contains(&key)
+        {
+            all.push((key.to_string(), Vec::new()));
+        } else if commands.source.is_project() {
             all.extend(
                 commands
                     .value
@@ -119,9 +125,34 @@ pub fn withhold_unapproved(config: &mut Config, root: &Path, fallback: &Config) 
     let push = config.land_push.source.is_project() && config.land_push.value;
     let dir = config.worktree_dir.source.is_project()
         && !is_confined_template(&config.worktree_dir.value);
+    let clears = |project: &Setting<Vec<String>>, user: &Setting<Vec<String>>| {
+        project.source.is_project() && project.value.is_empty() && !user.value.is_empty()
+    };
+    let cleared = [
+        clears(&config.setup, &fallback.setup),
+        clears(&config.teardown, &fallback.teardown),
+        clears(&config.land_check, &fallback.land_check),
+    ];
     // An unreadable approval store withholds, like a missing approval.
-    if !(push || dir) || is_approved(root, &project_values(config)).unwrap_or(false) {
+    if !(push || dir || cleared.contains(&true))
+        || is_approved(root, &project_values(config)).unwrap_or(false)
+    {
         return;
+    }
+    let fields = [
+        ("setup", &mut config.setup, &fallback.setup),
+        ("teardown", &mut config.teardown, &fallback.teardown),
+        ("land.check", &mut config.land_check, &fallback.land_check),
+    ];
+    for ((key, field, user), cleared) in fields.into_iter().zip(cleared) {
+        if cleared {
+            crate::output::warn(format!(
+                "keeping your own {key} commands: {} empties the list, which needs approval; review it with `sessions trust`",
+                field.source
+            ));
+            *field = user.clone();
+            config.withheld.cleared.push(key);
+        }
     }
     if push {
         let project = std::mem::replace(&mut config.land_push, fallback.land_push.clone());
@@ -225,7 +256,16 @@ pub fn show(root: &Path, values: &[Value], out: &mut impl Write) -> Result<()> {
     )?;
     for (key, words) in values {
         match &words[..] {
-            [one] if key != "agent" && !key.ends_with(".args") => writeln!(out, "  {key}: {one}")?,
+            // Raw only when nothing in it can move the cursor or redraw the
+            // line: a hidden `\r` would let the file show one command and
+            // approve another.
+            [one]
+                if key != "agent"
+                    && !key.ends_with(".args")
+                    && !one.chars().any(char::is_control) =>
+            {
+                writeln!(out, "  {key}: {one}")?
+            }
             words => writeln!(out, "  {key}: {}", serde_json::to_string(words)?)?,
         }
     }
