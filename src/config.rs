@@ -5,13 +5,15 @@
 
 use std::collections::BTreeMap;
 use std::fmt;
-use std::io::ErrorKind;
 use std::path::{Component, Path, PathBuf};
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Result, bail};
 use serde::{Deserialize, Serialize};
 
 use crate::error::Failure;
+
+mod file;
+use file::{Origin, read_layer};
 
 /// The project file, at the root of the main worktree.
 pub const PROJECT_FILE: &str = ".sessions.toml";
@@ -203,13 +205,13 @@ impl Config {
         let mut config = Config::default();
         if let Some(file) = user_file() {
             let explicit = std::env::var_os("SESSIONS_CONFIG").is_some_and(|v| !v.is_empty());
-            if let Some(layer) = read_layer(&file, explicit)? {
+            if let Some(layer) = read_layer(&file, explicit, Origin::User)? {
                 config.apply(layer, Source::User(file));
             }
         }
         if let Some(root) = root {
             let file = root.join(PROJECT_FILE);
-            if let Some(layer) = read_layer(&file, false)? {
+            if let Some(layer) = read_layer(&file, false, Origin::Project)? {
                 let fallback = config.clone();
                 config.apply(layer, Source::Project(file));
                 crate::trust::withhold_unapproved(&mut config, root, &fallback);
@@ -336,211 +338,6 @@ fn normalize(path: &Path) -> PathBuf {
     out
 }
 
-/// Reads and checks one file; `None` when it does not exist (and need not).
-fn read_layer(file: &Path, must_exist: bool) -> Result<Option<Layer>> {
-    let text = match read_text(file, must_exist) {
-        Ok(Some(text)) => text,
-        Ok(None) => return Ok(None),
-        // Not a plain file, or too large: the file itself is the bad input.
-        Err(e) if e.kind() == ErrorKind::Other => bail!(
-            Failure::usage(format!("cannot read {}: {e}", file.display()))
-                .with_hint(format!("ls -l -- {}", file.display()))
-        ),
-        Err(e) => {
-            return Err(e).with_context(|| format!("cannot read {}", file.display()));
-        }
-    };
-    let layer: Layer = toml::from_str(&text).map_err(|e| {
-        let start = e.span().map_or(0, |s| s.start.min(text.len()));
-        let (line, key) = locate(&text, start);
-        let key = key.map_or_else(String::new, |k| format!(", key `{k}`"));
-        Failure::usage(format!(
-            "{}, line {line}{key}: {}",
-            file.display(),
-            e.message().trim_end()
-        ))
-        .with_hint("`sessions config` shows the keys and the effective values")
-    })?;
-    validate(file, &text, &layer)?;
-    Ok(Some(layer))
-}
-
-/// The text of a configuration file, `None` when it is missing (and may
-/// be). The project file comes with the repository, so it is read only as a
-/// plain file of reasonable size: a link to `/dev/zero`, a FIFO or a huge
-/// file must not hang or exhaust the machine.
-fn read_text(file: &Path, must_exist: bool) -> std::io::Result<Option<String>> {
-    use std::io::Read;
-    use std::os::unix::fs::OpenOptionsExt;
-    const LIMIT: u64 = 1 << 20;
-    let opened = std::fs::OpenOptions::new()
-        .read(true)
-        .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK)
-        .open(file);
-    let handle = match opened {
-        Ok(handle) => handle,
-        Err(e) if e.kind() == ErrorKind::NotFound && !must_exist => return Ok(None),
-        Err(e) if e.raw_os_error() == Some(libc::ELOOP) => {
-            return Err(std::io::Error::other(
-                "it is a symbolic link; a configuration file must be a plain file",
-            ));
-        }
-        Err(e) => return Err(e),
-    };
-    if !handle.metadata()?.is_file() {
-        return Err(std::io::Error::other(
-            "it is not a plain file; a configuration file must be one",
-        ));
-    }
-    let mut text = String::new();
-    handle.take(LIMIT + 1).read_to_string(&mut text)?;
-    if text.len() as u64 > LIMIT {
-        return Err(std::io::Error::other("it is larger than 1 MiB"));
-    }
-    Ok(Some(text))
-}
-
-/// Checks what the types alone cannot.
-fn validate(file: &Path, text: &str, layer: &Layer) -> Result<()> {
-    let bad = |key: &str, why: String| -> anyhow::Error {
-        let line = line_of_key(text, key).map_or_else(String::new, |l| format!(", line {l}"));
-        Failure::usage(format!("{}{line}, key `{key}`: {why}", file.display())).into()
-    };
-    if let Some(template) = &layer.worktree_dir {
-        if !template.contains("{name}") && !template.contains("{branch}") {
-            return Err(bad(
-                "worktree_dir",
-                "must contain {name} or {branch}, or every session would share one folder".into(),
-            ));
-        }
-        // A placeholder undone by a later `..` leaves every session one folder.
-        if let Some(at) = template.find(['{'])
-            && Path::new(&template[at..])
-                .components()
-                .any(|c| c == Component::ParentDir)
-        {
-            return Err(bad(
-                "worktree_dir",
-                "has '..' after {name}, {branch} or {repo}; put any '..' first".into(),
-            ));
-        }
-        let mut rest = template.as_str();
-        while let Some(open) = rest.find('{') {
-            let after = &rest[open..];
-            let close = after.find('}').map_or(after.len(), |c| c + 1);
-            let placeholder = &after[..close];
-            if !["{repo}", "{name}", "{branch}"].contains(&placeholder) {
-                return Err(bad(
-                    "worktree_dir",
-                    format!(
-                        "unknown placeholder {placeholder}; use {{repo}}, {{name}} or {{branch}}"
-                    ),
-                ));
-            }
-            rest = &after[close..];
-        }
-    }
-    if let Some(prefix) = &layer.branch_prefix
-        && !prefix.is_empty()
-        && !crate::git::Repo::is_valid_branch_name(&format!("{prefix}x"))
-    {
-        return Err(bad(
-            "branch_prefix",
-            format!("'{prefix}' cannot start a git branch name"),
-        ));
-    }
-    if let Some(base) = &layer.base
-        && let Err(why) = crate::name::validate_rev("base", base)
-    {
-        return Err(bad("base", why.message));
-    }
-    if layer.port_base == Some(0) {
-        return Err(bad("port_base", "must be between 1 and 65535".into()));
-    }
-    for (key, commands) in [("setup", &layer.setup), ("teardown", &layer.teardown)] {
-        if commands.iter().flatten().any(|c| c.trim().is_empty()) {
-            return Err(bad(key, "has an empty command".into()));
-        }
-    }
-    if let Some(agent) = &layer.agent {
-        if agent
-            .command
-            .as_deref()
-            .is_some_and(|c| c.trim().is_empty())
-        {
-            return Err(bad("command", "the agent command is empty".into()));
-        }
-        for (name, profile) in &agent.profiles {
-            if crate::name::validate_as("profile name", name).is_err() {
-                return Err(bad(
-                    &format!("agent.profiles.{name}"),
-                    format!("'{name}' is not a usable profile name"),
-                ));
-            }
-            if profile
-                .command
-                .as_deref()
-                .is_some_and(|c| c.trim().is_empty())
-            {
-                return Err(bad(
-                    "command",
-                    format!("profile '{name}' has an empty command"),
-                ));
-            }
-        }
-    }
-    Ok(())
-}
-
-/// The 1-based line of byte `offset`, and the key being defined there: the
-/// nearest `key =` at or above it, inside the nearest `[table]` above that.
-fn locate(text: &str, offset: usize) -> (usize, Option<String>) {
-    let before = &text[..offset];
-    let line = before.matches('\n').count() + 1;
-    let lines: Vec<&str> = text.lines().collect();
-    let mut key = None;
-    let mut table = None;
-    for raw in lines.iter().take(line).rev() {
-        let trimmed = raw.trim();
-        if trimmed.starts_with('[') {
-            let header = trimmed.trim_matches(|c| c == '[' || c == ']').trim();
-            table = Some(header.to_string());
-            break;
-        }
-        if key.is_none()
-            && let Some((k, _)) = trimmed.split_once('=')
-            && !trimmed.starts_with('#')
-        {
-            key = Some(k.trim().trim_matches('"').to_string());
-        }
-    }
-    let full = match (table, key) {
-        (Some(t), Some(k)) => Some(format!("{t}.{k}")),
-        (t, k) => k.or(t),
-    };
-    (line, full)
-}
-
-/// The line where KEY (its last dotted part) is set or its table starts,
-/// for errors found after parsing.
-fn line_of_key(text: &str, key: &str) -> Option<usize> {
-    let last = key.rsplit('.').next().unwrap_or(key);
-    text.lines()
-        .position(|l| {
-            let l = l.trim();
-            let assigned = l
-                .strip_prefix(last)
-                .is_some_and(|rest| rest.trim_start().starts_with('='));
-            let header = l.starts_with('[')
-                && l.trim_end_matches(']')
-                    .rsplit(['.', '['])
-                    .next()
-                    .is_some_and(|part| part.trim().trim_matches('"') == last);
-            assigned || header
-        })
-        .map(|i| i + 1)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -549,7 +346,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let file = dir.path().join("c.toml");
         std::fs::write(&file, text).unwrap();
-        Ok(read_layer(&file, true)?.unwrap())
+        Ok(read_layer(&file, true, Origin::User)?.unwrap())
     }
 
     fn message(text: &str) -> String {
