@@ -110,6 +110,22 @@ impl Operation {
             .iter()
             .find(|(marker, _)| admin.join(marker).exists())
             .map(|&(_, operation)| operation)
+            .or_else(|| Operation::sequence(admin))
+    }
+
+    /// A cherry-pick or revert of several commits whose current one is
+    /// committed (no CHERRY_PICK_HEAD or REVERT_HEAD) while the rest wait:
+    /// git's wt-status.c reads the first command of `sequencer/todo`.
+    fn sequence(admin: &Path) -> Option<Operation> {
+        let todo = fs::read_to_string(admin.join("sequencer/todo")).ok()?;
+        let mut words = todo.trim_start().splitn(2, [' ', '\t']);
+        let command = words.next()?;
+        words.next()?; // git wants the command followed by a blank
+        match command {
+            "pick" | "p" => Some(Operation::CherryPick),
+            "revert" => Some(Operation::Revert),
+            _ => None,
+        }
     }
 
     /// What the user would type to finish or abandon it.
