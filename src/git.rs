@@ -1585,7 +1585,9 @@ fn find_repositories(path: &Path, found: &mut Vec<PathBuf>) {
 }
 
 /// Whether the nested repository at DIR has changes, or commits that none
-/// of its remote-tracking branches has. One it cannot read counts as work.
+/// of its remote-tracking branches has: held by HEAD or any ref (branches,
+/// tags, the stash and its older entries, anything under refs/). One it
+/// cannot read counts as work.
 fn has_work_of_its_own(dir: &Path) -> bool {
     let Ok(repo) = Repository::open(dir) else {
         return true;
@@ -1600,7 +1602,24 @@ fn has_work_of_its_own(dir: &Path) -> bool {
         {
             walk.push(oid)?;
         }
-        walk.push_glob("refs/heads/*")?;
+        for reference in repo.references()? {
+            let reference = reference?;
+            if reference.name_bytes().starts_with(b"refs/remotes/") {
+                continue;
+            }
+            // A tag of a tree or a blob holds no commit (clones of git.git
+            // have one): nothing to walk.
+            if let Ok(commit) = reference.peel_to_commit() {
+                walk.push(commit.id())?;
+            }
+        }
+        // `git stash` keeps only the newest entry in refs/stash; the older
+        // ones are in its reflog.
+        if let Ok(log) = repo.reflog("refs/stash") {
+            for entry in log.iter() {
+                walk.push(entry.id_new())?;
+            }
+        }
         walk.hide_glob("refs/remotes/*")?;
         Ok(walk.next().is_some())
     };
