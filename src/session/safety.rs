@@ -263,6 +263,13 @@ pub enum Blocker {
         process: String,
         path: PathBuf,
     },
+    /// Another worktree (of a session or not) lies inside the folder:
+    /// deleting the folder would delete it, whatever `--force` says about
+    /// this session's own work.
+    WorktreeInside {
+        session: String,
+        path: PathBuf,
+    },
     /// The folder is gone and git has the worktree locked: it is only away
     /// (a drive unplugged), and its admin entry holds its index and HEAD.
     LockedAway {
@@ -285,6 +292,11 @@ impl fmt::Display for Blocker {
                     path.display()
                 )
             }
+            Blocker::WorktreeInside { session, path } => write!(
+                f,
+                "another worktree, {}, lies inside the folder of session '{session}'; move it out or remove it first",
+                path.display()
+            ),
             Blocker::LockedAway { session, path } => write!(
                 f,
                 "the folder of session '{session}' ({}) is gone, but git has it locked: it may only be away (a drive unplugged)",
@@ -301,7 +313,9 @@ impl Blocker {
             Blocker::LockedAway { path, .. } => {
                 Some(format!("git worktree unlock {}", path.display()))
             }
-            Blocker::MainWorktree { .. } | Blocker::Process { .. } => None,
+            Blocker::MainWorktree { .. }
+            | Blocker::Process { .. }
+            | Blocker::WorktreeInside { .. } => None,
         }
     }
 }
@@ -394,6 +408,17 @@ pub(super) fn plan_removal(
         None => {}
     }
     if !gone {
+        for inner in &around.worktrees {
+            if inner.path != entry.path
+                && inner.path.starts_with(&entry.path)
+                && inner.path.exists()
+            {
+                blockers.push(Blocker::WorktreeInside {
+                    session: session(),
+                    path: inner.path.clone(),
+                });
+            }
+        }
         let status = Repo::removal_status(&entry.path)?;
         if !status.work.is_clean() {
             risks.push(Risk::Changes {
