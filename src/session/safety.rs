@@ -529,6 +529,13 @@ pub(super) enum NoRewrite {
         branch: String,
         found: Option<String>,
     },
+    /// Another worktree has the branch checked out too (`git checkout
+    /// --ignore-other-worktrees`): rewriting it would leave that worktree's
+    /// index and files describing the old commits.
+    CheckedOutElsewhere {
+        branch: String,
+        path: std::path::PathBuf,
+    },
     Uncommitted(String),
     Busy(crate::process::Process),
 }
@@ -553,6 +560,11 @@ impl std::fmt::Display for NoRewrite {
                     "its worktree is not on a branch (it should be on '{branch}')"
                 ),
             },
+            NoRewrite::CheckedOutElsewhere { branch, path } => write!(
+                f,
+                "its branch '{branch}' is also checked out in {}",
+                path.display()
+            ),
             NoRewrite::Uncommitted(what) => f.write_str(what),
             NoRewrite::Busy(process) => write!(f, "{process} is working in it"),
         }
@@ -560,10 +572,10 @@ impl std::fmt::Display for NoRewrite {
 }
 
 /// The one rule `sync` and `land` decide by: a session's worktree may be
-/// rewritten only when it has the session's branch checked out, no git
-/// operation (nor an interrupted `sessions` one) under way, no uncommitted
-/// or untracked work, and no live process working inside. On success, the
-/// worktree as git records it.
+/// rewritten only when it has the session's branch checked out (and no
+/// other worktree has), no git operation (nor an interrupted `sessions` one)
+/// under way, no uncommitted or untracked work, and no live process working
+/// inside. On success, the worktree as git records it.
 pub(super) fn may_rewrite(
     ws: &super::Workspace,
     entry: &crate::registry::Entry,
@@ -584,6 +596,14 @@ pub(super) fn may_rewrite(
         return Ok(Err(NoRewrite::OffBranch {
             branch: entry.branch.clone(),
             found: worktree.branch.clone(),
+        }));
+    }
+    if let Some(other) = worktrees.iter().find(|w| {
+        w.path != worktree.path && w.branch.as_deref() == Some(entry.branch.as_str())
+    }) {
+        return Ok(Err(NoRewrite::CheckedOutElsewhere {
+            branch: entry.branch.clone(),
+            path: other.path.clone(),
         }));
     }
     let status = crate::git::Repo::status(&entry.path, crate::git::Batch::Alone)?;
