@@ -619,18 +619,25 @@ impl Repo {
     /// Ignored files in the working tree at `dir` (never tracked ones),
     /// relative to it: `git ls-files --others --ignored --exclude-standard`.
     pub fn ignored_files(dir: &Path) -> Result<Vec<PathBuf>> {
-        let output = git_in(dir)
-            .args([
-                "ls-files",
-                "-z",
-                "--others",
-                "--ignored",
-                "--exclude-standard",
-            ])
-            .output()
-            .context("cannot run git")?;
+        Repo::other_files(dir, true)
+    }
+
+    /// Untracked files (neither tracked nor ignored) in the working tree at
+    /// `dir`, relative to it.
+    pub fn untracked_files(dir: &Path) -> Result<Vec<PathBuf>> {
+        Repo::other_files(dir, false)
+    }
+
+    fn other_files(dir: &Path, ignored: bool) -> Result<Vec<PathBuf>> {
+        let mut command = git_in(dir);
+        command.args(["ls-files", "-z", "--others", "--exclude-standard"]);
+        if ignored {
+            command.arg("--ignored");
+        }
+        let output = command.output().context("cannot run git")?;
+        let kind = if ignored { "ignored" } else { "untracked" };
         check(&output, "git ls-files")
-            .with_context(|| format!("cannot list the ignored files of {}", dir.display()))?;
+            .with_context(|| format!("cannot list the {kind} files of {}", dir.display()))?;
         Ok(output
             .stdout
             .split(|b| *b == 0)
@@ -1156,9 +1163,20 @@ impl Repo {
     /// asking (a merge and a rebase alike), and they are often someone's
     /// local configuration, such as `.env`.
     pub fn ignored_in_the_way(&self, dir: &Path, commits: &[Oid]) -> Result<Vec<PathBuf>> {
-        let ignored = Repo::ignored_files(dir)?;
-        if ignored.is_empty() {
-            return Ok(ignored);
+        self.in_the_way(Repo::ignored_files(dir)?, commits)
+    }
+
+    /// The untracked files in the worktree at DIR that checking out COMMIT
+    /// would overwrite: git refuses then, so a caller can refuse first.
+    pub fn untracked_in_the_way(&self, dir: &Path, commit: Oid) -> Result<Vec<PathBuf>> {
+        self.in_the_way(Repo::untracked_files(dir)?, &[commit])
+    }
+
+    /// Which of FILES (relative paths) checking out any of COMMITS would
+    /// overwrite or remove.
+    fn in_the_way(&self, files: Vec<PathBuf>, commits: &[Oid]) -> Result<Vec<PathBuf>> {
+        if files.is_empty() {
+            return Ok(files);
         }
         let trees = commits
             .iter()
@@ -1176,7 +1194,7 @@ impl Repo {
                     })
             })
         };
-        Ok(ignored.into_iter().filter(|p| in_the_way(p)).collect())
+        Ok(files.into_iter().filter(|p| in_the_way(p)).collect())
     }
 
     /// Pushes local BRANCH to the same name on its remote (its upstream's
