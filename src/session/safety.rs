@@ -598,9 +598,10 @@ pub(super) fn may_rewrite(
             found: worktree.branch.clone(),
         }));
     }
-    if let Some(other) = worktrees.iter().find(|w| {
-        w.path != worktree.path && w.branch.as_deref() == Some(entry.branch.as_str())
-    }) {
+    if let Some(other) = worktrees
+        .iter()
+        .find(|w| w.path != worktree.path && w.branch.as_deref() == Some(entry.branch.as_str()))
+    {
         return Ok(Err(NoRewrite::CheckedOutElsewhere {
             branch: entry.branch.clone(),
             path: other.path.clone(),
