@@ -110,6 +110,22 @@ impl Operation {
             .iter()
             .find(|(marker, _)| admin.join(marker).exists())
             .map(|&(_, operation)| operation)
+            .or_else(|| Operation::sequence(admin))
+    }
+
+    /// A cherry-pick or revert of several commits whose current one is
+    /// committed (no CHERRY_PICK_HEAD or REVERT_HEAD) while the rest wait:
+    /// git's wt-status.c reads the first command of `sequencer/todo`.
+    fn sequence(admin: &Path) -> Option<Operation> {
+        let todo = fs::read_to_string(admin.join("sequencer/todo")).ok()?;
+        let mut words = todo.trim_start().splitn(2, [' ', '\t']);
+        let command = words.next()?;
+        words.next()?; // git wants the command followed by a blank
+        match command {
+            "pick" | "p" => Some(Operation::CherryPick),
+            "revert" => Some(Operation::Revert),
+            _ => None,
+        }
     }
 
     /// What the user would type to finish or abandon it.
@@ -603,18 +619,25 @@ impl Repo {
     /// Ignored files in the working tree at `dir` (never tracked ones),
     /// relative to it: `git ls-files --others --ignored --exclude-standard`.
     pub fn ignored_files(dir: &Path) -> Result<Vec<PathBuf>> {
-        let output = git_in(dir)
-            .args([
-                "ls-files",
-                "-z",
-                "--others",
-                "--ignored",
-                "--exclude-standard",
-            ])
-            .output()
-            .context("cannot run git")?;
+        Repo::other_files(dir, true)
+    }
+
+    /// Untracked files (neither tracked nor ignored) in the working tree at
+    /// `dir`, relative to it.
+    pub fn untracked_files(dir: &Path) -> Result<Vec<PathBuf>> {
+        Repo::other_files(dir, false)
+    }
+
+    fn other_files(dir: &Path, ignored: bool) -> Result<Vec<PathBuf>> {
+        let mut command = git_in(dir);
+        command.args(["ls-files", "-z", "--others", "--exclude-standard"]);
+        if ignored {
+            command.arg("--ignored");
+        }
+        let output = command.output().context("cannot run git")?;
+        let kind = if ignored { "ignored" } else { "untracked" };
         check(&output, "git ls-files")
-            .with_context(|| format!("cannot list the ignored files of {}", dir.display()))?;
+            .with_context(|| format!("cannot list the {kind} files of {}", dir.display()))?;
         Ok(output
             .stdout
             .split(|b| *b == 0)
@@ -1140,9 +1163,20 @@ impl Repo {
     /// asking (a merge and a rebase alike), and they are often someone's
     /// local configuration, such as `.env`.
     pub fn ignored_in_the_way(&self, dir: &Path, commits: &[Oid]) -> Result<Vec<PathBuf>> {
-        let ignored = Repo::ignored_files(dir)?;
-        if ignored.is_empty() {
-            return Ok(ignored);
+        self.in_the_way(Repo::ignored_files(dir)?, commits)
+    }
+
+    /// The untracked files in the worktree at DIR that checking out COMMIT
+    /// would overwrite: git refuses then, so a caller can refuse first.
+    pub fn untracked_in_the_way(&self, dir: &Path, commit: Oid) -> Result<Vec<PathBuf>> {
+        self.in_the_way(Repo::untracked_files(dir)?, &[commit])
+    }
+
+    /// Which of FILES (relative paths) checking out any of COMMITS would
+    /// overwrite or remove.
+    fn in_the_way(&self, files: Vec<PathBuf>, commits: &[Oid]) -> Result<Vec<PathBuf>> {
+        if files.is_empty() {
+            return Ok(files);
         }
         let trees = commits
             .iter()
@@ -1160,7 +1194,7 @@ impl Repo {
                     })
             })
         };
-        Ok(ignored.into_iter().filter(|p| in_the_way(p)).collect())
+        Ok(files.into_iter().filter(|p| in_the_way(p)).collect())
     }
 
     /// Pushes local BRANCH to the same name on its remote (its upstream's
@@ -1569,7 +1603,9 @@ fn find_repositories(path: &Path, found: &mut Vec<PathBuf>) {
 }
 
 /// Whether the nested repository at DIR has changes, or commits that none
-/// of its remote-tracking branches has. One it cannot read counts as work.
+/// of its remote-tracking branches has: held by HEAD or any ref (branches,
+/// tags, the stash and its older entries, anything under refs/). One it
+/// cannot read counts as work.
 fn has_work_of_its_own(dir: &Path) -> bool {
     let Ok(repo) = Repository::open(dir) else {
         return true;
@@ -1584,7 +1620,24 @@ fn has_work_of_its_own(dir: &Path) -> bool {
         {
             walk.push(oid)?;
         }
-        walk.push_glob("refs/heads/*")?;
+        for reference in repo.references()? {
+            let reference = reference?;
+            if reference.name_bytes().starts_with(b"refs/remotes/") {
+                continue;
+            }
+            // A tag of a tree or a blob holds no commit (clones of git.git
+            // have one): nothing to walk.
+            if let Ok(commit) = reference.peel_to_commit() {
+                walk.push(commit.id())?;
+            }
+        }
+        // `git stash` keeps only the newest entry in refs/stash; the older
+        // ones are in its reflog.
+        if let Ok(log) = repo.reflog("refs/stash") {
+            for entry in log.iter() {
+                walk.push(entry.id_new())?;
+            }
+        }
         walk.hide_glob("refs/remotes/*")?;
         Ok(walk.next().is_some())
     };

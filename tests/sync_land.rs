@@ -318,11 +318,22 @@ fn land_refuses_a_dirty_session_and_a_predicted_conflict() {
 #[test]
 fn land_puts_a_rebased_session_back_when_the_fast_forward_fails() {
     let (env, dir) = diverged("s");
-    // An untracked file in main where the session adds one: git refuses to
-    // overwrite it, after the session was rebased.
-    fs::write(env.repo.join("s.txt"), "untracked in main\n").unwrap();
     let before = snapshot(&env, &dir);
+    // Once the session is rebased, an untracked file appears in main where
+    // the session adds one: git refuses to overwrite it. (One there from
+    // the start is refused before anything runs.)
+    let hook = env.git_dir().join("hooks/post-rewrite");
+    let untracked = env.repo.join("s.txt");
+    fs::create_dir_all(hook.parent().unwrap()).unwrap();
+    fs::write(
+        &hook,
+        format!("#!/bin/sh\necho untracked > '{}'\n", untracked.display()),
+    )
+    .unwrap();
+    fs::set_permissions(&hook, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
     expect(&env, &["land", "s"], 1, "untracked working tree files");
+    fs::remove_file(&hook).unwrap();
+    fs::remove_file(&untracked).unwrap();
     assert_eq!(snapshot(&env, &dir), before);
 }
 

@@ -180,8 +180,11 @@ fn worktree_create(input: Result<Input>) -> i32 {
 /// or `None` when there is no such session. A session another agent works
 /// in is refused, never shared: its recorded agent is alive, or any process
 /// other than whoever asked (Claude and its shell) works in its folder.
-/// Handed out, it is recorded as this Claude's, under the lock, so that the
-/// next `claude -w NAME` finds it taken.
+/// The session id proves nothing (`claude --resume ID -w NAME` in a second
+/// terminal carries the first one's): only the asking process is spared, so
+/// that Claude retrying is not refused by itself. Handed out, it is recorded
+/// as this Claude's, under the lock, so that the next `claude -w NAME` finds
+/// it taken.
 fn reuse(ws: &Workspace, name: &str, session_id: Option<&str>) -> Result<Option<PathBuf>> {
     let mut locked = ws.registry.lock()?;
     let Some(entry) = locked
@@ -192,28 +195,26 @@ fn reuse(ws: &Workspace, name: &str, session_id: Option<&str>) -> Result<Option<
         return Ok(None);
     };
     let recorded = entry.agent.clone().unwrap_or_else(|| Agent::new(KIND));
-    let same_agent = session_id.is_some() && recorded.session_id.as_deref() == session_id;
-    if !same_agent {
-        let callers = process::ancestors();
-        let snapshot = process::snapshot();
-        let busy = process::working_in(&snapshot, &entry.path, &callers)
-            .first()
-            .map(|p| p.to_string())
-            .or_else(|| {
-                let pid = recorded.pid?;
-                let alive = recorded.state.is_some_and(AgentState::claims_alive)
-                    && !callers.contains(&pid)
-                    && process::is_alive(pid);
-                alive.then(|| format!("its agent {} (pid {pid})", recorded.kind))
-            });
-        if let Some(busy) = busy {
-            bail!(
-                Failure::refused(format!(
-                    "session '{name}' is in use by {busy}; its worktree is not shared"
-                ))
-                .with_hint(format!("claude -w {name}-2"))
-            );
-        }
+    let mut callers = process::ancestors();
+    callers.extend(claude_pid());
+    let snapshot = process::snapshot();
+    let busy = process::working_in(&snapshot, &entry.path, &callers)
+        .first()
+        .map(|p| p.to_string())
+        .or_else(|| {
+            let pid = recorded.pid?;
+            let alive = recorded.state.is_some_and(AgentState::claims_alive)
+                && !callers.contains(&pid)
+                && process::is_alive(pid);
+            alive.then(|| format!("its agent {} (pid {pid})", recorded.kind))
+        });
+    if let Some(busy) = busy {
+        bail!(
+            Failure::refused(format!(
+                "session '{name}' is in use by {busy}; its worktree is not shared"
+            ))
+            .with_hint(format!("claude -w {name}-2"))
+        );
     }
     let mut agent = recorded;
     agent.kind = KIND.into();

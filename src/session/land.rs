@@ -165,6 +165,22 @@ pub fn land(ws: &Workspace, name: &str, options: LandOptions) -> Result<Landed> 
         if let Some(why) = in_the_way {
             return Err(refuse(why));
         }
+        // Git would refuse to overwrite them, but as a failure (exit 1).
+        if main_status.untracked > 0 {
+            let untracked = ws.repo.untracked_in_the_way(&main.path, tip)?;
+            if !untracked.is_empty() {
+                let names: Vec<_> = untracked.iter().map(|p| p.display().to_string()).collect();
+                bail!(
+                    Failure::refused(format!(
+                        "refusing to land '{name}': it would overwrite untracked file{} {} in the main worktree {}",
+                        if names.len() == 1 { "" } else { "s" },
+                        names.join(", "),
+                        main.path.display()
+                    ))
+                    .with_hint("move them aside or commit them first")
+                );
+            }
+        }
         for check in &checks(ws, options.checks)? {
             run_check(check, &entry.path)?;
             interrupt::check()?;

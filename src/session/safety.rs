@@ -263,6 +263,13 @@ pub enum Blocker {
         process: String,
         path: PathBuf,
     },
+    /// Another worktree (of a session or not) lies inside the folder:
+    /// deleting the folder would delete it, whatever `--force` says about
+    /// this session's own work.
+    WorktreeInside {
+        session: String,
+        path: PathBuf,
+    },
     /// The folder is gone and git has the worktree locked: it is only away
     /// (a drive unplugged), and its admin entry holds its index and HEAD.
     LockedAway {
@@ -285,6 +292,11 @@ impl fmt::Display for Blocker {
                     path.display()
                 )
             }
+            Blocker::WorktreeInside { session, path } => write!(
+                f,
+                "another worktree, {}, lies inside the folder of session '{session}'; move it out or remove it first",
+                path.display()
+            ),
             Blocker::LockedAway { session, path } => write!(
                 f,
                 "the folder of session '{session}' ({}) is gone, but git has it locked: it may only be away (a drive unplugged)",
@@ -301,7 +313,9 @@ impl Blocker {
             Blocker::LockedAway { path, .. } => {
                 Some(format!("git worktree unlock {}", path.display()))
             }
-            Blocker::MainWorktree { .. } | Blocker::Process { .. } => None,
+            Blocker::MainWorktree { .. }
+            | Blocker::Process { .. }
+            | Blocker::WorktreeInside { .. } => None,
         }
     }
 }
@@ -394,6 +408,17 @@ pub(super) fn plan_removal(
         None => {}
     }
     if !gone {
+        for inner in &around.worktrees {
+            if inner.path != entry.path
+                && inner.path.starts_with(&entry.path)
+                && inner.path.exists()
+            {
+                blockers.push(Blocker::WorktreeInside {
+                    session: session(),
+                    path: inner.path.clone(),
+                });
+            }
+        }
         let status = Repo::removal_status(&entry.path)?;
         if !status.work.is_clean() {
             risks.push(Risk::Changes {
@@ -504,6 +529,13 @@ pub(super) enum NoRewrite {
         branch: String,
         found: Option<String>,
     },
+    /// Another worktree has the branch checked out too (`git checkout
+    /// --ignore-other-worktrees`): rewriting it would leave that worktree's
+    /// index and files describing the old commits.
+    CheckedOutElsewhere {
+        branch: String,
+        path: std::path::PathBuf,
+    },
     Uncommitted(String),
     Busy(crate::process::Process),
 }
@@ -528,6 +560,11 @@ impl std::fmt::Display for NoRewrite {
                     "its worktree is not on a branch (it should be on '{branch}')"
                 ),
             },
+            NoRewrite::CheckedOutElsewhere { branch, path } => write!(
+                f,
+                "its branch '{branch}' is also checked out in {}",
+                path.display()
+            ),
             NoRewrite::Uncommitted(what) => f.write_str(what),
             NoRewrite::Busy(process) => write!(f, "{process} is working in it"),
         }
@@ -535,10 +572,10 @@ impl std::fmt::Display for NoRewrite {
 }
 
 /// The one rule `sync` and `land` decide by: a session's worktree may be
-/// rewritten only when it has the session's branch checked out, no git
-/// operation (nor an interrupted `sessions` one) under way, no uncommitted
-/// or untracked work, and no live process working inside. On success, the
-/// worktree as git records it.
+/// rewritten only when it has the session's branch checked out (and no
+/// other worktree has), no git operation (nor an interrupted `sessions` one)
+/// under way, no uncommitted or untracked work, and no live process working
+/// inside. On success, the worktree as git records it.
 pub(super) fn may_rewrite(
     ws: &super::Workspace,
     entry: &crate::registry::Entry,
@@ -559,6 +596,15 @@ pub(super) fn may_rewrite(
         return Ok(Err(NoRewrite::OffBranch {
             branch: entry.branch.clone(),
             found: worktree.branch.clone(),
+        }));
+    }
+    if let Some(other) = worktrees
+        .iter()
+        .find(|w| w.path != worktree.path && w.branch.as_deref() == Some(entry.branch.as_str()))
+    {
+        return Ok(Err(NoRewrite::CheckedOutElsewhere {
+            branch: entry.branch.clone(),
+            path: other.path.clone(),
         }));
     }
     let status = crate::git::Repo::status(&entry.path, crate::git::Batch::Alone)?;
