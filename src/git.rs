@@ -1375,10 +1375,34 @@ fn integrate(dir: &Path, args: &[&str], abort: &[&str]) -> Result<Integration> {
 /// terminal's Ctrl-C reaches only us: git then finishes or stops cleanly,
 /// and we notice the signal afterwards and put things back, instead of git
 /// dying half-way through a rebase.
+/// Its reflog entries name this process (`reflog_action`), so that what it
+/// started can later be told from what the user did by hand.
 fn shielded(command: &mut Command) -> Result<Output> {
     #[cfg(unix)]
     std::os::unix::process::CommandExt::process_group(command, 0);
-    command.output().context("cannot run git")
+    command
+        .env("GIT_REFLOG_ACTION", reflog_action(std::process::id()))
+        .output()
+        .context("cannot run git")
+}
+
+/// The reflog action of the git steps process PID runs: `sessions PID`,
+/// where git would write `rebase` or `merge`.
+pub fn reflog_action(pid: u32) -> String {
+    format!("sessions {pid}")
+}
+
+/// Whether the latest operation started in the worktree whose admin dir is
+/// ADMIN (a rebase's `(start)` entry in its HEAD reflog) was started with
+/// reflog action ACTION: ours, not one the user began by hand since.
+pub fn last_started_by(admin: &Path, action: &str) -> bool {
+    let Ok(log) = fs::read_to_string(admin.join("logs/HEAD")) else {
+        return false;
+    };
+    log.lines()
+        .filter_map(|line| line.split_once('\t').map(|(_, message)| message))
+        .rfind(|message| message.contains(" (start): "))
+        .is_some_and(|message| message.starts_with(&format!("{action} (start): ")))
 }
 
 /// Fails loudly unless the worktree at DIR is in the state BEFORE.

@@ -164,7 +164,12 @@ pub fn recover(repo: &Repo, leftover: &Leftover) -> Result<String> {
         }
     }
     if let Some(operation) = Operation::under_way(&leftover.admin) {
-        if git::pseudo_ref(&leftover.admin, "ORIG_HEAD") != Some(tip) {
+        // The same tip is not enough: the user may have started a rebase of
+        // their own since, from the very same commit.
+        let ours = git::pseudo_ref(&leftover.admin, "ORIG_HEAD") == Some(tip)
+            && (operation != Operation::Rebase
+                || git::last_started_by(&leftover.admin, &git::reflog_action(started.pid)));
+        if !ours {
             bail!(
                 "{} in {} was not started by {}; left as it is",
                 operation,
@@ -256,7 +261,16 @@ mod tests {
 
     /// Runs git in DIR, isolated from the user's configuration.
     fn git(dir: &Path, args: &[&str]) -> String {
-        let output = Command::new("git")
+        git_as(dir, args, "")
+    }
+
+    /// `git ARGS` with reflog action ACTION, as a `sessions` process runs it.
+    fn git_as(dir: &Path, args: &[&str], action: &str) -> String {
+        let mut command = Command::new("git");
+        if !action.is_empty() {
+            command.env("GIT_REFLOG_ACTION", action);
+        }
+        let output = command
             .args(["-c", "user.name=t", "-c", "user.email=t@example.com"])
             .args(args)
             .current_dir(dir)
@@ -282,6 +296,8 @@ mod tests {
         session: PathBuf,
         tip: String,
         from: String,
+        /// The killed `sessions`'s pid.
+        pid: u32,
     }
 
     fn killed_land() -> Killed {
@@ -321,6 +337,7 @@ mod tests {
             session,
             tip,
             from,
+            pid: dead.id(),
         }
     }
 
@@ -338,8 +355,8 @@ mod tests {
     #[test]
     fn a_land_killed_mid_rebase_is_put_back() {
         let k = killed_land();
-        // Killed with the rebase stopped half-way, HEAD detached.
-        git(
+        // Killed with its rebase stopped half-way, HEAD detached.
+        git_as(
             &k.session,
             &[
                 "-c",
@@ -348,6 +365,7 @@ mod tests {
                 "-i",
                 "main",
             ],
+            &git::reflog_action(k.pid),
         );
         let done = recover_it(&k);
         assert!(done.contains("aborted a rebase"), "{done}");
