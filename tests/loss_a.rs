@@ -8,34 +8,12 @@ use std::path::{Path, PathBuf};
 
 use common::{TestEnv, write_file};
 
-/// A clone with a remote, as users live.
-fn cloned() -> TestEnv {
-    let env = TestEnv::new();
-    let origin = env.root().join("origin.git");
-    env.git(&["init", "-q", "--bare", origin.to_str().unwrap()]);
-    env.git(&["remote", "add", "origin", origin.to_str().unwrap()]);
-    env.git(&["push", "-q", "-u", "origin", "main"]);
-    env
-}
-
-/// `sessions new NAME --base origin/main --no-agent`; its worktree.
-fn session(env: &TestEnv, name: &str) -> PathBuf {
-    let output = env
-        .sessions()
-        .args(["new", name, "--base", "origin/main", "--no-agent"])
-        .output()
-        .unwrap();
-    assert!(output.status.success(), "{}", common::stderr_of(&output));
-    let stdout = String::from_utf8(output.stdout).unwrap();
-    PathBuf::from(stdout.lines().last().unwrap())
-}
-
 /// Session `s` in the middle of `git revert A B`: reverting A conflicted,
 /// was resolved and committed, so only `sequencer/` is left and git says
 /// "Revert currently in progress". Its branch is pushed.
 fn mid_revert_sequence() -> (TestEnv, PathBuf) {
-    let env = cloned();
-    let dir = session(&env, "s");
+    let env = TestEnv::cloned();
+    let dir = env.new_session("s");
     env.commit_in(&dir, "README.md", "a\n", "A edits README");
     env.commit_in(&dir, "b.txt", "b\n", "B adds b");
     env.commit_in(&dir, "README.md", "c\n", "C edits README again");
@@ -88,8 +66,8 @@ fn everything(env: &TestEnv, dir: &Path) -> Vec<String> {
 /// runs. An untracked file the landing does not touch stands in nobody's way.
 #[test]
 fn land_refuses_to_overwrite_an_untracked_file_in_main() {
-    let env = cloned();
-    let dir = session(&env, "s");
+    let env = TestEnv::cloned();
+    let dir = env.new_session("s");
     env.commit_in(&dir, "s.txt", "session\n", "session work");
     write_file(&env.repo.join("s.txt"), "mine, untracked\n");
     write_file(&env.repo.join("notes/todo.txt"), "also mine\n");

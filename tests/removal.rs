@@ -11,18 +11,6 @@ use std::path::{Path, PathBuf};
 use common::{TestEnv, stderr_of, write_file};
 use predicates::prelude::*;
 
-/// A repository cloned from a bare `origin`, with `origin/HEAD` set, so that
-/// sessions start from `origin/main`.
-fn cloned() -> TestEnv {
-    let env = TestEnv::new();
-    let origin = env.root().join("origin.git");
-    env.git(&["clone", "-q", "--bare", ".", origin.to_str().unwrap()]);
-    env.git(&["remote", "add", "origin", origin.to_str().unwrap()]);
-    env.git(&["fetch", "-q", "origin"]);
-    env.git(&["remote", "set-head", "origin", "main"]);
-    env
-}
-
 /// A session on a branch pushed to origin, so that its branch alone puts
 /// nothing at risk: whatever `rm` refuses is down to what the test adds.
 fn pushed_session(env: &TestEnv, name: &str) -> PathBuf {
@@ -62,7 +50,7 @@ fn dangling_commit(env: &TestEnv, dir: &Path) -> String {
 
 #[test]
 fn rm_refuses_an_operation_in_progress_and_force_overrides() {
-    let env = cloned();
+    let env = TestEnv::cloned();
     let path = pushed_session(&env, "rebasing");
     // The user's interactive rebase, stopped at its first commit.
     let mut rebase = env.command_in("git", &path);
@@ -80,7 +68,7 @@ fn rm_refuses_an_operation_in_progress_and_force_overrides() {
 
 #[test]
 fn clean_keeps_a_merged_session_with_a_bisect_in_progress() {
-    let env = cloned();
+    let env = TestEnv::cloned();
     let path = env.new_session("bisecting");
     env.commit_in(&path, "b.txt", "b\n", "merged work");
     env.git(&["merge", "-q", "--ff-only", "bisecting"]);
@@ -96,7 +84,7 @@ fn clean_keeps_a_merged_session_with_a_bisect_in_progress() {
 
 #[test]
 fn doctor_fix_keeps_a_missing_session_with_a_rebase_in_progress() {
-    let env = cloned();
+    let env = TestEnv::cloned();
     let path = pushed_session(&env, "away");
     let mut rebase = env.command_in("git", &path);
     rebase
@@ -119,7 +107,7 @@ fn doctor_fix_keeps_a_missing_session_with_a_rebase_in_progress() {
 
 #[test]
 fn a_file_written_by_teardown_is_checked_for_and_kept() {
-    let env = cloned();
+    let env = TestEnv::cloned();
     let path = pushed_session(&env, "torn");
     env.user_config("teardown = [\"echo state > teardown-output.txt\"]\n");
     let stderr = refused(&env, &["torn"], "1 untracked file");
@@ -132,7 +120,7 @@ fn a_file_written_by_teardown_is_checked_for_and_kept() {
 
 #[test]
 fn a_nested_repository_added_without_gitmodules_is_work() {
-    let env = cloned();
+    let env = TestEnv::cloned();
     let path = env.new_session("nested");
     let nested = path.join("vendor/lib");
     fs::create_dir_all(&nested).unwrap();
@@ -149,7 +137,7 @@ fn a_nested_repository_added_without_gitmodules_is_work() {
 
 #[test]
 fn a_nested_repository_whose_commits_are_pushed_is_not_work() {
-    let env = cloned();
+    let env = TestEnv::cloned();
     let path = pushed_session(&env, "vendored");
     let upstream = env.root().join("lib.git");
     env.git(&["init", "-q", "--bare", upstream.to_str().unwrap()]);
@@ -168,7 +156,7 @@ fn a_nested_repository_whose_commits_are_pushed_is_not_work() {
 
 #[test]
 fn commits_on_a_detached_head_are_work() {
-    let env = cloned();
+    let env = TestEnv::cloned();
     let path = env.new_session("detached");
     env.git_in(&path, &["checkout", "-q", "--detach"]);
     env.commit_in(&path, "d.txt", "d\n", "detached work");
@@ -177,7 +165,7 @@ fn commits_on_a_detached_head_are_work() {
 
 #[test]
 fn commits_kept_only_by_the_head_reflog_are_work() {
-    let env = cloned();
+    let env = TestEnv::cloned();
     let path = env.new_session("reset");
     env.commit_in(&path, "r.txt", "r\n", "work thrown away by mistake");
     env.git_in(&path, &["reset", "-q", "--hard", "HEAD~1"]);
@@ -186,7 +174,7 @@ fn commits_kept_only_by_the_head_reflog_are_work() {
 
 #[test]
 fn commits_kept_only_by_a_per_worktree_ref_are_work() {
-    let env = cloned();
+    let env = TestEnv::cloned();
     let path = env.new_session("worktree-ref");
     let commit = dangling_commit(&env, &path);
     env.git_in(&path, &["update-ref", "refs/worktree/keep", &commit]);
@@ -195,7 +183,7 @@ fn commits_kept_only_by_a_per_worktree_ref_are_work() {
 
 #[test]
 fn commits_of_an_interactive_rebase_in_progress_are_work() {
-    let env = cloned();
+    let env = TestEnv::cloned();
     let path = pushed_session(&env, "amending");
     let mut rebase = env.command_in("git", &path);
     rebase
@@ -209,7 +197,7 @@ fn commits_of_an_interactive_rebase_in_progress_are_work() {
 
 #[test]
 fn a_branch_whose_commits_cancel_out_is_not_merged() {
-    let env = cloned();
+    let env = TestEnv::cloned();
     let path = env.new_session("undone");
     env.commit_in(&path, "u.txt", "u\n", "add");
     env.git_in(&path, &["revert", "--no-edit", "HEAD"]);
@@ -224,7 +212,7 @@ fn a_branch_whose_commits_cancel_out_is_not_merged() {
 
 #[test]
 fn changes_hidden_by_assume_unchanged_or_skip_worktree_are_work() {
-    let env = cloned();
+    let env = TestEnv::cloned();
     for flag in ["--assume-unchanged", "--skip-worktree"] {
         let name = &flag[2..];
         let path = env.new_session(name);
@@ -237,7 +225,7 @@ fn changes_hidden_by_assume_unchanged_or_skip_worktree_are_work() {
 
 #[test]
 fn a_nested_repository_in_an_ignored_folder_is_work() {
-    let env = cloned();
+    let env = TestEnv::cloned();
     let path = env.new_session("ignored-nested");
     let nested = path.join("target/scratch");
     fs::create_dir_all(&nested).unwrap();
@@ -255,7 +243,7 @@ fn a_nested_repository_in_an_ignored_folder_is_work() {
 
 #[test]
 fn configuration_that_hides_untracked_files_is_ignored() {
-    let env = cloned();
+    let env = TestEnv::cloned();
     env.git(&["config", "status.showUntrackedFiles", "no"]);
     let path = env.new_session("hidden-untracked");
     write_file(&path.join("notes.txt"), "mine\n");
@@ -266,7 +254,7 @@ fn configuration_that_hides_untracked_files_is_ignored() {
 
 #[test]
 fn configuration_that_hides_submodule_changes_is_ignored() {
-    let env = cloned();
+    let env = TestEnv::cloned();
     let upstream = env.root().join("sub.git");
     env.git(&["init", "-q", "--bare", upstream.to_str().unwrap()]);
     let seed = env.root().join("seed");
@@ -301,7 +289,7 @@ fn configuration_that_hides_submodule_changes_is_ignored() {
 
 #[test]
 fn removing_a_missing_session_drops_only_its_own_admin_entry() {
-    let env = cloned();
+    let env = TestEnv::cloned();
     let gone = env.new_session("gone");
     let away = env.new_session("away");
     fs::remove_dir_all(&gone).unwrap();
@@ -324,7 +312,7 @@ fn removing_a_missing_session_drops_only_its_own_admin_entry() {
 
 #[test]
 fn a_missing_session_git_has_locked_is_never_dropped() {
-    let env = cloned();
+    let env = TestEnv::cloned();
     let path = env.new_session("usb");
     env.git(&[
         "worktree",
@@ -342,7 +330,7 @@ fn a_missing_session_git_has_locked_is_never_dropped() {
 
 #[test]
 fn a_git_failure_removing_the_worktree_is_an_error_not_a_refusal() {
-    let env = cloned();
+    let env = TestEnv::cloned();
     let path = env.new_session("failing");
     // A git that fails `git worktree remove` for a reason of its own.
     let bin = env.root().join("bin");
@@ -380,7 +368,7 @@ fn make_executable(path: &Path) {
 
 #[test]
 fn commits_rewritten_by_an_amend_or_a_sync_are_not_lost_work() {
-    let env = cloned();
+    let env = TestEnv::cloned();
     let path = env.new_session("rewritten");
     env.commit_in(&path, "w.txt", "w\n", "first try");
     env.git_in(&path, &["commit", "-q", "--amend", "-m", "second try"]);

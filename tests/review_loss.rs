@@ -11,29 +11,6 @@ use std::process::Stdio;
 
 use common::{TestEnv, stderr_of, write_file};
 
-/// A clone with a remote, as users live: `origin/main` is the base of every
-/// session made by `session`.
-fn cloned() -> TestEnv {
-    let env = TestEnv::new();
-    let origin = env.root().join("origin.git");
-    env.git(&["init", "-q", "--bare", origin.to_str().unwrap()]);
-    env.git(&["remote", "add", "origin", origin.to_str().unwrap()]);
-    env.git(&["push", "-q", "-u", "origin", "main"]);
-    env
-}
-
-/// `sessions new NAME --base origin/main --no-agent`; its worktree.
-fn session(env: &TestEnv, name: &str) -> PathBuf {
-    let output = env
-        .sessions()
-        .args(["new", name, "--base", "origin/main", "--no-agent"])
-        .output()
-        .unwrap();
-    assert!(output.status.success(), "{}", stderr_of(&output));
-    let stdout = String::from_utf8(output.stdout).unwrap();
-    PathBuf::from(stdout.lines().last().unwrap())
-}
-
 fn make_executable(path: &Path) {
     use std::os::unix::fs::PermissionsExt;
     fs::set_permissions(path, fs::Permissions::from_mode(0o755)).unwrap();
@@ -90,8 +67,8 @@ fn git_may_fail(env: &TestEnv, dir: &Path, args: &[&str]) -> bool {
 /// branches, without the cancel-out rule `rm` applies.
 #[test]
 fn doctor_fix_keeps_a_left_branch_whose_commits_cancel_out() {
-    let env = cloned();
-    let dir = session(&env, "s");
+    let env = TestEnv::cloned();
+    let dir = env.new_session("s");
     env.commit_in(&dir, "work.txt", "work\n", "add work");
     env.git_in(&dir, &["rm", "-q", "work.txt"]);
     env.git_in(&dir, &["commit", "-q", "-m", "drop work"]);
@@ -112,8 +89,8 @@ fn doctor_fix_keeps_a_left_branch_whose_commits_cancel_out() {
 #[test]
 fn rm_refuses_a_nested_repository_whose_work_is_only_stashed_or_tagged() {
     for keep in ["stash", "tag"] {
-        let env = cloned();
-        let dir = session(&env, "s");
+        let env = TestEnv::cloned();
+        let dir = env.new_session("s");
         let nested = dir.join("target/nested");
         fs::create_dir_all(&nested).unwrap();
         env.git_in(&nested, &["init", "-q"]);
@@ -139,13 +116,13 @@ fn rm_refuses_a_nested_repository_whose_work_is_only_stashed_or_tagged() {
 /// CHERRY_PICK_HEAD but keeps `sequencer/` and says "Cherry-pick currently
 /// in progress". Returns the env and the session's worktree.
 fn mid_cherry_pick_sequence() -> (TestEnv, PathBuf) {
-    let env = cloned();
+    let env = TestEnv::cloned();
     env.git(&["switch", "-q", "-c", "feat"]);
     env.commit_in(&env.repo, "README.md", "feat\n", "feat edits README");
     env.commit_in(&env.repo, "b.txt", "b\n", "feat adds b");
     env.git(&["push", "-q", "origin", "feat"]);
     env.git(&["switch", "-q", "main"]);
-    let dir = session(&env, "s");
+    let dir = env.new_session("s");
     env.commit_in(&dir, "README.md", "mine\n", "session edits README");
     assert!(!git_may_fail(
         &env,
@@ -202,8 +179,8 @@ fn rm_refuses_a_cherry_pick_sequence_in_progress() {
 /// ORIG_HEAD is the same tip), aborts it, and the resolution is gone.
 #[test]
 fn doctor_fix_leaves_a_rebase_the_user_started_after_a_killed_sync() {
-    let env = cloned();
-    let dir = session(&env, "s");
+    let env = TestEnv::cloned();
+    let dir = env.new_session("s");
     env.commit_in(&dir, "README.md", "mine\n", "session edits README");
     env.commit_in(&env.repo, "README.md", "theirs\n", "main edits README");
     env.git(&["push", "-q", "origin", "main"]);
@@ -232,7 +209,7 @@ fn doctor_fix_leaves_a_rebase_the_user_started_after_a_killed_sync() {
 /// `refs/worktree/*` and its HEAD reflog (committed, then `reset --hard`).
 #[test]
 fn doctor_fix_undoing_a_killed_new_keeps_commits_only_its_worktree_holds() {
-    let env = cloned();
+    let env = TestEnv::cloned();
     // post-checkout: git runs it once the worktree is made, before `new`
     // registers it.
     let pid_file = killing_hook(&env, "post-checkout", 0);
@@ -262,8 +239,8 @@ fn doctor_fix_undoing_a_killed_new_keeps_commits_only_its_worktree_holds() {
 /// `missing`.
 #[test]
 fn rm_force_never_deletes_another_sessions_worktree_inside() {
-    let env = cloned();
-    let dir = session(&env, "s");
+    let env = TestEnv::cloned();
+    let dir = env.new_session("s");
     let inner = dir.join("target/other");
     env.git(&[
         "worktree",
@@ -297,8 +274,8 @@ fn rm_force_never_deletes_another_sessions_worktree_inside() {
 /// and main's index then stages the undoing of the base's commit.
 #[test]
 fn sync_refuses_a_branch_also_checked_out_in_another_worktree() {
-    let env = cloned();
-    let dir = session(&env, "s");
+    let env = TestEnv::cloned();
+    let dir = env.new_session("s");
     env.commit_in(&env.repo, "main.txt", "main\n", "main moves on");
     env.git(&["push", "-q", "origin", "main"]);
     env.commit_in(&dir, "s.txt", "session\n", "session work");
@@ -319,7 +296,7 @@ fn sync_refuses_a_branch_also_checked_out_in_another_worktree() {
 /// without any check for the process working in it.
 #[test]
 fn worktree_create_never_shares_a_busy_session_even_with_the_same_session_id() {
-    let env = cloned();
+    let env = TestEnv::cloned();
     let input = serde_json::json!({
         "session_id": "same-id", "cwd": env.repo,
         "hook_event_name": "WorktreeCreate", "name": "x"
@@ -356,8 +333,8 @@ fn worktree_create_never_shares_a_busy_session_even_with_the_same_session_id() {
 /// which held a commit only its detached HEAD had, and deletes branch 's'.
 #[test]
 fn doctor_fix_never_drops_an_admin_entry_holding_worktree_only_commits() {
-    let env = cloned();
-    let dir = session(&env, "s");
+    let env = TestEnv::cloned();
+    let dir = env.new_session("s");
     env.git_in(&dir, &["checkout", "-q", "--detach"]);
     env.commit_in(&dir, "d.txt", "precious\n", "detached work");
     let precious = env.git_in(&dir, &["rev-parse", "HEAD"]);

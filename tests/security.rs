@@ -6,7 +6,7 @@ mod common;
 
 use std::fs;
 use std::os::unix::fs::{PermissionsExt, symlink};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use common::{TestEnv, stderr_of, write_file};
 
@@ -20,19 +20,6 @@ fn hostile_tag(env: &TestEnv) {
 
 fn mode(path: &Path) -> u32 {
     fs::metadata(path).unwrap().permissions().mode() & 0o777
-}
-
-/// A repository cloned from a bare `origin`, with `origin/HEAD` set, as
-/// users have them.
-fn clone_env() -> (TestEnv, PathBuf) {
-    let env = TestEnv::new();
-    let origin = env.root().join("origin.git");
-    env.git(&["clone", "-q", "--bare", ".", origin.to_str().unwrap()]);
-    env.git(&["remote", "add", "origin", origin.to_str().unwrap()]);
-    env.git(&["fetch", "-q", "origin"]);
-    env.git(&["branch", "-q", "-u", "origin/main", "main"]);
-    env.git(&["remote", "set-head", "origin", "main"]);
-    (env, origin)
 }
 
 // Item 1: a base that reads as an option is refused before anything changes.
@@ -273,7 +260,8 @@ fn claude_install_keeps_mode_and_symlinks() {
 // Item 6: a project's `land.push = true` pushes only once approved.
 #[test]
 fn a_project_land_push_needs_approval() {
-    let (env, origin) = clone_env();
+    let env = TestEnv::cloned();
+    let origin = env.origin();
     env.write(".sessions.toml", "[land]\npush = true\n");
     env.git(&["add", ".sessions.toml"]);
     env.git(&["commit", "-q", "-m", "push after landing"]);

@@ -148,6 +148,25 @@ impl TestEnv {
         self.git_in(dir, &["commit", "-q", "-m", message]);
     }
 
+    /// A repository cloned from a bare `origin` (at `origin()`), with
+    /// `main` tracking `origin/main` and `origin/HEAD` set: as users have
+    /// them, so that sessions start from `origin/main`.
+    pub fn cloned() -> TestEnv {
+        let env = TestEnv::new();
+        let origin = env.origin();
+        env.git(&["clone", "-q", "--bare", ".", origin.to_str().unwrap()]);
+        env.git(&["remote", "add", "origin", origin.to_str().unwrap()]);
+        env.git(&["fetch", "-q", "origin"]);
+        env.git(&["branch", "-q", "--set-upstream-to", "origin/main", "main"]);
+        env.git(&["remote", "set-head", "origin", "main"]);
+        env
+    }
+
+    /// The bare repository `cloned` made the remote `origin`.
+    pub fn origin(&self) -> PathBuf {
+        self.root().join("origin.git")
+    }
+
     /// `sessions new NAME --no-agent`, which must succeed; its worktree path.
     pub fn new_session(&self, name: &str) -> PathBuf {
         let output = self
