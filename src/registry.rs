@@ -346,6 +346,18 @@ fn holder_of(mut lock: &File) -> Option<u32> {
 }
 
 impl Locked {
+    /// Records BRANCH, which session SESSION made from BASE, as left behind
+    /// when the session went: doctor keeps track of it until it goes.
+    pub fn leave_branch(&mut self, session: &str, branch: &str, base: &str) {
+        self.left_branches.retain(|l| l.branch != branch);
+        self.left_branches.push(LeftBranch {
+            session: session.to_string(),
+            branch: branch.to_string(),
+            base: base.to_string(),
+            removed_at: Timestamp::now(),
+        });
+    }
+
     pub fn file(&self) -> &Path {
         &self.file
     }

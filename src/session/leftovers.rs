@@ -6,14 +6,13 @@ use std::fs;
 use std::path::Path;
 
 use anyhow::{Context, Result, bail};
-use jiff::Timestamp;
 
 use super::Workspace;
 use super::doctor::{Action, Explained, Finding, Kind, finding};
 use crate::git::{self, Oid, RemovalChecks, Repo, Worktree};
 use crate::output::tilde;
 use crate::process;
-use crate::registry::{Entry, LeftBranch, Pending};
+use crate::registry::{Entry, Pending};
 
 /// `registry.toml.tmp-<pid>` files whose writer is gone.
 pub(super) fn temp_files(ws: &Workspace) -> Result<Vec<Finding>> {
@@ -177,13 +176,7 @@ pub(super) fn undo_new(ws: &Workspace, name: &str, pid: u32) -> Result<String> {
             ws.repo.delete_branch(&p.branch)?;
             done.push(format!("deleted branch '{}'", p.branch));
         } else {
-            registry.left_branches.retain(|l| l.branch != p.branch);
-            registry.left_branches.push(LeftBranch {
-                session: p.name.clone(),
-                branch: p.branch.clone(),
-                base: ws.repo.default_branch()?,
-                removed_at: Timestamp::now(),
-            });
+            registry.leave_branch(&p.name, &p.branch, &ws.repo.default_branch()?);
             done.push(format!(
                 "kept branch '{}': it has commits no other branch has",
                 p.branch

@@ -3,7 +3,6 @@ use std::path::{Path, PathBuf};
 
 use crate::git::Oid;
 use anyhow::{Context, Result, bail};
-use jiff::Timestamp;
 
 use super::Workspace;
 use super::safety::{
@@ -12,7 +11,7 @@ use super::safety::{
 use super::validate::valid_entry;
 use crate::error::Failure;
 use crate::git::RemovalChecks;
-use crate::registry::{LeftBranch, Locked};
+use crate::registry::Locked;
 
 /// What happened to one removed session's branch.
 #[derive(Debug)]
@@ -128,13 +127,7 @@ pub(super) fn execute(
             // A branch the session made, kept for a reason other than being
             // asked to: doctor keeps track of it until it goes.
             if why.left_behind() && ws.repo.branch_tip(&entry.branch).is_some() {
-                registry.left_branches.retain(|l| l.branch != entry.branch);
-                registry.left_branches.push(LeftBranch {
-                    session: entry.name.clone(),
-                    branch: entry.branch.clone(),
-                    base: entry.base.clone(),
-                    removed_at: Timestamp::now(),
-                });
+                registry.leave_branch(&entry.name, &entry.branch, &entry.base);
             }
             BranchFate::Kept {
                 branch: entry.branch.clone(),

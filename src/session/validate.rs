@@ -7,14 +7,13 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Result, bail};
-use jiff::Timestamp;
 
 use super::doctor::{Action, Explained, Finding, Kind, finding};
 use super::{Workspace, find_entry, relocate};
 use crate::error::Failure;
 use crate::git::Worktree;
 use crate::output::tilde;
-use crate::registry::{Entry, LeftBranch};
+use crate::registry::Entry;
 
 /// One entry that breaks the rules.
 #[derive(Debug, Clone)]
@@ -224,13 +223,7 @@ pub(super) fn forget(ws: &Workspace, name: &str) -> Result<String> {
     registry.sessions.retain(|e| e.name != name);
     let branch_used = registry.sessions.iter().any(|e| e.branch == entry.branch);
     if entry.owns_branch && !branch_used && ws.repo.branch_tip(&entry.branch).is_some() {
-        registry.left_branches.retain(|l| l.branch != entry.branch);
-        registry.left_branches.push(LeftBranch {
-            session: entry.name.clone(),
-            branch: entry.branch.clone(),
-            base: entry.base.clone(),
-            removed_at: Timestamp::now(),
-        });
+        registry.leave_branch(&entry.name, &entry.branch, &entry.base);
     }
     registry.save()?;
     Ok(format!(
