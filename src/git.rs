@@ -1718,8 +1718,40 @@ pub fn parse_oid(text: &str) -> Option<Oid> {
     Oid::from_str(text).ok()
 }
 
+/// Git for unit tests that need real repositories.
+#[cfg(test)]
+pub(crate) mod testing {
+    use std::path::Path;
+    use std::process::Command;
+
+    /// Runs git in DIR, isolated from the user's configuration; its output.
+    pub fn git(dir: &Path, args: &[&str]) -> String {
+        git_as(dir, args, "")
+    }
+
+    /// `git ARGS` with reflog action ACTION (none when empty), as a
+    /// `sessions` process runs it.
+    pub fn git_as(dir: &Path, args: &[&str], action: &str) -> String {
+        let mut command = Command::new("git");
+        if !action.is_empty() {
+            command.env("GIT_REFLOG_ACTION", action);
+        }
+        let output = command
+            .args(["-c", "user.name=t", "-c", "user.email=t@example.com"])
+            .args(args)
+            .current_dir(dir)
+            .env("GIT_CONFIG_GLOBAL", "/dev/null")
+            .env("GIT_CONFIG_NOSYSTEM", "1")
+            .output()
+            .unwrap();
+        assert!(output.status.success(), "git {args:?}: {output:?}");
+        String::from_utf8(output.stdout).unwrap().trim().to_string()
+    }
+}
+
 #[cfg(test)]
 mod tests {
+    use super::testing::git;
     use super::*;
 
     #[test]
@@ -1737,20 +1769,6 @@ u UU N... 1 2 3 4 a b c d conflict.rs\0\
             }
         );
         assert!(parse_porcelain_v2(b"").is_clean());
-    }
-
-    /// Runs git in DIR, isolated from the user's configuration.
-    fn git(dir: &Path, args: &[&str]) -> String {
-        let output = Command::new("git")
-            .args(["-c", "user.name=t", "-c", "user.email=t@example.com"])
-            .args(args)
-            .current_dir(dir)
-            .env("GIT_CONFIG_GLOBAL", "/dev/null")
-            .env("GIT_CONFIG_NOSYSTEM", "1")
-            .output()
-            .unwrap();
-        assert!(output.status.success(), "git {args:?}: {output:?}");
-        String::from_utf8(output.stdout).unwrap().trim().to_string()
     }
 
     #[test]

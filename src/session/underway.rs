@@ -257,30 +257,8 @@ fn assess(repo: &Repo, started: &Started) -> Result<State> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::git::testing::{git, git_as};
     use std::process::Command;
-
-    /// Runs git in DIR, isolated from the user's configuration.
-    fn git(dir: &Path, args: &[&str]) -> String {
-        git_as(dir, args, "")
-    }
-
-    /// `git ARGS` with reflog action ACTION, as a `sessions` process runs it.
-    fn git_as(dir: &Path, args: &[&str], action: &str) -> String {
-        let mut command = Command::new("git");
-        if !action.is_empty() {
-            command.env("GIT_REFLOG_ACTION", action);
-        }
-        let output = command
-            .args(["-c", "user.name=t", "-c", "user.email=t@example.com"])
-            .args(args)
-            .current_dir(dir)
-            .env("GIT_CONFIG_GLOBAL", "/dev/null")
-            .env("GIT_CONFIG_NOSYSTEM", "1")
-            .output()
-            .unwrap();
-        assert!(output.status.success(), "git {args:?}: {output:?}");
-        String::from_utf8(output.stdout).unwrap().trim().to_string()
-    }
 
     fn commit(dir: &Path, file: &str) {
         fs::write(dir.join(file), file).unwrap();
