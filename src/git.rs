@@ -494,11 +494,9 @@ impl Repo {
                 command.args(["--force", "--force"]);
             }
         }
-        let output = command
-            .arg("--end-of-options")
-            .arg(path)
-            .output()
-            .context("cannot run git")?;
+        // Shielded: a Ctrl-C at the terminal must not stop git half-way
+        // through deleting the folder; `rm` notices it afterwards.
+        let output = shielded(command.arg("--end-of-options").arg(path))?;
         check(&output, "git worktree remove")
             .with_context(|| format!("cannot remove worktree {}", path.display()))
     }

@@ -387,3 +387,24 @@ fn commits_rewritten_by_an_amend_or_a_sync_are_not_lost_work() {
         .stderr(predicate::str::contains("deleted branch 'rewritten'"));
     assert!(!path.exists());
 }
+
+/// Ctrl-C (here from the teardown, as the terminal would send it) stops `rm`
+/// and `clean` before the session being removed loses anything: exit 130,
+/// its worktree, branch and registry entry all still there.
+#[test]
+fn a_signal_during_rm_or_clean_stops_before_anything_goes() {
+    let env = TestEnv::cloned();
+    let path = env.new_session("stay");
+    // Merged into origin/main, so that `clean` would remove it.
+    env.commit_in(&path, "done.txt", "done\n", "finished work");
+    env.git_in(&path, &["push", "-q", "origin", "stay:main"]);
+    env.git(&["fetch", "-q", "origin"]);
+    env.user_config("teardown = [\"kill -INT $PPID\"]\n");
+    for args in [&["rm", "stay"][..], &["clean", "--yes"]] {
+        let stderr = env.exits_with(args, 130);
+        assert!(stderr.contains("interrupted"), "{args:?}: {stderr}");
+        assert!(path.join("README.md").exists(), "{args:?}");
+        assert_eq!(env.session_names(), ["stay"], "{args:?}");
+        assert!(env.branches().contains(&"stay".to_string()), "{args:?}");
+    }
+}

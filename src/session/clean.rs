@@ -54,6 +54,7 @@ pub fn clean_plan(ws: &Workspace) -> Result<CleanPlan> {
 /// safety rules once more under the registry lock. Returns what went and what
 /// stayed after all, with why.
 pub fn clean_apply(ws: &Workspace, names: &[String]) -> Result<(Vec<Removed>, Vec<Verdict>)> {
+    crate::interrupt::install();
     let mut registry = ws.registry.lock()?;
     let around = Surroundings::read(ws)?;
     let (mut removed, mut kept) = (Vec::new(), Vec::new());
@@ -78,6 +79,8 @@ pub fn clean_apply(ws: &Workspace, names: &[String]) -> Result<(Vec<Removed>, Ve
                     removed.push(done);
                     continue;
                 }
+                // Stop at a signal rather than go on to the next session.
+                Err(e) if crate::interrupt::received() => return Err(e),
                 Err(e) => format!("{e:#}"),
             }
         } else {

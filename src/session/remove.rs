@@ -11,6 +11,7 @@ use super::safety::{
 use super::validate::valid_entry;
 use crate::error::Failure;
 use crate::git::RemovalChecks;
+use crate::interrupt;
 use crate::registry::Locked;
 
 /// What happened to one removed session's branch.
@@ -31,6 +32,7 @@ pub struct Removed {
 /// branches. Refuses all of them, touching nothing, when any would lose work
 /// (unless forced) or has a live process inside (always).
 pub fn remove(ws: &Workspace, names: &[String], options: RemoveOptions) -> Result<Vec<Removed>> {
+    interrupt::install();
     let mut registry = ws.registry.lock()?;
     let around = Surroundings::read(ws)?;
     let mut plans = Vec::new();
@@ -100,6 +102,9 @@ pub(super) fn execute(
     } else {
         plan
     };
+    // Ctrl-C or SIGTERM by now (during teardown, say) stops before this
+    // session loses anything; the ones already removed stay removed.
+    interrupt::check()?;
     let entry = &plan.entry;
     if !plan.worktree_gone {
         // The plan has just found it clean and unlocked, or --force says
