@@ -10,7 +10,7 @@ use serde::Serialize;
 use super::adopt::{adopt, adoptable, entry_for};
 use super::remove::execute;
 use super::safety::{RemoveOptions, Surroundings, Unpushed, plan_removal};
-use super::status::{worktree_at, worktree_gone};
+use super::status::{merged_into, worktree_at, worktree_gone};
 use super::underway::{self, Leftover};
 use super::{Workspace, find_entry, leftovers, relocate, validate};
 use crate::claude;
@@ -405,7 +405,7 @@ fn left_branches(
             continue;
         }
         let merged = match ws.repo.try_resolve_commit(&base) {
-            Some(base_tip) => ws.repo.content_merged(tip, base_tip)?,
+            Some(base_tip) => merged_into(&ws.repo, tip, base_tip)?,
             None => false,
         };
         let (action, state) = if merged {
@@ -482,9 +482,20 @@ fn repair(ws: &Workspace, action: &Action) -> Result<String> {
         }
         Action::DeleteBranch { branch } => {
             let mut registry = ws.registry.lock()?;
-            // Only a branch the registry records as made by sessions.
-            if !registry.left_branches.iter().any(|l| &l.branch == branch) {
+            // Only a branch the registry records as made by sessions, and
+            // only while it is still merged (it may have moved since).
+            let Some(left) = registry.left_branches.iter().find(|l| &l.branch == branch) else {
                 bail!("the registry no longer records branch '{branch}' as left by a session");
+            };
+            let still_merged = match (
+                ws.repo.branch_tip(branch),
+                ws.repo.try_resolve_commit(&left.base),
+            ) {
+                (Some(tip), Some(base)) => merged_into(&ws.repo, tip, base)?,
+                _ => false,
+            };
+            if !still_merged {
+                bail!("branch '{branch}' is no longer merged into {}", left.base);
             }
             ws.repo.delete_branch(branch)?;
             registry.left_branches.retain(|l| &l.branch != branch);

@@ -85,7 +85,7 @@ pub fn branch_state(repo: &Repo, entry: &Entry, tip: Oid) -> Result<BranchState>
         None => false,
     };
     let merged = match base_tip {
-        Some(base) if !empty => repo.content_merged(tip, base)? && !repo.cancels_out(tip, base)?,
+        Some(base) if !empty => merged_into(repo, tip, base)?,
         _ => false,
     };
     Ok(BranchState {
@@ -93,6 +93,13 @@ pub fn branch_state(repo: &Repo, entry: &Entry, tip: Oid) -> Result<BranchState>
         merged,
         empty,
     })
+}
+
+/// Whether the work of the branch at TIP is in BASE: merging it would leave
+/// BASE unchanged (a fast-forward, squash or rebase merge), and not merely
+/// because its commits cancel each other out.
+pub(super) fn merged_into(repo: &Repo, tip: Oid, base: Oid) -> Result<bool> {
+    Ok(repo.content_merged(tip, base)? && !repo.cancels_out(tip, base)?)
 }
 
 /// The worktree git has at PATH, if any.
