@@ -1,7 +1,8 @@
 //! The safety rules, once, as types: what removing a session would lose
 //! (risks, which `--force` overrides), what must stop it (blockers, which
 //! nothing overrides), and what becomes of its branch. `rm`, `clean` and
-//! `doctor --fix` all decide through `plan_removal`.
+//! `doctor --fix` all decide through `plan_removal`; `sync` and `land`
+//! through `may_rewrite` (safety/rewrite.rs).
 
 use std::fmt;
 use std::path::PathBuf;
@@ -10,7 +11,7 @@ use anyhow::Result;
 
 use super::Workspace;
 use super::status::{branch_state, worktree_at, worktree_gone};
-use crate::git::{Operation, Repo, WorkStatus, Worktree};
+use crate::git::{Oid, Operation, Repo, WorkStatus, Worktree};
 use crate::process::{self, Process};
 use crate::registry::Entry;
 
@@ -474,31 +475,9 @@ pub(super) fn plan_removal(
     // Every branch's commits are accounted for above; here, what only the
     // worktree itself holds.
     if let Some(w) = &worktree {
-        let tips = ws.repo.worktree_tips(w, entry.created_at.as_second());
-        let mut starts = tips.held;
-        // A commit the reflog alone remembers is lost work only when its
-        // changes are in neither the branch nor the base: one rewritten by
-        // a rebase (`sync`, `land`) or an amend is not; one undone by
-        // `reset --hard` is.
         let keepers: Vec<_> = tip.into_iter().chain(base_tip).collect();
-        let logged = if ws.repo.commits_only_in(&tips.logged, base_tip, None)? == 0 {
-            Vec::new() // the usual case: no trial merges needed
-        } else {
-            tips.logged
-        };
-        for logged in logged {
-            let mut superseded = false;
-            for keeper in &keepers {
-                if ws.repo.content_merged(logged, *keeper).unwrap_or(false) {
-                    superseded = true;
-                    break;
-                }
-            }
-            if !superseded {
-                starts.push(logged);
-            }
-        }
-        let count = ws.repo.commits_only_in(&starts, base_tip, None)?;
+        let since = entry.created_at.as_second();
+        let count = worktree_only_commits(ws, w, since, &keepers, base_tip)?;
         if count > 0 {
             risks.push(Risk::WorktreeCommits {
                 session: session(),
@@ -516,110 +495,37 @@ pub(super) fn plan_removal(
     })
 }
 
-/// Why `sync` and `land` must not rewrite a session's worktree now.
-#[derive(Debug)]
-pub(super) enum NoRewrite {
-    Missing(std::path::PathBuf),
-    /// A `sessions sync` or `land` was killed there before it finished.
-    Interrupted(String),
-    InProgress(crate::git::Operation),
-    /// Another branch, or none, is checked out there: rewriting it would
-    /// rewrite that branch instead.
-    OffBranch {
-        branch: String,
-        found: Option<String>,
-    },
-    /// Another worktree has the branch checked out too (`git checkout
-    /// --ignore-other-worktrees`): rewriting it would leave that worktree's
-    /// index and files describing the old commits.
-    CheckedOutElsewhere {
-        branch: String,
-        path: std::path::PathBuf,
-    },
-    Uncommitted(String),
-    Busy(crate::process::Process),
-}
-
-impl std::fmt::Display for NoRewrite {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            NoRewrite::Missing(path) => write!(f, "its worktree {} is missing", path.display()),
-            NoRewrite::Interrupted(what) => write!(
-                f,
-                "{what} was interrupted there; `sessions doctor --fix` puts it back"
-            ),
-            NoRewrite::InProgress(op) => write!(
-                f,
-                "it has {op} in progress (finish it with {})",
-                op.command()
-            ),
-            NoRewrite::OffBranch { branch, found } => match found {
-                Some(other) => write!(f, "its worktree has '{other}' checked out, not '{branch}'"),
-                None => write!(
-                    f,
-                    "its worktree is not on a branch (it should be on '{branch}')"
-                ),
-            },
-            NoRewrite::CheckedOutElsewhere { branch, path } => write!(
-                f,
-                "its branch '{branch}' is also checked out in {}",
-                path.display()
-            ),
-            NoRewrite::Uncommitted(what) => f.write_str(what),
-            NoRewrite::Busy(process) => write!(f, "{process} is working in it"),
+/// How many commits only worktree W holds: reachable from its HEAD and its
+/// own refs (`refs/worktree/*`), or recorded by its HEAD reflog since SINCE
+/// (seconds), and from no branch, tag or remote-tracking ref, nor BASE_TIP.
+/// A commit the reflog alone remembers counts only when its changes are in
+/// none of KEEPERS: one rewritten by a rebase (`sync`, `land`) or an amend is
+/// not lost; one undone by `reset --hard` is.
+pub(super) fn worktree_only_commits(
+    ws: &Workspace,
+    w: &Worktree,
+    since: i64,
+    keepers: &[Oid],
+    base_tip: Option<Oid>,
+) -> Result<usize> {
+    let tips = ws.repo.worktree_tips(w, since);
+    let mut starts = tips.held;
+    // The usual case, nothing the reflog alone holds, needs no trial merges.
+    if ws.repo.commits_only_in(&tips.logged, base_tip, None)? > 0 {
+        for logged in tips.logged {
+            let superseded = keepers
+                .iter()
+                .any(|keeper| ws.repo.content_merged(logged, *keeper).unwrap_or(false));
+            if !superseded {
+                starts.push(logged);
+            }
         }
     }
+    ws.repo.commits_only_in(&starts, base_tip, None)
 }
 
-/// The one rule `sync` and `land` decide by: a session's worktree may be
-/// rewritten only when it has the session's branch checked out (and no
-/// other worktree has), no git operation (nor an interrupted `sessions` one)
-/// under way, no uncommitted or untracked work, and no live process working
-/// inside. On success, the worktree as git records it.
-pub(super) fn may_rewrite(
-    ws: &super::Workspace,
-    entry: &crate::registry::Entry,
-) -> anyhow::Result<Result<crate::git::Worktree, NoRewrite>> {
-    let worktrees = ws.repo.worktrees()?;
-    let Some(worktree) =
-        super::status::worktree_at(&worktrees, &entry.path).filter(|_| entry.path.is_dir())
-    else {
-        return Ok(Err(NoRewrite::Missing(entry.path.clone())));
-    };
-    if let Some(what) = super::underway::interrupted_in(&ws.repo.admin_dir(worktree)) {
-        return Ok(Err(NoRewrite::Interrupted(what)));
-    }
-    if let Some(operation) = ws.repo.operation_in_progress(worktree) {
-        return Ok(Err(NoRewrite::InProgress(operation)));
-    }
-    if worktree.branch.as_deref() != Some(entry.branch.as_str()) {
-        return Ok(Err(NoRewrite::OffBranch {
-            branch: entry.branch.clone(),
-            found: worktree.branch.clone(),
-        }));
-    }
-    if let Some(other) = worktrees
-        .iter()
-        .find(|w| w.path != worktree.path && w.branch.as_deref() == Some(entry.branch.as_str()))
-    {
-        return Ok(Err(NoRewrite::CheckedOutElsewhere {
-            branch: entry.branch.clone(),
-            path: other.path.clone(),
-        }));
-    }
-    let status = crate::git::Repo::status(&entry.path, crate::git::Batch::Alone)?;
-    if !status.is_clean() {
-        return Ok(Err(NoRewrite::Uncommitted(format!(
-            "it has {} in {}",
-            status.describe(),
-            entry.path.display()
-        ))));
-    }
-    if let Some(process) = super::agent::working_in(&entry.path) {
-        return Ok(Err(NoRewrite::Busy(process)));
-    }
-    Ok(Ok(worktree.clone()))
-}
+mod rewrite;
+pub(super) use rewrite::may_rewrite;
 
 #[cfg(test)]
 mod tests;

@@ -1,0 +1,115 @@
+//! The rule `sync` and `land` decide by: whether a session's worktree may be
+//! rewritten now.
+
+use std::fmt;
+use std::path::PathBuf;
+
+use crate::git::{Batch, Operation, Repo, Worktree};
+use crate::process::Process;
+use crate::registry::Entry;
+use crate::session::Workspace;
+use crate::session::status::worktree_at;
+
+/// Why `sync` and `land` must not rewrite a session's worktree now.
+#[derive(Debug)]
+pub(in crate::session) enum NoRewrite {
+    Missing(PathBuf),
+    /// A `sessions sync` or `land` was killed there before it finished.
+    Interrupted(String),
+    InProgress(Operation),
+    /// Another branch, or none, is checked out there: rewriting it would
+    /// rewrite that branch instead.
+    OffBranch {
+        branch: String,
+        found: Option<String>,
+    },
+    /// Another worktree has the branch checked out too (`git checkout
+    /// --ignore-other-worktrees`): rewriting it would leave that worktree's
+    /// index and files describing the old commits.
+    CheckedOutElsewhere {
+        branch: String,
+        path: PathBuf,
+    },
+    Uncommitted(String),
+    Busy(Process),
+}
+
+impl fmt::Display for NoRewrite {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            NoRewrite::Missing(path) => write!(f, "its worktree {} is missing", path.display()),
+            NoRewrite::Interrupted(what) => write!(
+                f,
+                "{what} was interrupted there; `sessions doctor --fix` puts it back"
+            ),
+            NoRewrite::InProgress(op) => write!(
+                f,
+                "it has {op} in progress (finish it with {})",
+                op.command()
+            ),
+            NoRewrite::OffBranch { branch, found } => match found {
+                Some(other) => write!(f, "its worktree has '{other}' checked out, not '{branch}'"),
+                None => write!(
+                    f,
+                    "its worktree is not on a branch (it should be on '{branch}')"
+                ),
+            },
+            NoRewrite::CheckedOutElsewhere { branch, path } => write!(
+                f,
+                "its branch '{branch}' is also checked out in {}",
+                path.display()
+            ),
+            NoRewrite::Uncommitted(what) => f.write_str(what),
+            NoRewrite::Busy(process) => write!(f, "{process} is working in it"),
+        }
+    }
+}
+
+/// The one rule `sync` and `land` decide by: a session's worktree may be
+/// rewritten only when it has the session's branch checked out (and no
+/// other worktree has), no git operation (nor an interrupted `sessions` one)
+/// under way, no uncommitted or untracked work, and no live process working
+/// inside. On success, the worktree as git records it.
+pub(in crate::session) fn may_rewrite(
+    ws: &Workspace,
+    entry: &Entry,
+) -> anyhow::Result<Result<Worktree, NoRewrite>> {
+    let worktrees = ws.repo.worktrees()?;
+    let Some(worktree) = worktree_at(&worktrees, &entry.path).filter(|_| entry.path.is_dir())
+    else {
+        return Ok(Err(NoRewrite::Missing(entry.path.clone())));
+    };
+    if let Some(what) = crate::session::underway::interrupted_in(&ws.repo.admin_dir(worktree)) {
+        return Ok(Err(NoRewrite::Interrupted(what)));
+    }
+    if let Some(operation) = ws.repo.operation_in_progress(worktree) {
+        return Ok(Err(NoRewrite::InProgress(operation)));
+    }
+    if worktree.branch.as_deref() != Some(entry.branch.as_str()) {
+        return Ok(Err(NoRewrite::OffBranch {
+            branch: entry.branch.clone(),
+            found: worktree.branch.clone(),
+        }));
+    }
+    if let Some(other) = worktrees
+        .iter()
+        .find(|w| w.path != worktree.path && w.branch.as_deref() == Some(entry.branch.as_str()))
+    {
+        return Ok(Err(NoRewrite::CheckedOutElsewhere {
+            branch: entry.branch.clone(),
+            path: other.path.clone(),
+        }));
+    }
+    let status = Repo::status(&entry.path, Batch::Alone)?;
+    if !status.is_clean() {
+        return Ok(Err(NoRewrite::Uncommitted(format!(
+            "it has {} in {}",
+            status.describe(),
+            entry.path.display()
+        ))));
+    }
+    if let Some(process) = crate::session::agent::working_in(&entry.path) {
+        return Ok(Err(NoRewrite::Busy(process)));
+    }
+    Ok(Ok(worktree.clone()))
+}
