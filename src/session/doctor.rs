@@ -9,7 +9,7 @@ use serde::Serialize;
 
 use super::adopt::{adopt, adoptable, entry_for};
 use super::remove::execute;
-use super::safety::{RemoveOptions, Surroundings, Unpushed, plan_removal};
+use super::safety::{self, RemoveOptions, Surroundings, Unpushed, plan_removal};
 use super::status::{merged_into, worktree_at, worktree_gone};
 use super::underway::{self, Leftover};
 use super::{Workspace, find_entry, leftovers, relocate, validate};
@@ -238,6 +238,18 @@ fn interrupted_rewrites(ws: &Workspace) -> Result<Vec<Finding>> {
         .collect())
 }
 
+/// The HEAD of worktree W when W alone holds commits (by its HEAD, its own
+/// refs or its reflog) that no branch, tag, remote-tracking ref or the
+/// default base has: dropping its admin entry would lose them. A worktree
+/// that cannot be judged counts as holding some.
+fn only_held_by(ws: &Workspace, w: &Worktree) -> Option<git::Oid> {
+    let base = (ws.repo.default_branch().ok()).and_then(|b| ws.repo.try_resolve_commit(&b));
+    let branch_tip = w.branch.as_deref().and_then(|b| ws.repo.branch_tip(b));
+    let keepers: Vec<_> = base.into_iter().chain(branch_tip).collect();
+    let held = safety::worktree_only_commits(ws, w, 0, &keepers, base).unwrap_or(1);
+    (held > 0).then(|| ws.repo.worktree_tips(w, 0).held.first().copied())?
+}
+
 /// Locks Claude Code put on worktrees, held by processes that are gone.
 fn stale_locks(worktrees: &[Worktree]) -> Vec<Finding> {
     let mut found = Vec::new();
@@ -313,17 +325,29 @@ fn stray_worktrees(
         if w.prunable {
             // Pruning now would also drop the entries of moved worktrees.
             if !owned(w) && w.locked.is_none() && !moving {
-                found.push(finding(
-                    Kind::PrunableAdminEntry,
-                    format!(
-                        "git still records worktree {}, which is gone",
-                        tilde(&w.path)
+                found.push(match only_held_by(ws, w) {
+                    // Its HEAD or reflog is all that keeps these commits.
+                    Some(head) => finding(
+                        Kind::PrunableAdminEntry,
+                        format!(
+                            "git still records worktree {}, which is gone; its HEAD holds commits found nowhere else",
+                            tilde(&w.path)
+                        ),
+                        format!("git branch rescued-{} {}", w.admin_name.as_deref().unwrap_or("worktree"), git::short(head)),
+                        Action::Manual,
                     ),
-                    "sessions doctor --fix".into(),
-                    Action::DropAdminEntry {
-                        path: w.path.clone(),
-                    },
-                ));
+                    None => finding(
+                        Kind::PrunableAdminEntry,
+                        format!(
+                            "git still records worktree {}, which is gone",
+                            tilde(&w.path)
+                        ),
+                        "sessions doctor --fix".into(),
+                        Action::DropAdminEntry {
+                            path: w.path.clone(),
+                        },
+                    ),
+                });
             }
             continue;
         }
@@ -335,7 +359,7 @@ fn stray_worktrees(
                     tilde(&link),
                     tilde(&w.path)
                 ),
-                format!("rm {} && git worktree prune", link.display()),
+                format!("rm {} && sessions doctor --fix", link.display()),
                 Action::Manual,
             ));
         } else if w.locked.as_deref() == Some(git::ADD_LOCK) {
@@ -468,7 +492,7 @@ fn repair(ws: &Workspace, action: &Action) -> Result<String> {
             // Only this one, and only while it is still gone and unlocked.
             let worktrees = ws.repo.worktrees()?;
             match worktree_at(&worktrees, path) {
-                Some(w) if w.prunable && w.locked.is_none() => {
+                Some(w) if w.prunable && w.locked.is_none() && only_held_by(ws, w).is_none() => {
                     ws.repo.remove_admin_entry(w)?;
                     Ok(format!("dropped git's entry for {}", tilde(path)))
                 }
