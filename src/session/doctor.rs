@@ -38,6 +38,9 @@ pub enum Kind {
     SymlinkedWorktree,
     /// A worktree `git worktree add` never finished, outside any session.
     HalfMadeWorktree,
+    /// An entry under `.git/worktrees/` a killed `git worktree add` left
+    /// without `gitdir`, `commondir` or `HEAD`, outside any pending `new`.
+    HalfWrittenAdminEntry,
     /// A `sessions new` that died half-way.
     InterruptedNew,
     /// A `sessions sync` or `land` that died half-way through a rewrite.
@@ -178,6 +181,8 @@ pub(super) struct Explained {
     /// Sessions, by name.
     pub sessions: Vec<String>,
     pub branches: Vec<String>,
+    /// Half-written entries under `.git/worktrees/`, by name.
+    pub admin_entries: Vec<String>,
 }
 
 fn diagnose(ws: &Workspace) -> Result<Vec<Finding>> {
@@ -208,6 +213,7 @@ fn diagnose(ws: &Workspace) -> Result<Vec<Finding>> {
         &entries,
         &mut explained,
     )?);
+    found.extend(leftovers::half_written(ws, &explained));
     found.extend(interrupted_rewrites(ws)?);
     let moves = relocate::moves(ws, &worktrees, &entries, &mut explained);
     let moving = !moves.is_empty();

@@ -10,7 +10,7 @@ use jiff::Timestamp;
 
 use super::Workspace;
 use super::doctor::{Action, Explained, Finding, Kind, finding};
-use crate::git::{self, Oid, RemovalChecks, Repo, Worktree};
+use crate::git::{self, HalfWritten, Oid, RemovalChecks, Repo, Worktree};
 use crate::output::tilde;
 use crate::process;
 use crate::registry::{Entry, LeftBranch, Pending};
@@ -77,9 +77,17 @@ pub(super) fn interrupted_news(
         return Ok(Vec::new());
     }
     let pending = ws.registry.lock()?.pending.clone();
+    let half_written = ws.repo.half_written_entries();
     let mut found = Vec::new();
     for p in pending {
         let w = worktree_of(worktrees, &p.path);
+        let h = w
+            .is_none()
+            .then(|| half_written_of(&half_written, &p.path))
+            .flatten();
+        if let Some(h) = h {
+            explained.admin_entries.push(h.name.clone());
+        }
         if let Some(w) = w {
             explained.paths.push(w.path.clone());
         }
@@ -90,6 +98,11 @@ pub(super) fn interrupted_news(
                 left.push(format!("half-made worktree {}", tilde(&w.path)))
             }
             Some(w) => left.push(format!("worktree {}", tilde(&w.path))),
+            None if h.is_some() => left.push(format!(
+                "git's half-written entry {} for folder {}",
+                tilde(&h.unwrap().admin),
+                tilde(&p.path)
+            )),
             None if p.path.exists() => left.push(format!("folder {}", tilde(&p.path))),
             None => {}
         }
@@ -135,6 +148,54 @@ pub(super) fn interrupted_news(
     Ok(found)
 }
 
+/// Admin entries a killed `git worktree add` left half-written that no
+/// pending record explains. Git records no pid that would tell a dead
+/// `git worktree add` from one running now, so `--fix` leaves them alone.
+pub(super) fn half_written(ws: &Workspace, explained: &Explained) -> Vec<Finding> {
+    let mut found = Vec::new();
+    for h in ws.repo.half_written_entries() {
+        if explained.admin_entries.contains(&h.name) {
+            continue;
+        }
+        let folder = match &h.path {
+            Some(path) => format!(" for folder {}", tilde(path)),
+            None => String::new(),
+        };
+        let fix = if h.removable {
+            format!("rm -r {}", h.admin.display())
+        } else {
+            format!("ls {}", h.admin.display())
+        };
+        found.push(finding(
+            Kind::HalfWrittenAdminEntry,
+            format!(
+                "git's worktree entry {}{folder} was never finished (`git worktree add` was interrupted), and git may fail on it",
+                tilde(&h.admin)
+            ),
+            fix,
+            Action::Manual,
+        ));
+    }
+    found
+}
+
+/// The half-written admin entry for worktree folder PATH: its `gitdir`
+/// names PATH, or, written before `gitdir` was, its name is the one git
+/// gives PATH (the folder's name, then a number if that was taken).
+fn half_written_of<'a>(entries: &'a [HalfWritten], path: &Path) -> Option<&'a HalfWritten> {
+    let real = fs::canonicalize(path).ok();
+    let base = path.file_name()?.to_string_lossy().into_owned();
+    let named = |h: &HalfWritten| {
+        h.name
+            .strip_prefix(base.as_str())
+            .is_some_and(|n| n.chars().all(|c| c.is_ascii_digit()))
+    };
+    entries.iter().find(|h| match &h.path {
+        Some(p) => p == path || real.is_some() && fs::canonicalize(p).ok() == real,
+        None => named(h),
+    })
+}
+
 /// Git's worktree at PATH (as recorded or resolved), if any.
 fn worktree_of<'a>(worktrees: &'a [Worktree], path: &Path) -> Option<&'a Worktree> {
     let real = fs::canonicalize(path).ok();
@@ -163,14 +224,21 @@ pub(super) fn undo_new(ws: &Workspace, name: &str, pid: u32) -> Result<String> {
         bail!("pid {} still runs", p.pid);
     }
     let mut done = vec![undo_worktree(ws, &registry.sessions, &p)?];
+    let in_use = ws
+        .repo
+        .worktrees()?
+        .iter()
+        .any(|w| w.branch.as_deref() == Some(&p.branch))
+        || registry.sessions.iter().any(|e| e.branch == p.branch);
+    // The dead `new` made the branch and nothing checks it out: a lock on
+    // it is that `new`'s (its `git worktree add` was updating it), and
+    // would stop the branch from ever being deleted or updated.
+    if p.creates_branch && !in_use && ws.repo.remove_branch_lock(&p.branch)? {
+        done.push(format!("removed the stale lock of branch '{}'", p.branch));
+    }
     if p.creates_branch
         && let Some(tip) = ws.repo.branch_tip(&p.branch)
     {
-        let worktrees = ws.repo.worktrees()?;
-        let in_use = worktrees
-            .iter()
-            .any(|w| w.branch.as_deref() == Some(&p.branch))
-            || registry.sessions.iter().any(|e| e.branch == p.branch);
         if in_use {
             done.push(format!("kept branch '{}': it is in use", p.branch));
         } else if on_another_branch(ws, &p.branch, tip)? {
@@ -205,14 +273,25 @@ fn undo_worktree(ws: &Workspace, sessions: &[Entry], p: &Pending) -> Result<Stri
         return Ok(format!("left {shown} alone: it is a session's"));
     }
     let Some(w) = worktree_of(&worktrees, &p.path) else {
+        let mut removed = String::new();
+        if let Some(h) = half_written_of(&ws.repo.half_written_entries(), &p.path) {
+            if !h.removable {
+                return Ok(format!(
+                    "kept git's entry {} for {shown}: it holds more than `git worktree add` writes first",
+                    tilde(&h.admin)
+                ));
+            }
+            ws.repo.remove_half_written(h)?;
+            removed = format!("removed git's half-written entry {}; ", tilde(&h.admin));
+        }
         if !p.path.exists() {
-            return Ok("no worktree was made".into());
+            return Ok(format!("{removed}no worktree was made"));
         }
         if git::is_nonempty_dir(&p.path) {
-            return Ok(format!("kept {shown}: it is not empty"));
+            return Ok(format!("{removed}kept {shown}: it is not empty"));
         }
         fs::remove_dir(&p.path).with_context(|| format!("cannot remove {shown}"))?;
-        return Ok(format!("removed the empty folder {shown}"));
+        return Ok(format!("{removed}removed the empty folder {shown}"));
     };
     if w.prunable {
         ws.repo.remove_admin_entry(w)?;
