@@ -1603,8 +1603,9 @@ pub struct HalfWritten {
     /// The worktree folder its `gitdir` names, if it got that far.
     pub path: Option<PathBuf>,
     /// It holds nothing but what git writes before `HEAD` (its
-    /// "initializing" lock, `gitdir`, `commondir`, empty `refs` and `logs`):
-    /// no index, no HEAD, nothing anyone staged or committed.
+    /// "initializing" lock, `gitdir`, `commondir`, empty `refs`, and the
+    /// `HEAD.lock` and `logs/HEAD` of the HEAD it was creating): no index,
+    /// no HEAD, nothing anyone staged or committed.
     pub removable: bool,
 }
 
@@ -1626,8 +1627,18 @@ fn holds_only_what_add_writes_first(admin: &Path) -> bool {
             Some("locked") => {
                 is_file && fs::read_to_string(&path).is_ok_and(|r| r.trim_end() == ADD_LOCK)
             }
-            Some("gitdir" | "commondir") => is_file,
-            Some("refs" | "logs") => no_files(&path),
+            Some("gitdir" | "commondir" | "HEAD.lock") => is_file,
+            Some("refs") => no_files(&path),
+            Some("logs") => fs::read_dir(&path).is_ok_and(|items| {
+                items.flatten().all(|i| {
+                    let p = i.path();
+                    if i.file_name() == "HEAD" {
+                        p.is_file()
+                    } else {
+                        i.file_type().is_ok_and(|t| t.is_dir()) && no_files(&p)
+                    }
+                })
+            }),
             _ => false,
         }
     })

@@ -347,8 +347,18 @@ impl Stress {
         }
         let fixed = self.doctor(&["doctor", "--fix", "--json"]);
         let after = self.doctor(&["doctor", "--json"]);
-        assert_eq!(
-            after["healthy"], true,
+        // A branch a removed session left behind because it holds commits
+        // no remote has (`rm` after a `land` into the unpushed local main)
+        // is rightly reported and rightly not deleted: that, and only that,
+        // may remain.
+        let remaining: Vec<&Value> = after["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|f| !self.holds_unpushed_work(f))
+            .collect();
+        assert!(
+            remaining.is_empty(),
             "{context}\ndoctor --fix left {after}\nit said {fixed}"
         );
         let left = self.differences();
@@ -357,6 +367,30 @@ impl Stress {
             "{context}\nafter doctor --fix, git and the registry still differ: {left:#?}"
         );
         self.nothing_lost(before, &format!("{context}\nafter doctor --fix"));
+    }
+
+    /// Whether FINDING is an unfixable left-behind branch with commits no
+    /// remote-tracking branch has.
+    fn holds_unpushed_work(&self, finding: &Value) -> bool {
+        if finding["kind"] != "left_branch" || finding["fixable"] != false {
+            return false;
+        }
+        let problem = finding["problem"].as_str().unwrap_or_default();
+        let Some(branch) = problem
+            .strip_prefix("branch '")
+            .and_then(|rest| rest.split('\'').next())
+        else {
+            return false;
+        };
+        !self
+            .git(&[
+                "rev-list",
+                &format!("refs/heads/{branch}"),
+                "--not",
+                "--remotes",
+            ])
+            .trim()
+            .is_empty()
     }
 
     fn doctor(&self, args: &[&str]) -> Value {
