@@ -84,6 +84,10 @@ pub(super) enum Action {
     DropAdminEntry {
         path: PathBuf,
     },
+    /// Removes the half-written admin entry ADMIN, as `git worktree prune` would.
+    DropHalfWritten {
+        admin: PathBuf,
+    },
     Adopt {
         path: PathBuf,
     },
@@ -529,6 +533,7 @@ fn repair(ws: &Workspace, action: &Action) -> Result<String> {
         Action::Relocate { to, session } => relocate::relocate(ws, to, session.as_deref()),
         Action::UndoNew { name, pid } => leftovers::undo_new(ws, name, *pid),
         Action::DeleteTemp { file } => leftovers::delete_temp(file),
+        Action::DropHalfWritten { admin } => leftovers::drop_half_written(ws, admin),
         Action::Recover(leftover) => underway::recover(&ws.repo, leftover),
         Action::Manual => bail!("this needs a decision only you can make"),
     }

@@ -148,9 +148,13 @@ pub(super) fn interrupted_news(
     Ok(found)
 }
 
-/// Admin entries a killed `git worktree add` left half-written that no
-/// pending record explains. Git records no pid that would tell a dead
-/// `git worktree add` from one running now, so `--fix` leaves them alone.
+/// Admin entries without `gitdir`, `commondir` or `HEAD` that no pending
+/// record explains: left by a killed `git worktree add`, or by a killed
+/// `git worktree remove` half-way through deleting one. Git records no pid
+/// that would tell a dead `git worktree add` from one running now, so
+/// `--fix` removes only what `git worktree prune` would: an entry that is
+/// not locked (a running add locks its entry first) and whose folder is
+/// gone or unknown.
 pub(super) fn half_written(ws: &Workspace, explained: &Explained) -> Vec<Finding> {
     let mut found = Vec::new();
     for h in ws.repo.half_written_entries() {
@@ -161,22 +165,45 @@ pub(super) fn half_written(ws: &Workspace, explained: &Explained) -> Vec<Finding
             Some(path) => format!(" for folder {}", tilde(path)),
             None => String::new(),
         };
-        let fix = if h.removable {
-            format!("rm -r {}", h.admin.display())
+        let (fix, action) = if prunable(&h) {
+            (
+                "sessions doctor --fix".to_string(),
+                Action::DropHalfWritten {
+                    admin: h.admin.clone(),
+                },
+            )
         } else {
-            format!("ls {}", h.admin.display())
+            (format!("ls -a {}", h.admin.display()), Action::Manual)
         };
         found.push(finding(
             Kind::HalfWrittenAdminEntry,
             format!(
-                "git's worktree entry {}{folder} was never finished (`git worktree add` was interrupted), and git may fail on it",
+                "git's worktree entry {}{folder} is half-written (a `git worktree add` or `remove` was interrupted), and git may fail on it",
                 tilde(&h.admin)
             ),
             fix,
-            Action::Manual,
+            action,
         ));
     }
     found
+}
+
+/// Whether `git worktree prune` would remove half-written entry H: not
+/// locked, and its folder unknown or gone.
+fn prunable(h: &HalfWritten) -> bool {
+    !h.admin.join("locked").exists() && h.path.as_ref().is_none_or(|p| !p.exists())
+}
+
+pub(super) fn drop_half_written(ws: &Workspace, admin: &Path) -> Result<String> {
+    let entries = ws.repo.half_written_entries();
+    let Some(h) = entries.iter().find(|h| h.admin == admin) else {
+        bail!("it is gone or complete now");
+    };
+    if !prunable(h) {
+        bail!("it is locked now, or its folder is back");
+    }
+    ws.repo.remove_half_written(h)?;
+    Ok(format!("removed git's half-written entry {}", tilde(admin)))
 }
 
 /// The half-written admin entry for worktree folder PATH: its `gitdir`
