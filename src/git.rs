@@ -551,11 +551,13 @@ impl Repo {
             {
                 continue;
             }
+            // Empty when git was killed between creating it and writing it.
             let path = fs::read_to_string(admin.join("gitdir"))
                 .ok()
                 .and_then(|text| {
-                    let dot_git = admin.join(text.trim_end_matches(['\n', '\r']));
-                    dot_git.parent().map(Path::to_path_buf)
+                    let text = text.trim_end_matches(['\n', '\r']);
+                    let dot_git = admin.join(text);
+                    (!text.is_empty()).then(|| dot_git.parent().map(Path::to_path_buf))?
                 });
             found.push(HalfWritten {
                 name: item.file_name().to_string_lossy().into_owned(),
@@ -568,9 +570,10 @@ impl Repo {
     }
 
     /// Removes half-written admin ENTRY, and the `.git` file git wrote for
-    /// it into its folder; callers check `removable` and that its writer is dead.
-    pub fn remove_half_written(&self, entry: &HalfWritten) -> Result<()> {
-        if let Some(dir) = &entry.path
+    /// it into FOLDER (its own `gitdir`'s when `None`); callers check
+    /// `removable` and that its writer is dead.
+    pub fn remove_half_written(&self, entry: &HalfWritten, folder: Option<&Path>) -> Result<()> {
+        if let Some(dir) = folder.or(entry.path.as_deref())
             && linked_gitdir(dir)
                 .is_some_and(|g| canonical(&g).ok() == canonical(&entry.admin).ok())
         {
@@ -1624,8 +1627,11 @@ fn holds_only_what_add_writes_first(admin: &Path) -> bool {
         let path = item.path();
         let is_file = item.file_type().is_ok_and(|t| t.is_file());
         match item.file_name().to_str() {
+            // Empty when git was killed before it wrote the reason.
             Some("locked") => {
-                is_file && fs::read_to_string(&path).is_ok_and(|r| r.trim_end() == ADD_LOCK)
+                is_file
+                    && fs::read_to_string(&path)
+                        .is_ok_and(|r| r.is_empty() || r.trim_end() == ADD_LOCK)
             }
             Some("gitdir" | "commondir" | "HEAD.lock") => is_file,
             Some("refs") => no_files(&path),

@@ -438,3 +438,27 @@ fn an_interrupted_new_removes_the_lock_its_git_left_on_the_branch() {
     assert!(!lock.exists(), "{fixed}");
     assert_eq!(env.branches(), ["main"], "{fixed}");
 }
+
+#[test]
+fn an_interrupted_new_removes_an_entry_killed_between_creating_and_writing_a_file() {
+    let env = TestEnv::new();
+    let (path, admin) = killed_in_worktree_add(&env, "cut", &["locked"]);
+    fs::write(admin.join("locked"), "").unwrap();
+    fs::write(admin.join("gitdir"), "").unwrap();
+    let fixed = found_then_fixed(&env, &env.repo, &["interrupted_new"]);
+    assert!(!admin.exists(), "{fixed}");
+    assert!(!path.exists(), "{fixed}");
+}
+
+#[test]
+fn a_session_whose_rm_was_killed_while_deleting_its_branch_is_dropped() {
+    let env = TestEnv::new();
+    let path = env.new_session("gone");
+    // `rm` killed after removing the worktree, inside the branch deletion.
+    env.git(&["worktree", "remove", path.to_str().unwrap()]);
+    let lock = env.git_dir().join("refs/heads/gone.lock");
+    write_file(&lock, "");
+    let fixed = found_then_fixed(&env, &env.repo, &["missing_folder"]);
+    assert!(!lock.exists(), "{fixed}");
+    assert_eq!(env.branches(), ["main"], "{fixed}");
+}

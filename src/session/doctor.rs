@@ -9,7 +9,7 @@ use serde::Serialize;
 
 use super::adopt::{adopt, adoptable, entry_for};
 use super::remove::execute;
-use super::safety::{RemoveOptions, Surroundings, Unpushed, plan_removal};
+use super::safety::{BranchOutcome, RemoveOptions, Surroundings, Unpushed, plan_removal};
 use super::status::{worktree_at, worktree_gone};
 use super::underway::{self, Leftover};
 use super::{Workspace, find_entry, leftovers, relocate, validate};
@@ -564,13 +564,22 @@ fn drop_missing(ws: &Workspace, name: &str) -> Result<String> {
     if !plan.is_safe() {
         bail!(plan.objections().join("; "));
     }
+    // The worktree is gone and no other checks the branch out, and sessions
+    // changes a session's branch only under the registry lock we hold: a
+    // lock on it is a killed `rm`'s, and would stop it from ever going.
+    let mut unlocked = String::new();
+    if matches!(plan.branch, BranchOutcome::Delete(_))
+        && ws.repo.remove_branch_lock(&plan.entry.branch)?
+    {
+        unlocked = format!("removed the stale lock of branch '{}'; ", plan.entry.branch);
+    }
     let removed = execute(ws, &mut registry, plan, options).context("cannot drop the entry")?;
     Ok(match removed.branch {
         super::BranchFate::Deleted { branch, .. } => {
-            format!("dropped the entry and deleted merged branch '{branch}'")
+            format!("{unlocked}dropped the entry and deleted merged branch '{branch}'")
         }
         super::BranchFate::Kept { branch, why } => {
-            format!("dropped the entry; kept branch '{branch}': {why}")
+            format!("{unlocked}dropped the entry; kept branch '{branch}': {why}")
         }
     })
 }

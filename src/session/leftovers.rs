@@ -202,7 +202,7 @@ pub(super) fn drop_half_written(ws: &Workspace, admin: &Path) -> Result<String> 
     if !prunable(h) {
         bail!("it is locked now, or its folder is back");
     }
-    ws.repo.remove_half_written(h)?;
+    ws.repo.remove_half_written(h, None)?;
     Ok(format!("removed git's half-written entry {}", tilde(admin)))
 }
 
@@ -308,7 +308,7 @@ fn undo_worktree(ws: &Workspace, sessions: &[Entry], p: &Pending) -> Result<Stri
                     tilde(&h.admin)
                 ));
             }
-            ws.repo.remove_half_written(h)?;
+            ws.repo.remove_half_written(h, Some(&p.path))?;
             removed = format!("removed git's half-written entry {}; ", tilde(&h.admin));
         }
         if !p.path.exists() {
