@@ -445,9 +445,15 @@ fn an_interrupted_new_removes_an_entry_killed_between_creating_and_writing_a_fil
     let (path, admin) = killed_in_worktree_add(&env, "cut", &["locked"]);
     fs::write(admin.join("locked"), "").unwrap();
     fs::write(admin.join("gitdir"), "").unwrap();
-    let fixed = found_then_fixed(&env, &env.repo, &["interrupted_new"]);
-    assert!(!admin.exists(), "{fixed}");
-    assert!(!path.exists(), "{fixed}");
+    // On which git itself fails: "failed to read .../commondir".
+    let (later, later_admin) =
+        killed_in_worktree_add(&env, "later", &["locked", "gitdir", "commondir"]);
+    fs::write(later_admin.join("commondir"), "").unwrap();
+    let fixed = found_then_fixed(&env, &env.repo, &["interrupted_new", "interrupted_new"]);
+    for gone in [&path, &admin, &later, &later_admin] {
+        assert!(!gone.exists(), "{} stays: {fixed}", gone.display());
+    }
+    env.git(&["rev-list", "--all", "--reflog"]);
 }
 
 #[test]

@@ -93,18 +93,18 @@ pub(super) fn interrupted_news(
         }
         explained.branches.push(p.branch.clone());
         let mut left = Vec::new();
-        match w {
-            Some(w) if w.locked.as_deref() == Some(git::ADD_LOCK) => {
+        match (w, h) {
+            (Some(w), _) if w.locked.as_deref() == Some(git::ADD_LOCK) => {
                 left.push(format!("half-made worktree {}", tilde(&w.path)))
             }
-            Some(w) => left.push(format!("worktree {}", tilde(&w.path))),
-            None if h.is_some() => left.push(format!(
+            (Some(w), _) => left.push(format!("worktree {}", tilde(&w.path))),
+            (None, Some(h)) => left.push(format!(
                 "git's half-written entry {} for folder {}",
-                tilde(&h.unwrap().admin),
+                tilde(&h.admin),
                 tilde(&p.path)
             )),
-            None if p.path.exists() => left.push(format!("folder {}", tilde(&p.path))),
-            None => {}
+            (None, None) if p.path.exists() => left.push(format!("folder {}", tilde(&p.path))),
+            (None, None) => {}
         }
         let made_branch = p.creates_branch
             && ws.repo.branch_tip(&p.branch).is_some()
