@@ -534,8 +534,9 @@ impl Repo {
         Ok(())
     }
 
-    /// Entries under `worktrees/` that a killed `git worktree add` left
-    /// without `gitdir`, `commondir` or `HEAD`: git2 skips them, and git
+    /// Entries under `worktrees/` that a killed `git worktree add` (or
+    /// `remove`) left without `gitdir`, `commondir` or `HEAD`, or with one
+    /// of them empty: git2 skips or misreads them, and git
     /// itself may fail on them (`rev-list --all` on one without `commondir`).
     pub fn half_written_entries(&self) -> Vec<HalfWritten> {
         let Ok(listing) = fs::read_dir(self.common_dir.join("worktrees")) else {
@@ -544,11 +545,10 @@ impl Repo {
         let mut found = Vec::new();
         for item in listing.flatten() {
             let admin = item.path();
-            if !admin.is_dir()
-                || ["gitdir", "commondir", "HEAD"]
-                    .iter()
-                    .all(|f| admin.join(f).is_file())
-            {
+            // Git creates each file, then writes it: empty is unwritten.
+            let written =
+                |f: &&str| fs::metadata(admin.join(f)).is_ok_and(|m| m.is_file() && m.len() > 0);
+            if !admin.is_dir() || ["gitdir", "commondir", "HEAD"].iter().all(written) {
                 continue;
             }
             // Empty when git was killed between creating it and writing it.
