@@ -281,12 +281,25 @@ impl Stress {
         };
         let _ = fs::remove_dir_all(&self.counter);
         fs::create_dir_all(&self.counter).unwrap();
-        let mut command = self.env.sessions_std(&self.env.repo);
+        // `sessions` runs rebases and merges in a process group of their
+        // own, so that Ctrl-C does not cut them in half; a kill of its group
+        // leaves them to finish. Every process of the command inherits fd 9,
+        // the write end of a pipe, so that the pipe's end of file says when
+        // the last of them is gone and the next step may look.
+        let (mut all_gone, write_end) = std::io::pipe().unwrap();
+        let program = self
+            .env
+            .sessions_std(&self.env.repo)
+            .get_program()
+            .to_owned();
+        let mut command = self.env.command_in("sh", &self.env.repo);
         command
+            .args(["-c", "exec \"$0\" \"$@\" 9>&1 >/dev/null"])
+            .arg(program)
             .args(&args)
             .process_group(0)
             .stdin(Stdio::null())
-            .stdout(Stdio::null())
+            .stdout(write_end)
             .stderr(Stdio::null());
         let by_git = self.rng.u8(0..10) < 7;
         let point = if by_git {
@@ -323,6 +336,9 @@ impl Stress {
                 .status();
         }
         let status = child.wait().unwrap();
+        // Our copy of the write end went to the child with `command`.
+        drop(command);
+        std::io::Read::read_to_end(&mut all_gone, &mut Vec::new()).unwrap();
         let point = if by_git {
             point
         } else {
