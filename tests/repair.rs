@@ -468,3 +468,14 @@ fn a_session_whose_rm_was_killed_while_deleting_its_branch_is_dropped() {
     assert!(!lock.exists(), "{fixed}");
     assert_eq!(env.branches(), ["main"], "{fixed}");
 }
+
+#[test]
+fn an_interrupted_new_whose_half_made_worktree_folder_is_gone_is_undone() {
+    let env = TestEnv::new();
+    let path = half_made_worktree(&env, "away");
+    fs::remove_dir_all(&path).unwrap();
+    pending(&env, "away", &path, true);
+    let fixed = found_then_fixed(&env, &env.repo, &["interrupted_new"]);
+    assert!(env.admin_entries().is_empty(), "{fixed}");
+    assert_eq!(env.branches(), ["main"], "{fixed}");
+}

@@ -320,12 +320,16 @@ fn undo_worktree(ws: &Workspace, sessions: &[Entry], p: &Pending) -> Result<Stri
         fs::remove_dir(&p.path).with_context(|| format!("cannot remove {shown}"))?;
         return Ok(format!("{removed}removed the empty folder {shown}"));
     };
+    // Git never finished checking it out: nothing there is anyone's work.
+    let half_made = w.locked.as_deref() == Some(git::ADD_LOCK);
     if w.prunable {
+        // The lock of a half-made one is the dead `new`'s `git worktree add`'s.
+        if half_made && let Some(name) = &w.admin_name {
+            ws.repo.unlock_worktree(name)?;
+        }
         ws.repo.remove_admin_entry(w)?;
         return Ok(format!("pruned git's entry for {shown}, which is gone"));
     }
-    // Git never finished checking it out: nothing there is anyone's work.
-    let half_made = w.locked.as_deref() == Some(git::ADD_LOCK);
     if !half_made {
         if w.branch.as_deref() != Some(p.branch.as_str()) {
             return Ok(format!("kept {shown}: it is not on branch '{}'", p.branch));
