@@ -548,6 +548,74 @@ impl Repo {
         Ok(())
     }
 
+    /// Entries under `worktrees/` that a killed `git worktree add` (or
+    /// `remove`) left without `gitdir`, `commondir` or `HEAD`, or with one
+    /// of them empty: git2 skips or misreads them, and git
+    /// itself may fail on them (`rev-list --all` on one without `commondir`).
+    pub fn half_written_entries(&self) -> Vec<HalfWritten> {
+        let Ok(listing) = fs::read_dir(self.common_dir.join("worktrees")) else {
+            return Vec::new();
+        };
+        let mut found = Vec::new();
+        for item in listing.flatten() {
+            let admin = item.path();
+            // Git creates each file, then writes it: empty is unwritten.
+            let written =
+                |f: &&str| fs::metadata(admin.join(f)).is_ok_and(|m| m.is_file() && m.len() > 0);
+            if !admin.is_dir() || ["gitdir", "commondir", "HEAD"].iter().all(written) {
+                continue;
+            }
+            // Empty when git was killed between creating it and writing it.
+            let path = fs::read_to_string(admin.join("gitdir"))
+                .ok()
+                .and_then(|text| {
+                    let text = text.trim_end_matches(['\n', '\r']);
+                    let dot_git = admin.join(text);
+                    (!text.is_empty()).then(|| dot_git.parent().map(Path::to_path_buf))?
+                });
+            found.push(HalfWritten {
+                name: item.file_name().to_string_lossy().into_owned(),
+                removable: holds_only_what_add_writes_first(&admin),
+                admin,
+                path,
+            });
+        }
+        found
+    }
+
+    /// Removes half-written admin ENTRY, and the `.git` file git wrote for
+    /// it into FOLDER (its own `gitdir`'s when `None`); callers check
+    /// `removable` and that its writer is dead.
+    pub fn remove_half_written(&self, entry: &HalfWritten, folder: Option<&Path>) -> Result<()> {
+        if let Some(dir) = folder.or(entry.path.as_deref())
+            && linked_gitdir(dir)
+                .is_some_and(|g| canonical(&g).ok() == canonical(&entry.admin).ok())
+        {
+            fs::remove_file(dir.join(".git"))
+                .with_context(|| format!("cannot remove {}", dir.join(".git").display()))?;
+        }
+        fs::remove_dir_all(&entry.admin).with_context(|| {
+            format!("cannot remove git's admin entry {}", entry.admin.display())
+        })?;
+        let _ = fs::remove_dir(self.common_dir.join("worktrees"));
+        Ok(())
+    }
+
+    /// Removes `refs/heads/NAME.lock`, which a process killed while it
+    /// updated branch NAME leaves, and which then stops every update of it.
+    /// Callers make sure its writer is dead. Says whether there was one.
+    pub fn remove_branch_lock(&self, name: &str) -> Result<bool> {
+        let lock = self
+            .common_dir
+            .join("refs/heads")
+            .join(format!("{name}.lock"));
+        match fs::remove_file(&lock) {
+            Ok(()) => Ok(true),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(false),
+            Err(e) => Err(e).with_context(|| format!("cannot remove {}", lock.display())),
+        }
+    }
+
     /// Counts of modified and untracked files in the working tree at `dir`.
     /// Untracked files and submodule changes count whatever the repository's
     /// `status.showUntrackedFiles` and `submodule.<name>.ignore` say.
@@ -1585,6 +1653,57 @@ fn path_from_bytes(bytes: &[u8]) -> PathBuf {
 #[cfg(not(unix))]
 fn path_from_bytes(bytes: &[u8]) -> PathBuf {
     PathBuf::from(String::from_utf8_lossy(bytes).into_owned())
+}
+
+/// An admin entry `git worktree add` never finished writing.
+pub struct HalfWritten {
+    pub name: String,
+    pub admin: PathBuf,
+    /// The worktree folder its `gitdir` names, if it got that far.
+    pub path: Option<PathBuf>,
+    /// It holds nothing but what git writes before `HEAD` (its
+    /// "initializing" lock, `gitdir`, `commondir`, empty `refs`, and the
+    /// `HEAD.lock` and `logs/HEAD` of the HEAD it was creating): no index,
+    /// no HEAD, nothing anyone staged or committed.
+    pub removable: bool,
+}
+
+fn holds_only_what_add_writes_first(admin: &Path) -> bool {
+    fn no_files(dir: &Path) -> bool {
+        fs::read_dir(dir).is_ok_and(|items| {
+            items.flatten().all(|i| {
+                i.file_type().is_ok_and(|t| t.is_dir() && !t.is_symlink()) && no_files(&i.path())
+            })
+        })
+    }
+    let Ok(items) = fs::read_dir(admin) else {
+        return false;
+    };
+    items.flatten().all(|item| {
+        let path = item.path();
+        let is_file = item.file_type().is_ok_and(|t| t.is_file());
+        match item.file_name().to_str() {
+            // Empty when git was killed before it wrote the reason.
+            Some("locked") => {
+                is_file
+                    && fs::read_to_string(&path)
+                        .is_ok_and(|r| r.is_empty() || r.trim_end() == ADD_LOCK)
+            }
+            Some("gitdir" | "commondir" | "HEAD.lock") => is_file,
+            Some("refs") => no_files(&path),
+            Some("logs") => fs::read_dir(&path).is_ok_and(|items| {
+                items.flatten().all(|i| {
+                    let p = i.path();
+                    if i.file_name() == "HEAD" {
+                        p.is_file()
+                    } else {
+                        i.file_type().is_ok_and(|t| t.is_dir()) && no_files(&p)
+                    }
+                })
+            }),
+            _ => false,
+        }
+    })
 }
 
 /// The lock reason `git worktree add` leaves while it works (and, killed,

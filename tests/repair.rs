@@ -344,3 +344,138 @@ fn a_session_folder_replaced_by_a_symlink_to_the_main_worktree_is_not_adopted() 
     assert!(env.session_names().is_empty());
     assert!(env.repo.join("README.md").exists());
 }
+
+// Kills found by the stress test.
+
+/// What a `sessions new NAME` killed inside `git worktree add` leaves: its
+/// branch and claimed folder, and git's admin entry written up to FILES.
+fn killed_in_worktree_add(env: &TestEnv, name: &str, files: &[&str]) -> (PathBuf, PathBuf) {
+    let path = env.sessions_dir().join(name);
+    fs::create_dir_all(&path).unwrap();
+    env.git(&["branch", name]);
+    let admin = env.git_dir().join("worktrees").join(name);
+    fs::create_dir_all(&admin).unwrap();
+    for file in files {
+        let text = match *file {
+            "locked" => "initializing".to_string(),
+            "gitdir" => format!("{}\n", path.join(".git").display()),
+            "commondir" => "../..\n".to_string(),
+            "HEAD" => format!("ref: refs/heads/{name}\n"),
+            other => panic!("{other}"),
+        };
+        fs::write(admin.join(file), text).unwrap();
+    }
+    if files.contains(&"gitdir") {
+        write_file(
+            &path.join(".git"),
+            &format!("gitdir: {}\n", admin.display()),
+        );
+    }
+    pending(env, name, &path, true);
+    (path, admin)
+}
+
+#[test]
+fn an_interrupted_new_removes_the_entry_git_never_finished_writing() {
+    let env = TestEnv::new();
+    // Killed before `commondir` and `HEAD`: git2 does not list such an entry.
+    let (path, admin) = killed_in_worktree_add(&env, "early", &["locked", "gitdir"]);
+    // Killed before even `gitdir`: found by the name git gives the folder.
+    let (bare, bare_admin) = killed_in_worktree_add(&env, "earlier", &["locked"]);
+    let fixed = found_then_fixed(&env, &env.repo, &["interrupted_new", "interrupted_new"]);
+    for gone in [&path, &admin, &bare, &bare_admin] {
+        assert!(!gone.exists(), "{} stays: {fixed}", gone.display());
+    }
+    assert_eq!(env.branches(), ["main"]);
+    env.git(&["rev-list", "--all", "--reflog"]);
+    assert!(env.git(&["worktree", "list"]).lines().count() == 1);
+}
+
+#[test]
+fn an_interrupted_new_keeps_a_half_written_entry_that_holds_an_index() {
+    let env = TestEnv::new();
+    let (_, admin) = killed_in_worktree_add(&env, "staged", &["gitdir"]);
+    fs::write(admin.join("index"), "not git's first writes").unwrap();
+    let (_, fixed) = doctor_in(&env, &env.repo, &["--fix"]);
+    assert!(admin.join("index").exists(), "{fixed}");
+}
+
+#[test]
+fn a_half_written_entry_is_reported_and_pruned_only_when_git_would_prune_it() {
+    let env = TestEnv::new();
+    // A `git worktree remove` killed half-way: no gitdir, folder gone.
+    let removed = env.git_dir().join("worktrees").join("removed");
+    fs::create_dir_all(&removed).unwrap();
+    fs::write(removed.join("index"), "").unwrap();
+    // A `git worktree add` that may still be running: locked, kept.
+    let adding = env.git_dir().join("worktrees").join("adding");
+    fs::create_dir_all(&adding).unwrap();
+    fs::write(adding.join("locked"), "initializing").unwrap();
+
+    let (_, report) = doctor_in(&env, &env.repo, &[]);
+    assert_eq!(
+        kinds(&report),
+        ["half_written_admin_entry", "half_written_admin_entry"],
+        "{report}"
+    );
+    let (output, fixed) = doctor_in(&env, &env.repo, &["--fix"]);
+    assert_eq!(output.status.code(), Some(1), "{fixed}");
+    assert!(!removed.exists(), "{fixed}");
+    assert!(adding.join("locked").exists(), "{fixed}");
+    assert_eq!(kinds(&fixed), ["half_written_admin_entry"], "{fixed}");
+}
+
+#[test]
+fn an_interrupted_new_removes_the_lock_its_git_left_on_the_branch() {
+    let env = TestEnv::new();
+    let path = half_made_worktree(&env, "locked");
+    // `git worktree add` killed in its `reset --hard`, which was updating
+    // HEAD and so the branch.
+    let lock = env.git_dir().join("refs/heads/locked.lock");
+    write_file(&lock, &format!("{}\n", env.git(&["rev-parse", "main"])));
+    pending(&env, "locked", &path, true);
+    let fixed = found_then_fixed(&env, &env.repo, &["interrupted_new"]);
+    assert!(!lock.exists(), "{fixed}");
+    assert_eq!(env.branches(), ["main"], "{fixed}");
+}
+
+#[test]
+fn an_interrupted_new_removes_an_entry_killed_between_creating_and_writing_a_file() {
+    let env = TestEnv::new();
+    let (path, admin) = killed_in_worktree_add(&env, "cut", &["locked"]);
+    fs::write(admin.join("locked"), "").unwrap();
+    fs::write(admin.join("gitdir"), "").unwrap();
+    // On which git itself fails: "failed to read .../commondir".
+    let (later, later_admin) =
+        killed_in_worktree_add(&env, "later", &["locked", "gitdir", "commondir"]);
+    fs::write(later_admin.join("commondir"), "").unwrap();
+    let fixed = found_then_fixed(&env, &env.repo, &["interrupted_new", "interrupted_new"]);
+    for gone in [&path, &admin, &later, &later_admin] {
+        assert!(!gone.exists(), "{} stays: {fixed}", gone.display());
+    }
+    env.git(&["rev-list", "--all", "--reflog"]);
+}
+
+#[test]
+fn a_session_whose_rm_was_killed_while_deleting_its_branch_is_dropped() {
+    let env = TestEnv::new();
+    let path = env.new_session("gone");
+    // `rm` killed after removing the worktree, inside the branch deletion.
+    env.git(&["worktree", "remove", path.to_str().unwrap()]);
+    let lock = env.git_dir().join("refs/heads/gone.lock");
+    write_file(&lock, "");
+    let fixed = found_then_fixed(&env, &env.repo, &["missing_folder"]);
+    assert!(!lock.exists(), "{fixed}");
+    assert_eq!(env.branches(), ["main"], "{fixed}");
+}
+
+#[test]
+fn an_interrupted_new_whose_half_made_worktree_folder_is_gone_is_undone() {
+    let env = TestEnv::new();
+    let path = half_made_worktree(&env, "away");
+    fs::remove_dir_all(&path).unwrap();
+    pending(&env, "away", &path, true);
+    let fixed = found_then_fixed(&env, &env.repo, &["interrupted_new"]);
+    assert!(env.admin_entries().is_empty(), "{fixed}");
+    assert_eq!(env.branches(), ["main"], "{fixed}");
+}

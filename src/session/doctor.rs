@@ -9,7 +9,7 @@ use serde::Serialize;
 
 use super::adopt::{adopt, adoptable, entry_for};
 use super::remove::execute;
-use super::safety::{self, RemoveOptions, Surroundings, Unpushed, plan_removal};
+use super::safety::{self, BranchOutcome, RemoveOptions, Surroundings, Unpushed, plan_removal};
 use super::status::{merged_into, worktree_at, worktree_gone};
 use super::underway::{self, Leftover};
 use super::{Workspace, find_entry, leftovers, relocate, validate};
@@ -38,6 +38,9 @@ pub enum Kind {
     SymlinkedWorktree,
     /// A worktree `git worktree add` never finished, outside any session.
     HalfMadeWorktree,
+    /// An entry under `.git/worktrees/` a killed `git worktree add` left
+    /// without `gitdir`, `commondir` or `HEAD`, outside any pending `new`.
+    HalfWrittenAdminEntry,
     /// A `sessions new` that died half-way.
     InterruptedNew,
     /// A `sessions sync` or `land` that died half-way through a rewrite.
@@ -80,6 +83,10 @@ pub(super) enum Action {
     /// Drops git's admin entry of the gone worktree at PATH, that one only.
     DropAdminEntry {
         path: PathBuf,
+    },
+    /// Removes the half-written admin entry ADMIN, as `git worktree prune` would.
+    DropHalfWritten {
+        admin: PathBuf,
     },
     Adopt {
         path: PathBuf,
@@ -178,6 +185,8 @@ pub(super) struct Explained {
     /// Sessions, by name.
     pub sessions: Vec<String>,
     pub branches: Vec<String>,
+    /// Half-written entries under `.git/worktrees/`, by name.
+    pub admin_entries: Vec<String>,
 }
 
 fn diagnose(ws: &Workspace) -> Result<Vec<Finding>> {
@@ -208,6 +217,7 @@ fn diagnose(ws: &Workspace) -> Result<Vec<Finding>> {
         &entries,
         &mut explained,
     )?);
+    found.extend(leftovers::half_written(ws, &explained));
     found.extend(interrupted_rewrites(ws)?);
     let moves = relocate::moves(ws, &worktrees, &entries, &mut explained);
     let moving = !moves.is_empty();
@@ -558,6 +568,7 @@ fn repair(ws: &Workspace, action: &Action) -> Result<String> {
         Action::Relocate { to, session } => relocate::relocate(ws, to, session.as_deref()),
         Action::UndoNew { name, pid } => leftovers::undo_new(ws, name, *pid),
         Action::DeleteTemp { file } => leftovers::delete_temp(file),
+        Action::DropHalfWritten { admin } => leftovers::drop_half_written(ws, admin),
         Action::Recover(leftover) => underway::recover(&ws.repo, leftover),
         Action::Manual => bail!("this needs a decision only you can make"),
     }
@@ -588,13 +599,22 @@ fn drop_missing(ws: &Workspace, name: &str) -> Result<String> {
     if !plan.is_safe() {
         bail!(plan.objections().join("; "));
     }
+    // The worktree is gone and no other checks the branch out, and sessions
+    // changes a session's branch only under the registry lock we hold: a
+    // lock on it is a killed `rm`'s, and would stop it from ever going.
+    let mut unlocked = String::new();
+    if matches!(plan.branch, BranchOutcome::Delete(_))
+        && ws.repo.remove_branch_lock(&plan.entry.branch)?
+    {
+        unlocked = format!("removed the stale lock of branch '{}'; ", plan.entry.branch);
+    }
     let removed = execute(ws, &mut registry, plan, options).context("cannot drop the entry")?;
     Ok(match removed.branch {
         super::BranchFate::Deleted { branch, .. } => {
-            format!("dropped the entry and deleted merged branch '{branch}'")
+            format!("{unlocked}dropped the entry and deleted merged branch '{branch}'")
         }
         super::BranchFate::Kept { branch, why } => {
-            format!("dropped the entry; kept branch '{branch}': {why}")
+            format!("{unlocked}dropped the entry; kept branch '{branch}': {why}")
         }
     })
 }

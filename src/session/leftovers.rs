@@ -9,7 +9,7 @@ use anyhow::{Context, Result, bail};
 
 use super::Workspace;
 use super::doctor::{Action, Explained, Finding, Kind, finding};
-use crate::git::{self, Oid, RemovalChecks, Repo, Worktree};
+use crate::git::{self, HalfWritten, Oid, RemovalChecks, Repo, Worktree};
 use crate::output::tilde;
 use crate::process;
 use crate::registry::{Entry, Pending};
@@ -76,21 +76,34 @@ pub(super) fn interrupted_news(
         return Ok(Vec::new());
     }
     let pending = ws.registry.lock()?.pending.clone();
+    let half_written = ws.repo.half_written_entries();
     let mut found = Vec::new();
     for p in pending {
         let w = worktree_of(worktrees, &p.path);
+        let h = w
+            .is_none()
+            .then(|| half_written_of(&half_written, &p.path))
+            .flatten();
+        if let Some(h) = h {
+            explained.admin_entries.push(h.name.clone());
+        }
         if let Some(w) = w {
             explained.paths.push(w.path.clone());
         }
         explained.branches.push(p.branch.clone());
         let mut left = Vec::new();
-        match w {
-            Some(w) if w.locked.as_deref() == Some(git::ADD_LOCK) => {
+        match (w, h) {
+            (Some(w), _) if w.locked.as_deref() == Some(git::ADD_LOCK) => {
                 left.push(format!("half-made worktree {}", tilde(&w.path)))
             }
-            Some(w) => left.push(format!("worktree {}", tilde(&w.path))),
-            None if p.path.exists() => left.push(format!("folder {}", tilde(&p.path))),
-            None => {}
+            (Some(w), _) => left.push(format!("worktree {}", tilde(&w.path))),
+            (None, Some(h)) => left.push(format!(
+                "git's half-written entry {} for folder {}",
+                tilde(&h.admin),
+                tilde(&p.path)
+            )),
+            (None, None) if p.path.exists() => left.push(format!("folder {}", tilde(&p.path))),
+            (None, None) => {}
         }
         let made_branch = p.creates_branch
             && ws.repo.branch_tip(&p.branch).is_some()
@@ -134,6 +147,81 @@ pub(super) fn interrupted_news(
     Ok(found)
 }
 
+/// Admin entries without `gitdir`, `commondir` or `HEAD` that no pending
+/// record explains: left by a killed `git worktree add`, or by a killed
+/// `git worktree remove` half-way through deleting one. Git records no pid
+/// that would tell a dead `git worktree add` from one running now, so
+/// `--fix` removes only what `git worktree prune` would: an entry that is
+/// not locked (a running add locks its entry first) and whose folder is
+/// gone or unknown.
+pub(super) fn half_written(ws: &Workspace, explained: &Explained) -> Vec<Finding> {
+    let mut found = Vec::new();
+    for h in ws.repo.half_written_entries() {
+        if explained.admin_entries.contains(&h.name) {
+            continue;
+        }
+        let folder = match &h.path {
+            Some(path) => format!(" for folder {}", tilde(path)),
+            None => String::new(),
+        };
+        let (fix, action) = if prunable(&h) {
+            (
+                "sessions doctor --fix".to_string(),
+                Action::DropHalfWritten {
+                    admin: h.admin.clone(),
+                },
+            )
+        } else {
+            (format!("ls -a {}", h.admin.display()), Action::Manual)
+        };
+        found.push(finding(
+            Kind::HalfWrittenAdminEntry,
+            format!(
+                "git's worktree entry {}{folder} is half-written (a `git worktree add` or `remove` was interrupted), and git may fail on it",
+                tilde(&h.admin)
+            ),
+            fix,
+            action,
+        ));
+    }
+    found
+}
+
+/// Whether `git worktree prune` would remove half-written entry H: not
+/// locked, and its folder unknown or gone.
+fn prunable(h: &HalfWritten) -> bool {
+    !h.admin.join("locked").exists() && h.path.as_ref().is_none_or(|p| !p.exists())
+}
+
+pub(super) fn drop_half_written(ws: &Workspace, admin: &Path) -> Result<String> {
+    let entries = ws.repo.half_written_entries();
+    let Some(h) = entries.iter().find(|h| h.admin == admin) else {
+        bail!("it is gone or complete now");
+    };
+    if !prunable(h) {
+        bail!("it is locked now, or its folder is back");
+    }
+    ws.repo.remove_half_written(h, None)?;
+    Ok(format!("removed git's half-written entry {}", tilde(admin)))
+}
+
+/// The half-written admin entry for worktree folder PATH: its `gitdir`
+/// names PATH, or, written before `gitdir` was, its name is the one git
+/// gives PATH (the folder's name, then a number if that was taken).
+fn half_written_of<'a>(entries: &'a [HalfWritten], path: &Path) -> Option<&'a HalfWritten> {
+    let real = fs::canonicalize(path).ok();
+    let base = path.file_name()?.to_string_lossy().into_owned();
+    let named = |h: &HalfWritten| {
+        h.name
+            .strip_prefix(base.as_str())
+            .is_some_and(|n| n.chars().all(|c| c.is_ascii_digit()))
+    };
+    entries.iter().find(|h| match &h.path {
+        Some(p) => p == path || real.is_some() && fs::canonicalize(p).ok() == real,
+        None => named(h),
+    })
+}
+
 /// Git's worktree at PATH (as recorded or resolved), if any.
 fn worktree_of<'a>(worktrees: &'a [Worktree], path: &Path) -> Option<&'a Worktree> {
     let real = fs::canonicalize(path).ok();
@@ -162,14 +250,21 @@ pub(super) fn undo_new(ws: &Workspace, name: &str, pid: u32) -> Result<String> {
         bail!("pid {} still runs", p.pid);
     }
     let mut done = vec![undo_worktree(ws, &registry.sessions, &p)?];
+    let in_use = ws
+        .repo
+        .worktrees()?
+        .iter()
+        .any(|w| w.branch.as_deref() == Some(&p.branch))
+        || registry.sessions.iter().any(|e| e.branch == p.branch);
+    // The dead `new` made the branch and nothing checks it out: a lock on
+    // it is that `new`'s (its `git worktree add` was updating it), and
+    // would stop the branch from ever being deleted or updated.
+    if p.creates_branch && !in_use && ws.repo.remove_branch_lock(&p.branch)? {
+        done.push(format!("removed the stale lock of branch '{}'", p.branch));
+    }
     if p.creates_branch
         && let Some(tip) = ws.repo.branch_tip(&p.branch)
     {
-        let worktrees = ws.repo.worktrees()?;
-        let in_use = worktrees
-            .iter()
-            .any(|w| w.branch.as_deref() == Some(&p.branch))
-            || registry.sessions.iter().any(|e| e.branch == p.branch);
         if in_use {
             done.push(format!("kept branch '{}': it is in use", p.branch));
         } else if on_another_branch(ws, &p.branch, tip)? {
@@ -198,21 +293,36 @@ fn undo_worktree(ws: &Workspace, sessions: &[Entry], p: &Pending) -> Result<Stri
         return Ok(format!("left {shown} alone: it is a session's"));
     }
     let Some(w) = worktree_of(&worktrees, &p.path) else {
+        let mut removed = String::new();
+        if let Some(h) = half_written_of(&ws.repo.half_written_entries(), &p.path) {
+            if !h.removable {
+                return Ok(format!(
+                    "kept git's entry {} for {shown}: it holds more than `git worktree add` writes first",
+                    tilde(&h.admin)
+                ));
+            }
+            ws.repo.remove_half_written(h, Some(&p.path))?;
+            removed = format!("removed git's half-written entry {}; ", tilde(&h.admin));
+        }
         if !p.path.exists() {
-            return Ok("no worktree was made".into());
+            return Ok(format!("{removed}no worktree was made"));
         }
         if git::is_nonempty_dir(&p.path) {
-            return Ok(format!("kept {shown}: it is not empty"));
+            return Ok(format!("{removed}kept {shown}: it is not empty"));
         }
         fs::remove_dir(&p.path).with_context(|| format!("cannot remove {shown}"))?;
-        return Ok(format!("removed the empty folder {shown}"));
+        return Ok(format!("{removed}removed the empty folder {shown}"));
     };
+    // Git never finished checking it out: nothing there is anyone's work.
+    let half_made = w.locked.as_deref() == Some(git::ADD_LOCK);
     if w.prunable {
+        // The lock of a half-made one is the dead `new`'s `git worktree add`'s.
+        if half_made && let Some(name) = &w.admin_name {
+            ws.repo.unlock_worktree(name)?;
+        }
         ws.repo.remove_admin_entry(w)?;
         return Ok(format!("pruned git's entry for {shown}, which is gone"));
     }
-    // Git never finished checking it out: nothing there is anyone's work.
-    let half_made = w.locked.as_deref() == Some(git::ADD_LOCK);
     if !half_made {
         if w.branch.as_deref() != Some(p.branch.as_str()) {
             return Ok(format!("kept {shown}: it is not on branch '{}'", p.branch));
