@@ -212,13 +212,6 @@ pub struct RemovalStatus {
     pub nested: Vec<PathBuf>,
 }
 
-impl RemovalStatus {
-    /// Nothing in the folder that removing it would lose.
-    pub fn is_clean(&self) -> bool {
-        self.work.is_clean() && self.hidden == 0 && self.nested.is_empty()
-    }
-}
-
 impl WorkStatus {
     pub fn is_clean(&self) -> bool {
         self.modified == 0 && self.untracked == 0

@@ -9,7 +9,8 @@ use anyhow::{Context, Result, bail};
 
 use super::Workspace;
 use super::doctor::{Action, Explained, Finding, Kind, finding};
-use crate::git::{self, HalfWritten, Oid, RemovalChecks, Repo, Worktree};
+use super::safety::{RemoveOptions, Surroundings, plan_removal};
+use crate::git::{self, HalfWritten, Oid, RemovalChecks, Worktree};
 use crate::output::tilde;
 use crate::process;
 use crate::registry::{Entry, Pending};
@@ -327,17 +328,29 @@ fn undo_worktree(ws: &Workspace, sessions: &[Entry], p: &Pending) -> Result<Stri
         if w.branch.as_deref() != Some(p.branch.as_str()) {
             return Ok(format!("kept {shown}: it is not on branch '{}'", p.branch));
         }
-        if w.locked.is_some() {
-            return Ok(format!("kept {shown}: git has it locked"));
-        }
-        let processes = process::snapshot();
-        if !process::working_in(&processes, &w.path, &[]).is_empty() {
-            return Ok(format!("kept {shown}: a process works in it"));
-        }
-        let status = Repo::removal_status(&w.path)?;
-        if !status.is_clean() || ws.repo.operation_in_progress(w).is_some() {
+        // The same rules as `rm`: changes, hidden changes, nested
+        // repositories, commits only this worktree holds, an operation in
+        // progress, a lock, a process working there.
+        let entry = Entry {
+            name: p.name.clone(),
+            branch: p.branch.clone(),
+            path: w.path.clone(),
+            base: ws.repo.default_branch()?,
+            base_commit: String::new(),
+            created_at: p.started_at,
+            owns_branch: p.creates_branch,
+            port: None,
+            agent: None,
+        };
+        let keep_branch = RemoveOptions {
+            keep_branch: true,
+            ..RemoveOptions::default()
+        };
+        let plan = plan_removal(ws, &Surroundings::read(ws)?, entry, keep_branch)?;
+        if !plan.is_safe() {
             return Ok(format!(
-                "kept {shown}: it has changes (`sessions adopt {}` makes it a session)",
+                "kept {shown}: {} (`sessions adopt {}` makes it a session)",
+                plan.objections().join("; "),
                 w.path.display()
             ));
         }
