@@ -19,6 +19,34 @@ fn tip(env: &TestEnv, branch: &str) -> String {
     ])
 }
 
+/// `sessions new NAME --no-agent`: its worktree, or `None` when `new`
+/// refuses the name with exit 2 (one way to close the hole: then there is
+/// no session to lose work in).
+fn new_or_refused(env: &TestEnv, name: &str) -> Option<std::path::PathBuf> {
+    let before = env.branches();
+    let out = env
+        .sessions()
+        .args(["new", name, "--no-agent"])
+        .output()
+        .unwrap();
+    if out.status.code() == Some(2) {
+        assert_eq!(env.branches(), before, "a refused new changes nothing");
+        return None;
+    }
+    assert!(out.status.success(), "new {name}: {}", stderr_of(&out));
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    Some(stdout.lines().last().unwrap().into())
+}
+
+/// Whether local branch BRANCH still exists and points at ID.
+fn branch_at(env: &TestEnv, branch: &str, id: &str) -> bool {
+    env.git(&[
+        "for-each-ref",
+        "--format=%(objectname)",
+        &format!("refs/heads/{branch}"),
+    ]) == id
+}
+
 /// Whether commit ID still exists in the repository.
 fn commit_exists(env: &TestEnv, id: &str) -> bool {
     env.command_in("git", &env.repo)
@@ -37,15 +65,14 @@ fn commit_exists(env: &TestEnv, id: &str) -> bool {
 #[test]
 fn a_session_named_like_its_base_keeps_its_commits_on_rm() {
     let env = TestEnv::cloned();
-    let dir = env.new_session("origin/main");
+    let Some(dir) = new_or_refused(&env, "origin/main") else {
+        return;
+    };
     env.commit_in(&dir, "precious.txt", "work\n", "precious work");
     let work = tip(&env, "origin/main");
     let out = env.sessions().args(["rm", "origin/main"]).output().unwrap();
     assert!(
-        commit_exists(&env, &work)
-            && env
-                .git(&["branch", "--list", "--contains", &work])
-                .contains("origin/main"),
+        commit_exists(&env, &work) && branch_at(&env, "origin/main", &work),
         "rm deleted the session's only commit {work} (exit {:?}): {}",
         out.status.code(),
         stderr_of(&out)
@@ -56,12 +83,55 @@ fn a_session_named_like_its_base_keeps_its_commits_on_rm() {
 #[test]
 fn clean_does_not_take_a_session_named_like_its_base_for_merged() {
     let env = TestEnv::cloned();
-    let dir = env.new_session("origin/main");
+    let Some(dir) = new_or_refused(&env, "origin/main") else {
+        return;
+    };
     env.commit_in(&dir, "precious.txt", "work\n", "precious work");
     let work = tip(&env, "origin/main");
     env.sessions().args(["clean", "--yes"]).output().unwrap();
     assert!(dir.exists(), "clean removed the session's worktree");
-    assert_eq!(tip(&env, "origin/main"), work, "clean deleted its branch");
+    assert!(
+        branch_at(&env, "origin/main", &work),
+        "clean deleted its branch"
+    );
+}
+
+// The same shadow from an unapproved project file: `branch_prefix =
+// "origin/"` turns the user's `sessions new main` into branch
+// `origin/main`, and `rm` then deletes its commits as merged.
+#[test]
+fn a_project_branch_prefix_cannot_make_unmerged_work_look_merged() {
+    let env = TestEnv::cloned();
+    env.write(".sessions.toml", "branch_prefix = \"origin/\"\n");
+    let Some(dir) = new_or_refused(&env, "main") else {
+        return;
+    };
+    env.commit_in(&dir, "precious.txt", "work\n", "precious work");
+    let work = tip(&env, "origin/main");
+    env.sessions().args(["rm", "main"]).output().unwrap();
+    assert!(
+        commit_exists(&env, &work) && branch_at(&env, "origin/main", &work),
+        "rm deleted branch origin/main and its only commit"
+    );
+}
+
+// And through `sync`: another session is rebased onto the session named
+// `origin/main`, taking its commits, as is every new session started after.
+#[test]
+fn sync_does_not_rebase_onto_a_session_named_like_the_base() {
+    let env = TestEnv::cloned();
+    env.new_session("s2");
+    let Some(shadow) = new_or_refused(&env, "origin/main") else {
+        return;
+    };
+    env.commit_in(&shadow, "x.txt", "x\n", "work of session origin/main");
+    let foreign = tip(&env, "origin/main");
+    env.sessions().args(["sync", "s2"]).output().unwrap();
+    let s2 = tip(&env, "s2");
+    assert!(
+        !env.git(&["rev-list", &s2]).lines().any(|c| c == foreign),
+        "s2 was rebased onto session origin/main's commit"
+    );
 }
 
 /// An executable script at FILE that commits a change in the folder it runs in.
