@@ -213,6 +213,42 @@ fn land_checks_do_not_inherit_the_callers_git_dir() {
     );
 }
 
+// Nothing unapproved runs: `--agent ./agent.sh`, typed in the main
+// worktree, names the file there. `new` resolves it in the new worktree
+// instead, and so runs the copy origin/main brings (fetched, never looked
+// at), not the one the person named.
+#[test]
+fn a_relative_agent_path_runs_the_file_the_person_named() {
+    use std::os::unix::fs::PermissionsExt;
+    let env = TestEnv::cloned();
+    let marker = env.root().join("ran");
+    let script = |who: &str| format!("#!/bin/sh\necho {who} > '{}'\n", marker.display());
+    let exe = |env: &TestEnv| {
+        fs::set_permissions(env.repo.join("agent.sh"), fs::Permissions::from_mode(0o755)).unwrap()
+    };
+    env.write("agent.sh", &script("origin"));
+    exe(&env);
+    env.git(&["add", "agent.sh"]);
+    env.git(&["commit", "-q", "-m", "upstream agent.sh"]);
+    env.git(&["push", "-q", "origin", "HEAD:main"]);
+    env.git(&["reset", "-q", "--hard", "HEAD~1"]);
+    env.git(&["fetch", "-q", "origin"]);
+    env.write("agent.sh", &script("local"));
+    exe(&env);
+    let out = env
+        .sessions()
+        .args(["new", "s", "--agent", "./agent.sh"])
+        .output()
+        .unwrap();
+    let ran = fs::read_to_string(&marker).unwrap_or_default();
+    assert_ne!(
+        ran.trim(),
+        "origin",
+        "ran origin's agent.sh, not the one named: {}",
+        stderr_of(&out)
+    );
+}
+
 // Exit 3 means "refused; nothing was changed". `land` run from a shell
 // inside the session's own folder lands into main, then refuses to remove
 // the session (the shell works there) and exits 3: a script that trusts the
