@@ -373,3 +373,51 @@ fn doctor_reports_a_session_whose_branch_is_gone() {
     );
     assert!(report.contains("'s'"), "{report}");
 }
+
+/// `land --merge` killed, with its `git merge`, right as the merge commit
+/// moved main: main has landed, but git's MERGE_HEAD stays in the main
+/// worktree ("you are still merging"). `doctor --fix` fails every time with
+/// "cannot put back what `sessions land s` left; check <the session's
+/// worktree> with `git status`", which points at the wrong worktree, and
+/// the next plain `git commit` in main would record a second merge of the
+/// session. The land is complete: doctor must finish it.
+#[test]
+fn doctor_fix_finishes_a_merge_land_killed_as_main_moved() {
+    let (env, _dir) = diverged_clone();
+    let pid_file = env.root().join("sessions.pid");
+    let hook = env.git_dir().join("hooks/reference-transaction");
+    write_file(
+        &hook,
+        &format!(
+            "#!/bin/sh\n[ \"$1\" = committed ] || exit 0\n[ -e '{pids}.used' ] && exit 0\n\
+             grep -q ' HEAD$' || exit 0\n[ -f '{git_dir}/MERGE_HEAD' ] || exit 0\n\
+             pid=$(cat '{pids}'); mv '{pids}' '{pids}.used'\nkill -KILL \"$pid\" \"$PPID\"\n",
+            pids = pid_file.display(),
+            git_dir = env.git_dir().display()
+        ),
+    );
+    make_executable(&hook);
+    let before = env.git(&["rev-parse", "main"]);
+    let child = env
+        .sessions_std(&env.repo)
+        .args(["land", "s", "--merge"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    fs::write(&pid_file, child.id().to_string()).unwrap();
+    let output = child.wait_with_output().unwrap();
+    assert_eq!(output.status.code(), None, "killed: {}", stderr_of(&output));
+    fs::remove_file(&hook).unwrap();
+    assert_ne!(env.git(&["rev-parse", "main"]), before, "main moved");
+    assert!(env.git_dir().join("MERGE_HEAD").exists());
+
+    let fix = env.sessions().args(["doctor", "--fix"]).output().unwrap();
+    let doctor = env.sessions().arg("doctor").output().unwrap();
+    assert!(
+        doctor.status.success() && !env.git_dir().join("MERGE_HEAD").exists(),
+        "doctor --fix: {}\ndoctor: {}",
+        stderr_of(&fix),
+        String::from_utf8_lossy(&doctor.stdout)
+    );
+}
