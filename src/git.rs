@@ -379,6 +379,38 @@ impl Repo {
             .map(|c| c.id())
     }
 
+    /// The commit a session's BASE names now. A base named like a
+    /// remote-tracking branch or a tag is looked up by that full ref first:
+    /// git's own lookup puts `refs/heads/NAME` before `refs/remotes/NAME`, so
+    /// a local branch called `origin/main` (a session's, say) would otherwise
+    /// stand in for the base and make that session's work look merged.
+    pub fn resolve_base(&self, base: &str) -> Option<Oid> {
+        ["refs/tags/", "refs/remotes/"]
+            .iter()
+            .find_map(|prefix| {
+                let reference = self.repo.find_reference(&format!("{prefix}{base}")).ok()?;
+                reference.peel_to_commit().ok().map(|c| c.id())
+            })
+            .or_else(|| self.try_resolve_commit(base))
+    }
+
+    /// The ref other than `refs/heads/NAME` that git would also take NAME
+    /// for (`refs/remotes/NAME`, `refs/tags/NAME`...), or `HEAD` itself: a
+    /// branch so named makes every lookup of NAME ambiguous.
+    pub fn shadowed_by_branch(&self, name: &str) -> Option<String> {
+        if name == "HEAD" {
+            return Some("HEAD".to_string());
+        }
+        [
+            format!("refs/{name}"),
+            format!("refs/tags/{name}"),
+            format!("refs/remotes/{name}"),
+            format!("refs/remotes/{name}/HEAD"),
+        ]
+        .into_iter()
+        .find(|full| self.repo.find_reference(full).is_ok())
+    }
+
     pub fn is_valid_branch_name(name: &str) -> bool {
         git2::Branch::name_is_valid(name).unwrap_or(false)
     }

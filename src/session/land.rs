@@ -301,18 +301,21 @@ fn integrate(
 
 /// The local branch a session lands into: its base, or for a remote-tracking
 /// base such as `origin/main` the local branch of the same name.
+/// The remote-tracking branch is asked about first: a local branch named
+/// `origin/main` (an older session's) is never the base.
 fn local_base(ws: &Workspace, base: &str) -> Result<String> {
-    if ws.repo.branch_tip(base).is_some() {
-        return Ok(base.to_string());
-    }
     if ws
         .repo
         .try_resolve_commit(&format!("refs/remotes/{base}"))
         .is_some()
-        && let Some((_, local)) = base.split_once('/')
-        && ws.repo.branch_tip(local).is_some()
     {
-        return Ok(local.to_string());
+        if let Some((_, local)) = base.split_once('/')
+            && ws.repo.branch_tip(local).is_some()
+        {
+            return Ok(local.to_string());
+        }
+    } else if ws.repo.branch_tip(base).is_some() {
+        return Ok(base.to_string());
     }
     Err(Failure::usage(format!(
         "the session's base '{base}' is not a local branch to land into"
