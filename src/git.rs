@@ -1568,17 +1568,35 @@ fn status_command(dir: &Path, batch: Batch) -> Command {
 fn git_in(dir: &Path) -> Command {
     let mut command = Command::new("git");
     command.arg("-C").arg(dir).stdin(Stdio::null());
-    for var in [
-        "GIT_DIR",
-        "GIT_WORK_TREE",
-        "GIT_INDEX_FILE",
-        "GIT_COMMON_DIR",
-        "GIT_PREFIX",
-        "GIT_OBJECT_DIRECTORY",
-    ] {
+    strip_repository_env(&mut command);
+    command
+}
+
+/// The variables that tie a program to one repository or worktree, which
+/// git exports to its aliases and hooks (git's own `local_repo_env`, less
+/// the caller's `-c` settings).
+const REPOSITORY_ENV: &[&str] = &[
+    "GIT_DIR",
+    "GIT_WORK_TREE",
+    "GIT_IMPLICIT_WORK_TREE",
+    "GIT_INDEX_FILE",
+    "GIT_COMMON_DIR",
+    "GIT_PREFIX",
+    "GIT_OBJECT_DIRECTORY",
+    "GIT_ALTERNATE_OBJECT_DIRECTORIES",
+    "GIT_GRAFT_FILE",
+    "GIT_NO_REPLACE_OBJECTS",
+    "GIT_REPLACE_REF_BASE",
+    "GIT_SHALLOW_FILE",
+];
+
+/// Keeps COMMAND from inheriting the repository our caller was pointed at
+/// (we may be run from a git alias or hook): every program we start works
+/// in the folder we give it, and git there finds that folder's repository.
+pub fn strip_repository_env(command: &mut Command) {
+    for var in REPOSITORY_ENV {
         command.env_remove(var);
     }
-    command
 }
 
 fn check(output: &Output, what: &str) -> Result<()> {

@@ -1,7 +1,7 @@
 //! `land`: integrating a finished session into its base branch in the main
 //! worktree, then removing it through the same safe path as `rm`.
 
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 
 use anyhow::{Context, Result, bail};
 
@@ -331,10 +331,7 @@ fn run_check(check: &str, dir: &std::path::Path) -> Result<()> {
     let out = std::os::fd::AsFd::as_fd(&stderr)
         .try_clone_to_owned()
         .context("cannot duplicate stderr")?;
-    let status = Command::new("sh")
-        .arg("-c")
-        .arg(check)
-        .current_dir(dir)
+    let status = super::hooks::shell(check, dir)
         .stdin(Stdio::null())
         .stdout(Stdio::from(out))
         .status()
