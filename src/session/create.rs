@@ -60,7 +60,6 @@ pub fn create(ws: &Workspace, request: NewSession) -> Result<Entry> {
     };
     let branch = request.branch.unwrap_or_else(|| format!("{prefix}{name}"));
     validate_branch(&branch)?;
-    unambiguous_branch(ws, &branch, &base)?;
     if registry.find(&name).is_some() {
         bail!(
             Failure::usage(format!("a session named '{name}' already exists"))
@@ -138,6 +137,8 @@ pub fn create(ws: &Workspace, request: NewSession) -> Result<Entry> {
         }
         None => (true, base_commit),
     };
+
+    unambiguous_branch(ws, &branch, &base)?;
 
     // Recorded, durably, before anything exists: a `new` killed outright
     // leaves a record of what it may have made.
