@@ -379,6 +379,38 @@ impl Repo {
             .map(|c| c.id())
     }
 
+    /// The commit a session's BASE names now. A base named like a
+    /// remote-tracking branch or a tag is looked up by that full ref first:
+    /// git's own lookup puts `refs/heads/NAME` before `refs/remotes/NAME`, so
+    /// a local branch called `origin/main` (a session's, say) would otherwise
+    /// stand in for the base and make that session's work look merged.
+    pub fn resolve_base(&self, base: &str) -> Option<Oid> {
+        ["refs/tags/", "refs/remotes/"]
+            .iter()
+            .find_map(|prefix| {
+                let reference = self.repo.find_reference(&format!("{prefix}{base}")).ok()?;
+                reference.peel_to_commit().ok().map(|c| c.id())
+            })
+            .or_else(|| self.try_resolve_commit(base))
+    }
+
+    /// The ref other than `refs/heads/NAME` that git would also take NAME
+    /// for (`refs/remotes/NAME`, `refs/tags/NAME`...), or `HEAD` itself: a
+    /// branch so named makes every lookup of NAME ambiguous.
+    pub fn shadowed_by_branch(&self, name: &str) -> Option<String> {
+        if name == "HEAD" {
+            return Some("HEAD".to_string());
+        }
+        [
+            format!("refs/{name}"),
+            format!("refs/tags/{name}"),
+            format!("refs/remotes/{name}"),
+            format!("refs/remotes/{name}/HEAD"),
+        ]
+        .into_iter()
+        .find(|full| self.repo.find_reference(full).is_ok())
+    }
+
     pub fn is_valid_branch_name(name: &str) -> bool {
         git2::Branch::name_is_valid(name).unwrap_or(false)
     }
@@ -1536,17 +1568,35 @@ fn status_command(dir: &Path, batch: Batch) -> Command {
 fn git_in(dir: &Path) -> Command {
     let mut command = Command::new("git");
     command.arg("-C").arg(dir).stdin(Stdio::null());
-    for var in [
-        "GIT_DIR",
-        "GIT_WORK_TREE",
-        "GIT_INDEX_FILE",
-        "GIT_COMMON_DIR",
-        "GIT_PREFIX",
-        "GIT_OBJECT_DIRECTORY",
-    ] {
+    strip_repository_env(&mut command);
+    command
+}
+
+/// The variables that tie a program to one repository or worktree, which
+/// git exports to its aliases and hooks (git's own `local_repo_env`, less
+/// the caller's `-c` settings).
+const REPOSITORY_ENV: &[&str] = &[
+    "GIT_DIR",
+    "GIT_WORK_TREE",
+    "GIT_IMPLICIT_WORK_TREE",
+    "GIT_INDEX_FILE",
+    "GIT_COMMON_DIR",
+    "GIT_PREFIX",
+    "GIT_OBJECT_DIRECTORY",
+    "GIT_ALTERNATE_OBJECT_DIRECTORIES",
+    "GIT_GRAFT_FILE",
+    "GIT_NO_REPLACE_OBJECTS",
+    "GIT_REPLACE_REF_BASE",
+    "GIT_SHALLOW_FILE",
+];
+
+/// Keeps COMMAND from inheriting the repository our caller was pointed at
+/// (we may be run from a git alias or hook): every program we start works
+/// in the folder we give it, and git there finds that folder's repository.
+pub fn strip_repository_env(command: &mut Command) {
+    for var in REPOSITORY_ENV {
         command.env_remove(var);
     }
-    command
 }
 
 fn check(output: &Output, what: &str) -> Result<()> {

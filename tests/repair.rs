@@ -203,11 +203,13 @@ fn a_repository_moved_with_its_sessions_keeps_them() {
         .args(["clean", "--yes"])
         .output()
         .unwrap();
-    assert!(
-        stderr_of(&clean).contains("moved to"),
-        "{}",
+    // The plan keeps them, saying why (stdout), or the run does (stderr).
+    let said = format!(
+        "{}{}",
+        String::from_utf8_lossy(&clean.stdout),
         stderr_of(&clean)
     );
+    assert!(said.contains("moved to"), "{said}");
     found_then_fixed(&env, &repo, &["moved_worktree", "moved_worktree"]);
     let list = env
         .sessions_in(&repo)

@@ -113,7 +113,10 @@ pub(super) fn entry_for(ws: &Workspace, w: &Worktree) -> Result<Entry> {
         );
     };
     let base = ws.repo.default_branch()?;
-    let base_tip = ws.repo.resolve_commit(&base)?;
+    let base_tip = match ws.repo.resolve_base(&base) {
+        Some(tip) => tip,
+        None => ws.repo.resolve_commit(&base)?,
+    };
     let start = match ws.repo.branch_tip(&branch) {
         Some(tip) => ws.repo.merge_base(tip, base_tip)?.unwrap_or(base_tip),
         None => base_tip,

@@ -5,12 +5,14 @@ use std::path::Path;
 use std::process::Command;
 use std::time::Duration;
 
-use anyhow::{Result, bail};
+use anyhow::{Context, Result, bail};
 use jiff::Timestamp;
 
 use super::{Workspace, hooks};
 use crate::claude::{self, Start};
+use crate::config::Source;
 use crate::error::Failure;
+use crate::git;
 use crate::interrupt;
 use crate::output::warn;
 use crate::process::{self, Process};
@@ -58,10 +60,17 @@ impl AgentCommand {
 /// The agent `sessions new` starts: `--agent CMD` as given, else the
 /// configured `[agent]`. One from the project's file starts only once
 /// trusted; otherwise the session is made without it, with a warning.
+///
+/// A relative program path (one with a `/`) runs in the new worktree, so it
+/// is made absolute here against where the person named it: `--agent
+/// ./agent.sh` against their current folder, one from the user's config
+/// against that file's folder. One from the project's file is the project's
+/// own, and stays relative to the session's worktree.
 pub fn agent_command(ws: &Workspace, flag: Option<String>) -> Result<Option<AgentCommand>> {
     if let Some(program) = flag {
+        let here = std::env::current_dir().context("cannot read the current folder")?;
         return Ok(Some(AgentCommand {
-            program,
+            program: anchored(program, &here),
             args: Vec::new(),
         }));
     }
@@ -78,10 +87,27 @@ pub fn agent_command(ws: &Workspace, flag: Option<String>) -> Result<Option<Agen
             }
         }
     }
+    let program = match &configured.source {
+        Source::User(file) => match file.parent() {
+            Some(dir) => anchored(configured.command, dir),
+            None => configured.command,
+        },
+        Source::Project(_) | Source::Default => configured.command,
+    };
     Ok(Some(AgentCommand {
-        program: configured.command,
+        program,
         args: configured.args,
     }))
+}
+
+/// PROGRAM made absolute against DIR when it is a relative path; a bare
+/// name (looked up on PATH) or an absolute path stays as it is.
+fn anchored(program: String, dir: &Path) -> String {
+    if program.contains('/') && Path::new(&program).is_relative() {
+        dir.join(&program).to_string_lossy().into_owned()
+    } else {
+        program
+    }
 }
 
 /// Runs COMMAND in ENTRY's worktree, inheriting the terminal, followed by
@@ -99,6 +125,7 @@ pub fn launch(
         .args(&command.args)
         .current_dir(&entry.path)
         .envs(hooks::env(ws, entry));
+    git::strip_repository_env(&mut child);
     match start.filter(|_| command.is_claude()) {
         Some(start) => {
             let exe = std::env::current_exe()?;

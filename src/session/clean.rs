@@ -27,8 +27,11 @@ pub struct CleanPlan {
 
 /// What `clean` would do now; changes nothing.
 pub fn clean_plan(ws: &Workspace) -> Result<CleanPlan> {
-    let summaries = summarize_all(&ws.repo, ws.registry.read()?)?;
+    let entries = ws.registry.read()?;
     let around = Surroundings::read(ws)?;
+    // The real run keeps these (see `clean_apply`): so must the plan.
+    let invalid = super::validate::violations(ws, &around.worktrees, &entries);
+    let summaries = summarize_all(&ws.repo, entries)?;
     let mut plan = CleanPlan::default();
     for s in summaries {
         let verdict = |why: String| Verdict {
@@ -36,6 +39,11 @@ pub fn clean_plan(ws: &Workspace) -> Result<CleanPlan> {
             path: s.entry.path.clone(),
             why,
         };
+        if let Some(v) = invalid.iter().find(|v| v.name == s.entry.name) {
+            plan.keep
+                .push(verdict(format!("{}; see `sessions doctor`", v.problem)));
+            continue;
+        }
         let Some(reason) = finished(&s) else {
             plan.keep.push(verdict(unfinished(&s)));
             continue;
@@ -93,8 +101,10 @@ pub fn clean_apply(ws: &Workspace, names: &[String]) -> Result<(Vec<Removed>, Ve
 
 /// Why session S is finished, or `None` while it is not.
 fn finished(s: &Summary) -> Option<String> {
-    if s.missing {
+    if s.missing && !s.entry.path.exists() {
         Some("its folder is gone".into())
+    } else if s.missing {
+        Some("its folder is no longer a git worktree".into())
     } else if s.merged {
         Some(format!("merged into {}", s.entry.base))
     } else {

@@ -86,7 +86,7 @@ pub fn conflicts(ws: &Workspace, names: &[String]) -> Result<Radar> {
             }
         }
         if chosen(i) {
-            match ws.repo.try_resolve_commit(&sessions[i].0.base) {
+            match ws.repo.resolve_base(&sessions[i].0.base) {
                 Some(tip) => pairs.push((i, Other::Base(tip))),
                 None => skipped.push((
                     sessions[i].0.name.clone(),

@@ -40,7 +40,10 @@ pub fn create(ws: &Workspace, request: NewSession) -> Result<Entry> {
         None => ws.repo.default_branch()?,
     };
     name::validate_rev("base", &base)?;
-    let base_commit = ws.repo.resolve_commit(&base)?;
+    let base_commit = match ws.repo.resolve_base(&base) {
+        Some(commit) => commit,
+        None => ws.repo.resolve_commit(&base)?,
+    };
 
     let prefix = &ws.config.branch_prefix.value;
     let notice = request.on_lock_wait.unwrap_or(|_| {});
@@ -135,6 +138,8 @@ pub fn create(ws: &Workspace, request: NewSession) -> Result<Entry> {
         None => (true, base_commit),
     };
 
+    unambiguous_branch(ws, &branch, &base)?;
+
     // Recorded, durably, before anything exists: a `new` killed outright
     // leaves a record of what it may have made.
     let pending = Pending {
@@ -190,6 +195,21 @@ fn validate_branch(branch: &str) -> Result<()> {
         )));
     }
     Ok(())
+}
+
+/// Refuses a session branch git would confuse with another ref: a branch
+/// `origin/main` stands in for the remote-tracking branch in git's lookups,
+/// so the base would name the session's own work and count it as merged.
+fn unambiguous_branch(ws: &Workspace, branch: &str, base: &str) -> Result<()> {
+    let clash = match ws.repo.shadowed_by_branch(branch) {
+        Some(other) => other,
+        None if branch == base => format!("the base '{base}'"),
+        None => return Ok(()),
+    };
+    bail!(
+        Failure::usage(format!("branch '{branch}' would be ambiguous with {clash}"))
+            .with_hint("sessions new <another-name>")
+    )
 }
 
 fn checked_out_in<'a>(worktrees: &'a [Worktree], branch: &str) -> Option<&'a Worktree> {

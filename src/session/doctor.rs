@@ -441,7 +441,7 @@ fn left_branches(
         if in_use(&branch) {
             continue;
         }
-        let merged = match ws.repo.try_resolve_commit(&base) {
+        let merged = match ws.repo.resolve_base(&base) {
             Some(base_tip) => merged_into(&ws.repo, tip, base_tip)?,
             None => false,
         };

@@ -117,8 +117,9 @@ fn run(
     Ok(Outcome::Done(commands.value.len()))
 }
 
-/// COMMAND run by the platform's shell in DIR.
-fn shell(command: &str, dir: &Path) -> Command {
+/// COMMAND run by the platform's shell in DIR, free of the caller's
+/// repository variables. The one runner for setup, teardown and land checks.
+pub(super) fn shell(command: &str, dir: &Path) -> Command {
     let mut cmd = if cfg!(windows) {
         let mut c = Command::new("cmd");
         c.arg("/C").arg(command);
@@ -129,6 +130,7 @@ fn shell(command: &str, dir: &Path) -> Command {
         c
     };
     cmd.current_dir(dir);
+    crate::git::strip_repository_env(&mut cmd);
     cmd
 }
 

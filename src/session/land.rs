@@ -1,11 +1,12 @@
 //! `land`: integrating a finished session into its base branch in the main
 //! worktree, then removing it through the same safe path as `rm`.
 
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 
 use anyhow::{Context, Result, bail};
 
 use super::remove::Removed;
+use super::safety::Surroundings;
 use super::sync;
 use super::underway::{Started, Target, Underway};
 use super::{RemoveOptions, Workspace, remove, safety};
@@ -102,6 +103,23 @@ pub fn land(ws: &Workspace, name: &str, options: LandOptions) -> Result<Landed> 
         Failure::refused(format!("refusing to land '{name}': {why}")).into()
     };
     let session = safety::may_rewrite(ws, &entry)?.map_err(|why| refuse(why.to_string()))?;
+    // What would stop the removal after landing (a shell working in the
+    // folder, say) refuses now, while nothing has changed: once the base
+    // has moved, "refused" would be a lie.
+    if !options.keep {
+        let around = Surroundings::read(ws)?;
+        let plan = safety::plan_removal(ws, &around, entry.clone(), RemoveOptions::default())?;
+        if let Some(blocker) = plan.blockers.first() {
+            bail!(
+                Failure::refused(format!(
+                    "refusing to land '{name}': the session could not be removed afterwards: {blocker}"
+                ))
+                .with_hint(format!(
+                    "run it from outside the session's folder, or keep the session: `sessions land {name} --keep`"
+                ))
+            );
+        }
+    }
     if let Some(operation) = ws.repo.operation_in_progress(&main) {
         return Err(refuse(format!(
             "the main worktree {} has {operation} in progress (finish it with {})",
@@ -216,8 +234,16 @@ pub fn land(ws: &Workspace, name: &str, options: LandOptions) -> Result<Landed> 
         None
     } else {
         let names = [name.to_string()];
-        let mut removed = remove(ws, &names, RemoveOptions::default()).with_context(|| {
-            format!("landed '{name}' into '{into}', but did not remove the session")
+        // The base has moved: whatever stops the removal now is a failure
+        // (exit 1), never a refusal that claims nothing changed.
+        let mut removed = remove(ws, &names, RemoveOptions::default()).map_err(|e| {
+            let hint = crate::error::failure_of(&e)
+                .and_then(|f| f.hint.clone())
+                .unwrap_or_else(|| format!("sessions rm {name}"));
+            Failure::error(format!(
+                "landed '{name}' into '{into}', but did not remove the session: {e:#}"
+            ))
+            .with_hint(hint)
         })?;
         removed.pop()
     };
@@ -301,18 +327,21 @@ fn integrate(
 
 /// The local branch a session lands into: its base, or for a remote-tracking
 /// base such as `origin/main` the local branch of the same name.
+/// The remote-tracking branch is asked about first: a local branch named
+/// `origin/main` (an older session's) is never the base.
 fn local_base(ws: &Workspace, base: &str) -> Result<String> {
-    if ws.repo.branch_tip(base).is_some() {
-        return Ok(base.to_string());
-    }
     if ws
         .repo
         .try_resolve_commit(&format!("refs/remotes/{base}"))
         .is_some()
-        && let Some((_, local)) = base.split_once('/')
-        && ws.repo.branch_tip(local).is_some()
     {
-        return Ok(local.to_string());
+        if let Some((_, local)) = base.split_once('/')
+            && ws.repo.branch_tip(local).is_some()
+        {
+            return Ok(local.to_string());
+        }
+    } else if ws.repo.branch_tip(base).is_some() {
+        return Ok(base.to_string());
     }
     Err(Failure::usage(format!(
         "the session's base '{base}' is not a local branch to land into"
@@ -328,10 +357,7 @@ fn run_check(check: &str, dir: &std::path::Path) -> Result<()> {
     let out = std::os::fd::AsFd::as_fd(&stderr)
         .try_clone_to_owned()
         .context("cannot duplicate stderr")?;
-    let status = Command::new("sh")
-        .arg("-c")
-        .arg(check)
-        .current_dir(dir)
+    let status = super::hooks::shell(check, dir)
         .stdin(Stdio::null())
         .stdout(Stdio::from(out))
         .status()

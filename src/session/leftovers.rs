@@ -380,7 +380,7 @@ fn on_another_branch(ws: &Workspace, branch: &str, tip: Oid) -> Result<bool> {
         .repo
         .default_branch()
         .ok()
-        .and_then(|b| ws.repo.try_resolve_commit(&b))
+        .and_then(|b| ws.repo.resolve_base(&b))
     {
         others.push(base);
     }

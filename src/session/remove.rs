@@ -58,11 +58,9 @@ pub(super) fn refuse_unless_acceptable(plans: &[RemovalPlan], force: bool) -> Re
         let hint = plans
             .iter()
             .flat_map(|p| &p.blockers)
-            .find_map(|b| b.hint())
-            .unwrap_or_else(|| {
-                "--force does not override this; stop the process (or leave its folder) first"
-                    .into()
-            });
+            .map(|b| b.hint())
+            .next()
+            .unwrap_or_default();
         bail!(
             Failure::refused(format!("refusing to remove: {}", blockers.join("; ")))
                 .with_hint(hint)

@@ -308,15 +308,21 @@ impl fmt::Display for Blocker {
 }
 
 impl Blocker {
-    /// The command that clears it, where there is one to paste.
-    pub fn hint(&self) -> Option<String> {
+    /// What clears it (a command to paste where there is one); `--force`
+    /// never does.
+    pub fn hint(&self) -> String {
         match self {
             Blocker::LockedAway { path, .. } => {
-                Some(format!("git worktree unlock {}", path.display()))
+                format!("git worktree unlock {}", path.display())
             }
-            Blocker::MainWorktree { .. }
-            | Blocker::Process { .. }
-            | Blocker::WorktreeInside { .. } => None,
+            Blocker::MainWorktree { .. } => "sessions doctor".into(),
+            Blocker::Process { .. } => {
+                "--force does not override this; stop the process (or leave its folder) first"
+                    .into()
+            }
+            Blocker::WorktreeInside { path, .. } => {
+                format!("git worktree move {} <a-folder-elsewhere>", path.display())
+            }
         }
     }
 }

@@ -71,7 +71,7 @@ pub struct BranchState {
 
 /// The commit ENTRY's base names now, else the one it started from.
 pub fn base_tip(repo: &Repo, entry: &Entry) -> Option<Oid> {
-    repo.try_resolve_commit(&entry.base)
+    repo.resolve_base(&entry.base)
         .or_else(|| git::parse_oid(&entry.base_commit))
 }
 

@@ -73,7 +73,7 @@ fn sync_one(ws: &Workspace, entry: &Entry, merge: bool) -> Result<Outcome> {
         Ok(worktree) => worktree,
         Err(why) => return Ok(Outcome::Refused(why.to_string())),
     };
-    let Some(base) = ws.repo.try_resolve_commit(&entry.base) else {
+    let Some(base) = ws.repo.resolve_base(&entry.base) else {
         return Ok(Outcome::Refused(format!(
             "its base '{}' no longer resolves",
             entry.base

@@ -56,10 +56,8 @@ pub(super) fn repair(ws: &Workspace, action: &Action) -> Result<String> {
             let Some(left) = registry.left_branches.iter().find(|l| &l.branch == branch) else {
                 bail!("the registry no longer records branch '{branch}' as left by a session");
             };
-            let still_merged = match (
-                ws.repo.branch_tip(branch),
-                ws.repo.try_resolve_commit(&left.base),
-            ) {
+            let still_merged = match (ws.repo.branch_tip(branch), ws.repo.resolve_base(&left.base))
+            {
                 (Some(tip), Some(base)) => merged_into(&ws.repo, tip, base)?,
                 _ => false,
             };
