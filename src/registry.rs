@@ -147,7 +147,21 @@ pub struct Pending {
     /// Whether this attempt creates the branch (and so may delete it).
     pub creates_branch: bool,
     pub pid: u32,
+    /// The pid's `process::start_of`, to tell it from a later process
+    /// given the same pid.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pid_start: Option<u64>,
     pub started_at: Timestamp,
+}
+
+impl Pending {
+    /// Whether the `new` that wrote this record still runs (not merely a
+    /// later process given its pid).
+    pub fn writer_runs(&self) -> bool {
+        let written = std::time::SystemTime::try_from(self.started_at).ok();
+        self.pid != std::process::id()
+            && crate::process::wrote_and_runs(self.pid, self.pid_start, written)
+    }
 }
 
 #[derive(Serialize, Deserialize)]

@@ -241,8 +241,13 @@ fn interrupted_rewrites(ws: &Workspace) -> Result<Vec<Finding>> {
             finding(
                 Kind::InterruptedRewrite,
                 format!(
-                    "{} was interrupted half-way in session '{}'",
-                    leftover.command, leftover.session
+                    "{} was interrupted half-way in session '{}'{}",
+                    leftover.command,
+                    leftover.session,
+                    match &leftover.stale_index_lock {
+                        Some(lock) => format!(", and its killed git left {}", tilde(lock)),
+                        None => String::new(),
+                    }
                 ),
                 "sessions doctor --fix".into(),
                 Action::Recover(Box::new(leftover)),
