@@ -167,9 +167,19 @@ pub fn pseudo_ref(admin: &Path, name: &str) -> Option<Oid> {
 /// is COMMON: the commit it set BRANCH to, and its message. Tells whether a
 /// branch is still exactly where a step of ours left it.
 pub fn last_branch_update(common: &Path, branch: &str) -> Option<(Oid, String)> {
-    let log = fs::read_to_string(common.join("logs/refs/heads").join(branch)).ok()?;
-    let (fields, message) = log.lines().last()?.split_once('\t')?;
-    Some((parse_oid(fields.split(' ').nth(1)?)?, message.to_string()))
+    last_logged(&common.join("logs/refs/heads").join(branch))
+}
+
+/// The latest entry of reflog file LOG that names a commit: the commit, and
+/// the entry's message.
+pub fn last_logged(log: &Path) -> Option<(Oid, String)> {
+    let log = fs::read_to_string(log).ok()?;
+    log.lines().rev().find_map(|line| {
+        // "<old> <new> <name> <<email>> <time> <zone>\t<message>"
+        let (fields, message) = line.split_once('\t').unwrap_or((line, ""));
+        let new = parse_oid(fields.split(' ').nth(1)?).filter(|oid| !oid.is_zero())?;
+        Some((new, message.to_string()))
+    })
 }
 
 /// Whether a `git merge --squash` left its result staged but uncommitted
