@@ -163,6 +163,25 @@ pub fn pseudo_ref(admin: &Path, name: &str) -> Option<Oid> {
     parse_oid(text.lines().next()?.trim())
 }
 
+/// The latest entry of BRANCH's reflog in the repository whose common dir
+/// is COMMON: the commit it set BRANCH to, and its message. Tells whether a
+/// branch is still exactly where a step of ours left it.
+pub fn last_branch_update(common: &Path, branch: &str) -> Option<(Oid, String)> {
+    last_logged(&common.join("logs/refs/heads").join(branch))
+}
+
+/// The latest entry of reflog file LOG that names a commit: the commit, and
+/// the entry's message.
+pub fn last_logged(log: &Path) -> Option<(Oid, String)> {
+    let log = fs::read_to_string(log).ok()?;
+    log.lines().rev().find_map(|line| {
+        // "<old> <new> <name> <<email>> <time> <zone>\t<message>"
+        let (fields, message) = line.split_once('\t').unwrap_or((line, ""));
+        let new = parse_oid(fields.split(' ').nth(1)?).filter(|oid| !oid.is_zero())?;
+        Some((new, message.to_string()))
+    })
+}
+
 /// Whether a `git merge --squash` left its result staged but uncommitted
 /// in the worktree whose git admin dir is ADMIN.
 pub fn squash_pending(admin: &Path) -> bool {
@@ -949,6 +968,31 @@ impl Repo {
     /// The tree of COMMIT.
     pub fn commit_tree(&self, commit: Oid) -> Result<Oid> {
         Ok(self.repo.find_commit(commit)?.tree_id())
+    }
+
+    pub fn parents(&self, commit: Oid) -> Result<Vec<Oid>> {
+        Ok(self.repo.find_commit(commit)?.parent_ids().collect())
+    }
+
+    /// Whether the index of the worktree at DIR holds exactly the merge of
+    /// commit THEIRS into commit OURS, as `git merge --squash` (or a merge
+    /// not yet committed) stages it: nobody has staged anything since. An
+    /// index with conflicts never does.
+    pub fn index_is_merge(&self, dir: &Path, ours: Oid, theirs: Oid) -> Result<bool> {
+        let output = git_in(dir)
+            .arg("write-tree")
+            .output()
+            .context("cannot run git")?;
+        let staged = parse_oid(String::from_utf8_lossy(&output.stdout).trim());
+        if !output.status.success() || staged.is_none() {
+            return Ok(false);
+        }
+        let (ours, theirs) = (self.repo.find_commit(ours)?, self.repo.find_commit(theirs)?);
+        let mut merged = self.repo.merge_commits(&ours, &theirs, None)?;
+        if merged.has_conflicts() {
+            return Ok(false);
+        }
+        Ok(staged == Some(merged.write_tree_to(&self.repo)?))
     }
 
     /// The tree of a worktree's state: its HEAD's tree with every change of

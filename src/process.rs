@@ -87,6 +87,78 @@ pub fn is_alive(pid: u32) -> bool {
     result == 0 || std::io::Error::last_os_error().raw_os_error() == Some(libc::EPERM)
 }
 
+/// When process PID started, as a stamp to tell it from a later process
+/// given the same pid: clock ticks since boot on Linux, `None` elsewhere.
+/// Records keep their writer's (`own_start`) next to its pid.
+pub fn start_of(pid: u32) -> Option<u64> {
+    #[cfg(target_os = "linux")]
+    {
+        let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+        // After `pid (comm)`: state is field 3, starttime field 22.
+        let rest = &stat[stat.rfind(')')? + 1..];
+        rest.split_whitespace().nth(19)?.parse().ok()
+    }
+    #[cfg(not(target_os = "linux"))]
+    {
+        let _ = pid;
+        None
+    }
+}
+
+/// This process's `start_of`, for the records it writes.
+pub fn own_start() -> Option<u64> {
+    start_of(std::process::id())
+}
+
+/// How long ago process PID started, where the system tells.
+fn age_of(pid: u32) -> Option<std::time::Duration> {
+    #[cfg(target_os = "linux")]
+    {
+        let uptime = std::fs::read_to_string("/proc/uptime").ok()?;
+        let uptime: f64 = uptime.split_whitespace().next()?.parse().ok()?;
+        // SAFETY: sysconf has no preconditions.
+        let ticks = unsafe { libc::sysconf(libc::_SC_CLK_TCK) };
+        if ticks <= 0 {
+            return None;
+        }
+        let started = start_of(pid)? as f64 / ticks as f64;
+        Some(std::time::Duration::from_secs_f64(
+            (uptime - started).max(0.0),
+        ))
+    }
+    #[cfg(not(target_os = "linux"))]
+    {
+        let _ = pid;
+        None
+    }
+}
+
+/// Whether the process that wrote a record is still alive: pid PID
+/// exists and is that process, not a later one given the same pid (pids are
+/// reused, all the more after the reboot that follows a power cut). STARTED
+/// is the writer's `own_start` when the record kept it; otherwise WRITTEN,
+/// when the record was written: a process younger than the record cannot
+/// have written it. Without either, the pid alone decides.
+pub fn wrote_and_runs(
+    pid: u32,
+    started: Option<u64>,
+    written: Option<std::time::SystemTime>,
+) -> bool {
+    if !is_alive(pid) {
+        return false;
+    }
+    if let Some(started) = started
+        && let Some(now) = start_of(pid)
+    {
+        return now == started;
+    }
+    match (written.and_then(|w| w.elapsed().ok()), age_of(pid)) {
+        // Start times are whole ticks, rounded down: it errs towards alive.
+        (Some(record_age), Some(age)) => age >= record_age,
+        _ => true,
+    }
+}
+
 /// The process that ran this one as a hook: our parent, or the parent of the
 /// shell that ran the hook command.
 pub fn hook_caller() -> Option<u32> {
@@ -206,5 +278,20 @@ mod tests {
         child.wait().unwrap();
         assert!(!is_alive(pid));
         assert!(!is_alive(0));
+    }
+
+    #[test]
+    fn a_pid_reused_after_the_record_is_not_its_writer() {
+        let own = std::process::id();
+        let now = std::time::SystemTime::now();
+        assert!(wrote_and_runs(own, own_start(), Some(now)));
+        assert!(wrote_and_runs(own, None, Some(now)));
+        if cfg!(target_os = "linux") {
+            let other = own_start().unwrap() + 1;
+            assert!(!wrote_and_runs(own, Some(other), None));
+            // Written long before this process started.
+            let long_ago = now - std::time::Duration::from_secs(20 * 365 * 86400);
+            assert!(!wrote_and_runs(own, None, Some(long_ago)));
+        }
     }
 }

@@ -5,6 +5,7 @@
 use std::fs::{self, File, OpenOptions};
 use std::io::{ErrorKind, Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
 use std::thread;
 use std::time::{Duration, Instant};
 
@@ -147,7 +148,21 @@ pub struct Pending {
     /// Whether this attempt creates the branch (and so may delete it).
     pub creates_branch: bool,
     pub pid: u32,
+    /// The pid's `process::start_of`, to tell it from a later process
+    /// given the same pid.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pid_start: Option<u64>,
     pub started_at: Timestamp,
+}
+
+impl Pending {
+    /// Whether the `new` that wrote this record still runs (not merely a
+    /// later process given its pid).
+    pub fn writer_runs(&self) -> bool {
+        let written = std::time::SystemTime::try_from(self.started_at).ok();
+        self.pid != std::process::id()
+            && crate::process::wrote_and_runs(self.pid, self.pid_start, written)
+    }
 }
 
 #[derive(Serialize, Deserialize)]
@@ -215,9 +230,7 @@ impl Registry {
     /// Replaces a registry that does not parse with SESSIONS, keeping the
     /// broken file as `registry.toml.bak-<timestamp>`; returns that name.
     pub fn rebuild(&self, sessions: Vec<Entry>) -> Result<PathBuf> {
-        let lock = self.open_lock()?;
-        lock.lock()
-            .with_context(|| format!("cannot lock {}", self.dir.join(LOCK).display()))?;
+        let lock = self.wait_for_lock(announced)?;
         if self.corruption()?.is_none() {
             bail!("{} parses again; nothing rebuilt", self.file().display());
         }
@@ -236,26 +249,30 @@ impl Registry {
         Ok(backup)
     }
 
-    /// Takes the exclusive lock, waiting as long as it takes.
+    /// Takes the exclusive lock, waiting as long as it takes, as
+    /// `lock_waiting` does, telling the notice `announce_lock_waits` set.
     pub fn lock(&self) -> Result<Locked> {
-        let lock = self.open_lock()?;
-        lock.lock()
-            .with_context(|| format!("cannot lock {}", self.dir.join(LOCK).display()))?;
+        self.lock_waiting(announced)
+    }
+
+    /// Takes the exclusive lock, but stops on Ctrl-C or SIGTERM (once
+    /// `interrupt::install`ed) and, when another process holds it for more
+    /// than a moment, tells `notice` once what it waits for: a stopped or
+    /// hung holder must not look like a hang of ours.
+    pub fn lock_waiting(&self, notice: impl FnOnce(&LockWait)) -> Result<Locked> {
+        let lock = self.wait_for_lock(notice)?;
         self.locked(lock)
     }
 
-    /// Takes the exclusive lock like `lock`, but stops on Ctrl-C or SIGTERM
-    /// (once `interrupt::install`ed) and, when another process holds it for
-    /// more than a moment, tells `notice` once what it waits for: a stopped
-    /// or hung holder must not look like a hang of ours.
-    pub fn lock_waiting(&self, notice: impl FnOnce(&LockWait)) -> Result<Locked> {
+    /// The one wait for the lock file, every command's: see `lock_waiting`.
+    fn wait_for_lock(&self, notice: impl FnOnce(&LockWait)) -> Result<File> {
         let lock = self.open_lock()?;
         let started = Instant::now();
         let mut notice = Some(notice);
         let mut pause = Duration::from_millis(1);
         loop {
             match lock.try_lock() {
-                Ok(()) => return self.locked(lock),
+                Ok(()) => return Ok(lock),
                 Err(fs::TryLockError::WouldBlock) => {
                     interrupt::check()?;
                     if started.elapsed() >= NOTICE_AFTER
@@ -324,6 +341,21 @@ impl Registry {
             left_branches: contents.left_branches,
             pending: contents.pending,
         })
+    }
+}
+
+/// What `lock` tells while it waits for another process: set once by the
+/// command layer (the domain prints nothing).
+static ON_LOCK_WAIT: OnceLock<fn(&LockWait)> = OnceLock::new();
+
+/// Has every later `lock` tell NOTICE when it has to wait.
+pub fn announce_lock_waits(notice: fn(&LockWait)) {
+    let _ = ON_LOCK_WAIT.set(notice);
+}
+
+fn announced(wait: &LockWait) {
+    if let Some(notice) = ON_LOCK_WAIT.get() {
+        notice(wait);
     }
 }
 

@@ -28,6 +28,8 @@ use anyhow::Result;
 use crate::cli::Command;
 
 pub fn run(command: Command) -> Result<()> {
+    // Whatever waits for the registry lock says so rather than look hung.
+    crate::registry::announce_lock_waits(new::waiting);
     match command {
         Command::New(args) => new::run(args),
         Command::List(args) => list::run(args),

@@ -71,7 +71,7 @@ pub fn run(args: NewArgs) -> Result<()> {
 }
 
 /// Another `sessions` holds the registry: say so rather than look hung.
-fn waiting(wait: &LockWait) {
+pub(super) fn waiting(wait: &LockWait) {
     let holder = wait
         .holder
         .map(|pid| format!(" (held by process {pid})"))

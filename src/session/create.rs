@@ -148,6 +148,7 @@ pub fn create(ws: &Workspace, request: NewSession) -> Result<Entry> {
         path: path.clone(),
         creates_branch: owns_branch,
         pid: std::process::id(),
+        pid_start: crate::process::own_start(),
         started_at: Timestamp::now(),
     };
     let registry_existed = registry.file().exists();

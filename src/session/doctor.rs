@@ -32,6 +32,8 @@ pub enum Kind {
     InvalidEntry,
     DuplicateName,
     MissingFolder,
+    /// A session's worktree is there but its branch is gone.
+    MissingBranch,
     /// The main worktree moved and linked worktrees lost their way to it.
     MovedRepository,
     /// A linked worktree's folder moved and git lost its way to it.
@@ -226,6 +228,7 @@ fn diagnose(ws: &Workspace) -> Result<Vec<Finding>> {
     let moving = !moves.is_empty();
     found.extend(moves);
     found.extend(missing_folders(&worktrees, &entries, &explained));
+    found.extend(missing_branches(ws, &worktrees, &entries, &explained));
     found.extend(stray_worktrees(
         ws, &worktrees, &entries, &explained, moving,
     ));
@@ -241,8 +244,13 @@ fn interrupted_rewrites(ws: &Workspace) -> Result<Vec<Finding>> {
             finding(
                 Kind::InterruptedRewrite,
                 format!(
-                    "{} was interrupted half-way in session '{}'",
-                    leftover.command, leftover.session
+                    "{} was interrupted half-way in session '{}'{}",
+                    leftover.command,
+                    leftover.session,
+                    match &leftover.stale_index_lock {
+                        Some(lock) => format!(", and its killed git left {}", tilde(lock)),
+                        None => String::new(),
+                    }
                 ),
                 "sessions doctor --fix".into(),
                 Action::Recover(Box::new(leftover)),
@@ -314,6 +322,46 @@ fn missing_folders(
             Action::DropEntry {
                 name: e.name.clone(),
             },
+        ));
+    }
+    found
+}
+
+/// Sessions whose worktree stays but whose branch is gone (deleted by hand):
+/// their last commit is then only in the worktree's HEAD reflog, which
+/// expires. Recreating the branch is left to the user, with the command.
+fn missing_branches(
+    ws: &Workspace,
+    worktrees: &[Worktree],
+    entries: &[Entry],
+    explained: &Explained,
+) -> Vec<Finding> {
+    let mut found = Vec::new();
+    for e in entries
+        .iter()
+        .filter(|e| !explained.sessions.contains(&e.name))
+    {
+        let Some(w) = worktree_at(worktrees, &e.path).filter(|w| !w.prunable) else {
+            continue;
+        };
+        if ws.repo.branch_tip(&e.branch).is_some() {
+            continue;
+        }
+        let last = git::last_logged(&ws.repo.admin_dir(w).join("logs/HEAD"));
+        let fix = match last {
+            Some((commit, _)) => format!("git branch {} {commit}", e.branch),
+            None => format!("git -C {} reflog", e.path.display()),
+        };
+        found.push(finding(
+            Kind::MissingBranch,
+            format!(
+                "session '{}': its branch '{}' is gone; its worktree {} stays, and its last commit is only in that worktree's reflog",
+                e.name,
+                e.branch,
+                tilde(&e.path)
+            ),
+            fix,
+            Action::Manual,
         ));
     }
     found

@@ -47,7 +47,9 @@ pub(super) fn temp_files(ws: &Workspace) -> Result<Vec<Finding>> {
 fn stale_temp_pid(file: &Path, prefix: &str) -> Option<u32> {
     let name = file.file_name()?.to_string_lossy().into_owned();
     let pid: u32 = name.strip_prefix(prefix)?.parse().ok()?;
-    (pid != std::process::id() && !process::is_alive(pid)).then_some(pid)
+    // Its writer started before it last wrote it.
+    let written = fs::metadata(file).and_then(|m| m.modified()).ok();
+    (pid != std::process::id() && !process::wrote_and_runs(pid, None, written)).then_some(pid)
 }
 
 pub(super) fn delete_temp(file: &Path) -> Result<String> {
@@ -121,7 +123,7 @@ pub(super) fn interrupted_news(
             "`sessions new {}` (pid {}, started {}) did not finish; it left {left}",
             p.name, p.pid, p.started_at
         );
-        found.push(if process::is_alive(p.pid) && p.pid != std::process::id() {
+        found.push(if p.writer_runs() {
             finding(
                 Kind::InterruptedNew,
                 // No `new` runs without the lock we just held: the pid was
@@ -247,7 +249,7 @@ pub(super) fn undo_new(ws: &Workspace, name: &str, pid: u32) -> Result<String> {
     else {
         bail!("its record is gone");
     };
-    if process::is_alive(p.pid) && p.pid != std::process::id() {
+    if p.writer_runs() {
         bail!("pid {} still runs", p.pid);
     }
     let mut done = vec![undo_worktree(ws, &registry.sessions, &p)?];

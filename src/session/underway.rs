@@ -28,6 +28,10 @@ pub(super) struct Started {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub into: Option<Target>,
     pub pid: u32,
+    /// The pid's `process::start_of`: a later process given the same pid
+    /// is not this one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pid_start: Option<u64>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -50,7 +54,13 @@ impl Started {
             tip: tip.to_string(),
             into,
             pid: std::process::id(),
+            pid_start: crate::process::own_start(),
         }
+    }
+
+    /// Whether the `sessions` that wrote it still runs.
+    fn writer_runs(&self) -> bool {
+        crate::process::wrote_and_runs(self.pid, self.pid_start, None)
     }
 
     fn describe(&self) -> String {
@@ -102,7 +112,7 @@ impl Underway {
 /// `sync` or `land` that is no longer running left its record there.
 pub(super) fn interrupted_in(admin: &Path) -> Option<String> {
     read_record(admin)
-        .filter(|s| !crate::process::is_alive(s.pid))
+        .filter(|s| !s.writer_runs())
         .map(|s| s.describe())
 }
 
@@ -118,6 +128,8 @@ pub struct Leftover {
     pub session: String,
     /// `sessions land NAME`, say.
     pub command: String,
+    /// An `index.lock` the killed git left in the session's worktree.
+    pub stale_index_lock: Option<PathBuf>,
     admin: PathBuf,
     started: Started,
 }
@@ -128,11 +140,12 @@ pub fn leftovers(repo: &Repo) -> Result<Vec<Leftover>> {
     for worktree in repo.worktrees()? {
         let admin = repo.admin_dir(&worktree);
         if let Some(started) = read_record(&admin)
-            && !crate::process::is_alive(started.pid)
+            && !started.writer_runs()
         {
             found.push(Leftover {
                 session: started.session.clone(),
                 command: started.describe(),
+                stale_index_lock: stale_index_lock(&admin, &started.path),
                 admin,
                 started,
             });
@@ -150,18 +163,12 @@ pub fn recover(repo: &Repo, leftover: &Leftover) -> Result<String> {
     let mut done = Vec::new();
     let tip = git::parse_oid(&started.tip).context("a damaged record")?;
     if let Some(into) = &started.into {
-        let into_tip = git::parse_oid(&into.tip).context("a damaged record")?;
-        let admin = repo.common_dir().to_path_buf();
-        let ours = git::pseudo_ref(&admin, "ORIG_HEAD") == Some(into_tip)
-            && repo.branch_tip(&into.branch) == Some(into_tip);
-        let merging_tip = git::pseudo_ref(&admin, "MERGE_HEAD") == Some(tip);
-        if ours && merging_tip && Operation::under_way(&admin) == Some(Operation::Merge) {
-            Repo::undo(&into.path, &["merge", "--abort"])?;
-            done.push(format!("aborted the merge into '{}'", into.branch));
-        } else if ours && git::squash_pending(&admin) {
-            Repo::undo(&into.path, &["reset", "--merge"])?;
-            done.push(format!("undid the squash merge into '{}'", into.branch));
-        }
+        done.extend(recover_target(repo, started, into, tip)?);
+    }
+    if let Some(lock) = &stale_index_lock(&leftover.admin, &started.path) {
+        // Its writer is dead and no git works there: the killed git's.
+        fs::remove_file(lock).with_context(|| format!("cannot remove {}", lock.display()))?;
+        done.push(format!("removed the stale {}", lock.display()));
     }
     if let Some(operation) = Operation::under_way(&leftover.admin) {
         // The same tip is not enough: the user may have started a rebase of
@@ -185,17 +192,36 @@ pub fn recover(repo: &Repo, leftover: &Leftover) -> Result<String> {
         Repo::undo(&started.path, abort)?;
         done.push(format!("aborted {operation} in {}", started.path.display()));
     }
+    let mut kept_rebased = false;
     if assess(repo, started)? == State::RebasedOnly {
         // A land whose rebase finished but whose fast-forward never came.
-        Repo::reset_keep(&started.path, tip)?;
-        done.push(format!(
-            "put '{}' back at {}",
-            started.branch,
-            git::short(tip)
-        ));
+        // Only a branch exactly where that rebase left it goes back: commits
+        // made on it since (the agent knows nothing of the kill) would
+        // otherwise be on no branch.
+        let now = repo.branch_tip(&started.branch);
+        let finished = format!("{} (finish): ", git::reflog_action(started.pid));
+        let untouched = git::last_branch_update(repo.common_dir(), &started.branch)
+            .is_some_and(|(at, message)| Some(at) == now && message.starts_with(&finished));
+        if untouched {
+            Repo::reset_keep(&started.path, tip)?;
+            done.push(format!(
+                "put '{}' back at {}",
+                started.branch,
+                git::short(tip)
+            ));
+        } else {
+            kept_rebased = true;
+            done.push(format!(
+                "left '{}' rebased onto '{}' as it is: it has moved since (its tip before was {})",
+                started.branch,
+                started.into.as_ref().map_or("", |i| i.branch.as_str()),
+                git::short(tip)
+            ));
+        }
     }
     match assess(repo, started)? {
         State::AsBefore | State::Completed => {}
+        State::RebasedOnly if kept_rebased => {}
         State::RebasedOnly | State::Unsettled => bail!(
             "cannot put back what {} left; check {} with `git status`",
             started.describe(),
@@ -208,6 +234,64 @@ pub fn recover(repo: &Repo, leftover: &Leftover) -> Result<String> {
         done.push("nothing was left half-way".into());
     }
     Ok(format!("{}: {}", started.describe(), done.join("; ")))
+}
+
+/// The part of LEFTOVER's recovery in the worktree of the branch a killed
+/// `land` landed into: what a merge or squash it began there left. Undoes
+/// only what the land itself staged, never what anyone staged there since.
+fn recover_target(repo: &Repo, started: &Started, into: &Target, tip: Oid) -> Result<Vec<String>> {
+    let into_tip = git::parse_oid(&into.tip).context("a damaged record")?;
+    let admin = repo.common_dir().to_path_buf();
+    let now = repo.branch_tip(&into.branch);
+    let merging_tip = git::pseudo_ref(&admin, "MERGE_HEAD") == Some(tip);
+    if merging_tip
+        && let Some(now) = now
+        && repo.parents(now)? == [into_tip, tip]
+    {
+        // Killed as its merge commit moved the branch: landed, and only
+        // git's note that a merge is under way stayed behind.
+        Repo::undo(&into.path, &["merge", "--quit"])?;
+        return Ok(vec![format!(
+            "cleared the state of the merge into '{}' that had landed",
+            into.branch
+        )]);
+    }
+    let ours = git::pseudo_ref(&admin, "ORIG_HEAD") == Some(into_tip) && now == Some(into_tip);
+    let merging = ours && merging_tip && Operation::under_way(&admin) == Some(Operation::Merge);
+    let squashing = ours && !merging && git::squash_pending(&admin);
+    if !merging && !squashing {
+        return Ok(Vec::new());
+    }
+    if !repo.index_is_merge(&into.path, into_tip, tip)? {
+        bail!(
+            "{} left a merge staged in {}, and more has been staged there since; left as it is (`git -C {} status` shows it)",
+            started.describe(),
+            into.path.display(),
+            into.path.display()
+        );
+    }
+    Ok(vec![if merging {
+        Repo::undo(&into.path, &["merge", "--abort"])?;
+        format!("aborted the merge into '{}'", into.branch)
+    } else {
+        Repo::undo(&into.path, &["reset", "--merge"])?;
+        format!("undid the squash merge into '{}'", into.branch)
+    }])
+}
+
+/// The `index.lock` in the git admin dir ADMIN of the worktree at PATH when
+/// no git works there: left by a git killed with the `sessions` whose record
+/// is there, and one that makes every later git step there fail.
+fn stale_index_lock(admin: &Path, path: &Path) -> Option<PathBuf> {
+    let lock = admin.join("index.lock");
+    if !lock.exists() {
+        return None;
+    }
+    let snapshot = crate::process::snapshot();
+    let git_runs = crate::process::working_in(&snapshot, path, &[])
+        .iter()
+        .any(|p| p.name.starts_with("git"));
+    (!git_runs).then_some(lock)
 }
 
 #[derive(Debug, PartialEq, Eq)]
@@ -306,6 +390,7 @@ mod tests {
                 path: main.clone(),
             }),
             pid: dead.id(),
+            pid_start: None,
         };
         let admin = PathBuf::from(git(&session, &["rev-parse", "--absolute-git-dir"]));
         let _record = Underway::begin(&admin, &started).unwrap();
@@ -356,11 +441,26 @@ mod tests {
     #[test]
     fn a_land_killed_before_its_fast_forward_is_put_back() {
         let k = killed_land();
-        git(&k.session, &["rebase", "-q", "main"]);
+        git_as(
+            &k.session,
+            &["rebase", "-q", "main"],
+            &git::reflog_action(k.pid),
+        );
         let done = recover_it(&k);
         assert!(done.contains("put 's' back"), "{done}");
         assert_eq!(git(&k.session, &["rev-parse", "s"]), k.tip);
         assert_eq!(git(&k.main, &["rev-parse", "main"]), k.from);
+    }
+
+    #[test]
+    fn a_branch_rebased_by_someone_else_stays_where_it_is() {
+        let k = killed_land();
+        // Not the killed land's rebase: the user's, by hand.
+        git(&k.session, &["rebase", "-q", "main"]);
+        let rebased = git(&k.session, &["rev-parse", "s"]);
+        let done = recover_it(&k);
+        assert!(done.contains("left 's' rebased"), "{done}");
+        assert_eq!(git(&k.session, &["rev-parse", "s"]), rebased);
     }
 
     #[test]
