@@ -1,6 +1,8 @@
-//! Regression tests for the holes an adversarial review of "kill -9 and
-//! Ctrl-C at every step" and of `doctor` found on main after issue 10. Each
-//! fails on the code it was written against.
+//! What a kill -9 or a Ctrl-C at a chosen step leaves behind, and what
+//! doctor makes of it: commits made after a killed land, files staged in
+//! main since, pids reused by other programs, stale index locks, a lock
+//! held by a stopped process. These are the holes a third adversarial pass
+//! on issue 10 found; tests/stress.rs kills at random points besides.
 
 mod common;
 
