@@ -6,7 +6,7 @@ use std::fs;
 use std::path::PathBuf;
 use std::process::Stdio;
 
-use common::{TestEnv, stderr_of, write_file};
+use common::{TestEnv, make_executable, stderr_of, write_file};
 use predicates::prelude::*;
 
 #[test]
@@ -540,27 +540,9 @@ fn a_signal_mid_create_is_rolled_back() {
     // The hook learns the pid from a file the test writes after spawning.
     // Deterministic: the signal is pending on `sessions` before git exits,
     // and its handler sets the flag before its wait for git returns.
-    let pid_file = env.root().join("sessions.pid");
-    let hook = env.git_dir().join("hooks/post-checkout");
-    write_file(
-        &hook,
-        &format!(
-            "#!/bin/sh\nuntil [ -s '{pids}' ]; do sleep 0.01; done\n\
-             kill -TERM \"$(cat '{pids}')\"\n",
-            pids = pid_file.display()
-        ),
-    );
-    make_executable(&hook);
+    let pid_file = env.pid_hook("post-checkout", "", "kill -TERM \"$pid\"");
     let registry = env.registry_bytes();
-    let child = env
-        .sessions_std(&env.repo)
-        .args(["new", "cut", "--no-agent"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    fs::write(&pid_file, child.id().to_string()).unwrap();
-    let output = child.wait_with_output().unwrap();
+    let output = env.run_handing_pid(&["new", "cut", "--no-agent"], &pid_file);
     assert_eq!(output.status.code(), Some(130), "{}", stderr_of(&output));
     assert!(
         stderr_of(&output).contains("interrupted"),
@@ -613,10 +595,4 @@ fn assert_nothing_created(env: &TestEnv, name: &str) {
         env.list_json().iter().all(|s| s["name"] != name),
         "{name} is in the registry"
     );
-}
-
-#[cfg(unix)]
-fn make_executable(path: &std::path::Path) {
-    use std::os::unix::fs::PermissionsExt;
-    fs::set_permissions(path, fs::Permissions::from_mode(0o755)).unwrap();
 }

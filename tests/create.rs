@@ -13,13 +13,8 @@ use std::process::{Child, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-use common::{TestEnv, sleeper_in, stderr_of, write_file};
+use common::{TestEnv, make_executable, sleeper_in, stderr_of, write_file};
 use serde_json::json;
-
-fn make_executable(path: &Path) {
-    use std::os::unix::fs::PermissionsExt;
-    fs::set_permissions(path, fs::Permissions::from_mode(0o755)).unwrap();
-}
 
 /// Installs SCRIPT as the post-checkout hook of the repository whose git dir
 /// is GIT_DIR: git runs it once it has made a worktree, half-way through
@@ -178,24 +173,8 @@ fn two_repositories_racing_for_one_folder_never_remove_each_others_worktree() {
 #[test]
 fn a_new_killed_outright_leaves_a_record_of_what_it_was_making() {
     let env = TestEnv::new();
-    let pid_file = env.root().join("sessions.pid");
-    post_checkout(
-        &env.git_dir(),
-        &format!(
-            "until [ -s '{pids}' ]; do sleep 0.01; done\nkill -KILL \"$(cat '{pids}')\"\n",
-            pids = pid_file.display()
-        ),
-    );
-    let child = env
-        .sessions_std(&env.repo)
-        .args(["new", "cut", "--no-agent"])
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    fs::write(&pid_file, child.id().to_string()).unwrap();
-    let output = child.wait_with_output().unwrap();
-    assert_eq!(output.status.code(), None, "killed: {}", stderr_of(&output));
+    let pid_file = env.pid_hook("post-checkout", "", "kill -KILL \"$pid\"");
+    env.run_killed(&["new", "cut", "--no-agent"], &pid_file, "post-checkout");
 
     let text = registry_text(&env);
     let registry: toml::Value = toml::from_str(&text).unwrap();
@@ -215,7 +194,6 @@ fn a_new_killed_outright_leaves_a_record_of_what_it_was_making() {
     );
 
     // What it made is not taken over by the next `new` of that name.
-    fs::remove_file(env.git_dir().join("hooks/post-checkout")).unwrap();
     let stderr = env.exits_with(&["new", "cut", "--no-agent"], 3);
     assert!(stderr.contains("stopped half-way"), "{stderr}");
     assert!(stderr.contains("sessions doctor --fix"), "{stderr}");
@@ -486,23 +464,8 @@ fn each_class_of_failure_has_its_exit_code() {
     let stderr = env.exits_with(&["new", "failing", "--no-agent"], 1);
     assert!(stderr.contains("hook says no"), "{stderr}");
     // Interrupted: 130 (SIGTERM half-way through `new`).
-    let pid_file = env.root().join("pid");
-    post_checkout(
-        &env.git_dir(),
-        &format!(
-            "until [ -s '{pids}' ]; do sleep 0.01; done\nkill -TERM \"$(cat '{pids}')\"\n",
-            pids = pid_file.display()
-        ),
-    );
-    let child = env
-        .sessions_std(&env.repo)
-        .args(["new", "cut", "--no-agent"])
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    fs::write(&pid_file, child.id().to_string()).unwrap();
-    let output = child.wait_with_output().unwrap();
+    let pid_file = env.pid_hook("post-checkout", "", "kill -TERM \"$pid\"");
+    let output = env.run_handing_pid(&["new", "cut", "--no-agent"], &pid_file);
     assert_eq!(output.status.code(), Some(130), "{}", stderr_of(&output));
     assert_eq!(env.session_names(), ["dirty"]);
 }

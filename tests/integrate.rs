@@ -6,9 +6,7 @@
 mod common;
 
 use std::fs;
-use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
-use std::process::Stdio;
 
 use common::{TestEnv, stderr_of, write_file};
 
@@ -39,11 +37,6 @@ fn everything(env: &TestEnv, dir: &Path) -> Vec<String> {
         state(env, dir),
         String::from_utf8(env.registry_bytes()).unwrap(),
     ]
-}
-
-fn make_executable(file: &Path) {
-    use std::os::unix::fs::PermissionsExt;
-    fs::set_permissions(file, fs::Permissions::from_mode(0o755)).unwrap();
 }
 
 /// The git admin dir of the session worktree DIR.
@@ -192,37 +185,10 @@ fn land_never_overwrites_an_ignored_file_in_main() {
 }
 
 /// A post-checkout hook (it runs as `git rebase` checks out the base, with
-/// the session's HEAD detached) that waits for the test to hand over the pid
-/// of `sessions`, then runs SIGNAL_COMMAND with `$pid` set, once.
+/// the session's HEAD detached) that runs SIGNAL_COMMAND once, with `$pid`
+/// the pid of `sessions`.
 fn hook_mid_rebase(env: &TestEnv, signal_command: &str) -> PathBuf {
-    let pid_file = env.root().join("sessions.pid");
-    let hook = env.git_dir().join("hooks/post-checkout");
-    write_file(
-        &hook,
-        &format!(
-            "#!/bin/sh\n[ -e '{pids}.used' ] && exit 0\n\
-             for _ in $(seq 400); do [ -s '{pids}' ] && break; sleep 0.05; done\n\
-             pid=$(cat '{pids}'); mv '{pids}' '{pids}.used'\n{signal_command}\n",
-            pids = pid_file.display()
-        ),
-    );
-    make_executable(&hook);
-    pid_file
-}
-
-/// Runs `sessions ARGS` in a process group of its own, as a shell runs a
-/// foreground job, handing its pid to the hook; its output.
-fn run_handing_pid(env: &TestEnv, args: &[&str], pid_file: &Path) -> std::process::Output {
-    let child = env
-        .sessions_std(&env.repo)
-        .args(args)
-        .process_group(0)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    fs::write(pid_file, child.id().to_string()).unwrap();
-    child.wait_with_output().unwrap()
+    env.pid_hook("post-checkout", "", signal_command)
 }
 
 #[test]
@@ -232,7 +198,7 @@ fn ctrl_c_mid_land_puts_everything_back() {
         // The terminal's Ctrl-C: SIGINT to the whole foreground job.
         let pid_file = hook_mid_rebase(&env, "kill -INT \"-$pid\"");
         let before = everything(&env, &dir);
-        let output = run_handing_pid(&env, args, &pid_file);
+        let output = env.run_handing_pid(args, &pid_file);
         assert_eq!(
             output.status.code(),
             Some(130),
@@ -257,7 +223,7 @@ fn a_land_killed_mid_rebase_is_recognised_and_refused() {
     // crash that leaves the session detached in the middle of a rebase.
     let pid_file = hook_mid_rebase(&env, "kill -KILL \"$pid\" \"$PPID\"");
     let tip = env.git_in(&dir, &["rev-parse", "HEAD"]);
-    let output = run_handing_pid(&env, &["land", "s"], &pid_file);
+    let output = env.run_handing_pid(&["land", "s"], &pid_file);
     assert_eq!(output.status.code(), None, "killed: {}", stderr_of(&output));
     let admin = admin_dir(&env, &dir);
     assert!(admin.join("rebase-merge").is_dir(), "left mid-rebase");

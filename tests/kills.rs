@@ -11,12 +11,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Stdio};
 use std::time::{Duration, Instant};
 
-use common::{TestEnv, stderr_of, write_file};
-
-fn make_executable(path: &Path) {
-    use std::os::unix::fs::PermissionsExt;
-    fs::set_permissions(path, fs::Permissions::from_mode(0o755)).unwrap();
-}
+use common::{TestEnv, make_executable, stderr_of, write_file};
 
 /// The real `git` on PATH.
 fn real_git() -> PathBuf {
@@ -202,39 +197,12 @@ fn rm_waiting_for_a_held_registry_lock_stops_on_ctrl_c() {
     assert_eq!(env.session_names(), ["s"]);
 }
 
-/// Installs a post-checkout hook that, the first time it runs (as `git
-/// rebase` checks out the base), SIGKILLs `sessions` (whose pid the test
-/// writes into the returned file) and the rebase: a crash mid-rebase.
-fn kill_mid_rebase(env: &TestEnv) -> PathBuf {
-    let pid_file = env.root().join("sessions.pid");
-    let hook = env.git_dir().join("hooks/post-checkout");
-    write_file(
-        &hook,
-        &format!(
-            "#!/bin/sh\n[ -e '{pids}.used' ] && exit 0\n\
-             for _ in $(seq 400); do [ -s '{pids}' ] && break; sleep 0.05; done\n\
-             pid=$(cat '{pids}'); mv '{pids}' '{pids}.used'\nkill -KILL \"$pid\" \"$PPID\"\n",
-            pids = pid_file.display()
-        ),
-    );
-    make_executable(&hook);
-    pid_file
-}
-
-/// `sessions sync s`, killed mid-rebase; the session's git admin dir.
+/// `sessions sync s`, killed mid-rebase by a post-checkout hook (it runs as
+/// `git rebase` checks out the base) that SIGKILLs `sessions` and the
+/// rebase: a crash mid-rebase. The session's git admin dir.
 fn sync_killed_mid_rebase(env: &TestEnv, dir: &Path) -> PathBuf {
-    let pid_file = kill_mid_rebase(env);
-    let child = env
-        .sessions_std(&env.repo)
-        .args(["sync", "s"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    fs::write(&pid_file, child.id().to_string()).unwrap();
-    let output = child.wait_with_output().unwrap();
-    assert_eq!(output.status.code(), None, "killed: {}", stderr_of(&output));
-    fs::remove_file(env.git_dir().join("hooks/post-checkout")).unwrap();
+    let pid_file = env.pid_hook("post-checkout", "", "kill -KILL \"$pid\" \"$PPID\"");
+    env.run_killed(&["sync", "s"], &pid_file, "post-checkout");
     let admin = PathBuf::from(env.git_in(dir, &["rev-parse", "--absolute-git-dir"]));
     assert!(admin.join("rebase-merge").is_dir(), "left mid-rebase");
     assert!(admin.join("sessions-underway.toml").exists());
@@ -305,28 +273,8 @@ fn doctor_sees_a_killed_sync_whose_pid_was_reused() {
 #[test]
 fn doctor_fix_undoes_a_killed_new_whose_pid_was_reused() {
     let env = TestEnv::cloned();
-    let pid_file = env.root().join("sessions.pid");
-    let hook = env.git_dir().join("hooks/post-checkout");
-    write_file(
-        &hook,
-        &format!(
-            "#!/bin/sh\nfor _ in $(seq 400); do [ -s '{pids}' ] && break; sleep 0.05; done\n\
-             kill -KILL \"$(cat '{pids}')\"\n",
-            pids = pid_file.display()
-        ),
-    );
-    make_executable(&hook);
-    let child = env
-        .sessions_std(&env.repo)
-        .args(["new", "s", "--no-agent"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    fs::write(&pid_file, child.id().to_string()).unwrap();
-    let output = child.wait_with_output().unwrap();
-    assert_eq!(output.status.code(), None, "killed: {}", stderr_of(&output));
-    fs::remove_file(&hook).unwrap();
+    let pid_file = env.pid_hook("post-checkout", "", "kill -KILL \"$pid\"");
+    env.run_killed(&["new", "s", "--no-agent"], &pid_file, "post-checkout");
 
     let mut other = common::sleeper_in(&env.root());
     let text = fs::read_to_string(env.registry_file()).unwrap();
@@ -386,31 +334,20 @@ fn doctor_reports_a_session_whose_branch_is_gone() {
 #[test]
 fn doctor_fix_finishes_a_merge_land_killed_as_main_moved() {
     let (env, _dir) = diverged_clone();
-    let pid_file = env.root().join("sessions.pid");
-    let hook = env.git_dir().join("hooks/reference-transaction");
-    write_file(
-        &hook,
+    let pid_file = env.pid_hook(
+        "reference-transaction",
         &format!(
-            "#!/bin/sh\n[ \"$1\" = committed ] || exit 0\n[ -e '{pids}.used' ] && exit 0\n\
-             grep -q ' HEAD$' || exit 0\n[ -f '{git_dir}/MERGE_HEAD' ] || exit 0\n\
-             pid=$(cat '{pids}'); mv '{pids}' '{pids}.used'\nkill -KILL \"$pid\" \"$PPID\"\n",
-            pids = pid_file.display(),
-            git_dir = env.git_dir().display()
+            "[ \"$1\" = committed ] && grep -q ' HEAD$' && [ -f '{}/MERGE_HEAD' ]",
+            env.git_dir().display()
         ),
+        "kill -KILL \"$pid\" \"$PPID\"",
     );
-    make_executable(&hook);
     let before = env.git(&["rev-parse", "main"]);
-    let child = env
-        .sessions_std(&env.repo)
-        .args(["land", "s", "--merge"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    fs::write(&pid_file, child.id().to_string()).unwrap();
-    let output = child.wait_with_output().unwrap();
-    assert_eq!(output.status.code(), None, "killed: {}", stderr_of(&output));
-    fs::remove_file(&hook).unwrap();
+    env.run_killed(
+        &["land", "s", "--merge"],
+        &pid_file,
+        "reference-transaction",
+    );
     assert_ne!(env.git(&["rev-parse", "main"]), before, "main moved");
     assert!(env.git_dir().join("MERGE_HEAD").exists());
 

@@ -8,48 +8,8 @@ mod common;
 
 use std::fs;
 use std::path::{Path, PathBuf};
-use std::process::Stdio;
 
 use common::{TestEnv, stderr_of, write_file};
-
-fn make_executable(path: &Path) {
-    use std::os::unix::fs::PermissionsExt;
-    fs::set_permissions(path, fs::Permissions::from_mode(0o755)).unwrap();
-}
-
-/// Installs git hook NAME, which waits for the test to hand over the pid of
-/// `sessions`, SIGKILLs it (a crash, a power cut), then exits with CODE.
-/// Returns the file the pid goes in.
-fn killing_hook(env: &TestEnv, name: &str, code: i32) -> PathBuf {
-    let pid_file = env.root().join("sessions.pid");
-    let hook = env.git_dir().join("hooks").join(name);
-    write_file(
-        &hook,
-        &format!(
-            "#!/bin/sh\n[ -e '{pids}.used' ] && exit 0\n\
-             for _ in $(seq 1200); do [ -s '{pids}' ] && break; sleep 0.05; done\n\
-             pid=$(cat '{pids}'); mv '{pids}' '{pids}.used'\nkill -KILL \"$pid\"\nexit {code}\n",
-            pids = pid_file.display()
-        ),
-    );
-    make_executable(&hook);
-    pid_file
-}
-
-/// Runs `sessions ARGS`, handing its pid to the hook; expects it killed.
-fn run_killed(env: &TestEnv, args: &[&str], pid_file: &Path, hook: &str) {
-    let child = env
-        .sessions_std(&env.repo)
-        .args(args)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    fs::write(pid_file, child.id().to_string()).unwrap();
-    let output = child.wait_with_output().unwrap();
-    assert_eq!(output.status.code(), None, "killed: {}", stderr_of(&output));
-    fs::remove_file(env.git_dir().join("hooks").join(hook)).unwrap();
-}
 
 /// Runs git in DIR, which may fail; whether it succeeded.
 fn git_may_fail(env: &TestEnv, dir: &Path, args: &[&str]) -> bool {
@@ -187,8 +147,8 @@ fn doctor_fix_leaves_a_rebase_the_user_started_after_a_killed_sync() {
     env.git(&["push", "-q", "origin", "main"]);
     // pre-rebase: git asks it before it changes anything; it kills
     // `sessions` and refuses, so git changes nothing.
-    let pid_file = killing_hook(&env, "pre-rebase", 1);
-    run_killed(&env, &["sync", "s"], &pid_file, "pre-rebase");
+    let pid_file = env.pid_hook("pre-rebase", "", "kill -KILL \"$pid\"\nexit 1");
+    env.run_killed(&["sync", "s"], &pid_file, "pre-rebase");
 
     // The user's own rebase, stopped on the conflict, resolved by hand.
     assert!(!git_may_fail(&env, &dir, &["rebase", "origin/main"]));
@@ -213,9 +173,8 @@ fn doctor_fix_undoing_a_killed_new_keeps_commits_only_its_worktree_holds() {
     let env = TestEnv::cloned();
     // post-checkout: git runs it once the worktree is made, before `new`
     // registers it.
-    let pid_file = killing_hook(&env, "post-checkout", 0);
-    run_killed(
-        &env,
+    let pid_file = env.pid_hook("post-checkout", "", "kill -KILL \"$pid\"");
+    env.run_killed(
         &["new", "s", "--base", "origin/main", "--no-agent"],
         &pid_file,
         "post-checkout",

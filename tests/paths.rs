@@ -8,7 +8,6 @@
 mod common;
 
 use std::fs;
-use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 
 use common::{TestEnv, stderr_of};
@@ -16,7 +15,7 @@ use common::{TestEnv, stderr_of};
 /// An executable shell script at FILE.
 fn script(file: &Path, body: &str) {
     common::write_file(file, &format!("#!/bin/sh\n{body}"));
-    fs::set_permissions(file, fs::Permissions::from_mode(0o755)).unwrap();
+    common::make_executable(file);
 }
 
 // A session branch named like a remote-tracking branch, a tag or `HEAD`

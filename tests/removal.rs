@@ -8,7 +8,7 @@ mod common;
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use common::{TestEnv, stderr_of, write_file};
+use common::{TestEnv, make_executable, stderr_of, write_file};
 use predicates::prelude::*;
 
 /// A session on a branch pushed to origin, so that its branch alone puts
@@ -359,11 +359,6 @@ fn a_git_failure_removing_the_worktree_is_an_error_not_a_refusal() {
         .stderr(predicate::str::contains("disk on fire"));
     assert!(path.is_dir());
     env.listed("failing");
-}
-
-fn make_executable(path: &Path) {
-    use std::os::unix::fs::PermissionsExt;
-    fs::set_permissions(path, fs::Permissions::from_mode(0o755)).unwrap();
 }
 
 #[test]

@@ -167,6 +167,58 @@ impl TestEnv {
         self.root().join("origin.git")
     }
 
+    /// Installs git hook NAME, which the first time it runs (and WHEN, a
+    /// shell condition, holds; empty for always) waits for the test to hand
+    /// over the pid of `sessions` (`run_handing_pid`), then runs SCRIPT with
+    /// `$pid` set: a signal or a kill at an exact step, with no timing.
+    /// Returns the file the pid goes in.
+    pub fn pid_hook(&self, name: &str, when: &str, script: &str) -> PathBuf {
+        let pid_file = self.root().join("sessions.pid");
+        let _ = fs::remove_file(pid_file.with_extension("pid.used"));
+        let hook = self.git_dir().join("hooks").join(name);
+        let when = if when.is_empty() {
+            String::new()
+        } else {
+            format!("{when} || exit 0\n")
+        };
+        write_file(
+            &hook,
+            &format!(
+                "#!/bin/sh\n[ -e '{pids}.used' ] && exit 0\n{when}\
+                 for _ in $(seq 1200); do [ -s '{pids}' ] && break; sleep 0.05; done\n\
+                 pid=$(cat '{pids}'); mv '{pids}' '{pids}.used'\n{script}\n",
+                pids = pid_file.display()
+            ),
+        );
+        make_executable(&hook);
+        pid_file
+    }
+
+    /// Runs `sessions ARGS` in the main worktree, in a process group of its
+    /// own as a shell runs a foreground job, handing its pid to a
+    /// `pid_hook` through PID_FILE; its output.
+    pub fn run_handing_pid(&self, args: &[&str], pid_file: &Path) -> std::process::Output {
+        use std::os::unix::process::CommandExt;
+        let child = self
+            .sessions_std(&self.repo)
+            .args(args)
+            .process_group(0)
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        fs::write(pid_file, child.id().to_string()).unwrap();
+        child.wait_with_output().unwrap()
+    }
+
+    /// `run_handing_pid` for a `pid_hook` that SIGKILLs `sessions`: checks it
+    /// was killed, then removes hook NAME.
+    pub fn run_killed(&self, args: &[&str], pid_file: &Path, hook: &str) {
+        let output = self.run_handing_pid(args, pid_file);
+        assert_eq!(output.status.code(), None, "killed: {}", stderr_of(&output));
+        fs::remove_file(self.git_dir().join("hooks").join(hook)).unwrap();
+    }
+
     /// `sessions new NAME --no-agent`, which must succeed; its worktree path.
     pub fn new_session(&self, name: &str) -> PathBuf {
         let output = self
@@ -312,6 +364,12 @@ impl TestEnv {
             .collect();
         self.home.join(".claude").join("projects").join(encoded)
     }
+}
+
+/// Makes PATH executable (a hook, a script standing in for a program).
+pub fn make_executable(path: &Path) {
+    use std::os::unix::fs::PermissionsExt;
+    fs::set_permissions(path, fs::Permissions::from_mode(0o755)).unwrap();
 }
 
 pub fn write_file(path: &Path, text: &str) {
