@@ -514,6 +514,19 @@ pub(super) fn worktree_only_commits(
     keepers: &[Oid],
     base_tip: Option<Oid>,
 ) -> Result<usize> {
+    let starts = worktree_only_starts(ws, w, since, keepers, base_tip)?;
+    ws.repo.commits_only_in(&starts, base_tip, None)
+}
+
+/// The commits `worktree_only_commits` counts from: W's HEAD and own refs,
+/// and the reflog's commits whose changes are in none of KEEPERS.
+pub(super) fn worktree_only_starts(
+    ws: &Workspace,
+    w: &Worktree,
+    since: i64,
+    keepers: &[Oid],
+    base_tip: Option<Oid>,
+) -> Result<Vec<Oid>> {
     let tips = ws.repo.worktree_tips(w, since);
     let mut starts = tips.held;
     // The usual case, nothing the reflog alone holds, needs no trial merges.
@@ -527,7 +540,7 @@ pub(super) fn worktree_only_commits(
             }
         }
     }
-    ws.repo.commits_only_in(&starts, base_tip, None)
+    Ok(starts)
 }
 
 mod rewrite;

@@ -1,0 +1,158 @@
+//! A fourth adversarial pass on issue 10, aimed at the earlier fixes
+//! themselves: doctor's rescue of commits only a gone worktree holds, the
+//! liveness of records older versions wrote, and the like. Each test failed
+//! before its fix.
+
+mod common;
+
+use std::fs;
+use std::path::Path;
+use std::time::{Duration, SystemTime};
+
+use common::{TestEnv, stderr_of};
+use serde_json::Value;
+
+/// `sessions doctor --json ARGS`: its exit code and report.
+fn doctor(env: &TestEnv, args: &[&str]) -> (Option<i32>, Value) {
+    let output = env
+        .sessions()
+        .args(["doctor", "--json"])
+        .args(args)
+        .output()
+        .unwrap();
+    let report = serde_json::from_slice(&output.stdout)
+        .unwrap_or_else(|_| panic!("doctor printed no JSON: {}", stderr_of(&output)));
+    (output.status.code(), report)
+}
+
+fn findings(report: &Value) -> Vec<Value> {
+    report["findings"].as_array().cloned().unwrap_or_default()
+}
+
+/// A worktree (not a session) whose user committed an experiment, undid it
+/// with `reset --hard`, then deleted the folder: only its HEAD reflog holds
+/// the experiment. Doctor rightly keeps the admin entry, but its fix,
+/// `git branch rescued-wt <HEAD>`, named the HEAD, which `origin/main` has
+/// anyway: following it changed nothing, and doctor asked for it forever.
+/// The fix must name the commit only the reflog holds, and once that is
+/// rescued doctor must end healthy.
+#[test]
+fn doctor_rescue_of_a_gone_worktree_names_the_commit_only_its_reflog_holds() {
+    let env = TestEnv::cloned();
+    let wt = env.root().join("wt");
+    env.git(&["worktree", "add", "-q", "--detach", wt.to_str().unwrap()]);
+    env.commit_in(&wt, "experiment.txt", "idea\n", "experiment");
+    let experiment = env.git_in(&wt, &["rev-parse", "HEAD"]);
+    env.git_in(&wt, &["reset", "-q", "--hard", "HEAD~1"]);
+    fs::remove_dir_all(&wt).unwrap();
+
+    let (code, report) = doctor(&env, &[]);
+    assert_eq!(code, Some(1), "{report}");
+    let found = findings(&report);
+    assert_eq!(found.len(), 1, "{report}");
+    let fix = found[0]["fix"].as_str().unwrap().to_string();
+    let words: Vec<&str> = fix.split_whitespace().collect();
+    assert!(
+        words.len() == 4 && words[..2] == ["git", "branch"],
+        "the fix is a branch to rescue it: {fix}"
+    );
+    assert!(
+        experiment.starts_with(words[3]),
+        "the fix must name the experiment {experiment}, only the reflog holds it: {fix}"
+    );
+    env.git(&words[1..]);
+    let (code, report) = doctor(&env, &["--fix"]);
+    assert_eq!(
+        code,
+        Some(0),
+        "once rescued, doctor --fix ends healthy: {report}"
+    );
+    assert!(
+        env.admin_entries().is_empty(),
+        "the gone worktree's entry is dropped"
+    );
+    assert_eq!(
+        env.git(&["rev-parse", words[2]]),
+        experiment,
+        "the experiment is on the rescue branch"
+    );
+}
+
+/// The same worktree, but its HEAD names a branch deleted since (with
+/// `git update-ref -d`, which git allows for a gone worktree's branch):
+/// doctor could not read a HEAD to name, took that for "nothing held" and
+/// `--fix` dropped the admin entry, and with it the only record of the
+/// experiment (its reflog).
+#[test]
+fn doctor_fix_keeps_a_gone_worktree_whose_reflog_alone_holds_work_when_its_branch_is_gone() {
+    let env = TestEnv::cloned();
+    let wt = env.root().join("wt");
+    env.git(&["worktree", "add", "-q", "-b", "w", wt.to_str().unwrap()]);
+    env.commit_in(&wt, "experiment.txt", "idea\n", "experiment");
+    let experiment = env.git_in(&wt, &["rev-parse", "HEAD"]);
+    env.git_in(&wt, &["reset", "-q", "--hard", "HEAD~1"]);
+    fs::remove_dir_all(&wt).unwrap();
+    env.git(&["update-ref", "-d", "refs/heads/w"]);
+
+    let (_, report) = doctor(&env, &["--fix"]);
+    assert_eq!(
+        env.admin_entries().len(),
+        1,
+        "the entry whose reflog alone holds {experiment} must stay: {report}"
+    );
+    let (code, report) = doctor(&env, &[]);
+    assert_eq!(code, Some(1), "{report}");
+    let fix = findings(&report)[0]["fix"].as_str().unwrap().to_string();
+    assert!(
+        fix.split_whitespace()
+            .last()
+            .is_some_and(|short| experiment.starts_with(short)),
+        "the fix names the experiment {experiment}: {fix}"
+    );
+}
+
+/// Writes the record a `sessions sync s` of an older version (no
+/// `pid_start`) leaves in the session's git admin dir, as if written a day
+/// ago by pid PID.
+fn old_sync_record(env: &TestEnv, dir: &Path, pid: u32) -> std::path::PathBuf {
+    let admin = env.git_in(dir, &["rev-parse", "--absolute-git-dir"]);
+    let record = Path::new(&admin).join("sessions-underway.toml");
+    let tip = env.git_in(dir, &["rev-parse", "HEAD"]);
+    fs::write(
+        &record,
+        format!(
+            "command = \"sync\"\nsession = \"s\"\nbranch = \"s\"\npath = {:?}\ntip = \"{tip}\"\npid = {pid}\n",
+            dir.display().to_string()
+        ),
+    )
+    .unwrap();
+    let day_ago = SystemTime::now() - Duration::from_secs(24 * 3600);
+    fs::File::options()
+        .write(true)
+        .open(&record)
+        .unwrap()
+        .set_modified(day_ago)
+        .unwrap();
+    record
+}
+
+/// The record of a `sync` killed a day ago by an older version, which kept
+/// no `pid_start`; its pid now belongs to a program started minutes ago (a
+/// reboot reuses pids). The record's own age tells: that program is younger
+/// than the record, so it cannot have written it. Doctor said "No problems
+/// found" and never cleared the record.
+#[test]
+fn doctor_sees_an_old_versions_sync_record_whose_pid_was_reused() {
+    let env = TestEnv::cloned();
+    let dir = env.new_session("s");
+    let mut other = common::sleeper_in(&env.root());
+    let record = old_sync_record(&env, &dir, other.id());
+
+    let (code, report) = doctor(&env, &[]);
+    let (fix_code, fixed) = doctor(&env, &["--fix"]);
+    other.kill().unwrap();
+    other.wait().unwrap();
+    assert_eq!(code, Some(1), "doctor found nothing: {report}");
+    assert_eq!(fix_code, Some(0), "{fixed}");
+    assert!(!record.exists(), "--fix clears the record");
+}
