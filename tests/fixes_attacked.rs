@@ -113,11 +113,10 @@ fn doctor_fix_keeps_a_gone_worktree_whose_reflog_alone_holds_work_when_its_branc
 
 /// Writes the record a `sessions sync s` of an older version (no
 /// `pid_start`) leaves in the session's git admin dir, as if written a day
-/// ago by pid PID.
-fn old_sync_record(env: &TestEnv, dir: &Path, pid: u32) -> std::path::PathBuf {
+/// ago by pid PID, which found the branch at TIP.
+fn old_sync_record(env: &TestEnv, dir: &Path, tip: &str, pid: u32) -> std::path::PathBuf {
     let admin = env.git_in(dir, &["rev-parse", "--absolute-git-dir"]);
     let record = Path::new(&admin).join("sessions-underway.toml");
-    let tip = env.git_in(dir, &["rev-parse", "HEAD"]);
     fs::write(
         &record,
         format!(
@@ -146,7 +145,8 @@ fn doctor_sees_an_old_versions_sync_record_whose_pid_was_reused() {
     let env = TestEnv::cloned();
     let dir = env.new_session("s");
     let mut other = common::sleeper_in(&env.root());
-    let record = old_sync_record(&env, &dir, other.id());
+    let tip = env.git_in(&dir, &["rev-parse", "HEAD"]);
+    let record = old_sync_record(&env, &dir, &tip, other.id());
 
     let (code, report) = doctor(&env, &[]);
     let (fix_code, fixed) = doctor(&env, &["--fix"]);
@@ -155,4 +155,61 @@ fn doctor_sees_an_old_versions_sync_record_whose_pid_was_reused() {
     assert_eq!(code, Some(1), "doctor found nothing: {report}");
     assert_eq!(fix_code, Some(0), "{fixed}");
     assert!(!record.exists(), "--fix clears the record");
+}
+
+/// A `sync` killed mid-rebase (its record and its rebase, started with its
+/// reflog action, stopped on a conflict), after which the agent in the
+/// session, knowing nothing of the kill, went on working: it resolved the
+/// conflict and edited another file. `doctor --fix` ran `git rebase
+/// --abort`, a hard reset that threw both edits away. Whatever the worktree
+/// holds that none of the rebase's commits has is someone's work: `--fix`
+/// must leave it, and say what the user has to decide.
+#[test]
+fn doctor_fix_never_aborts_a_killed_syncs_rebase_over_edits_made_since() {
+    let env = TestEnv::cloned();
+    let dir = env.new_session("s");
+    env.commit_in(&dir, "g.txt", "kept\n", "session's g");
+    env.commit_in(&dir, "f.txt", "session\n", "session's f");
+    env.commit_in(&env.repo, "f.txt", "main\n", "main's f");
+    env.git(&["push", "-q", "origin", "main"]);
+    let tip = env.git_in(&dir, &["rev-parse", "HEAD"]);
+    let dead = 999_999;
+    let rebase = env
+        .command_in("git", &dir)
+        .args(["rebase", "origin/main"])
+        .env("GIT_REFLOG_ACTION", format!("sessions {dead}"))
+        .output()
+        .unwrap();
+    assert!(!rebase.status.success(), "the rebase stops on the conflict");
+    let record = old_sync_record(&env, &dir, &tip, dead);
+    common::write_file(&dir.join("f.txt"), "careful resolution\n");
+    common::write_file(&dir.join("g.txt"), "kept\nand edited\n");
+
+    let (_, report) = doctor(&env, &["--fix"]);
+    assert_eq!(
+        fs::read_to_string(dir.join("f.txt")).unwrap(),
+        "careful resolution\n",
+        "doctor --fix threw the resolution away: {report}"
+    );
+    assert_eq!(
+        fs::read_to_string(dir.join("g.txt")).unwrap(),
+        "kept\nand edited\n"
+    );
+    assert!(record.exists(), "the record stays until the user decides");
+    let failed = report["failed"].to_string();
+    assert!(
+        failed.contains("rebase --abort") && failed.contains("f.txt"),
+        "it names the changes and what to run: {report}"
+    );
+    // Once the user has finished the rebase, doctor ends healthy.
+    env.git_in(&dir, &["add", "f.txt", "g.txt"]);
+    let finish = env
+        .command_in("git", &dir)
+        .args(["-c", "core.editor=true", "rebase", "--continue"])
+        .output()
+        .unwrap();
+    assert!(finish.status.success(), "{}", stderr_of(&finish));
+    let (code, report) = doctor(&env, &["--fix"]);
+    assert_eq!(code, Some(0), "{report}");
+    assert_ne!(env.git_in(&dir, &["rev-parse", "HEAD"]), tip);
 }

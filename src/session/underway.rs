@@ -199,6 +199,20 @@ pub fn recover(repo: &Repo, leftover: &Leftover) -> Result<String> {
             Operation::Merge => &["merge", "--abort"],
             _ => bail!("{operation} in {} is not ours", started.path.display()),
         };
+        // The agent there knows nothing of the kill and may have gone on
+        // (resolving, editing): aborting would reset that work away.
+        let beyond = repo.changes_beyond_operation(&started.path, &leftover.admin)?;
+        if !beyond.is_empty() {
+            bail!(
+                "{operation} in {} holds changes made since it stopped ({}); left as it is: keep them by finishing it (`git -C {} {} --continue`), or drop them with `git -C {} {}`",
+                started.path.display(),
+                beyond.join(", "),
+                started.path.display(),
+                abort[0],
+                started.path.display(),
+                abort.join(" ")
+            );
+        }
         Repo::undo(&started.path, abort)?;
         done.push(format!("aborted {operation} in {}", started.path.display()));
     }
