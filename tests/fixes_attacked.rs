@@ -213,3 +213,41 @@ fn doctor_fix_never_aborts_a_killed_syncs_rebase_over_edits_made_since() {
     assert_eq!(code, Some(0), "{report}");
     assert_ne!(env.git_in(&dir, &["rev-parse", "HEAD"]), tip);
 }
+
+/// Stacked sessions: `b` starts from session `a`'s branch. Once `a`'s work
+/// is on origin/main, `rm a` deleted branch `a` as merged, though it is
+/// `b`'s base: `b` could never sync or land again ("its base 'a' no longer
+/// resolves"), and doctor said "No problems found". A branch another
+/// session starts from stays while that session lives, and doctor never
+/// deletes it meanwhile.
+#[test]
+fn rm_keeps_a_branch_another_session_starts_from() {
+    let env = TestEnv::cloned();
+    let a = env.new_session("a");
+    env.commit_in(&a, "a.txt", "a\n", "a's work");
+    let b = env
+        .sessions()
+        .args(["new", "b", "--no-agent", "--base", "a"])
+        .output()
+        .unwrap();
+    assert!(b.status.success(), "{}", stderr_of(&b));
+    let b = env.sessions_dir().join("b");
+    env.commit_in(&b, "b.txt", "b\n", "b's work");
+    env.git_in(&a, &["push", "-q", "origin", "a:main"]);
+    env.git(&["fetch", "-q", "origin"]);
+
+    let rm = env.sessions().args(["rm", "a"]).output().unwrap();
+    assert!(rm.status.success(), "{}", stderr_of(&rm));
+    assert!(
+        env.branches().contains(&"a".to_string()),
+        "branch 'a' is session b's base: {}",
+        stderr_of(&rm)
+    );
+    doctor(&env, &["--fix"]);
+    assert!(
+        env.branches().contains(&"a".to_string()),
+        "doctor --fix deleted b's base"
+    );
+    let sync = env.sessions().args(["sync", "b"]).output().unwrap();
+    assert!(sync.status.success(), "{}", stderr_of(&sync));
+}

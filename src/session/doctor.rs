@@ -506,7 +506,9 @@ fn left_branches(
         worktrees
             .iter()
             .any(|w| w.branch.as_deref() == Some(branch))
-            || entries.iter().any(|e| e.branch == branch)
+            || entries
+                .iter()
+                .any(|e| e.branch == branch || safety::is_base_of(e, branch))
             || explained.branches.iter().any(|b| b == branch)
     };
     let mut found = Vec::new();
