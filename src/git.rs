@@ -995,6 +995,90 @@ impl Repo {
         Ok(staged == Some(merged.write_tree_to(&self.repo)?))
     }
 
+    /// The changed and untracked files of the worktree at DIR (whose admin
+    /// dir is ADMIN) that the rebase or merge stopped there did not write:
+    /// their content (or absence) is that of the path in none of the trees
+    /// that operation writes from (HEAD, ORIG_HEAD, `onto`, MERGE_HEAD, the
+    /// commits being replayed, the pick or merge under way). Someone's work,
+    /// which aborting would throw away. A file that cannot be read counts.
+    pub fn changes_beyond_operation(&self, dir: &Path, admin: &Path) -> Result<Vec<String>> {
+        let head = pseudo_ref(admin, "HEAD").or_else(|| {
+            let head = fs::read_to_string(admin.join("HEAD")).ok()?;
+            let name = head.trim().strip_prefix("ref: ")?;
+            self.repo.refname_to_id(name).ok()
+        });
+        let orig = pseudo_ref(admin, "ORIG_HEAD");
+        let onto = pseudo_ref(&admin.join("rebase-merge"), "onto")
+            .or_else(|| pseudo_ref(&admin.join("rebase-apply"), "onto"));
+        let merging = pseudo_ref(admin, "MERGE_HEAD");
+        let mut commits: Vec<Oid> = [head, orig, onto, merging].into_iter().flatten().collect();
+        if let Some(orig) = orig {
+            let replayed = self.commits_between(orig, onto.or(head))?;
+            commits.extend(replayed.iter().map(|c| c.id));
+        }
+        let mut trees = commits
+            .iter()
+            .map(|c| Ok(self.repo.find_commit(*c)?.tree_id()))
+            .collect::<Result<Vec<_>>>()?;
+        // What a pick or merge killed half-way was writing.
+        let picking = fs::read_to_string(admin.join("rebase-merge/done"))
+            .ok()
+            .and_then(|done| {
+                let last = done.lines().rev().find(|l| !l.trim().is_empty())?;
+                let oid = last.split_whitespace().nth(1)?;
+                self.repo.revparse_single(oid).ok()?.peel_to_commit().ok()
+            });
+        if let Some(head) = head.and_then(|h| self.repo.find_commit(h).ok()) {
+            let mut results = Vec::new();
+            if let Some(pick) = picking {
+                results.push(self.repo.cherrypick_commit(&pick, &head, 0, None));
+            }
+            if let Some(theirs) = merging.and_then(|m| self.repo.find_commit(m).ok()) {
+                results.push(self.repo.merge_commits(&head, &theirs, None));
+            }
+            for mut index in results.into_iter().flatten() {
+                if !index.has_conflicts() {
+                    trees.push(index.write_tree_to(&self.repo)?);
+                }
+            }
+        }
+        let trees = trees
+            .into_iter()
+            .map(|t| Ok(self.repo.find_tree(t)?))
+            .collect::<Result<Vec<_>>>()?;
+        let status = porcelain_status(dir, Batch::Alone, &["--ignore-submodules=none"])?;
+        let mut beyond = Vec::new();
+        for record in porcelain_records(&status) {
+            if !matches!(record.kind, b'1' | b'2' | b'u' | b'?') {
+                continue;
+            }
+            let path = path_from_bytes(record.path);
+            let file = dir.join(&path);
+            let content = match fs::symlink_metadata(&file) {
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+                Ok(m) if m.is_symlink() => fs::read_link(&file)
+                    .map_err(anyhow::Error::from)
+                    .and_then(|target| {
+                        let bytes = target.as_os_str().as_encoded_bytes();
+                        Ok(Some(Oid::hash_object(git2::ObjectType::Blob, bytes)?))
+                    }),
+                Ok(m) if m.is_file() => Oid::hash_file(git2::ObjectType::Blob, &file)
+                    .map(Some)
+                    .map_err(Into::into),
+                _ => Err(anyhow!("not a file")),
+            };
+            let written = content.is_ok_and(|content| {
+                trees
+                    .iter()
+                    .any(|tree| tree.get_path(&path).ok().map(|e| e.id()) == content)
+            });
+            if !written {
+                beyond.push(path.display().to_string());
+            }
+        }
+        Ok(beyond)
+    }
+
     /// The tree of a worktree's state: its HEAD's tree with every change of
     /// SNAPSHOT applied. Only the folders on the way to a change are
     /// rewritten, and every blob and tree goes to memory, so the repository's

@@ -259,16 +259,35 @@ fn interrupted_rewrites(ws: &Workspace) -> Result<Vec<Finding>> {
         .collect())
 }
 
-/// The HEAD of worktree W when W alone holds commits (by its HEAD, its own
-/// refs or its reflog) that no branch, tag, remote-tracking ref or the
-/// default base has: dropping its admin entry would lose them. A worktree
-/// that cannot be judged counts as holding some.
-fn only_held_by(ws: &Workspace, w: &Worktree) -> Option<git::Oid> {
-    let base = (ws.repo.default_branch().ok()).and_then(|b| ws.repo.try_resolve_commit(&b));
+/// What worktree W alone holds (by its HEAD, its own refs or its reflog)
+/// that no branch, tag, remote-tracking ref or the default base has:
+/// dropping its admin entry would lose it.
+enum Held {
+    Nothing,
+    /// The commit that, put on a branch, rescues the most of it: HEAD may
+    /// well be on the base while the reflog alone has the work.
+    From(git::Oid),
+    /// It could not be judged: counts as holding some.
+    Unknown,
+}
+
+fn only_held_by(ws: &Workspace, w: &Worktree) -> Held {
+    let base = (ws.repo.default_branch().ok()).and_then(|b| ws.repo.resolve_base(&b));
     let branch_tip = w.branch.as_deref().and_then(|b| ws.repo.branch_tip(b));
     let keepers: Vec<_> = base.into_iter().chain(branch_tip).collect();
-    let held = safety::worktree_only_commits(ws, w, 0, &keepers, base).unwrap_or(1);
-    (held > 0).then(|| ws.repo.worktree_tips(w, 0).held.first().copied())?
+    let Ok(starts) = safety::worktree_only_starts(ws, w, 0, &keepers, base) else {
+        return Held::Unknown;
+    };
+    let mut best = None;
+    for start in starts {
+        match ws.repo.commits_only_in(&[start], base, None) {
+            Ok(0) => {}
+            Ok(count) if best.is_none_or(|(most, _)| count > most) => best = Some((count, start)),
+            Ok(_) => {}
+            Err(_) => return Held::Unknown,
+        }
+    }
+    best.map_or(Held::Nothing, |(_, start)| Held::From(start))
 }
 
 /// Locks Claude Code put on worktrees, held by processes that are gone.
@@ -386,18 +405,28 @@ fn stray_worktrees(
         if w.prunable {
             // Pruning now would also drop the entries of moved worktrees.
             if !owned(w) && w.locked.is_none() && !moving {
+                let admin_name = w.admin_name.as_deref().unwrap_or("worktree");
                 found.push(match only_held_by(ws, w) {
-                    // Its HEAD or reflog is all that keeps these commits.
-                    Some(head) => finding(
+                    // Its HEAD, refs or reflog is all that keeps these commits.
+                    Held::From(start) => finding(
                         Kind::PrunableAdminEntry,
                         format!(
-                            "git still records worktree {}, which is gone; its HEAD holds commits found nowhere else",
+                            "git still records worktree {}, which is gone; it alone holds commits found nowhere else (by its HEAD or its reflog)",
                             tilde(&w.path)
                         ),
-                        format!("git branch rescued-{} {}", w.admin_name.as_deref().unwrap_or("worktree"), git::short(head)),
+                        format!("git branch rescued-{admin_name} {}", git::short(start)),
                         Action::Manual,
                     ),
-                    None => finding(
+                    Held::Unknown => finding(
+                        Kind::PrunableAdminEntry,
+                        format!(
+                            "git still records worktree {}, which is gone; what it alone holds cannot be told",
+                            tilde(&w.path)
+                        ),
+                        format!("git log -g --oneline worktrees/{admin_name}/HEAD"),
+                        Action::Manual,
+                    ),
+                    Held::Nothing => finding(
                         Kind::PrunableAdminEntry,
                         format!(
                             "git still records worktree {}, which is gone",
@@ -477,7 +506,9 @@ fn left_branches(
         worktrees
             .iter()
             .any(|w| w.branch.as_deref() == Some(branch))
-            || entries.iter().any(|e| e.branch == branch)
+            || entries
+                .iter()
+                .any(|e| e.branch == branch || safety::is_base_of(e, branch))
             || explained.branches.iter().any(|b| b == branch)
     };
     let mut found = Vec::new();

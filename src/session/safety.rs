@@ -70,6 +70,9 @@ pub enum Keeping {
     /// `--keep-branch`.
     Asked,
     CheckedOutElsewhere,
+    /// Another session starts from it (its base): deleting it would leave
+    /// that one nothing to sync with or land into.
+    BaseOfSession,
     /// Not merged, but its commits are also on a remote, a tag or another
     /// branch.
     Pushed,
@@ -83,7 +86,10 @@ impl Keeping {
     pub fn left_behind(self) -> bool {
         matches!(
             self,
-            Keeping::CheckedOutElsewhere | Keeping::Pushed | Keeping::Unpushed
+            Keeping::CheckedOutElsewhere
+                | Keeping::BaseOfSession
+                | Keeping::Pushed
+                | Keeping::Unpushed
         )
     }
 }
@@ -95,6 +101,7 @@ impl fmt::Display for Keeping {
             Keeping::NotOwned => "the session did not create it",
             Keeping::Asked => "--keep-branch",
             Keeping::CheckedOutElsewhere => "it is checked out in another worktree",
+            Keeping::BaseOfSession => "another session starts from it",
             Keeping::Pushed => {
                 "it is not merged into its base (its commits are also on a remote, a tag or another branch)"
             }
@@ -109,6 +116,8 @@ pub(super) struct BranchFacts {
     pub exists: bool,
     pub owned: bool,
     pub checked_out_elsewhere: bool,
+    /// Another session's base.
+    pub base_of_session: bool,
     pub merged: bool,
     pub empty: bool,
     /// Commits on it that exist nowhere else (counted only when it matters).
@@ -122,6 +131,7 @@ impl BranchFacts {
             && self.owned
             && !options.keep_branch
             && !self.checked_out_elsewhere
+            && !self.base_of_session
             && !self.merged
             && !self.empty
     }
@@ -140,6 +150,8 @@ pub(super) fn branch_outcome(facts: BranchFacts, options: RemoveOptions) -> Bran
         Keep(Keeping::Asked)
     } else if facts.checked_out_elsewhere {
         Keep(Keeping::CheckedOutElsewhere)
+    } else if facts.base_of_session {
+        Keep(Keeping::BaseOfSession)
     } else if facts.merged {
         Delete(Deletion::Merged)
     } else if facts.empty {
@@ -331,6 +343,8 @@ impl Blocker {
 pub(super) struct Surroundings {
     pub worktrees: Vec<Worktree>,
     pub processes: Vec<Process>,
+    /// Every session as last saved, for whose base a branch is.
+    pub sessions: Vec<Entry>,
 }
 
 impl Surroundings {
@@ -338,8 +352,15 @@ impl Surroundings {
         Ok(Surroundings {
             worktrees: ws.repo.worktrees()?,
             processes: process::snapshot(),
+            // A registry that does not parse has no sessions to spare.
+            sessions: ws.registry.read().unwrap_or_default(),
         })
     }
+}
+
+/// Whether session ENTRY starts from BRANCH.
+pub(super) fn is_base_of(entry: &Entry, branch: &str) -> bool {
+    entry.base == branch || entry.base.strip_prefix("refs/heads/") == Some(branch)
 }
 
 /// What removing one session would mean, worked out before touching anything.
@@ -456,6 +477,10 @@ pub(super) fn plan_removal(
             .worktrees
             .iter()
             .any(|w| w.branch.as_deref() == Some(entry.branch.as_str()) && w.path != entry.path),
+        base_of_session: around
+            .sessions
+            .iter()
+            .any(|e| e.name != entry.name && is_base_of(e, &entry.branch)),
         ..BranchFacts::default()
     };
     let mut base_tip = super::status::base_tip(&ws.repo, &entry);
@@ -514,6 +539,19 @@ pub(super) fn worktree_only_commits(
     keepers: &[Oid],
     base_tip: Option<Oid>,
 ) -> Result<usize> {
+    let starts = worktree_only_starts(ws, w, since, keepers, base_tip)?;
+    ws.repo.commits_only_in(&starts, base_tip, None)
+}
+
+/// The commits `worktree_only_commits` counts from: W's HEAD and own refs,
+/// and the reflog's commits whose changes are in none of KEEPERS.
+pub(super) fn worktree_only_starts(
+    ws: &Workspace,
+    w: &Worktree,
+    since: i64,
+    keepers: &[Oid],
+    base_tip: Option<Oid>,
+) -> Result<Vec<Oid>> {
     let tips = ws.repo.worktree_tips(w, since);
     let mut starts = tips.held;
     // The usual case, nothing the reflog alone holds, needs no trial merges.
@@ -527,7 +565,7 @@ pub(super) fn worktree_only_commits(
             }
         }
     }
-    ws.repo.commits_only_in(&starts, base_tip, None)
+    Ok(starts)
 }
 
 mod rewrite;

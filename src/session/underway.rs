@@ -32,6 +32,11 @@ pub(super) struct Started {
     /// is not this one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pid_start: Option<u64>,
+    /// When the record was written (its file's time), as read back: for a
+    /// record without `pid_start` (an older version's), a process younger
+    /// than it cannot be its writer.
+    #[serde(skip)]
+    pub written: Option<std::time::SystemTime>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -55,12 +60,13 @@ impl Started {
             into,
             pid: std::process::id(),
             pid_start: crate::process::own_start(),
+            written: None,
         }
     }
 
     /// Whether the `sessions` that wrote it still runs.
     fn writer_runs(&self) -> bool {
-        crate::process::wrote_and_runs(self.pid, self.pid_start, None)
+        crate::process::wrote_and_runs(self.pid, self.pid_start, self.written)
     }
 
     fn describe(&self) -> String {
@@ -117,8 +123,12 @@ pub(super) fn interrupted_in(admin: &Path) -> Option<String> {
 }
 
 fn read_record(admin: &Path) -> Option<Started> {
-    let text = fs::read_to_string(admin.join(RECORD)).ok()?;
-    toml::from_str(&text).ok()
+    let file = admin.join(RECORD);
+    let text = fs::read_to_string(&file).ok()?;
+    let mut started: Started = toml::from_str(&text).ok()?;
+    // Written once, never rewritten: the file's time is the record's.
+    started.written = fs::metadata(&file).and_then(|m| m.modified()).ok();
+    Some(started)
 }
 
 /// A `sync` or `land` that was killed (SIGKILL, a crash, a power cut)
@@ -189,6 +199,20 @@ pub fn recover(repo: &Repo, leftover: &Leftover) -> Result<String> {
             Operation::Merge => &["merge", "--abort"],
             _ => bail!("{operation} in {} is not ours", started.path.display()),
         };
+        // The agent there knows nothing of the kill and may have gone on
+        // (resolving, editing): aborting would reset that work away.
+        let beyond = repo.changes_beyond_operation(&started.path, &leftover.admin)?;
+        if !beyond.is_empty() {
+            bail!(
+                "{operation} in {} holds changes made since it stopped ({}); left as it is: keep them by finishing it (`git -C {} {} --continue`), or drop them with `git -C {} {}`",
+                started.path.display(),
+                beyond.join(", "),
+                started.path.display(),
+                abort[0],
+                started.path.display(),
+                abort.join(" ")
+            );
+        }
         Repo::undo(&started.path, abort)?;
         done.push(format!("aborted {operation} in {}", started.path.display()));
     }
@@ -391,6 +415,7 @@ mod tests {
             }),
             pid: dead.id(),
             pid_start: None,
+            written: None,
         };
         let admin = PathBuf::from(git(&session, &["rev-parse", "--absolute-git-dir"]));
         let _record = Underway::begin(&admin, &started).unwrap();

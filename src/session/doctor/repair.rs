@@ -37,7 +37,11 @@ pub(super) fn repair(ws: &Workspace, action: &Action) -> Result<String> {
             // Only this one, and only while it is still gone and unlocked.
             let worktrees = ws.repo.worktrees()?;
             match worktree_at(&worktrees, path) {
-                Some(w) if w.prunable && w.locked.is_none() && only_held_by(ws, w).is_none() => {
+                Some(w)
+                    if w.prunable
+                        && w.locked.is_none()
+                        && matches!(only_held_by(ws, w), Held::Nothing) =>
+                {
                     ws.repo.remove_admin_entry(w)?;
                     Ok(format!("dropped git's entry for {}", tilde(path)))
                 }

@@ -10,6 +10,7 @@ fn facts(flags: [u8; 5], unpushed: usize) -> BranchFacts {
         exists,
         owned,
         checked_out_elsewhere,
+        base_of_session: false,
         merged,
         empty,
         unpushed,
@@ -37,6 +38,14 @@ fn every_branch_outcome() {
             risk,
             Keep(Keeping::CheckedOutElsewhere),
         ),
+        (
+            BranchFacts {
+                base_of_session: true,
+                ..facts([1, 1, 0, 1, 0], 2)
+            },
+            risk,
+            Keep(Keeping::BaseOfSession),
+        ),
         (facts([1, 1, 0, 1, 0], 2), risk, Delete(Deletion::Merged)),
         (facts([1, 1, 0, 0, 1], 2), risk, Delete(Deletion::Empty)),
         (facts([1, 1, 0, 0, 0], 0), risk, Keep(Keeping::Pushed)),
@@ -58,6 +67,7 @@ fn left_behind_only_when_nobody_asked() {
     assert!(Keeping::Pushed.left_behind());
     assert!(Keeping::Unpushed.left_behind());
     assert!(Keeping::CheckedOutElsewhere.left_behind());
+    assert!(Keeping::BaseOfSession.left_behind());
     assert!(!Keeping::Asked.left_behind());
     assert!(!Keeping::NotOwned.left_behind());
     assert!(!Keeping::Gone.left_behind());
