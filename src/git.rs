@@ -512,8 +512,12 @@ impl Repo {
 
     /// `git worktree add PATH BRANCH`: checks BRANCH out into a new worktree.
     pub fn add_worktree(&self, path: &Path, branch: &str) -> Result<()> {
+        // In the C locale git writes its lock reason as `initializing`
+        // (ADD_LOCK), by which doctor knows a worktree it never finished; a
+        // translated reason would hide it.
         let output = self
             .git_command()
+            .env("LC_ALL", "C")
             .args(["worktree", "add", "--quiet", "--end-of-options"])
             .arg(path)
             .arg(branch)
