@@ -246,8 +246,8 @@ pub fn check(config: &Config, root: &Path) -> Result<Verdict> {
     }
 }
 
-/// Lists the values for review; a program and its arguments as a JSON
-/// list, so that each argument shows where it ends.
+/// Lists the values for review; a program and its arguments as a list of
+/// quoted words, so that each argument shows where it ends.
 pub fn show(root: &Path, values: &[Value], out: &mut impl Write) -> Result<()> {
     writeln!(
         out,
@@ -256,20 +256,45 @@ pub fn show(root: &Path, values: &[Value], out: &mut impl Write) -> Result<()> {
     )?;
     for (key, words) in values {
         match &words[..] {
-            // Raw only when nothing in it can move the cursor or redraw the
-            // line: a hidden `\r` would let the file show one command and
-            // approve another.
-            [one]
-                if key != "agent"
-                    && !key.ends_with(".args")
-                    && !one.chars().any(char::is_control) =>
-            {
+            // Raw only when every character prints as itself: a hidden `\r`,
+            // a C1 control, a bidi override or a zero-width space would let
+            // the file show one command and approve another.
+            [one] if key != "agent" && !key.ends_with(".args") && one.chars().all(plain) => {
                 writeln!(out, "  {key}: {one}")?
             }
-            words => writeln!(out, "  {key}: {}", serde_json::to_string(words)?)?,
+            words => {
+                let quoted: Vec<String> = words.iter().map(|w| quoted(w)).collect();
+                writeln!(out, "  {key}: [{}]", quoted.join(", "))?
+            }
         }
     }
     Ok(())
+}
+
+/// Whether C shows on a terminal as exactly itself: Rust's own test for
+/// what `{:?}` spells out (controls, format characters such as bidi
+/// overrides and zero-width spaces, separators other than the space,
+/// unassigned code points, combining marks).
+fn plain(c: char) -> bool {
+    matches!(c, ' ' | '"' | '\'' | '\\') || c.escape_debug().eq([c])
+}
+
+/// WORD in double quotes, every character that is not plain spelled out
+/// (`\u{202e}`), so that nothing in it can redraw the review.
+fn quoted(word: &str) -> String {
+    let mut text = String::from('"');
+    for c in word.chars() {
+        match c {
+            '"' | '\\' => {
+                text.push('\\');
+                text.push(c);
+            }
+            c if plain(c) => text.push(c),
+            c => text.extend(c.escape_debug()),
+        }
+    }
+    text.push('"');
+    text
 }
 
 /// A yes/no question on the terminal; anything but yes is no.

