@@ -51,7 +51,7 @@ pub type Value = (String, Vec<String>);
 /// with the key it came from, as JSON, so that where one argument ends and
 /// the next begins is part of what was approved.
 pub fn digest(root: &Path, values: &[Value]) -> String {
-    let encoded = serde_json::to_vec(&(root.to_string_lossy(), values))
+    let encoded = serde_json::to_vec(&(key(root), values))
         .expect("strings always encode as JSON");
     Sha256::digest(&encoded)
         .iter()
@@ -306,8 +306,15 @@ pub fn ask(question: &str) -> Result<bool> {
     Ok(matches!(answer.trim(), "y" | "Y" | "yes" | "Yes" | "YES"))
 }
 
+/// ROOT as approvals name it: as written when it is UTF-8 (as approvals
+/// always have), else quoted with its other bytes spelled out (`\xFF`), so
+/// that two folders whose names differ only in such bytes are never one
+/// folder to approval. No absolute path starts with the quote.
 fn key(root: &Path) -> String {
-    root.to_string_lossy().into_owned()
+    match root.to_str() {
+        Some(text) => text.to_string(),
+        None => format!("{:?}", root.as_os_str()),
+    }
 }
 
 fn read(file: &Path) -> Result<TrustFile> {

@@ -75,3 +75,41 @@ fn show_never_prints_a_repositorys_escape_sequences() {
         "show prints raw escape sequences: {shown:?}"
     );
 }
+
+// Approvals were keyed by the repository folder with its name read lossily:
+// every byte that is not UTF-8 became U+FFFD, so approving the clone in
+// `a\xFF` approved the clone in `a\xFE` too, whose `./setup.sh` is another
+// repository's.
+#[test]
+fn an_approval_never_counts_for_a_folder_whose_name_reads_the_same() {
+    use std::ffi::OsStr;
+    use std::os::unix::ffi::OsStrExt;
+    let env = TestEnv::cloned();
+    env.write(".sessions.toml", "setup = [\"./setup.sh\"]\n");
+    env.git(&["add", ".sessions.toml"]);
+    env.git(&["commit", "-q", "-m", "setup"]);
+    env.git(&["push", "-q", "origin", "main"]);
+    let clone = |name: &[u8]| {
+        let dir = env.root().join(OsStr::from_bytes(name));
+        let mut git = env.command_in("git", &env.root());
+        let out = git
+            .args(["clone", "-q"])
+            .arg(env.origin())
+            .arg(&dir)
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{}", stderr_of(&out));
+        dir
+    };
+    let (a, b) = (clone(b"a\xff"), clone(b"a\xfe"));
+    let out = env.sessions_in(&a).args(["trust", "--yes"]).output().unwrap();
+    assert!(out.status.success(), "{}", stderr_of(&out));
+    let out = env.sessions_in(&a).arg("trust").output().unwrap();
+    assert!(stderr_of(&out).contains("approved already"), "{}", stderr_of(&out));
+    let out = env.sessions_in(&b).arg("trust").output().unwrap();
+    let err = stderr_of(&out);
+    assert!(
+        !err.contains("approved already") && out.status.code() == Some(2),
+        "the approval of one clone counts for another: {err}"
+    );
+}
