@@ -51,8 +51,7 @@ pub type Value = (String, Vec<String>);
 /// with the key it came from, as JSON, so that where one argument ends and
 /// the next begins is part of what was approved.
 pub fn digest(root: &Path, values: &[Value]) -> String {
-    let encoded = serde_json::to_vec(&(key(root), values))
-        .expect("strings always encode as JSON");
+    let encoded = serde_json::to_vec(&(key(root), values)).expect("strings always encode as JSON");
     Sha256::digest(&encoded)
         .iter()
         .map(|b| format!("{b:02x}"))
@@ -255,16 +254,22 @@ pub fn show(root: &Path, values: &[Value], out: &mut impl Write) -> Result<()> {
         root.join(crate::config::PROJECT_FILE).display()
     )?;
     for (key, words) in values {
+        // A profile's name is the file's words too.
+        let shown = if key.chars().all(plain) {
+            key.clone()
+        } else {
+            quoted(key)
+        };
         match &words[..] {
             // Raw only when every character prints as itself: a hidden `\r`,
             // a C1 control, a bidi override or a zero-width space would let
             // the file show one command and approve another.
             [one] if key != "agent" && !key.ends_with(".args") && one.chars().all(plain) => {
-                writeln!(out, "  {key}: {one}")?
+                writeln!(out, "  {shown}: {one}")?
             }
             words => {
                 let quoted: Vec<String> = words.iter().map(|w| quoted(w)).collect();
-                writeln!(out, "  {key}: [{}]", quoted.join(", "))?
+                writeln!(out, "  {shown}: [{}]", quoted.join(", "))?
             }
         }
     }

@@ -22,7 +22,14 @@ pub fn run(args: ShowArgs) -> Result<()> {
     let started = details
         .started_from
         .as_ref()
-        .map(|c| format!("{} ({} {})", s.entry.base, c.short_id, printable(&c.subject)))
+        .map(|c| {
+            format!(
+                "{} ({} {})",
+                s.entry.base,
+                c.short_id,
+                printable(&c.subject)
+            )
+        })
         .unwrap_or_else(|| s.entry.base.clone());
     let lines = [
         ("session", s.entry.name.clone()),
