@@ -129,3 +129,30 @@ fn an_approval_never_counts_for_a_folder_whose_name_reads_the_same() {
         "the approval of one clone counts for another: {err}"
     );
 }
+
+// `.worktreeinclude` was read whole, whatever its size, and every line
+// compiled into one matcher: a 1.2 MB file of 50,000 patterns held up
+// `sessions new` for 15 seconds and 490 MB, so a few megabytes shipped in a
+// clone took minutes and gigabytes. It is refused, naming the file, before
+// anything is made.
+#[test]
+fn a_huge_worktreeinclude_is_refused_before_anything_is_made() {
+    let env = TestEnv::cloned();
+    let many: String = (0..7000).map(|i| format!("**/x{i}*/y\n")).collect();
+    assert!(many.len() > 64 * 1024);
+    env.write(".worktreeinclude", &many);
+    let err = env.exits_with(&["new", "big", "--no-agent"], 2);
+    assert!(err.contains(".worktreeinclude"), "{err}");
+    let few: String = (0..1001).map(|i| format!("x{i}\n")).collect();
+    env.write(".worktreeinclude", &few);
+    let err = env.exits_with(&["new", "many", "--no-agent"], 2);
+    assert!(err.contains("1000 patterns"), "{err}");
+    assert_eq!(env.branches(), ["main"]);
+    assert!(env.session_names().is_empty());
+    // A usual one still copies.
+    env.write(".worktreeinclude", "\u{feff}# secrets\n.env\n");
+    env.write(".gitignore", ".env\n");
+    env.write(".env", "KEY=1\n");
+    let dir = env.new_session("small");
+    assert!(dir.join(".env").exists());
+}
