@@ -156,3 +156,53 @@ fn a_huge_worktreeinclude_is_refused_before_anything_is_made() {
     let dir = env.new_session("small");
     assert!(dir.join(".env").exists());
 }
+
+// The remote chooses its default branch's name, and `$(touch${IFS}PWNED)`
+// is a valid one: `land` told the person to paste `git switch
+// $(touch${IFS}PWNED)`, which ran the remote's command.
+#[test]
+fn a_hint_naming_the_remotes_branch_runs_nothing_when_pasted() {
+    let env = TestEnv::cloned();
+    let hostile = "$(touch${IFS}PWNED)";
+    env.git(&[
+        "push",
+        "-q",
+        "origin",
+        &format!("main:refs/heads/{hostile}"),
+    ]);
+    env.git(&["fetch", "-q", "origin"]);
+    env.git(&[
+        "symbolic-ref",
+        "refs/remotes/origin/HEAD",
+        &format!("refs/remotes/origin/{hostile}"),
+    ]);
+    // As a clone of that remote has it: its default branch checked out
+    // once, then the person switched to main.
+    env.git(&[
+        "branch",
+        "-q",
+        "--end-of-options",
+        hostile,
+        &format!("origin/{hostile}"),
+    ]);
+    let dir = env.new_session("s");
+    env.git_in(&dir, &["commit", "-q", "--allow-empty", "-m", "work"]);
+    let err = env.exits_with(&["land", "s"], 3);
+    let hint = err
+        .split("hint: run `")
+        .nth(1)
+        .and_then(|rest| rest.split('`').next())
+        .unwrap_or_else(|| panic!("no command in the hint: {err}"));
+    let out = env
+        .command_in("sh", &env.repo)
+        .arg("-c")
+        .arg(hint)
+        .output()
+        .unwrap();
+    assert!(
+        !env.repo.join("PWNED").exists(),
+        "pasting the hint `{hint}` ran the remote's command"
+    );
+    assert!(out.status.success(), "`{hint}`: {}", stderr_of(&out));
+    assert_eq!(env.git(&["branch", "--show-current"]), hostile);
+}
