@@ -170,7 +170,10 @@ pub fn withhold_unapproved(config: &mut Config, root: &Path, fallback: &Config) 
 /// Whether a project's `worktree_dir` keeps sessions in the repository's own
 /// area without approval: relative, at most one `..` and only at the start
 /// (beside or below the main worktree's parent), never into a hidden folder
-/// beside the repository (`~/.config`, say), never into a `.git`.
+/// beside the repository (`~/.config`, say), never into a `.git`, and never
+/// into a folder beside it named by the session alone: `../{name}` puts a
+/// session called `bin` at `~/bin` for a clone in the home folder, which
+/// the usual `~/.profile` puts on PATH.
 pub fn is_confined_template(template: &str) -> bool {
     if template.starts_with('~') || Path::new(template).has_root() {
         return false;
@@ -184,7 +187,11 @@ pub fn is_confined_template(template: &str) -> bool {
         Component::Normal(part) => {
             let part = part.to_string_lossy();
             let hidden_beside = beside && i == 0 && part.starts_with('.');
-            !(part.eq_ignore_ascii_case(".git") || hidden_beside)
+            let named_by_session = beside
+                && i == 0
+                && (part.contains("{name}") || part.contains("{branch}"))
+                && !part.contains("{repo}");
+            !(part.eq_ignore_ascii_case(".git") || hidden_beside || named_by_session)
         }
         _ => false,
     })
@@ -342,6 +349,7 @@ mod tests {
             ".worktrees/{name}",
             "./wt/{branch}",
             "../trees/{repo}/{name}",
+            "../{repo}-{name}",
         ] {
             assert!(is_confined_template(ok), "{ok}");
         }
@@ -353,6 +361,9 @@ mod tests {
             ".git/worktrees/{name}",
             "sub/.GIT/{name}",
             "wt/../../x/{name}",
+            "../{name}",
+            "./../{branch}",
+            "../wt-{name}/x",
         ] {
             assert!(!is_confined_template(bad), "{bad}");
         }

@@ -206,3 +206,24 @@ fn a_hint_naming_the_remotes_branch_runs_nothing_when_pasted() {
     assert!(out.status.success(), "`{hint}`: {}", stderr_of(&out));
     assert_eq!(env.git(&["branch", "--show-current"]), hostile);
 }
+
+// `worktree_dir = "../{name}"` counted as the repository's own area: for a
+// clone in the home folder, `sessions new bin` checked the repository's
+// files out at `~/bin` (on PATH with the usual `~/.profile`) unapproved.
+// Beside the repository, a folder named by the session alone needs
+// approval; without it the session goes to the default place.
+#[test]
+fn a_project_cannot_name_a_folder_beside_the_repository_after_the_session() {
+    let env = TestEnv::cloned();
+    env.write(".sessions.toml", "worktree_dir = \"../{name}\"\n");
+    let dir = env.new_session("bin");
+    assert!(
+        !env.root().join("bin").exists(),
+        "placed at {}",
+        dir.display()
+    );
+    assert_eq!(dir, env.sessions_dir().join("bin"));
+    let out = env.sessions().arg("trust").output().unwrap();
+    let shown = String::from_utf8_lossy(&out.stdout);
+    assert!(shown.contains("worktree_dir: ../{name}"), "{shown}");
+}
