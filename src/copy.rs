@@ -53,13 +53,35 @@ pub fn ignored_files(from: &Path, to: &Path, patterns: &[String]) -> Result<usiz
     Ok(copied)
 }
 
+/// At most this many patterns in all: each compiles into a matcher, and a
+/// repository's `.worktreeinclude` (or `copy` list) of a few megabytes would
+/// otherwise hold up `sessions new` for minutes and gigabytes.
+const MAX_PATTERNS: usize = 1000;
+/// The largest `.worktreeinclude` read; a longer one is not used.
+const MAX_INCLUDE_BYTES: u64 = 64 * 1024;
+
 /// The patterns as one matcher; `None` when there are none at all.
 fn matcher(root: &Path, patterns: &[String]) -> Result<Option<Gitignore>> {
     let mut builder = GitignoreBuilder::new(root);
     let include = root.join(INCLUDE_FILE);
-    // Patterns from a file, not from wherever a link would lead.
-    let has_include = fs::symlink_metadata(&include).is_ok_and(|m| m.is_file());
-    if patterns.is_empty() && !has_include {
+    let included = read_include(&include)?;
+    let lines: Vec<&str> = included
+        .iter()
+        .flat_map(|text| text.trim_start_matches('\u{feff}').lines())
+        .filter(|line| !line.trim().is_empty() && !line.starts_with('#'))
+        .collect();
+    if patterns.len() + lines.len() > MAX_PATTERNS {
+        anyhow::bail!(
+            crate::error::Failure::usage(format!(
+                "{} copy patterns and {} lines of {} are more than {MAX_PATTERNS} patterns in all",
+                patterns.len(),
+                lines.len(),
+                include.display()
+            ))
+            .with_hint(format!("wc -l -- {}", include.display()))
+        );
+    }
+    if patterns.is_empty() && included.is_none() {
         return Ok(None);
     }
     for pattern in patterns {
@@ -67,10 +89,49 @@ fn matcher(root: &Path, patterns: &[String]) -> Result<Option<Gitignore>> {
             .add_line(None, pattern)
             .with_context(|| format!("invalid copy pattern '{pattern}'"))?;
     }
-    if has_include && let Some(err) = builder.add(&include) {
-        return Err(err).with_context(|| format!("cannot read {}", include.display()));
+    for line in lines {
+        builder
+            .add_line(Some(include.clone()), line)
+            .with_context(|| format!("invalid line '{line}' in {}", include.display()))?;
     }
     Ok(Some(builder.build()?))
+}
+
+/// The text of `.worktreeinclude` at INCLUDE: `None` when there is no such
+/// plain file (a link is not followed); an error when it is too large.
+fn read_include(include: &Path) -> Result<Option<String>> {
+    use std::io::Read;
+    use std::os::unix::fs::OpenOptionsExt;
+    // Patterns from a file, not from wherever a link would lead.
+    let opened = fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK)
+        .open(include);
+    let file = match opened {
+        Ok(file) => file,
+        Err(e) if e.kind() == ErrorKind::NotFound || e.raw_os_error() == Some(libc::ELOOP) => {
+            return Ok(None);
+        }
+        Err(e) => return Err(e).with_context(|| format!("cannot read {}", include.display())),
+    };
+    if !file.metadata().is_ok_and(|m| m.is_file()) {
+        return Ok(None);
+    }
+    let mut text = String::new();
+    file.take(MAX_INCLUDE_BYTES + 1)
+        .read_to_string(&mut text)
+        .with_context(|| format!("cannot read {}", include.display()))?;
+    if text.len() as u64 > MAX_INCLUDE_BYTES {
+        anyhow::bail!(
+            crate::error::Failure::usage(format!(
+                "{} is larger than {} KiB",
+                include.display(),
+                MAX_INCLUDE_BYTES / 1024
+            ))
+            .with_hint(format!("ls -l -- {}", include.display()))
+        );
+    }
+    Ok(Some(text))
 }
 
 /// What became of one file.

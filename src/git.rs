@@ -265,8 +265,8 @@ fn undiscoverable(dir: &Path, e: &git2::Error) -> Failure {
             top.display()
         ))
         .with_hint(format!(
-            "git config --global --add safe.directory '{}'",
-            top.display()
+            "git config --global --add safe.directory {}",
+            crate::shell::quote(&top.to_string_lossy())
         ));
     }
     if e.code() == git2::ErrorCode::NotFound {

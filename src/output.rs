@@ -128,6 +128,22 @@ impl Drop for Progress {
     }
 }
 
+/// TEXT from a repository (a commit subject, a file name) as it may go to
+/// a terminal: every control character spelled out (`\u{1b}`), so that
+/// what a clone ships cannot move the cursor, retitle the window or clear
+/// the screen.
+pub fn printable(text: &str) -> String {
+    text.chars()
+        .map(|c| {
+            if c.is_control() {
+                c.escape_default().to_string()
+            } else {
+                c.to_string()
+            }
+        })
+        .collect()
+}
+
 /// PATH with the home folder written as `~`.
 pub fn tilde(path: &Path) -> String {
     if let Some(home) = dirs::home_dir()

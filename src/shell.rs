@@ -11,6 +11,18 @@ use std::path::Path;
 use anyhow::{Context, Result};
 use clap::ValueEnum;
 
+/// TEXT as one shell word: as it is when nothing in it means anything to a
+/// shell, else in single quotes. A hint is a command one pastes, and a name
+/// a remote chose (`$(curl ...)` is a valid branch name) must not run there.
+pub fn quote(text: &str) -> String {
+    let plain = |c: char| c.is_ascii_alphanumeric() || "/._-+:,@%=".contains(c);
+    if !text.is_empty() && text.chars().all(plain) {
+        text.to_string()
+    } else {
+        format!("'{}'", text.replace('\'', r"'\''"))
+    }
+}
+
 /// The variable naming the file the wrapper reads the target folder from.
 pub const CD_FILE_VAR: &str = "SESSIONS_CD_FILE";
 
@@ -148,4 +160,17 @@ pub fn wrapper_hint() -> String {
         shell.init_line(),
         shell.rc_file()
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::quote;
+
+    #[test]
+    fn quoted_words_never_run_anything() {
+        assert_eq!(quote("origin/main"), "origin/main");
+        assert_eq!(quote("$(touch${IFS}x)"), "'$(touch${IFS}x)'");
+        assert_eq!(quote("/tmp/a'$(x)'"), r"'/tmp/a'\''$(x)'\'''");
+        assert_eq!(quote(""), "''");
+    }
 }

@@ -51,8 +51,7 @@ pub type Value = (String, Vec<String>);
 /// with the key it came from, as JSON, so that where one argument ends and
 /// the next begins is part of what was approved.
 pub fn digest(root: &Path, values: &[Value]) -> String {
-    let encoded = serde_json::to_vec(&(root.to_string_lossy(), values))
-        .expect("strings always encode as JSON");
+    let encoded = serde_json::to_vec(&(key(root), values)).expect("strings always encode as JSON");
     Sha256::digest(&encoded)
         .iter()
         .map(|b| format!("{b:02x}"))
@@ -171,7 +170,10 @@ pub fn withhold_unapproved(config: &mut Config, root: &Path, fallback: &Config) 
 /// Whether a project's `worktree_dir` keeps sessions in the repository's own
 /// area without approval: relative, at most one `..` and only at the start
 /// (beside or below the main worktree's parent), never into a hidden folder
-/// beside the repository (`~/.config`, say), never into a `.git`.
+/// beside the repository (`~/.config`, say), never into a `.git`, and never
+/// into a folder beside it named by the session alone: `../{name}` puts a
+/// session called `bin` at `~/bin` for a clone in the home folder, which
+/// the usual `~/.profile` puts on PATH.
 pub fn is_confined_template(template: &str) -> bool {
     if template.starts_with('~') || Path::new(template).has_root() {
         return false;
@@ -185,7 +187,11 @@ pub fn is_confined_template(template: &str) -> bool {
         Component::Normal(part) => {
             let part = part.to_string_lossy();
             let hidden_beside = beside && i == 0 && part.starts_with('.');
-            !(part.eq_ignore_ascii_case(".git") || hidden_beside)
+            let named_by_session = beside
+                && i == 0
+                && (part.contains("{name}") || part.contains("{branch}"))
+                && !part.contains("{repo}");
+            !(part.eq_ignore_ascii_case(".git") || hidden_beside || named_by_session)
         }
         _ => false,
     })
@@ -246,8 +252,8 @@ pub fn check(config: &Config, root: &Path) -> Result<Verdict> {
     }
 }
 
-/// Lists the values for review; a program and its arguments as a JSON
-/// list, so that each argument shows where it ends.
+/// Lists the values for review; a program and its arguments as a list of
+/// quoted words, so that each argument shows where it ends.
 pub fn show(root: &Path, values: &[Value], out: &mut impl Write) -> Result<()> {
     writeln!(
         out,
@@ -255,21 +261,52 @@ pub fn show(root: &Path, values: &[Value], out: &mut impl Write) -> Result<()> {
         root.join(crate::config::PROJECT_FILE).display()
     )?;
     for (key, words) in values {
+        // A profile's name is the file's words too.
+        let shown = if key.chars().all(plain) {
+            key.clone()
+        } else {
+            quoted(key)
+        };
         match &words[..] {
-            // Raw only when nothing in it can move the cursor or redraw the
-            // line: a hidden `\r` would let the file show one command and
-            // approve another.
-            [one]
-                if key != "agent"
-                    && !key.ends_with(".args")
-                    && !one.chars().any(char::is_control) =>
-            {
-                writeln!(out, "  {key}: {one}")?
+            // Raw only when every character prints as itself: a hidden `\r`,
+            // a C1 control, a bidi override or a zero-width space would let
+            // the file show one command and approve another.
+            [one] if key != "agent" && !key.ends_with(".args") && one.chars().all(plain) => {
+                writeln!(out, "  {shown}: {one}")?
             }
-            words => writeln!(out, "  {key}: {}", serde_json::to_string(words)?)?,
+            words => {
+                let quoted: Vec<String> = words.iter().map(|w| quoted(w)).collect();
+                writeln!(out, "  {shown}: [{}]", quoted.join(", "))?
+            }
         }
     }
     Ok(())
+}
+
+/// Whether C shows on a terminal as exactly itself: Rust's own test for
+/// what `{:?}` spells out (controls, format characters such as bidi
+/// overrides and zero-width spaces, separators other than the space,
+/// unassigned code points, combining marks).
+fn plain(c: char) -> bool {
+    matches!(c, ' ' | '"' | '\'' | '\\') || c.escape_debug().eq([c])
+}
+
+/// WORD in double quotes, every character that is not plain spelled out
+/// (`\u{202e}`), so that nothing in it can redraw the review.
+fn quoted(word: &str) -> String {
+    let mut text = String::from('"');
+    for c in word.chars() {
+        match c {
+            '"' | '\\' => {
+                text.push('\\');
+                text.push(c);
+            }
+            c if plain(c) => text.push(c),
+            c => text.extend(c.escape_debug()),
+        }
+    }
+    text.push('"');
+    text
 }
 
 /// A yes/no question on the terminal; anything but yes is no.
@@ -281,8 +318,15 @@ pub fn ask(question: &str) -> Result<bool> {
     Ok(matches!(answer.trim(), "y" | "Y" | "yes" | "Yes" | "YES"))
 }
 
+/// ROOT as approvals name it: as written when it is UTF-8 (as approvals
+/// always have), else quoted with its other bytes spelled out (`\xFF`), so
+/// that two folders whose names differ only in such bytes are never one
+/// folder to approval. No absolute path starts with the quote.
 fn key(root: &Path) -> String {
-    root.to_string_lossy().into_owned()
+    match root.to_str() {
+        Some(text) => text.to_string(),
+        None => format!("{:?}", root.as_os_str()),
+    }
 }
 
 fn read(file: &Path) -> Result<TrustFile> {
@@ -305,6 +349,7 @@ mod tests {
             ".worktrees/{name}",
             "./wt/{branch}",
             "../trees/{repo}/{name}",
+            "../{repo}-{name}",
         ] {
             assert!(is_confined_template(ok), "{ok}");
         }
@@ -316,6 +361,9 @@ mod tests {
             ".git/worktrees/{name}",
             "sub/.GIT/{name}",
             "wt/../../x/{name}",
+            "../{name}",
+            "./../{branch}",
+            "../wt-{name}/x",
         ] {
             assert!(!is_confined_template(bad), "{bad}");
         }

@@ -92,7 +92,10 @@ pub fn hooks(exe: &Path, events: &[&str]) -> Value {
 }
 
 fn hook_command(exe: &Path, event: &str) -> String {
-    format!("{} hook {event}", shell_quote(&exe.to_string_lossy()))
+    format!(
+        "{} hook {event}",
+        crate::shell::quote(&exe.to_string_lossy())
+    )
 }
 
 /// Whether COMMAND is a hook `hooks` made for EVENT, whichever path the
@@ -103,15 +106,6 @@ pub fn is_our_hook(command: &str, event: &str) -> bool {
     };
     let program = program.trim_matches('\'');
     Path::new(program).file_name() == Some(OsStr::new("sessions"))
-}
-
-fn shell_quote(text: &str) -> String {
-    let plain = |c: char| c.is_ascii_alphanumeric() || "/._-+:,@%=".contains(c);
-    if !text.is_empty() && text.chars().all(plain) {
-        text.to_string()
-    } else {
-        format!("'{}'", text.replace('\'', r"'\''"))
-    }
 }
 
 /// A new random (version 4) UUID, as `--session-id` wants it.

@@ -30,8 +30,8 @@ pub fn run(args: ConflictsArgs) -> Result<()> {
                 table.add_row([
                     pair.a.clone(),
                     pair.b.clone(),
-                    pair.conflicts.join("\n"),
-                    pair.overlaps.join("\n"),
+                    lines(&pair.conflicts),
+                    lines(&pair.overlaps),
                 ]);
             }
             output::print_table(&table)?;
@@ -49,4 +49,10 @@ pub fn run(args: ConflictsArgs) -> Result<()> {
         )));
     }
     Ok(())
+}
+
+/// Paths one a line, each as it may go to a terminal.
+fn lines(paths: &[String]) -> String {
+    let shown: Vec<String> = paths.iter().map(|p| output::printable(p)).collect();
+    shown.join("\n")
 }

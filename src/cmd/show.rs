@@ -3,7 +3,7 @@ use jiff::Timestamp;
 
 use super::list::agent_label;
 use crate::cli::ShowArgs;
-use crate::output::{self, age, tilde};
+use crate::output::{self, age, printable, tilde};
 use crate::session::{self, Workspace};
 
 pub fn run(args: ShowArgs) -> Result<()> {
@@ -22,7 +22,14 @@ pub fn run(args: ShowArgs) -> Result<()> {
     let started = details
         .started_from
         .as_ref()
-        .map(|c| format!("{} ({} {})", s.entry.base, c.short_id, c.subject))
+        .map(|c| {
+            format!(
+                "{} ({} {})",
+                s.entry.base,
+                c.short_id,
+                printable(&c.subject)
+            )
+        })
         .unwrap_or_else(|| s.entry.base.clone());
     let lines = [
         ("session", s.entry.name.clone()),
@@ -62,13 +69,13 @@ pub fn run(args: ShowArgs) -> Result<()> {
     if !details.commits.is_empty() {
         println!("\nCommits not in {}:", s.entry.base);
         for c in &details.commits {
-            println!("  {} {}", c.short_id, c.subject);
+            println!("  {} {}", c.short_id, printable(&c.subject));
         }
     }
     if !details.files.is_empty() {
         println!("\nFiles changed:");
         for f in &details.files {
-            println!("  +{:<5} -{:<5} {}", f.added, f.deleted, f.path);
+            println!("  +{:<5} -{:<5} {}", f.added, f.deleted, printable(&f.path));
         }
     }
     Ok(())

@@ -96,7 +96,10 @@ pub fn land(ws: &Workspace, name: &str, options: LandOptions) -> Result<Landed> 
                 "the main worktree {} does not have '{into}' checked out",
                 main.path.display()
             ))
-            .with_hint(format!("run `git switch {into}` there first"))
+            .with_hint(format!(
+                "run `git switch --end-of-options {}` there first",
+                crate::shell::quote(&into)
+            ))
         );
     }
     let refuse = |why: String| -> anyhow::Error {
