@@ -12,6 +12,7 @@ use ignore::gitignore::{Gitignore, GitignoreBuilder};
 use crate::git::Repo;
 use crate::interrupt;
 use crate::output::{self, Progress, tilde};
+use crate::shell::quote_path;
 
 /// The file at the repository root whose gitignore-style patterns name
 /// ignored files to copy, as Claude Code's own worktrees do.
@@ -78,7 +79,7 @@ fn matcher(root: &Path, patterns: &[String]) -> Result<Option<Gitignore>> {
                 lines.len(),
                 include.display()
             ))
-            .with_hint(format!("wc -l -- {}", include.display()))
+            .with_hint(format!("wc -l -- {}", quote_path(&include)))
         );
     }
     if patterns.is_empty() && included.is_none() {
@@ -128,7 +129,7 @@ fn read_include(include: &Path) -> Result<Option<String>> {
                 include.display(),
                 MAX_INCLUDE_BYTES / 1024
             ))
-            .with_hint(format!("ls -l -- {}", include.display()))
+            .with_hint(format!("ls -l -- {}", quote_path(include)))
         );
     }
     Ok(Some(text))

@@ -23,6 +23,11 @@ pub fn quote(text: &str) -> String {
     }
 }
 
+/// PATH as one shell word, for hints (see `quote`).
+pub fn quote_path(path: &Path) -> String {
+    quote(&path.to_string_lossy())
+}
+
 /// The variable naming the file the wrapper reads the target folder from.
 pub const CD_FILE_VAR: &str = "SESSIONS_CD_FILE";
 

@@ -227,3 +227,50 @@ fn a_project_cannot_name_a_folder_beside_the_repository_after_the_session() {
     let shown = String::from_utf8_lossy(&out.stdout);
     assert!(shown.contains("worktree_dir: ../{name}"), "{shown}");
 }
+
+// The same for doctor's hints: a branch of an adopted worktree, deleted by
+// hand, is named in the command that rescues it, quoted, so that pasting it
+// runs nothing the branch name says.
+#[test]
+fn doctors_rescue_hint_quotes_a_hostile_branch_name() {
+    let env = TestEnv::cloned();
+    let hostile = "x$(touch${IFS}PWNED)";
+    let folder = env.root().join("by-hand");
+    env.git(&[
+        "worktree",
+        "add",
+        "-q",
+        "-b",
+        hostile,
+        "--end-of-options",
+        folder.to_str().unwrap(),
+    ]);
+    env.git_in(&folder, &["commit", "-q", "--allow-empty", "-m", "work"]);
+    env.sessions()
+        .args(["adopt", folder.to_str().unwrap()])
+        .assert()
+        .success();
+    env.git(&["update-ref", "-d", &format!("refs/heads/{hostile}")]);
+    let out = env.sessions().arg("doctor").output().unwrap();
+    let report = String::from_utf8_lossy(&out.stdout);
+    let fix = report
+        .lines()
+        .find_map(|line| line.split("fix: `").nth(1))
+        .and_then(|rest| rest.split('`').next())
+        .unwrap_or_else(|| panic!("no fix in {report}"));
+    assert!(
+        fix.starts_with("git branch 'x$(touch${IFS}PWNED)' "),
+        "{fix}"
+    );
+    let pasted = env
+        .command_in("sh", &env.repo)
+        .args(["-c", fix])
+        .output()
+        .unwrap();
+    assert!(pasted.status.success(), "{}", stderr_of(&pasted));
+    assert!(
+        !env.repo.join("PWNED").exists(),
+        "the pasted hint ran a command"
+    );
+    assert!(env.branches().contains(&hostile.to_string()), "rescued");
+}

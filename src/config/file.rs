@@ -8,6 +8,7 @@ use anyhow::{Context, Result, bail};
 
 use super::Layer;
 use crate::error::Failure;
+use crate::shell::quote_path;
 
 /// Whose file a layer is: the user's may be a link (dotfile managers make
 /// it one); the project's comes with the repository and is never followed.
@@ -25,7 +26,7 @@ pub(super) fn read_layer(file: &Path, must_exist: bool, origin: Origin) -> Resul
         // Not a plain file, or too large: the file itself is the bad input.
         Err(e) if e.kind() == ErrorKind::Other => bail!(
             Failure::usage(format!("cannot read {}: {e}", file.display()))
-                .with_hint(format!("ls -l -- {}", file.display()))
+                .with_hint(format!("ls -l -- {}", quote_path(file)))
         ),
         Err(e) => {
             return Err(e).with_context(|| format!("cannot read {}", file.display()));

@@ -21,6 +21,7 @@ use crate::git::{self, Worktree};
 use crate::output::tilde;
 use crate::process;
 use crate::registry::Entry;
+use crate::shell::{quote, quote_path};
 
 /// What kind of thing is out of place. One more kind is one more variant
 /// here, a function that finds it, and its `Action`.
@@ -308,7 +309,7 @@ fn stale_locks(worktrees: &[Worktree]) -> Vec<Finding> {
                     lock.session,
                     lock.pid
                 ),
-                format!("git worktree unlock {}", w.path.display()),
+                format!("git worktree unlock {}", quote_path(&w.path)),
                 Action::Unlock {
                     admin_name: admin_name.clone(),
                 },
@@ -368,8 +369,8 @@ fn missing_branches(
         }
         let last = git::last_logged(&ws.repo.admin_dir(w).join("logs/HEAD"));
         let fix = match last {
-            Some((commit, _)) => format!("git branch {} {commit}", e.branch),
-            None => format!("git -C {} reflog", e.path.display()),
+            Some((commit, _)) => format!("git branch {} {commit}", quote(&e.branch)),
+            None => format!("git -C {} reflog", quote_path(&e.path)),
         };
         found.push(finding(
             Kind::MissingBranch,
@@ -414,7 +415,7 @@ fn stray_worktrees(
                             "git still records worktree {}, which is gone; it alone holds commits found nowhere else (by its HEAD or its reflog)",
                             tilde(&w.path)
                         ),
-                        format!("git branch rescued-{admin_name} {}", git::short(start)),
+                        format!("git branch {} {}", quote(&format!("rescued-{admin_name}")), git::short(start)),
                         Action::Manual,
                     ),
                     Held::Unknown => finding(
@@ -423,7 +424,7 @@ fn stray_worktrees(
                             "git still records worktree {}, which is gone; what it alone holds cannot be told",
                             tilde(&w.path)
                         ),
-                        format!("git log -g --oneline worktrees/{admin_name}/HEAD"),
+                        format!("git log -g --oneline {}", quote(&format!("worktrees/{admin_name}/HEAD"))),
                         Action::Manual,
                     ),
                     Held::Nothing => finding(
@@ -449,7 +450,7 @@ fn stray_worktrees(
                     tilde(&link),
                     tilde(&w.path)
                 ),
-                format!("rm {} && sessions doctor --fix", link.display()),
+                format!("rm -- {} && sessions doctor --fix", quote_path(&link)),
                 Action::Manual,
             ));
         } else if w.locked.as_deref() == Some(git::ADD_LOCK) {
@@ -459,7 +460,10 @@ fn stray_worktrees(
                     "worktree {} was never finished: `git worktree add` was interrupted",
                     tilde(&w.path)
                 ),
-                format!("git worktree remove --force --force {}", w.path.display()),
+                format!(
+                    "git worktree remove --force --force {}",
+                    quote_path(&w.path)
+                ),
                 Action::Manual,
             ));
         } else if !owned(w) {
@@ -474,7 +478,7 @@ fn stray_worktrees(
                     "worktree {} ({made_by}) belongs to no session",
                     tilde(&w.path)
                 ),
-                format!("sessions adopt {}", w.path.display()),
+                format!("sessions adopt {}", quote_path(&w.path)),
                 Action::Adopt {
                     path: w.path.clone(),
                 },
@@ -543,7 +547,7 @@ fn left_branches(
                 "branch '{branch}' of removed session '{}' is left behind, {state}",
                 left.session
             ),
-            format!("git branch -D {branch}"),
+            format!("git branch -D {}", quote(&branch)),
             action,
         ));
     }

@@ -14,6 +14,7 @@ use crate::git::{self, HalfWritten, Oid, RemovalChecks, Worktree};
 use crate::output::tilde;
 use crate::process;
 use crate::registry::{Entry, Pending};
+use crate::shell::quote_path;
 
 /// `registry.toml.tmp-<pid>` files whose writer is gone.
 pub(super) fn temp_files(ws: &Workspace) -> Result<Vec<Finding>> {
@@ -35,7 +36,7 @@ pub(super) fn temp_files(ws: &Workspace) -> Result<Vec<Finding>> {
                     "{} was left by a registry write that never finished",
                     tilde(&path)
                 ),
-                format!("rm {}", path.display()),
+                format!("rm -- {}", quote_path(&path)),
                 Action::DeleteTemp { file: path },
             ));
         }
@@ -175,7 +176,7 @@ pub(super) fn half_written(ws: &Workspace, explained: &Explained) -> Vec<Finding
                 },
             )
         } else {
-            (format!("ls -a {}", h.admin.display()), Action::Manual)
+            (format!("ls -a -- {}", quote_path(&h.admin)), Action::Manual)
         };
         found.push(finding(
             Kind::HalfWrittenAdminEntry,

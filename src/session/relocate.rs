@@ -14,6 +14,7 @@ use crate::error::Failure;
 use crate::git::{self, Worktree};
 use crate::output::tilde;
 use crate::registry::Entry;
+use crate::shell::quote_path;
 
 /// Moves found: linked worktrees that lost their way to a moved repository,
 /// and worktrees found at their new place. What they explain is not
@@ -46,7 +47,7 @@ pub(super) fn moves(
                         tilde(&w.path),
                         tilde(&link)
                     ),
-                    format!("git -C {} worktree repair", home.display()),
+                    format!("git -C {} worktree repair", quote_path(home)),
                     Action::RepairLinks,
                 ));
             }
@@ -63,7 +64,7 @@ pub(super) fn moves(
         found.push(finding(
             Kind::MovedWorktree,
             format!("{whose}worktree {} moved to {}", tilde(&w.path), tilde(&to)),
-            format!("git worktree repair -- {}", to.display()),
+            format!("git worktree repair -- {}", quote_path(&to)),
             Action::Relocate {
                 to,
                 session: entry.map(|e| e.name.clone()),

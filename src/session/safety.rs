@@ -14,6 +14,7 @@ use super::status::{branch_state, worktree_at, worktree_gone};
 use crate::git::{Oid, Operation, Repo, WorkStatus, Worktree};
 use crate::process::{self, Process};
 use crate::registry::Entry;
+use crate::shell::quote_path;
 
 /// How a removal may go about it.
 #[derive(Debug, Default, Clone, Copy)]
@@ -325,7 +326,7 @@ impl Blocker {
     pub fn hint(&self) -> String {
         match self {
             Blocker::LockedAway { path, .. } => {
-                format!("git worktree unlock {}", path.display())
+                format!("git worktree unlock {}", quote_path(path))
             }
             Blocker::MainWorktree { .. } => "sessions doctor".into(),
             Blocker::Process { .. } => {
@@ -333,7 +334,10 @@ impl Blocker {
                     .into()
             }
             Blocker::WorktreeInside { path, .. } => {
-                format!("git worktree move {} <a-folder-elsewhere>", path.display())
+                format!(
+                    "git worktree move {} <a-folder-elsewhere>",
+                    quote_path(path)
+                )
             }
         }
     }
