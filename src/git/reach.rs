@@ -1,0 +1,269 @@
+//! What only a worktree holds: commits no other ref reaches, and what
+//! removing its folder would lose (changes git is told to hide, nested
+//! repositories).
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result};
+use git2::{IndexEntryExtendedFlag, IndexEntryFlag, Repository};
+
+use super::porcelain::{parse_porcelain_v2, path_from_bytes, porcelain_records};
+use super::radar::path_bytes;
+use super::workdir::{Batch, check, status_command};
+use super::{Oid, Repo, WorkStatus, Worktree, parse_oid};
+
+/// The commits a worktree holds, for `Repo::worktree_tips`.
+#[derive(Debug, Clone, Default)]
+pub struct WorktreeTips {
+    /// Its HEAD and per-worktree refs.
+    pub held: Vec<Oid>,
+    /// What its HEAD reflog records.
+    pub logged: Vec<Oid>,
+}
+
+/// Everything in a worktree's folder that removing it would lose, whatever
+/// the repository's configuration hides from a plain `git status`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RemovalStatus {
+    pub work: WorkStatus,
+    /// Tracked files marked assume-unchanged or skip-worktree whose content
+    /// differs from the index.
+    pub hidden: usize,
+    /// Nested repositories (gitlinks, or inside ignored folders) with commits
+    /// or changes of their own, relative to the worktree.
+    pub nested: Vec<PathBuf>,
+}
+
+/// Every repository at or below PATH, an ignored path: a folder with a
+/// `.git` of its own. Symbolic links are not followed.
+fn find_repositories(path: &Path, found: &mut Vec<PathBuf>) {
+    let mut stack = vec![path.to_path_buf()];
+    while let Some(dir) = stack.pop() {
+        if !fs::symlink_metadata(&dir).is_ok_and(|m| m.is_dir()) {
+            continue;
+        }
+        if dir.join(".git").symlink_metadata().is_ok() {
+            found.push(dir);
+            continue;
+        }
+        let Ok(entries) = fs::read_dir(&dir) else {
+            continue;
+        };
+        for entry in entries.flatten() {
+            if entry.file_type().is_ok_and(|t| t.is_dir()) {
+                stack.push(entry.path());
+            }
+        }
+    }
+}
+
+/// Whether the nested repository at DIR has changes, or commits that none
+/// of its remote-tracking branches has: held by HEAD or any ref (branches,
+/// tags, the stash and its older entries, anything under refs/). One it
+/// cannot read counts as work.
+fn has_work_of_its_own(dir: &Path) -> bool {
+    let Ok(repo) = Repository::open(dir) else {
+        return true;
+    };
+    if !Repo::status(dir, Batch::Alone).is_ok_and(|s| s.is_clean()) {
+        return true;
+    }
+    let own = || -> Result<bool, git2::Error> {
+        let mut walk = repo.revwalk()?;
+        if let Ok(head) = repo.head()
+            && let Some(oid) = head.target()
+        {
+            walk.push(oid)?;
+        }
+        for reference in repo.references()? {
+            let reference = reference?;
+            if reference.name_bytes().starts_with(b"refs/remotes/") {
+                continue;
+            }
+            // A tag of a tree or a blob holds no commit (clones of git.git
+            // have one): nothing to walk.
+            if let Ok(commit) = reference.peel_to_commit() {
+                walk.push(commit.id())?;
+            }
+        }
+        // `git stash` keeps only the newest entry in refs/stash; the older
+        // ones are in its reflog.
+        if let Ok(log) = repo.reflog("refs/stash") {
+            for entry in log.iter() {
+                walk.push(entry.id_new())?;
+            }
+        }
+        walk.hide_glob("refs/remotes/*")?;
+        Ok(walk.next().is_some())
+    };
+    own().unwrap_or(true)
+}
+
+/// Whether the file at PATH holds something other than the blob ID; a file
+/// that is not there holds nothing to lose.
+fn differs_from(path: &Path, id: Oid) -> bool {
+    let Ok(meta) = fs::symlink_metadata(path) else {
+        return false;
+    };
+    let hash = if meta.is_symlink() {
+        fs::read_link(path)
+            .ok()
+            .and_then(|target| Oid::hash_object(git2::ObjectType::Blob, &path_bytes(&target)).ok())
+    } else if meta.is_file() {
+        Oid::hash_file(git2::ObjectType::Blob, path).ok()
+    } else {
+        None
+    };
+    hash != Some(id)
+}
+
+/// The ids in the loose refs below DIR (per-worktree refs are never packed).
+fn loose_refs(dir: &Path, found: &mut Vec<Oid>) {
+    let Ok(entries) = fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let path = entry.path();
+        if entry.file_type().is_ok_and(|t| t.is_dir()) {
+            loose_refs(&path, found);
+        } else if let Ok(text) = fs::read_to_string(&path) {
+            found.extend(parse_oid(text.trim()));
+        }
+    }
+}
+
+impl Repo {
+    /// What removing the worktree at DIR would lose from its folder: one `git
+    /// status` that also names ignored paths (collapsed, so no dearer), the
+    /// index read in-process for hidden changes and gitlinks, and the
+    /// ignored folders searched for nested repositories.
+    pub fn removal_status(dir: &Path) -> Result<RemovalStatus> {
+        let output = status_command(dir, Batch::Alone)
+            .args([
+                "--ignore-submodules=none",
+                "--untracked-files=normal",
+                "--ignored=matching",
+            ])
+            .output()
+            .context("cannot run git")?;
+        check(&output, "git status")
+            .with_context(|| format!("cannot read the status of {}", dir.display()))?;
+        let mut repos = Vec::new();
+        for record in porcelain_records(&output.stdout) {
+            if record.kind == b'!' {
+                find_repositories(&dir.join(path_from_bytes(record.path)), &mut repos);
+            }
+        }
+        let index = Repository::open(dir)
+            .and_then(|repo| repo.index())
+            .with_context(|| format!("cannot read the index of {}", dir.display()))?;
+        let mut hidden = 0;
+        for entry in index.iter() {
+            let path = dir.join(path_from_bytes(&entry.path));
+            if entry.mode == 0o160000 {
+                if path.join(".git").symlink_metadata().is_ok() {
+                    repos.push(path);
+                }
+                continue;
+            }
+            let hides = IndexEntryFlag::from_bits_truncate(entry.flags).is_valid()
+                || IndexEntryExtendedFlag::from_bits_truncate(entry.flags_extended)
+                    .is_skip_worktree();
+            if hides && differs_from(&path, entry.id) {
+                hidden += 1;
+            }
+        }
+        let mut nested = Vec::new();
+        for repo in repos {
+            if has_work_of_its_own(&repo) {
+                nested.push(repo.strip_prefix(dir).unwrap_or(&repo).to_path_buf());
+            }
+        }
+        Ok(RemovalStatus {
+            work: parse_porcelain_v2(&output.stdout),
+            hidden,
+            nested,
+        })
+    }
+
+    /// How many commits reachable from TIPS are reachable from none of
+    /// BASE, a tag, a remote-tracking branch or a local branch other than
+    /// EXCEPT: work that exists nowhere else. Tips whose objects are gone
+    /// (collected) are skipped.
+    pub fn commits_only_in(
+        &self,
+        tips: &[Oid],
+        base: Option<Oid>,
+        except: Option<&str>,
+    ) -> Result<usize> {
+        let mut walk = self.repo.revwalk()?;
+        let mut pushed = false;
+        for tip in tips {
+            pushed |= walk.push(*tip).is_ok();
+        }
+        if !pushed {
+            return Ok(0);
+        }
+        if let Some(base) = base {
+            let _ = walk.hide(base);
+        }
+        let except = except.map(|b| format!("refs/heads/{b}"));
+        for reference in self.repo.references_glob("refs/heads/*")?.flatten() {
+            if reference.name().ok() != except.as_deref()
+                && let Some(target) = reference.target()
+            {
+                let _ = walk.hide(target);
+            }
+        }
+        walk.hide_glob("refs/tags/*")?;
+        walk.hide_glob("refs/remotes/*")?;
+        let mut count = 0;
+        for oid in walk {
+            oid?;
+            count += 1;
+        }
+        Ok(count)
+    }
+
+    /// The commits only WORKTREE may hold: its HEAD (detached, or the branch
+    /// it names) and its per-worktree refs (`refs/worktree/*`,
+    /// `refs/bisect/*`, `refs/rewritten/*`), and apart from those every
+    /// commit its HEAD reflog records since SINCE (seconds since the epoch).
+    /// Read from git's admin dir, so a worktree whose folder is gone still
+    /// answers.
+    pub fn worktree_tips(&self, worktree: &Worktree, since: i64) -> WorktreeTips {
+        let admin = self.admin_dir(worktree);
+        let mut tips = WorktreeTips::default();
+        if let Ok(head) = fs::read_to_string(admin.join("HEAD")) {
+            match head.trim().strip_prefix("ref: ") {
+                Some(name) => tips.held.extend(self.repo.refname_to_id(name).ok()),
+                None => tips.held.extend(parse_oid(head.trim())),
+            }
+        }
+        if worktree.admin_name.is_none() {
+            return tips;
+        }
+        loose_refs(&admin.join("refs"), &mut tips.held);
+        if let Ok(log) = fs::read_to_string(admin.join("logs").join("HEAD")) {
+            for line in log.lines() {
+                // "<old> <new> <name> <<email>> <time> <zone>\t<message>"
+                let fields: Vec<&str> = line.split('\t').next().unwrap_or("").split(' ').collect();
+                let time = fields
+                    .len()
+                    .checked_sub(2)
+                    .and_then(|i| fields[i].parse::<i64>().ok());
+                if fields.len() >= 4 && time.is_some_and(|t| t >= since) {
+                    tips.logged
+                        .extend(fields[..2].iter().filter_map(|f| parse_oid(f)));
+                }
+            }
+        }
+        for list in [&mut tips.held, &mut tips.logged] {
+            list.retain(|oid| !oid.is_zero());
+            list.sort();
+            list.dedup();
+        }
+        tips
+    }
+}

@@ -1,0 +1,397 @@
+//! Everything run as `git -C <worktree>`: status, file listings, rebase,
+//! merge, squash and reset, and the machinery that aborts a failed one and
+//! verifies the worktree is exactly as before.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+use anyhow::{Context, Result, anyhow, bail};
+use git2::Repository;
+
+use super::porcelain::{parse_porcelain_v2, path_from_bytes};
+use super::{Oid, Operation, Repo, WorkStatus, parse_oid, reflog_action};
+use crate::error::Failure;
+
+/// How a rebase or merge run by `git` ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Integration {
+    Done,
+    /// It stopped on conflicts in these paths and was aborted, leaving the
+    /// worktree exactly as before.
+    Conflicts(Vec<String>),
+}
+
+/// Runs `git ARGS` in DIR. When it fails, notes the conflicted paths, runs
+/// `git ABORT` if it left an operation or conflicts (its own: it refuses to
+/// start while another is under way), and checks that HEAD and the status
+/// are exactly as before.
+fn integrate(dir: &Path, args: &[&str], abort: &[&str]) -> Result<Integration> {
+    let admin = Repository::open(dir)
+        .with_context(|| format!("cannot open the worktree {}", dir.display()))?
+        .path()
+        .to_path_buf();
+    if let Some(operation) = Operation::under_way(&admin) {
+        bail!(
+            Failure::refused(format!("{} has {operation} in progress", dir.display()))
+                .with_hint(format!("finish it there: {}", operation.command()))
+        );
+    }
+    let before = worktree_state(dir)?;
+    let output = shielded(git_in(dir).env("GIT_EDITOR", ":").args(args))?;
+    if output.status.success() {
+        return Ok(Integration::Done);
+    }
+    let conflicts = conflicted_paths(dir)?;
+    if !conflicts.is_empty() || Operation::under_way(&admin).is_some() {
+        let _ = shielded(git_in(dir).args(abort));
+    }
+    restored(dir, &before)?;
+    if conflicts.is_empty() {
+        check(&output, &format!("git {}", args[0]))
+            .with_context(|| format!("in {}", dir.display()))?;
+    }
+    Ok(Integration::Conflicts(conflicts))
+}
+
+/// Runs COMMAND to the end in a process group of its own, so that the
+/// terminal's Ctrl-C reaches only us: git then finishes or stops cleanly,
+/// and we notice the signal afterwards and put things back, instead of git
+/// dying half-way through a rebase.
+/// Its reflog entries name this process (`reflog_action`), so that what it
+/// started can later be told from what the user did by hand.
+pub(super) fn shielded(command: &mut Command) -> Result<Output> {
+    #[cfg(unix)]
+    std::os::unix::process::CommandExt::process_group(command, 0);
+    command
+        .env("GIT_REFLOG_ACTION", reflog_action(std::process::id()))
+        .output()
+        .context("cannot run git")
+}
+
+/// Fails loudly unless the worktree at DIR is in the state BEFORE.
+pub fn restored(dir: &Path, before: &[u8]) -> Result<()> {
+    if worktree_state(dir)? != before {
+        bail!(
+            "{} is not as it was before: check it with `git status`",
+            dir.display()
+        );
+    }
+    Ok(())
+}
+
+/// HEAD, branch and every change of the worktree at DIR, for comparison.
+pub fn worktree_state(dir: &Path) -> Result<Vec<u8>> {
+    porcelain_status(dir, Batch::Alone, &[])
+}
+
+/// `git status --porcelain=v2 -z --branch --untracked-files=all EXTRA` in
+/// DIR.
+pub(super) fn porcelain_status(dir: &Path, batch: Batch, extra: &[&str]) -> Result<Vec<u8>> {
+    let output = status_command(dir, batch)
+        .args(["--branch", "--untracked-files=all"])
+        .args(extra)
+        .output()
+        .context("cannot run git")?;
+    check(&output, "git status")
+        .with_context(|| format!("cannot read the status of {}", dir.display()))?;
+    Ok(output.stdout)
+}
+
+/// The unmerged paths of the worktree at DIR.
+fn conflicted_paths(dir: &Path) -> Result<Vec<String>> {
+    let output = git_in(dir)
+        .args(["diff", "--name-only", "--diff-filter=U", "-z"])
+        .output()
+        .context("cannot run git")?;
+    check(&output, "git diff")?;
+    let mut paths: Vec<String> = output
+        .stdout
+        .split(|b| *b == 0)
+        .filter(|p| !p.is_empty())
+        .map(|p| String::from_utf8_lossy(p).into_owned())
+        .collect();
+    paths.dedup();
+    Ok(paths)
+}
+
+/// Whether a `git status` runs on its own or as one of many at once.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Batch {
+    Alone,
+    /// Many at once (a list of sessions): each then runs without git's
+    /// preload-index threads, which on few cores only fight the other runs.
+    Many,
+}
+
+/// `git status --porcelain=v2 -z` in DIR, without optional locks: an agent
+/// committing in that worktree at the same moment must never find its index
+/// locked by us, and we never rewrite it.
+pub(super) fn status_command(dir: &Path, batch: Batch) -> Command {
+    let mut command = git_in(dir);
+    if batch == Batch::Many {
+        command.args(["-c", "core.preloadIndex=false"]);
+    }
+    command.args(["--no-optional-locks", "status", "--porcelain=v2", "-z"]);
+    command
+}
+
+/// A `git` command run in `dir`, unaffected by the variables git sets for
+/// hooks (we may be run from one).
+pub(super) fn git_in(dir: &Path) -> Command {
+    let mut command = Command::new("git");
+    command.arg("-C").arg(dir).stdin(Stdio::null());
+    strip_repository_env(&mut command);
+    command
+}
+
+/// The variables that tie a program to one repository or worktree, which
+/// git exports to its aliases and hooks (git's own `local_repo_env`, less
+/// the caller's `-c` settings).
+const REPOSITORY_ENV: &[&str] = &[
+    "GIT_DIR",
+    "GIT_WORK_TREE",
+    "GIT_IMPLICIT_WORK_TREE",
+    "GIT_INDEX_FILE",
+    "GIT_COMMON_DIR",
+    "GIT_PREFIX",
+    "GIT_OBJECT_DIRECTORY",
+    "GIT_ALTERNATE_OBJECT_DIRECTORIES",
+    "GIT_GRAFT_FILE",
+    "GIT_NO_REPLACE_OBJECTS",
+    "GIT_REPLACE_REF_BASE",
+    "GIT_SHALLOW_FILE",
+];
+
+/// Keeps COMMAND from inheriting the repository our caller was pointed at
+/// (we may be run from a git alias or hook): every program we start works
+/// in the folder we give it, and git there finds that folder's repository.
+pub fn strip_repository_env(command: &mut Command) {
+    for var in REPOSITORY_ENV {
+        command.env_remove(var);
+    }
+}
+
+pub(super) fn check(output: &Output, what: &str) -> Result<()> {
+    if output.status.success() {
+        return Ok(());
+    }
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    let detail = stderr.trim();
+    match (output.status.code(), detail.is_empty()) {
+        (Some(code), true) => bail!("{what} failed with exit code {code}"),
+        (None, true) => bail!("{what} was killed by a signal"),
+        (_, false) => Err(anyhow!("{what} failed: {detail}")),
+    }
+}
+
+impl Repo {
+    /// Counts of modified and untracked files in the working tree at `dir`.
+    /// Untracked files and submodule changes count whatever the repository's
+    /// `status.showUntrackedFiles` and `submodule.<name>.ignore` say.
+    pub fn status(dir: &Path, batch: Batch) -> Result<WorkStatus> {
+        let output = status_command(dir, batch)
+            .args(["--ignore-submodules=none", "--untracked-files=normal"])
+            .output()
+            .context("cannot run git")?;
+        check(&output, "git status")
+            .with_context(|| format!("cannot read the status of {}", dir.display()))?;
+        Ok(parse_porcelain_v2(&output.stdout))
+    }
+
+    /// Ignored files in the working tree at `dir` (never tracked ones),
+    /// relative to it: `git ls-files --others --ignored --exclude-standard`.
+    pub fn ignored_files(dir: &Path) -> Result<Vec<PathBuf>> {
+        Repo::other_files(dir, true)
+    }
+
+    /// Untracked files (neither tracked nor ignored) in the working tree at
+    /// `dir`, relative to it.
+    pub fn untracked_files(dir: &Path) -> Result<Vec<PathBuf>> {
+        Repo::other_files(dir, false)
+    }
+
+    fn other_files(dir: &Path, ignored: bool) -> Result<Vec<PathBuf>> {
+        let mut command = git_in(dir);
+        command.args(["ls-files", "-z", "--others", "--exclude-standard"]);
+        if ignored {
+            command.arg("--ignored");
+        }
+        let output = command.output().context("cannot run git")?;
+        let kind = if ignored { "ignored" } else { "untracked" };
+        check(&output, "git ls-files")
+            .with_context(|| format!("cannot list the {kind} files of {}", dir.display()))?;
+        Ok(output
+            .stdout
+            .split(|b| *b == 0)
+            .filter(|p| !p.is_empty())
+            .map(path_from_bytes)
+            .collect())
+    }
+
+    /// Whether the index of the worktree at DIR holds exactly the merge of
+    /// commit THEIRS into commit OURS, as `git merge --squash` (or a merge
+    /// not yet committed) stages it: nobody has staged anything since. An
+    /// index with conflicts never does.
+    pub fn index_is_merge(&self, dir: &Path, ours: Oid, theirs: Oid) -> Result<bool> {
+        let output = git_in(dir)
+            .arg("write-tree")
+            .output()
+            .context("cannot run git")?;
+        let staged = parse_oid(String::from_utf8_lossy(&output.stdout).trim());
+        if !output.status.success() || staged.is_none() {
+            return Ok(false);
+        }
+        let (ours, theirs) = (self.repo.find_commit(ours)?, self.repo.find_commit(theirs)?);
+        let mut merged = self.repo.merge_commits(&ours, &theirs, None)?;
+        if merged.has_conflicts() {
+            return Ok(false);
+        }
+        Ok(staged == Some(merged.write_tree_to(&self.repo)?))
+    }
+
+    /// `git rebase ONTO` in the worktree at DIR; on a conflict, aborts and
+    /// checks that the worktree is exactly as before. ONTO is an object id,
+    /// never a name: a ref named like an option would reach git's command line.
+    pub fn rebase(dir: &Path, onto: Oid) -> Result<Integration> {
+        let onto = onto.to_string();
+        integrate(
+            dir,
+            &[
+                "rebase",
+                "--no-autostash",
+                "--quiet",
+                "--end-of-options",
+                &onto,
+            ],
+            &["rebase", "--abort"],
+        )
+    }
+
+    /// `git merge COMMIT` (a merge commit with MESSAGE unless it
+    /// fast-forwards) in the worktree at DIR; on a conflict, aborts and
+    /// checks that the worktree is exactly as before.
+    pub fn merge(dir: &Path, commit: Oid, message: &str) -> Result<Integration> {
+        let commit = commit.to_string();
+        integrate(
+            dir,
+            &[
+                "merge",
+                "--no-edit",
+                "--no-autostash",
+                "--no-overwrite-ignore",
+                "--quiet",
+                "-m",
+                message,
+                "--end-of-options",
+                &commit,
+            ],
+            &["merge", "--abort"],
+        )
+    }
+
+    /// `git merge --squash COMMIT` and a commit of the result with MESSAGE;
+    /// on any failure, `git reset --merge` takes it back.
+    pub fn merge_squash(dir: &Path, commit: Oid, message: &str) -> Result<Integration> {
+        let before = worktree_state(dir)?;
+        let commit = commit.to_string();
+        let outcome = integrate(
+            dir,
+            &[
+                "merge",
+                "--squash",
+                "--no-autostash",
+                "--no-overwrite-ignore",
+                "--quiet",
+                "--end-of-options",
+                &commit,
+            ],
+            // A squash merge records no MERGE_HEAD, so `merge --abort`
+            // cannot undo it.
+            &["reset", "--merge"],
+        )?;
+        if let Integration::Conflicts(_) = outcome {
+            return Ok(outcome);
+        }
+        let output = shielded(git_in(dir).args(["commit", "--quiet", "-m", message]))?;
+        if let Err(e) = check(&output, "git commit") {
+            let _ = shielded(git_in(dir).args(["reset", "--merge"]));
+            restored(dir, &before)?;
+            return Err(e);
+        }
+        Ok(Integration::Done)
+    }
+
+    /// `git merge --ff-only COMMIT` in the worktree at DIR.
+    pub fn merge_ff_only(dir: &Path, commit: Oid) -> Result<()> {
+        let output = shielded(git_in(dir).args([
+            "merge",
+            "--ff-only",
+            "--no-overwrite-ignore",
+            "--quiet",
+            "--end-of-options",
+            &commit.to_string(),
+        ]))?;
+        check(&output, "git merge --ff-only")
+            .with_context(|| format!("cannot fast-forward {}", dir.display()))
+    }
+
+    /// `git reset --keep COMMIT` in the worktree at DIR: moves its branch
+    /// back, refusing rather than losing local changes.
+    pub fn reset_keep(dir: &Path, commit: Oid) -> Result<()> {
+        let output = shielded(git_in(dir).args([
+            "reset",
+            "--keep",
+            "--quiet",
+            "--end-of-options",
+            &commit.to_string(),
+        ]))?;
+        check(&output, "git reset --keep").with_context(|| format!("in {}", dir.display()))
+    }
+
+    /// `git ARGS` in DIR, for undoing what an interrupted `sessions` left
+    /// (`rebase --abort`, `merge --abort`, `reset --merge`).
+    pub fn undo(dir: &Path, args: &[&str]) -> Result<()> {
+        let output = shielded(git_in(dir).args(args))?;
+        check(&output, &format!("git {}", args.join(" ")))
+            .with_context(|| format!("in {}", dir.display()))
+    }
+
+    /// The ignored files in the worktree at DIR that checking out any of
+    /// COMMITS would overwrite or remove: git replaces ignored files without
+    /// asking (a merge and a rebase alike), and they are often someone's
+    /// local configuration, such as `.env`.
+    pub fn ignored_in_the_way(&self, dir: &Path, commits: &[Oid]) -> Result<Vec<PathBuf>> {
+        self.in_the_way(Repo::ignored_files(dir)?, commits)
+    }
+
+    /// The untracked files in the worktree at DIR that checking out COMMIT
+    /// would overwrite: git refuses then, so a caller can refuse first.
+    pub fn untracked_in_the_way(&self, dir: &Path, commit: Oid) -> Result<Vec<PathBuf>> {
+        self.in_the_way(Repo::untracked_files(dir)?, &[commit])
+    }
+
+    /// Which of FILES (relative paths) checking out any of COMMITS would
+    /// overwrite or remove.
+    fn in_the_way(&self, files: Vec<PathBuf>, commits: &[Oid]) -> Result<Vec<PathBuf>> {
+        if files.is_empty() {
+            return Ok(files);
+        }
+        let trees = commits
+            .iter()
+            .map(|c| Ok(self.repo.find_commit(*c)?.tree()?))
+            .collect::<Result<Vec<_>>>()?;
+        // In the way: something at the path itself (a file, or a folder in
+        // its place), or a file where one of its folders is.
+        let in_the_way = |path: &Path| {
+            trees.iter().any(|tree| {
+                path.ancestors()
+                    .filter(|p| !p.as_os_str().is_empty())
+                    .any(|p| match tree.get_path(p) {
+                        Ok(entry) => p == path || entry.kind() != Some(git2::ObjectType::Tree),
+                        Err(_) => false,
+                    })
+            })
+        };
+        Ok(files.into_iter().filter(|p| in_the_way(p)).collect())
+    }
+}
