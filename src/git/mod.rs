@@ -36,7 +36,7 @@ pub use workdir::{Batch, Integration, restored, strip_repository_env, worktree_s
 pub use worktrees::{ADD_LOCK, HalfWritten, RemovalChecks, Worktree, linked_gitdir};
 
 use crate::error::Failure;
-use workdir::{check, git_in};
+use workdir::{GitError, check, git_in};
 
 /// A repository seen from its common git dir, whichever of its worktrees we
 /// were started in.
@@ -468,7 +468,7 @@ impl Repo {
             .git_command()
             .args(["push", "--quiet", "--end-of-options", &remote, &refspec])
             .output()
-            .context("cannot run git")?;
+            .map_err(GitError::CouldNotRun)?;
         check(&output, "git push").with_context(|| format!("cannot push '{branch}' to {remote}"))
     }
 

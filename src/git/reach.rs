@@ -10,7 +10,7 @@ use git2::{IndexEntryExtendedFlag, IndexEntryFlag, Repository};
 
 use super::porcelain::{parse_porcelain_v2, path_from_bytes, porcelain_records};
 use super::radar::path_bytes;
-use super::workdir::{Batch, check, status_command};
+use super::workdir::{Batch, GitError, check, status_command};
 use super::{Oid, Repo, WorkStatus, Worktree, parse_oid};
 
 /// The commits a worktree holds, for `Repo::worktree_tips`.
@@ -146,7 +146,7 @@ impl Repo {
                 "--ignored=matching",
             ])
             .output()
-            .context("cannot run git")?;
+            .map_err(GitError::CouldNotRun)?;
         check(&output, "git status")
             .with_context(|| format!("cannot read the status of {}", dir.display()))?;
         let mut repos = Vec::new();

@@ -5,7 +5,7 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
-use anyhow::{Context, Result, anyhow, bail};
+use anyhow::{Context, Result, bail};
 use git2::Repository;
 
 use super::porcelain::{parse_porcelain_v2, path_from_bytes};
@@ -59,13 +59,10 @@ fn integrate(dir: &Path, args: &[&str], abort: &[&str]) -> Result<Integration> {
 /// dying half-way through a rebase.
 /// Its reflog entries name this process (`reflog_action`), so that what it
 /// started can later be told from what the user did by hand.
-pub(super) fn shielded(command: &mut Command) -> Result<Output> {
+pub(super) fn shielded(command: &mut Command) -> Result<Output, GitError> {
     #[cfg(unix)]
     std::os::unix::process::CommandExt::process_group(command, 0);
-    command
-        .env("GIT_REFLOG_ACTION", reflog_action(std::process::id()))
-        .output()
-        .context("cannot run git")
+    run(command.env("GIT_REFLOG_ACTION", reflog_action(std::process::id())))
 }
 
 /// Fails loudly unless the worktree at DIR is in the state BEFORE.
@@ -91,7 +88,7 @@ pub(super) fn porcelain_status(dir: &Path, batch: Batch, extra: &[&str]) -> Resu
         .args(["--branch", "--untracked-files=all"])
         .args(extra)
         .output()
-        .context("cannot run git")?;
+        .map_err(GitError::CouldNotRun)?;
     check(&output, "git status")
         .with_context(|| format!("cannot read the status of {}", dir.display()))?;
     Ok(output.stdout)
@@ -102,7 +99,7 @@ fn conflicted_paths(dir: &Path) -> Result<Vec<String>> {
     let output = git_in(dir)
         .args(["diff", "--name-only", "--diff-filter=U", "-z"])
         .output()
-        .context("cannot run git")?;
+        .map_err(GitError::CouldNotRun)?;
     check(&output, "git diff")?;
     let mut paths: Vec<String> = output
         .stdout
@@ -171,17 +168,59 @@ pub fn strip_repository_env(command: &mut Command) {
     }
 }
 
-pub(super) fn check(output: &Output, what: &str) -> Result<()> {
+/// Why a `git` we ran failed. A caller that must tell a git that said no
+/// from one that never started can downcast to this through any context.
+#[derive(Debug)]
+pub enum GitError {
+    /// Git could not be started at all (not installed, no process left).
+    CouldNotRun(std::io::Error),
+    /// Git ran and refused: WHAT exited with CODE (`None` when a signal
+    /// killed it), and STDERR, trimmed, says why.
+    Refused {
+        what: String,
+        code: Option<i32>,
+        stderr: String,
+    },
+}
+
+impl std::fmt::Display for GitError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            // The cause, io's own words, follows in the error's chain.
+            GitError::CouldNotRun(_) => f.write_str("cannot run git"),
+            GitError::Refused { what, code, stderr } => match (code, stderr.is_empty()) {
+                (Some(code), true) => write!(f, "{what} failed with exit code {code}"),
+                (None, true) => write!(f, "{what} was killed by a signal"),
+                (_, false) => write!(f, "{what} failed: {stderr}"),
+            },
+        }
+    }
+}
+
+impl std::error::Error for GitError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            GitError::CouldNotRun(e) => Some(e),
+            GitError::Refused { .. } => None,
+        }
+    }
+}
+
+/// Runs COMMAND to the end and collects its output.
+pub(super) fn run(command: &mut Command) -> Result<Output, GitError> {
+    command.output().map_err(GitError::CouldNotRun)
+}
+
+/// `Refused` unless OUTPUT, of the git step WHAT, says it succeeded.
+pub(super) fn check(output: &Output, what: &str) -> Result<(), GitError> {
     if output.status.success() {
         return Ok(());
     }
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    let detail = stderr.trim();
-    match (output.status.code(), detail.is_empty()) {
-        (Some(code), true) => bail!("{what} failed with exit code {code}"),
-        (None, true) => bail!("{what} was killed by a signal"),
-        (_, false) => Err(anyhow!("{what} failed: {detail}")),
-    }
+    Err(GitError::Refused {
+        what: what.to_string(),
+        code: output.status.code(),
+        stderr: String::from_utf8_lossy(&output.stderr).trim().to_string(),
+    })
 }
 
 impl Repo {
@@ -192,7 +231,7 @@ impl Repo {
         let output = status_command(dir, batch)
             .args(["--ignore-submodules=none", "--untracked-files=normal"])
             .output()
-            .context("cannot run git")?;
+            .map_err(GitError::CouldNotRun)?;
         check(&output, "git status")
             .with_context(|| format!("cannot read the status of {}", dir.display()))?;
         Ok(parse_porcelain_v2(&output.stdout))
@@ -216,7 +255,7 @@ impl Repo {
         if ignored {
             command.arg("--ignored");
         }
-        let output = command.output().context("cannot run git")?;
+        let output = command.output().map_err(GitError::CouldNotRun)?;
         let kind = if ignored { "ignored" } else { "untracked" };
         check(&output, "git ls-files")
             .with_context(|| format!("cannot list the {kind} files of {}", dir.display()))?;
@@ -236,7 +275,7 @@ impl Repo {
         let output = git_in(dir)
             .arg("write-tree")
             .output()
-            .context("cannot run git")?;
+            .map_err(GitError::CouldNotRun)?;
         let staged = parse_oid(String::from_utf8_lossy(&output.stdout).trim());
         if !output.status.success() || staged.is_none() {
             return Ok(false);
@@ -316,7 +355,7 @@ impl Repo {
         if let Err(e) = check(&output, "git commit") {
             let _ = shielded(git_in(dir).args(["reset", "--merge"]));
             restored(dir, &before)?;
-            return Err(e);
+            return Err(e.into());
         }
         Ok(Integration::Done)
     }
@@ -393,5 +432,43 @@ impl Repo {
             })
         };
         Ok(files.into_iter().filter(|p| in_the_way(p)).collect())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::os::unix::process::ExitStatusExt;
+    use std::process::ExitStatus;
+
+    use super::*;
+
+    fn output(status: i32, stderr: &str) -> Output {
+        Output {
+            status: ExitStatus::from_raw(status),
+            stdout: Vec::new(),
+            stderr: stderr.as_bytes().to_vec(),
+        }
+    }
+
+    #[test]
+    fn a_refusal_reads_as_before_and_is_told_from_git_not_running() {
+        let says = |out: Output| check(&out, "git merge").unwrap_err().to_string();
+        assert_eq!(
+            says(output(1 << 8, "")),
+            "git merge failed with exit code 1"
+        );
+        assert_eq!(says(output(9, "")), "git merge was killed by a signal");
+        assert_eq!(says(output(1 << 8, " no\n")), "git merge failed: no");
+
+        let refused = anyhow::Error::from(check(&output(1 << 8, ""), "git merge").unwrap_err())
+            .context("in /x");
+        assert!(matches!(
+            refused.downcast_ref::<GitError>(),
+            Some(GitError::Refused { code: Some(1), .. })
+        ));
+        let missing = run(&mut Command::new("/nonexistent/git")).unwrap_err();
+        assert!(matches!(missing, GitError::CouldNotRun(_)));
+        let chain = format!("{:#}", anyhow::Error::from(missing));
+        assert!(chain.starts_with("cannot run git: "), "{chain}");
     }
 }

@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result, bail};
 use git2::WorktreeLockStatus;
 
-use super::workdir::{check, shielded};
+use super::workdir::{GitError, check, shielded};
 use super::{Operation, Repo, canonical};
 
 /// One worktree as git records it.
@@ -180,7 +180,7 @@ impl Repo {
             .arg(path)
             .arg(branch)
             .output()
-            .context("cannot run git")?;
+            .map_err(GitError::CouldNotRun)?;
         check(&output, "git worktree add")
             .with_context(|| format!("cannot create worktree {}", path.display()))
     }
@@ -215,8 +215,8 @@ impl Repo {
         if !paths.is_empty() {
             command.arg("--").args(paths);
         }
-        let output = command.output().context("cannot run git")?;
-        check(&output, "git worktree repair")
+        let output = command.output().map_err(GitError::CouldNotRun)?;
+        Ok(check(&output, "git worktree repair")?)
     }
 
     /// Where git's admin entry of linked WORKTREE says its folder is, as
