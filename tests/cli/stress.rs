@@ -15,8 +15,6 @@
 //! does follows from the seed; where a delayed kill lands does not, which is
 //! why every assertion is an invariant that must hold after any kill point.
 
-mod common;
-
 use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
 use std::os::unix::process::{CommandExt, ExitStatusExt};
@@ -24,7 +22,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use common::{TestEnv, write_file};
+use crate::common::{TestEnv, write_file};
 use serde_json::Value;
 
 const DEFAULT_SEED: u64 = 0x5e55_1017;
