@@ -1,7 +1,7 @@
 //! End to end with the real Claude Code CLI against a fake Anthropic API on
 //! 127.0.0.1. The `claude` binary comes from SESSIONS_TEST_CLAUDE, PATH, or
 //! `.ci/node` (where `.ci/run` installs the pinned version); without one,
-//! these tests say so and pass.
+//! these tests skip (`common::require`).
 
 use std::fs;
 use std::path::{Path, PathBuf};
