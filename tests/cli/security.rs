@@ -2,13 +2,11 @@
 //! pushes without approval, and nothing from it reaches a git command line as
 //! an option.
 
-mod common;
-
 use std::fs;
 use std::os::unix::fs::{PermissionsExt, symlink};
 use std::path::Path;
 
-use common::{TestEnv, stderr_of, write_file};
+use crate::common::{TestEnv, stderr_of, write_file};
 
 /// A tag git would read as `--exec=touch PWNED`: `rebase` runs it in the
 /// worktree after each commit.

@@ -1,15 +1,13 @@
 //! Every command in docs/guide.md must work as written: the blocks fenced as
 //! ```` ```sh runnable ```` run, in order, in one bash against a fresh repository.
 
-mod common;
-
 use std::fs;
 use std::path::Path;
 use std::process::Command;
 
-use common::{TestEnv, write_file};
+use crate::common::{TestEnv, write_file};
 
-const GUIDE: &str = include_str!("../docs/guide.md");
+const GUIDE: &str = include_str!("../../docs/guide.md");
 
 /// The runnable blocks of a Markdown text, with the line each starts on.
 fn runnable_blocks(markdown: &str) -> Vec<(usize, String)> {

@@ -1,11 +1,7 @@
 //! End to end with the real Claude Code CLI against a fake Anthropic API on
 //! 127.0.0.1. The `claude` binary comes from SESSIONS_TEST_CLAUDE, PATH, or
 //! `.ci/node` (where `.ci/run` installs the pinned version); without one,
-//! these tests say so and pass.
-
-mod common;
-#[path = "common/fake_anthropic.rs"]
-mod fake_anthropic;
+//! these tests skip (`common::require`).
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -13,37 +9,19 @@ use std::process::{Command, Output, Stdio};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use common::{TestEnv, write_file};
-use fake_anthropic::FakeAnthropic;
+use crate::common::fake_anthropic::{self, FakeAnthropic};
+use crate::common::{TestEnv, claude_binary, require, write_file};
 use serde_json::Value;
 
 /// Each child process gets this long before it is killed and the test fails.
 const TIMEOUT: Duration = Duration::from_secs(90);
 
-fn claude_binary() -> Option<PathBuf> {
-    if let Some(path) = std::env::var_os("SESSIONS_TEST_CLAUDE") {
-        return Some(PathBuf::from(path));
+/// The claude binary and a fake API, or None when the test skips.
+fn setup() -> Option<(PathBuf, FakeAnthropic)> {
+    if !require("claude") {
+        return None;
     }
-    let on_path = std::env::var_os("PATH")
-        .iter()
-        .flat_map(std::env::split_paths)
-        .map(|dir| dir.join("claude"))
-        .find(|file| file.is_file());
-    let local = Path::new(env!("CARGO_MANIFEST_DIR")).join(".ci/node/node_modules/.bin/claude");
-    on_path.or_else(|| local.is_file().then_some(local))
-}
-
-/// The claude binary and a fake API, or None after saying why the test skips.
-fn setup(test: &str) -> Option<(PathBuf, FakeAnthropic)> {
-    match claude_binary() {
-        Some(claude) => Some((claude, FakeAnthropic::start())),
-        None => {
-            eprintln!(
-                "skipping {test}: no claude binary (set SESSIONS_TEST_CLAUDE, put claude on PATH, or run .ci/run)"
-            );
-            None
-        }
-    }
+    Some((claude_binary()?, FakeAnthropic::start()))
 }
 
 /// What Claude needs to talk to the fake API from the isolated HOME.
@@ -119,8 +97,7 @@ fn transcripts(env: &TestEnv, dir: &Path) -> Vec<String> {
 
 #[test]
 fn new_and_resume_record_claudes_session_through_its_hooks() {
-    let Some((claude, api)) = setup("new_and_resume_record_claudes_session_through_its_hooks")
-    else {
+    let Some((claude, api)) = setup() else {
         return;
     };
     let env = TestEnv::new();
@@ -172,9 +149,7 @@ fn new_and_resume_record_claudes_session_through_its_hooks() {
 
 #[test]
 fn claude_worktree_goes_through_sessions_once_its_hooks_are_installed() {
-    let Some((claude, api)) =
-        setup("claude_worktree_goes_through_sessions_once_its_hooks_are_installed")
-    else {
+    let Some((claude, api)) = setup() else {
         return;
     };
     let env = TestEnv::new();

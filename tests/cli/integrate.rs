@@ -3,12 +3,10 @@
 //! nobody's operation in progress is aborted, ignored files are never
 //! overwritten, and a signal half-way leaves everything as it was.
 
-mod common;
-
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use common::{TestEnv, stderr_of, write_file};
+use crate::common::{TestEnv, stderr_of, write_file};
 
 /// A session `s` with one commit (`s.txt`) and main one commit ahead
 /// (`main.txt`) since it started.

@@ -1,12 +1,10 @@
 //! `sessions conflicts`: predicted conflicts between sessions and with the
 //! base, from in-memory merges that touch nothing.
 
-mod common;
-
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use common::{TestEnv, write_file};
+use crate::common::{TestEnv, write_file};
 use serde_json::{Value, json};
 
 const LINES: &str = "one\ntwo\nthree\nfour\nfive\nsix\nseven\neight\nnine\nten\n";
@@ -45,7 +43,11 @@ fn radar(env: &TestEnv, args: &[&str]) -> (i32, Vec<Value>) {
         .output()
         .unwrap();
     let code = output.status.code().unwrap();
-    assert!(code < 2, "conflicts failed: {}", common::stderr_of(&output));
+    assert!(
+        code < 2,
+        "conflicts failed: {}",
+        crate::common::stderr_of(&output)
+    );
     match serde_json::from_slice(&output.stdout).unwrap() {
         Value::Array(pairs) => (code, pairs),
         other => panic!("conflicts --json printed {other}"),
@@ -93,9 +95,9 @@ fn the_same_lines_conflict_for_that_pair_with_the_path() {
     let stdout = String::from_utf8_lossy(&table.stdout);
     assert!(stdout.contains("text.txt"), "{stdout}");
     assert!(
-        common::stderr_of(&table).contains("conflicts predicted"),
+        crate::common::stderr_of(&table).contains("conflicts predicted"),
         "{}",
-        common::stderr_of(&table)
+        crate::common::stderr_of(&table)
     );
 }
 
@@ -114,7 +116,7 @@ fn different_files_predict_nothing() {
         &json!({"a": "a", "b": "b", "conflicts": [], "overlaps": []})
     );
     let table = env.sessions().arg("conflicts").assert().success();
-    let stderr = common::stderr_of(table.get_output());
+    let stderr = crate::common::stderr_of(table.get_output());
     assert!(stderr.contains("No conflicts"), "{stderr}");
 }
 
@@ -187,7 +189,7 @@ fn names_limit_the_pairs_and_unknown_names_are_bad_input() {
 
     let output = env.sessions().args(["conflicts", "nope"]).output().unwrap();
     assert_eq!(output.status.code(), Some(2));
-    assert!(common::stderr_of(&output).contains("no session named 'nope'"));
+    assert!(crate::common::stderr_of(&output).contains("no session named 'nope'"));
 }
 
 /// Everything `conflicts` must leave alone: every worktree's status, every

@@ -1,12 +1,10 @@
 //! Configuration files: precedence (flags > project > user > defaults) and
 //! errors that name the file, the key and the line.
 
-mod common;
-
 use std::fs;
 use std::path::PathBuf;
 
-use common::{TestEnv, stderr_of, write_file};
+use crate::common::{TestEnv, stderr_of, write_file};
 
 fn project_config(env: &TestEnv, text: &str) -> PathBuf {
     env.write(".sessions.toml", text);

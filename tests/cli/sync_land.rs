@@ -1,13 +1,11 @@
 //! `sessions sync` and `sessions land`: integrating through git, refusing
 //! what could lose work, and leaving everything as it was when stopped.
 
-mod common;
-
 use std::fs;
 use std::path::Path;
 use std::process::Command;
 
-use common::{TestEnv, sleeper_in, stderr_of};
+use crate::common::{TestEnv, sleeper_in, stderr_of};
 
 /// A session `s` with one commit (`s.txt`) and main one commit ahead
 /// (`main.txt`) since it started.

@@ -3,8 +3,6 @@
 //! registry held by someone else, `claude -w` asking for a busy session,
 //! repositories git2 cannot open, and the exit codes of every failure class.
 
-mod common;
-
 use std::fs;
 use std::io::{BufRead, BufReader};
 use std::os::unix::process::CommandExt;
@@ -13,7 +11,7 @@ use std::process::{Child, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-use common::{TestEnv, make_executable, sleeper_in, stderr_of, write_file};
+use crate::common::{TestEnv, make_executable, sleeper_in, stderr_of, write_file};
 use serde_json::json;
 
 /// Installs SCRIPT as the post-checkout hook of the repository whose git dir

@@ -21,9 +21,6 @@
 //! * Bounded: header/body size limits, idle keep-alive timeout, and every
 //!   thread notices the stop flag within `POLL` after `Drop`.
 
-// Not every user of this file calls every helper.
-#![allow(dead_code)]
-
 use std::io::{self, BufRead, BufReader, Read, Write};
 use std::net::{Shutdown, TcpListener, TcpStream};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};

@@ -2,13 +2,11 @@
 //! behind, and the registry validated before any command acts on an entry
 //! (issue 10, items 17, 20, 21, 22 and 24).
 
-mod common;
-
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::Output;
 
-use common::{TestEnv, stderr_of, write_file};
+use crate::common::{TestEnv, stderr_of, write_file};
 use serde_json::Value;
 
 /// `sessions doctor --json ARGS` run in DIR: its output and report.

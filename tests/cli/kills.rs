@@ -4,14 +4,12 @@
 //! held by a stopped process. These are the holes a third adversarial pass
 //! on issue 10 found; tests/stress.rs kills at random points besides.
 
-mod common;
-
 use std::fs::{self, File};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Stdio};
 use std::time::{Duration, Instant};
 
-use common::{TestEnv, make_executable, stderr_of, write_file};
+use crate::common::{TestEnv, make_executable, stderr_of, write_file};
 
 /// The real `git` on PATH.
 fn real_git() -> PathBuf {
@@ -170,13 +168,14 @@ fn rm_waiting_for_a_held_registry_lock_stops_on_ctrl_c() {
         .unwrap();
     holder.lock().unwrap();
 
-    let mut rm = env
-        .sessions_std(&env.repo)
-        .args(["rm", "s"])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
+    let mut rm = crate::common::KillOnDrop(
+        env.sessions_std(&env.repo)
+            .args(["rm", "s"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
     // It has installed its handler and is at the lock once it has the file open.
     let canonical = lock_file.canonicalize().unwrap();
     while !has_open(rm.id(), &canonical) {
@@ -243,7 +242,7 @@ fn doctor_names_the_index_lock_a_killed_sync_left() {
 fn doctor_sees_a_killed_sync_whose_pid_was_reused() {
     let (env, dir) = diverged_clone();
     let admin = sync_killed_mid_rebase(&env, &dir);
-    let mut other = common::sleeper_in(&env.root());
+    let mut other = crate::common::sleeper_in(&env.root());
     let record = admin.join("sessions-underway.toml");
     let text = fs::read_to_string(&record).unwrap();
     let pid_line = text.lines().find(|l| l.starts_with("pid = ")).unwrap();
@@ -276,7 +275,7 @@ fn doctor_fix_undoes_a_killed_new_whose_pid_was_reused() {
     let pid_file = env.pid_hook("post-checkout", "", "kill -KILL \"$pid\"");
     env.run_killed(&["new", "s", "--no-agent"], &pid_file, "post-checkout");
 
-    let mut other = common::sleeper_in(&env.root());
+    let mut other = crate::common::sleeper_in(&env.root());
     let text = fs::read_to_string(env.registry_file()).unwrap();
     let pid_line = text.lines().find(|l| l.starts_with("pid = ")).unwrap();
     fs::write(

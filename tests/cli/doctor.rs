@@ -1,12 +1,10 @@
 //! `sessions doctor` and `sessions adopt`.
 
-mod common;
-
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::Output;
 
-use common::{TestEnv, stderr_of};
+use crate::common::{TestEnv, stderr_of};
 use serde_json::Value;
 
 fn doctor(env: &TestEnv, args: &[&str]) -> (Output, Value) {

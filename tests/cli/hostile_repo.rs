@@ -2,9 +2,7 @@
 //! `.sessions.toml`, its file names, the commits and refs its remote serves)
 //! must not run, write or mislead before `sessions trust`.
 
-mod common;
-
-use common::{TestEnv, stderr_of};
+use crate::common::{TestEnv, stderr_of};
 
 /// Characters a terminal does not show as themselves: a C1 CSI, DEL, a
 /// right-to-left override and its isolates, a zero-width space, a line

@@ -2,14 +2,12 @@
 //! launches of a stand-in `claude` script and of other agents, `resume`,
 //! `claude install`, and transcript discovery.
 
-mod common;
-
 use std::fs;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime};
 
-use common::{TestEnv, sleeper_in, stderr_of, write_file};
+use crate::common::{TestEnv, sleeper_in, stderr_of, write_file};
 use serde_json::{Value, json};
 
 fn payload(event: &str, session_id: &str, cwd: &Path) -> String {

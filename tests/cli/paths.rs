@@ -5,17 +5,15 @@
 //! inside its session, `clean --dry-run` on invalid entries, and hints that
 //! fit their blocker.
 
-mod common;
-
 use std::fs;
 use std::path::Path;
 
-use common::{TestEnv, stderr_of};
+use crate::common::{TestEnv, stderr_of};
 
 /// An executable shell script at FILE.
 fn script(file: &Path, body: &str) {
-    common::write_file(file, &format!("#!/bin/sh\n{body}"));
-    common::make_executable(file);
+    crate::common::write_file(file, &format!("#!/bin/sh\n{body}"));
+    crate::common::make_executable(file);
 }
 
 // A session branch named like a remote-tracking branch, a tag or `HEAD`
@@ -63,7 +61,7 @@ fn an_existing_session_on_a_branch_named_like_its_base_keeps_its_work() {
 }
 
 // Every program sessions starts leaves the caller's GIT_DIR behind:
-// teardown too (setup, the agent and land checks: tests/review_paths.rs).
+// teardown too (setup, the agent and land checks: below).
 #[test]
 fn teardown_commands_do_not_inherit_the_callers_git_dir() {
     let env = TestEnv::cloned();
@@ -283,7 +281,7 @@ fn sync_does_not_rebase_onto_a_session_named_like_the_base() {
 
 /// An executable script at FILE that commits a change in the folder it runs in.
 fn committing_script(file: &Path) {
-    common::write_file(
+    crate::common::write_file(
         file,
         "#!/bin/sh\n\
          echo agent >> README.md\n\

@@ -4,12 +4,10 @@
 //! a second adversarial pass on issue 10 found; each test names the item it
 //! reopened.
 
-mod common;
-
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use common::{TestEnv, stderr_of, write_file};
+use crate::common::{TestEnv, stderr_of, write_file};
 
 /// Runs git in DIR, which may fail; whether it succeeded.
 fn git_may_fail(env: &TestEnv, dir: &Path, args: &[&str]) -> bool {
@@ -269,7 +267,7 @@ fn worktree_create_never_shares_a_busy_session_even_with_the_same_session_id() {
         .output()
         .unwrap();
     assert!(first.status.success(), "{}", stderr_of(&first));
-    let mut agent = common::sleeper_in(&env.sessions_dir().join("x"));
+    let mut agent = crate::common::sleeper_in(&env.sessions_dir().join("x"));
 
     let second = env
         .sessions()

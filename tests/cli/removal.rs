@@ -3,12 +3,10 @@
 //! admin entries, and operations in progress. Each test runs in a clone
 //! whose sessions start from `origin/main`, as users' do.
 
-mod common;
-
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use common::{TestEnv, make_executable, stderr_of, write_file};
+use crate::common::{TestEnv, make_executable, stderr_of, write_file};
 use predicates::prelude::*;
 
 /// A session on a branch pushed to origin, so that its branch alone puts

@@ -1,10 +1,8 @@
 //! `sessions list` live state and `sessions show`.
 
-mod common;
-
 use std::fs;
 
-use common::{TestEnv, stderr_of};
+use crate::common::{TestEnv, stderr_of};
 use serde_json::Value;
 
 fn commit_on_main(env: &TestEnv, file: &str, message: &str) {

@@ -3,13 +3,11 @@
 //! liveness of records older versions wrote, and the like. Each test failed
 //! before its fix.
 
-mod common;
-
 use std::fs;
 use std::path::Path;
 use std::time::{Duration, SystemTime};
 
-use common::{TestEnv, stderr_of};
+use crate::common::{TestEnv, stderr_of};
 use serde_json::Value;
 
 /// `sessions doctor --json ARGS`: its exit code and report.
@@ -144,7 +142,7 @@ fn old_sync_record(env: &TestEnv, dir: &Path, tip: &str, pid: u32) -> std::path:
 fn doctor_sees_an_old_versions_sync_record_whose_pid_was_reused() {
     let env = TestEnv::cloned();
     let dir = env.new_session("s");
-    let mut other = common::sleeper_in(&env.root());
+    let mut other = crate::common::sleeper_in(&env.root());
     let tip = env.git_in(&dir, &["rev-parse", "HEAD"]);
     let record = old_sync_record(&env, &dir, &tip, other.id());
 
@@ -182,8 +180,8 @@ fn doctor_fix_never_aborts_a_killed_syncs_rebase_over_edits_made_since() {
         .unwrap();
     assert!(!rebase.status.success(), "the rebase stops on the conflict");
     let record = old_sync_record(&env, &dir, &tip, dead);
-    common::write_file(&dir.join("f.txt"), "careful resolution\n");
-    common::write_file(&dir.join("g.txt"), "kept\nand edited\n");
+    crate::common::write_file(&dir.join("f.txt"), "careful resolution\n");
+    crate::common::write_file(&dir.join("g.txt"), "kept\nand edited\n");
 
     let (_, report) = doctor(&env, &["--fix"]);
     assert_eq!(

@@ -1,12 +1,10 @@
 //! Ready-to-work worktrees: copied ignored files, setup and teardown
 //! commands, trust in project commands, and ports.
 
-mod common;
-
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use common::{TestEnv, stderr_of, write_file};
+use crate::common::{TestEnv, stderr_of, write_file};
 
 fn read(path: &Path) -> String {
     fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
@@ -193,7 +191,7 @@ fn more_sessions_than_max_sessions_warns() {
 
 #[test]
 fn on_a_terminal_new_asks_and_remembers_the_answer() {
-    if !common::has_terminal_runner() {
+    if !crate::common::require("script") {
         return;
     }
     let env = TestEnv::new();

@@ -1,16 +1,20 @@
 //! The one fixture every integration test uses: a real git repository in a
 //! temporary folder, with HOME, the XDG folders and git's configuration all
 //! isolated, and the built `sessions` binary run against it.
-#![allow(dead_code)] // each test file uses a different part of it
 
 use std::ffi::OsString;
 use std::fs;
+use std::io::Write;
+use std::ops::{Deref, DerefMut};
 use std::path::{Path, PathBuf};
-use std::process::Command as StdCommand;
+use std::process::{Child, Command as StdCommand};
+use std::sync::Mutex;
 
 use assert_cmd::Command;
 use serde_json::Value;
 use tempfile::TempDir;
+
+pub mod fake_anthropic;
 
 pub struct TestEnv {
     root: TempDir,
@@ -379,14 +383,42 @@ pub fn write_file(path: &Path, text: &str) {
     fs::write(path, text).unwrap();
 }
 
-/// `sleep` working in DIR: a stand-in for an agent at work there. The
-/// caller kills it.
-pub fn sleeper_in(dir: &Path) -> std::process::Child {
-    StdCommand::new("sleep")
-        .arg("300")
-        .current_dir(dir)
-        .spawn()
-        .unwrap()
+/// A child process killed (and reaped) when the test ends, pass or fail, so
+/// that no sleeper or stand-in outlives the test that started it. Derefs to
+/// the `Child`, so `kill`, `id` and `wait` work as on it.
+pub struct KillOnDrop(pub Child);
+
+impl Deref for KillOnDrop {
+    type Target = Child;
+    fn deref(&self) -> &Child {
+        &self.0
+    }
+}
+
+impl DerefMut for KillOnDrop {
+    fn deref_mut(&mut self) -> &mut Child {
+        &mut self.0
+    }
+}
+
+impl Drop for KillOnDrop {
+    fn drop(&mut self) {
+        // Either fails harmlessly when the test already killed or reaped it.
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// `sleep` working in DIR: a stand-in for an agent at work there, killed
+/// when dropped.
+pub fn sleeper_in(dir: &Path) -> KillOnDrop {
+    KillOnDrop(
+        StdCommand::new("sleep")
+            .arg("300")
+            .current_dir(dir)
+            .spawn()
+            .unwrap(),
+    )
 }
 
 /// Stderr of an assert_cmd output, as text.
@@ -394,15 +426,81 @@ pub fn stderr_of(output: &std::process::Output) -> String {
     String::from_utf8_lossy(&output.stderr).into_owned()
 }
 
-/// Whether util-linux `script`, which gives a command a terminal, is here;
-/// prints a notice when it is not (tests that need it then skip).
-pub fn has_terminal_runner() -> bool {
-    let found = StdCommand::new("script")
-        .arg("--version")
-        .output()
-        .is_ok_and(|v| String::from_utf8_lossy(&v.stdout).contains("util-linux"));
-    if !found {
-        eprintln!("NOTICE: util-linux `script` is missing; skipping a terminal prompt test");
+/// Whether TOOL (`claude`, `zsh`, `fish`, `script`), which a test needs and
+/// a machine may lack, is here. When it is not, the test skips, and says so
+/// in the summary at exit (libtest hides a passing test's own output); but
+/// SESSIONS_TEST_REQUIRE=all (which `.ci/run` sets), or a comma-separated
+/// list naming TOOL, makes the skip a failure, so that CI runs everything.
+pub fn require(tool: &str) -> bool {
+    let found = match tool {
+        "claude" => claude_binary().is_some(),
+        // BSD `script` takes other arguments than on_terminal gives it.
+        "script" => StdCommand::new("script")
+            .arg("--version")
+            .output()
+            .is_ok_and(|v| String::from_utf8_lossy(&v.stdout).contains("util-linux")),
+        _ => StdCommand::new(tool)
+            .arg("--version")
+            .output()
+            .is_ok_and(|o| o.status.success()),
+    };
+    if found {
+        return true;
     }
-    found
+    let thread = std::thread::current();
+    let test = thread.name().filter(|n| *n != "main").unwrap_or("a test");
+    let hint = match tool {
+        "claude" => " (set SESSIONS_TEST_CLAUDE, put claude on PATH, or run .ci/run)",
+        "script" => " (util-linux)",
+        _ => "",
+    };
+    let line = format!("{test}: {tool} not found{hint}");
+    let required = std::env::var("SESSIONS_TEST_REQUIRE").unwrap_or_default();
+    if required
+        .split(',')
+        .any(|r| r.trim() == "all" || r.trim() == tool)
+    {
+        panic!("{line}, and SESSIONS_TEST_REQUIRE={required} requires it");
+    }
+    eprintln!("SKIPPED: {line}");
+    let mut skipped = SKIPPED.lock().unwrap_or_else(|e| e.into_inner());
+    if skipped.is_empty() {
+        // SAFETY: print_skipped only writes to stderr, once, at exit.
+        unsafe { libc::atexit(print_skipped) };
+    }
+    skipped.push(line);
+    false
+}
+
+/// Tests that skipped for a missing tool, for the summary at exit.
+static SKIPPED: Mutex<Vec<String>> = Mutex::new(Vec::new());
+
+/// Lists SKIPPED after libtest's own summary, straight to stderr (not
+/// through the captured eprintln).
+extern "C" fn print_skipped() {
+    let skipped = SKIPPED.lock().unwrap_or_else(|e| e.into_inner());
+    let mut stderr = std::io::stderr().lock();
+    let _ = writeln!(
+        stderr,
+        "{} test(s) skipped for a missing tool:",
+        skipped.len()
+    );
+    for line in skipped.iter() {
+        let _ = writeln!(stderr, "SKIPPED: {line}");
+    }
+}
+
+/// The `claude` binary the end-to-end tests run: SESSIONS_TEST_CLAUDE, then
+/// PATH, then the pinned one `.ci/run` installs in `.ci/node`.
+pub fn claude_binary() -> Option<PathBuf> {
+    if let Some(path) = std::env::var_os("SESSIONS_TEST_CLAUDE") {
+        return Some(PathBuf::from(path));
+    }
+    let on_path = std::env::var_os("PATH")
+        .iter()
+        .flat_map(std::env::split_paths)
+        .map(|dir| dir.join("claude"))
+        .find(|file| file.is_file());
+    let local = Path::new(env!("CARGO_MANIFEST_DIR")).join(".ci/node/node_modules/.bin/claude");
+    on_path.or_else(|| local.is_file().then_some(local))
 }

@@ -1,12 +1,9 @@
 //! Shell life: the `sessions init` wrapper run through real bash, zsh and
 //! fish, `sessions cd` without it, completions and the man page.
 
-mod common;
-
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
-use common::{TestEnv, stderr_of};
+use crate::common::{TestEnv, stderr_of};
 
 /// A folder holding `sessions` (a link to the built binary), to put first
 /// on PATH as an installed binary would be.
@@ -18,17 +15,6 @@ fn bin_dir(env: &TestEnv) -> PathBuf {
         std::os::unix::fs::symlink(env!("CARGO_BIN_EXE_sessions"), &link).unwrap();
     }
     dir
-}
-
-fn shell_exists(shell: &str) -> bool {
-    let found = Command::new(shell)
-        .args(["-c", "exit 0"])
-        .output()
-        .is_ok_and(|o| o.status.success());
-    if !found {
-        eprintln!("NOTICE: {shell} is not installed; skipping its shell integration test");
-    }
-    found
 }
 
 /// Runs SCRIPT in SHELL (no rc files) in the main worktree; its stdout.
@@ -61,7 +47,7 @@ fn value<'a>(out: &'a str, key: &str) -> &'a str {
 }
 
 fn check_wrapper(shell: &str, args: &[&str], init: &str) {
-    if !shell_exists(shell) {
+    if !crate::common::require(shell) {
         return;
     }
     let env = TestEnv::new();

@@ -1,11 +1,9 @@
 //! `sessions clean` and the safety rules `rm` shares with it.
 
-mod common;
-
 use std::fs;
 use std::path::PathBuf;
 
-use common::{TestEnv, sleeper_in, stderr_of};
+use crate::common::{TestEnv, sleeper_in, stderr_of};
 
 /// A session whose one commit is merged into main the way `how` says.
 fn merged_session(env: &TestEnv, name: &str, how: &str) -> PathBuf {
@@ -222,7 +220,7 @@ fn rm_refuses_a_locked_worktree_unless_forced() {
 
 #[test]
 fn on_a_terminal_clean_asks_once() {
-    if !common::has_terminal_runner() {
+    if !crate::common::require("script") {
         return;
     }
     let env = TestEnv::new();

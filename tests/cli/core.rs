@@ -1,12 +1,10 @@
 //! The core CLI: new, list, path, rm, the registry and its safety rules.
 
-mod common;
-
 use std::fs;
 use std::path::PathBuf;
 use std::process::Stdio;
 
-use common::{TestEnv, make_executable, stderr_of, write_file};
+use crate::common::{TestEnv, make_executable, stderr_of, write_file};
 use predicates::prelude::*;
 
 #[test]

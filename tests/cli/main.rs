@@ -1,0 +1,30 @@
+//! The integration tests, one binary with a module per area: one link of
+//! the test harness instead of one per file, and `common` checked for dead
+//! code as a whole. Each drives the built `sessions` against real git
+//! repositories in an isolated HOME (see `common`).
+
+mod common;
+
+mod agent;
+mod claude_e2e;
+mod clean;
+mod config;
+mod conflicts;
+mod core;
+mod create;
+mod doctor;
+mod fixes_attacked;
+mod guide;
+mod hostile_repo;
+mod integrate;
+mod kills;
+mod odd_states;
+mod paths;
+mod ready;
+mod removal;
+mod repair;
+mod security;
+mod shell;
+mod status;
+mod stress;
+mod sync_land;
