@@ -2,23 +2,9 @@
 
 use std::fs;
 use std::path::{Path, PathBuf};
-use std::process::Output;
 
 use crate::common::{TestEnv, stderr_of};
 use serde_json::Value;
-
-fn doctor(env: &TestEnv, args: &[&str]) -> (Output, Value) {
-    let output = env
-        .sessions()
-        .arg("doctor")
-        .arg("--json")
-        .args(args)
-        .output()
-        .unwrap();
-    let report = serde_json::from_slice(&output.stdout)
-        .unwrap_or_else(|_| panic!("doctor printed no JSON: {}", stderr_of(&output)));
-    (output, report)
-}
 
 /// The kinds of the findings in REPORT.
 fn kinds(report: &Value) -> Vec<String> {
@@ -32,11 +18,11 @@ fn kinds(report: &Value) -> Vec<String> {
 
 /// Asserts doctor finds exactly KINDS, then that `--fix` leaves it healthy.
 fn found_then_fixed(env: &TestEnv, expected: &[&str]) -> Value {
-    let (output, report) = doctor(env, &[]);
+    let (output, report) = env.doctor(&[]);
     assert_eq!(output.status.code(), Some(1), "{report}");
     assert_eq!(kinds(&report), expected, "{report}");
     assert_eq!(report["healthy"], false);
-    let (output, fixed) = doctor(env, &["--fix"]);
+    let (output, fixed) = env.doctor(&["--fix"]);
     assert!(output.status.success(), "{fixed}\n{}", stderr_of(&output));
     assert_eq!(fixed["healthy"], true, "{fixed}");
     assert_eq!(
@@ -44,7 +30,7 @@ fn found_then_fixed(env: &TestEnv, expected: &[&str]) -> Value {
         expected.len(),
         "{fixed}"
     );
-    let (output, _) = doctor(env, &[]);
+    let (output, _) = env.doctor(&[]);
     assert!(output.status.success());
     fixed
 }
@@ -92,7 +78,7 @@ fn lock(env: &TestEnv, path: &Path, reason: &str) {
 fn a_healthy_repository_has_no_findings() {
     let env = TestEnv::new();
     env.new_session("fine");
-    let (output, report) = doctor(&env, &[]);
+    let (output, report) = env.doctor(&[]);
     assert!(output.status.success(), "{report}");
     assert_eq!(report["healthy"], true);
     let text = env.sessions().arg("doctor").output().unwrap();
@@ -154,7 +140,7 @@ fn an_adopted_claude_worktree_with_a_stale_lock_is_unlocked() {
     let reason = format!("claude session fix-login (pid {} start 12345)", dead_pid());
     lock(&env, &path, &reason);
 
-    let (_, report) = doctor(&env, &[]);
+    let (_, report) = env.doctor(&[]);
     assert_eq!(
         kinds(&report),
         ["stale_lock", "unowned_worktree"],
@@ -198,7 +184,7 @@ fn a_live_claude_lock_is_left_alone() {
     lock(&env, &path, &reason);
     let output = env.sessions().args(["adopt", "--all"]).output().unwrap();
     assert!(output.status.success(), "{}", stderr_of(&output));
-    let (output, report) = doctor(&env, &["--fix"]);
+    let (output, report) = env.doctor(&["--fix"]);
     assert!(output.status.success(), "{report}");
     assert_eq!(env.listed("busy")["locked"], reason.as_str());
 }
@@ -220,7 +206,7 @@ fn left_behind_branches_are_reported_and_deleted_once_merged() {
     env.git(&["worktree", "remove", claude.to_str().unwrap()]);
 
     // Unmerged work is reported but never deleted.
-    let (output, report) = doctor(&env, &["--fix"]);
+    let (output, report) = env.doctor(&["--fix"]);
     assert_eq!(output.status.code(), Some(1), "{report}");
     assert_eq!(kinds(&report), ["left_branch"], "{report}");
     assert_eq!(report["findings"][0]["fixable"], false);

@@ -12,14 +12,7 @@ use serde_json::Value;
 
 /// `sessions doctor --json ARGS`: its exit code and report.
 fn doctor(env: &TestEnv, args: &[&str]) -> (Option<i32>, Value) {
-    let output = env
-        .sessions()
-        .args(["doctor", "--json"])
-        .args(args)
-        .output()
-        .unwrap();
-    let report = serde_json::from_slice(&output.stdout)
-        .unwrap_or_else(|_| panic!("doctor printed no JSON: {}", stderr_of(&output)));
+    let (output, report) = env.doctor(args);
     (output.status.code(), report)
 }
 

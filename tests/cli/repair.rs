@@ -4,23 +4,9 @@
 
 use std::fs;
 use std::path::{Path, PathBuf};
-use std::process::Output;
 
 use crate::common::{TestEnv, stderr_of, write_file};
 use serde_json::Value;
-
-/// `sessions doctor --json ARGS` run in DIR: its output and report.
-fn doctor_in(env: &TestEnv, dir: &Path, args: &[&str]) -> (Output, Value) {
-    let output = env
-        .sessions_in(dir)
-        .args(["doctor", "--json"])
-        .args(args)
-        .output()
-        .unwrap();
-    let report = serde_json::from_slice(&output.stdout)
-        .unwrap_or_else(|_| panic!("doctor printed no JSON: {}", stderr_of(&output)));
-    (output, report)
-}
 
 fn kinds(report: &Value) -> Vec<String> {
     let mut kinds: Vec<String> = report["findings"]
@@ -36,13 +22,13 @@ fn kinds(report: &Value) -> Vec<String> {
 /// Asserts doctor in DIR finds exactly EXPECTED (sorted), then that `--fix`
 /// leaves it healthy.
 fn found_then_fixed(env: &TestEnv, dir: &Path, expected: &[&str]) -> Value {
-    let (output, report) = doctor_in(env, dir, &[]);
+    let (output, report) = env.doctor_in(dir, &[]);
     assert_eq!(output.status.code(), Some(1), "{report}");
     assert_eq!(kinds(&report), expected, "{report}");
-    let (output, fixed) = doctor_in(env, dir, &["--fix"]);
+    let (output, fixed) = env.doctor_in(dir, &["--fix"]);
     assert!(output.status.success(), "{fixed}\n{}", stderr_of(&output));
     assert_eq!(fixed["healthy"], true, "{fixed}");
-    let (output, report) = doctor_in(env, dir, &[]);
+    let (output, report) = env.doctor_in(dir, &[]);
     assert!(output.status.success(), "{report}");
     fixed
 }
@@ -133,10 +119,10 @@ fn an_interrupted_new_keeps_what_holds_work() {
     write_file(&path.join("draft.txt"), "draft\n");
     pending(&env, "worked", &path, true);
 
-    let (output, report) = doctor_in(&env, &env.repo, &[]);
+    let (output, report) = env.doctor_in(&env.repo, &[]);
     assert_eq!(output.status.code(), Some(1), "{report}");
     assert_eq!(kinds(&report), ["interrupted_new"], "{report}");
-    let (_, fixed) = doctor_in(&env, &env.repo, &["--fix"]);
+    let (_, fixed) = env.doctor_in(&env.repo, &["--fix"]);
     assert_eq!(
         fs::read_to_string(path.join("draft.txt")).unwrap(),
         "draft\n"
@@ -150,7 +136,7 @@ fn an_interrupted_new_keeps_what_holds_work() {
 fn a_worktree_git_never_finished_is_reported_not_adopted() {
     let env = TestEnv::new();
     let path = half_made_worktree(&env, "stray");
-    let (output, report) = doctor_in(&env, &env.repo, &["--fix"]);
+    let (output, report) = env.doctor_in(&env.repo, &["--fix"]);
     assert_eq!(output.status.code(), Some(1), "{report}");
     assert_eq!(kinds(&report), ["half_made_worktree"], "{report}");
     assert!(env.session_names().is_empty());
@@ -242,7 +228,7 @@ fn a_repository_moved_with_its_sessions_keeps_them() {
 fn doctor_never_deletes_a_branch_sessions_did_not_make() {
     let env = TestEnv::new();
     env.git(&["branch", "worktree-mine"]);
-    let (output, report) = doctor_in(&env, &env.repo, &["--fix"]);
+    let (output, report) = env.doctor_in(&env.repo, &["--fix"]);
     assert!(output.status.success(), "{report}");
     assert_eq!(report["fixed"].as_array().unwrap().len(), 0, "{report}");
     assert_eq!(env.branches(), ["main", "worktree-mine"]);
@@ -298,7 +284,7 @@ fn duplicate_names_are_refused_and_reported() {
     assert_eq!(env.registry_bytes(), before);
     assert!(a.exists() && b.exists());
 
-    let (output, report) = doctor_in(&env, &env.repo, &["--fix"]);
+    let (output, report) = env.doctor_in(&env.repo, &["--fix"]);
     assert_eq!(output.status.code(), Some(1), "{report}");
     assert_eq!(kinds(&report), ["duplicate_name"], "{report}");
     assert_eq!(report["findings"][0]["fixable"], false);
@@ -328,14 +314,14 @@ fn a_session_folder_replaced_by_a_symlink_to_the_main_worktree_is_not_adopted() 
     let stderr = env.exits_with(&["rm", "a", "--force"], 3);
     assert!(stderr.contains("symlink"), "{stderr}");
 
-    let (output, report) = doctor_in(&env, &env.repo, &[]);
+    let (output, report) = env.doctor_in(&env.repo, &[]);
     assert_eq!(output.status.code(), Some(1), "{report}");
     assert_eq!(
         kinds(&report),
         ["invalid_entry", "symlinked_worktree"],
         "{report}"
     );
-    let (output, report) = doctor_in(&env, &env.repo, &["--fix"]);
+    let (output, report) = env.doctor_in(&env.repo, &["--fix"]);
     assert_eq!(output.status.code(), Some(1), "{report}");
     assert_eq!(kinds(&report), ["symlinked_worktree"], "{report}");
     assert!(env.session_names().is_empty(), "{report}");
@@ -396,7 +382,7 @@ fn an_interrupted_new_keeps_a_half_written_entry_that_holds_an_index() {
     let env = TestEnv::new();
     let (_, admin) = killed_in_worktree_add(&env, "staged", &["gitdir"]);
     fs::write(admin.join("index"), "not git's first writes").unwrap();
-    let (_, fixed) = doctor_in(&env, &env.repo, &["--fix"]);
+    let (_, fixed) = env.doctor_in(&env.repo, &["--fix"]);
     assert!(admin.join("index").exists(), "{fixed}");
 }
 
@@ -412,13 +398,13 @@ fn a_half_written_entry_is_reported_and_pruned_only_when_git_would_prune_it() {
     fs::create_dir_all(&adding).unwrap();
     fs::write(adding.join("locked"), "initializing").unwrap();
 
-    let (_, report) = doctor_in(&env, &env.repo, &[]);
+    let (_, report) = env.doctor_in(&env.repo, &[]);
     assert_eq!(
         kinds(&report),
         ["half_written_admin_entry", "half_written_admin_entry"],
         "{report}"
     );
-    let (output, fixed) = doctor_in(&env, &env.repo, &["--fix"]);
+    let (output, fixed) = env.doctor_in(&env.repo, &["--fix"]);
     assert_eq!(output.status.code(), Some(1), "{fixed}");
     assert!(!removed.exists(), "{fixed}");
     assert!(adding.join("locked").exists(), "{fixed}");

@@ -223,6 +223,24 @@ impl TestEnv {
         fs::remove_file(self.git_dir().join("hooks").join(hook)).unwrap();
     }
 
+    /// `sessions doctor --json ARGS` run in DIR: its output and its report.
+    pub fn doctor_in(&self, dir: &Path, args: &[&str]) -> (std::process::Output, Value) {
+        let output = self
+            .sessions_in(dir)
+            .args(["doctor", "--json"])
+            .args(args)
+            .output()
+            .unwrap();
+        let report = serde_json::from_slice(&output.stdout)
+            .unwrap_or_else(|_| panic!("doctor printed no JSON: {}", stderr_of(&output)));
+        (output, report)
+    }
+
+    /// `sessions doctor --json ARGS` in the main worktree.
+    pub fn doctor(&self, args: &[&str]) -> (std::process::Output, Value) {
+        self.doctor_in(&self.repo, args)
+    }
+
     /// `sessions new NAME --no-agent`, which must succeed; its worktree path.
     pub fn new_session(&self, name: &str) -> PathBuf {
         let output = self
