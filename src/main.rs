@@ -1,3 +1,4 @@
+mod atomic;
 mod claude;
 mod cli;
 mod cmd;

@@ -409,8 +409,7 @@ impl Locked {
         (base..=u16::MAX).find(|port| !self.sessions.iter().any(|e| e.port == Some(*port)))
     }
 
-    /// Writes the sessions back: a temporary file in the same folder, synced,
-    /// then renamed over the old one, so the file is never seen half-written.
+    /// Writes the sessions back whole, so the file is never seen half-written.
     pub fn save(&self) -> Result<()> {
         let text = toml::to_string(&RegistryFile {
             version: VERSION,
@@ -418,20 +417,8 @@ impl Locked {
             left_branches: self.left_branches.clone(),
             pending: self.pending.clone(),
         })?;
-        let dir = self.file.parent().expect("the registry file has a folder");
-        let temp = dir.join(format!("{FILE}.tmp-{}", std::process::id()));
-        let write = || -> std::io::Result<()> {
-            let mut out = File::create(&temp)?;
-            out.write_all(text.as_bytes())?;
-            out.sync_all()?;
-            fs::rename(&temp, &self.file)?;
-            // The rename itself is durable only once the folder is synced.
-            File::open(dir)?.sync_all()
-        };
-        write().map_err(|e| {
-            let _ = fs::remove_file(&temp);
-            anyhow::Error::new(e).context(format!("cannot write {}", self.file.display()))
-        })
+        crate::atomic::write(&self.file, text.as_bytes(), Default::default())
+            .with_context(|| format!("cannot write {}", self.file.display()))
     }
 }
 

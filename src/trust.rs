@@ -7,7 +7,7 @@
 //! approval again. docs/design.md, "Trust", says more.
 
 use std::collections::BTreeMap;
-use std::fs::{self, File};
+use std::fs;
 use std::io::{self, BufRead, ErrorKind, IsTerminal, Write};
 use std::path::{Component, Path, PathBuf};
 
@@ -216,21 +216,9 @@ pub fn approve(root: &Path, commands: &[Value]) -> Result<()> {
     stored.trusted.insert(key(root), digest(root, commands));
     let dir = file.parent().expect("the trust file has a folder");
     fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
-    let temp = dir.join(format!("trusted.toml.tmp-{}", std::process::id()));
-    let write = || -> io::Result<()> {
-        let mut out = File::create(&temp)?;
-        out.write_all(
-            toml::to_string(&stored)
-                .map_err(io::Error::other)?
-                .as_bytes(),
-        )?;
-        out.sync_all()?;
-        fs::rename(&temp, &file)
-    };
-    write().map_err(|e| {
-        let _ = fs::remove_file(&temp);
-        anyhow::Error::new(e).context(format!("cannot write {}", file.display()))
-    })
+    let text = toml::to_string(&stored)?;
+    crate::atomic::write(&file, text.as_bytes(), Default::default())
+        .with_context(|| format!("cannot write {}", file.display()))
 }
 
 /// Whether the project commands of `config` may run: approved already, or

@@ -3,7 +3,7 @@
 //! was.
 
 use std::fs;
-use std::io::{ErrorKind, Write};
+use std::io::ErrorKind;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
@@ -186,45 +186,11 @@ fn link_target(file: &Path) -> PathBuf {
     target
 }
 
-/// Replaces FILE with TEXT atomically (a temporary file beside it, renamed
-/// over it), with the mode and owner of LIKE (the file it replaces) from the
-/// start, so that a private file never becomes readable by others.
+/// Replaces FILE with TEXT atomically, with the mode and owner of LIKE (the
+/// file it replaces) from the start.
 fn write_replacing(file: &Path, text: &str, like: Option<&fs::Metadata>) -> std::io::Result<()> {
-    let dir = file.parent().unwrap_or(Path::new("."));
-    let temp = dir.join(format!(
-        ".{}.tmp-{}",
-        file.file_name().unwrap_or_default().to_string_lossy(),
-        std::process::id()
-    ));
-    let write = || -> std::io::Result<()> {
-        let mut options = fs::OpenOptions::new();
-        options.write(true).create_new(true);
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::{MetadataExt, OpenOptionsExt, PermissionsExt, fchown};
-            options.mode(like.map_or(0o666, |m| m.permissions().mode() & 0o7777));
-            let mut out = options.open(&temp)?;
-            if let Some(like) = like {
-                // Only root can give a file away; anyone else's own files keep their owner.
-                if fchown(&out, Some(like.uid()), Some(like.gid())).is_err() {
-                    fchown(&out, None, Some(like.gid())).ok();
-                }
-                out.set_permissions(like.permissions())?;
-            }
-            out.write_all(text.as_bytes())?;
-            out.sync_all()?;
-        }
-        #[cfg(not(unix))]
-        {
-            let mut out = options.open(&temp)?;
-            out.write_all(text.as_bytes())?;
-            out.sync_all()?;
-        }
-        fs::rename(&temp, file)
-    };
-    write().inspect_err(|_| {
-        let _ = fs::remove_file(&temp);
-    })
+    let how = crate::atomic::Options { hidden: true, like };
+    crate::atomic::write(file, text.as_bytes(), how)
 }
 
 fn not_settings(file: &Path, why: &str) -> Failure {
