@@ -202,7 +202,6 @@ fn copy_one(src: &Path, to: &Path, rel: &Path) -> Result<Copied> {
 
 /// DST created anew, never through a link, readable by no more than SRC
 /// (whose metadata is META) from the start.
-#[cfg(unix)]
 fn create_new(dst: &Path, meta: &fs::Metadata) -> io::Result<fs::File> {
     use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
     fs::OpenOptions::new()
@@ -212,20 +211,6 @@ fn create_new(dst: &Path, meta: &fs::Metadata) -> io::Result<fs::File> {
         .open(dst)
 }
 
-#[cfg(not(unix))]
-fn create_new(dst: &Path, _meta: &fs::Metadata) -> io::Result<fs::File> {
-    fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .open(dst)
-}
-
-#[cfg(unix)]
 fn symlink(target: &Path, link: &Path) -> Result<()> {
     Ok(std::os::unix::fs::symlink(target, link)?)
-}
-
-#[cfg(not(unix))]
-fn symlink(target: &Path, link: &Path) -> Result<()> {
-    Ok(std::os::windows::fs::symlink_file(target, link)?)
 }

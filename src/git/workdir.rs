@@ -60,7 +60,6 @@ fn integrate(dir: &Path, args: &[&str], abort: &[&str]) -> Result<Integration> {
 /// Its reflog entries name this process (`reflog_action`), so that what it
 /// started can later be told from what the user did by hand.
 pub(super) fn shielded(command: &mut Command) -> Result<Output, GitError> {
-    #[cfg(unix)]
     std::os::unix::process::CommandExt::process_group(command, 0);
     run(command.env("GIT_REFLOG_ACTION", reflog_action(std::process::id())))
 }

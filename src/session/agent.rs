@@ -210,12 +210,9 @@ fn note(ws: &Workspace, name: &str, change: impl FnOnce(&mut Agent)) {
 }
 
 fn exit_code(status: std::process::ExitStatus) -> i32 {
-    #[cfg(unix)]
-    {
-        use std::os::unix::process::ExitStatusExt;
-        if let Some(signal) = status.signal() {
-            return 128 + signal;
-        }
+    use std::os::unix::process::ExitStatusExt;
+    if let Some(signal) = status.signal() {
+        return 128 + signal;
     }
     status.code().unwrap_or(1)
 }

@@ -135,13 +135,6 @@ pub(super) fn shell(command: &str, dir: &Path) -> Command {
 }
 
 fn stderr_handle() -> Result<Stdio> {
-    #[cfg(unix)]
-    {
-        use std::os::fd::AsFd;
-        Ok(Stdio::from(io::stderr().as_fd().try_clone_to_owned()?))
-    }
-    #[cfg(not(unix))]
-    {
-        Ok(Stdio::inherit())
-    }
+    use std::os::fd::AsFd;
+    Ok(Stdio::from(io::stderr().as_fd().try_clone_to_owned()?))
 }
