@@ -1,276 +1,53 @@
-//! `sessions hook EVENT`: what Claude Code's hooks call. State hooks must
-//! never disturb Claude: they always succeed, print nothing on stdout (what
-//! SessionStart prints becomes Claude's context), and give up rather than
-//! wait long for the registry.
+//! The input Claude Code gives its hooks. What the events do to sessions
+//! lives in the domain (src/session/claude_hooks.rs): this module knows
+//! Claude Code only.
 
 use std::io::Read;
-use std::path::{Path, PathBuf};
-use std::time::Duration;
+use std::path::PathBuf;
 
-use anyhow::{Context, Result, bail};
-use jiff::Timestamp;
+use anyhow::{Context, Result};
 use serde::Deserialize;
 
-use super::{KIND, state_of};
-use crate::error::Failure;
-use crate::git::Repo;
-use crate::output::warn;
 use crate::process;
-use crate::registry::{Agent, AgentState, Registry};
-use crate::session::{self, NewSession, RemoveOptions, Workspace, hooks};
-
-/// How long a state hook waits for the registry lock before it drops its
-/// update: long enough to outwait another hook, short enough not to be felt.
-const LOCK_WAIT: Duration = Duration::from_millis(500);
 
 /// The fields of Claude's hook input that `sessions` reads.
 #[derive(Debug, Default, Deserialize)]
-struct Input {
-    session_id: Option<String>,
-    transcript_path: Option<PathBuf>,
-    cwd: Option<PathBuf>,
-    notification_type: Option<String>,
+pub struct HookInput {
+    pub session_id: Option<String>,
+    pub transcript_path: Option<PathBuf>,
+    pub cwd: Option<PathBuf>,
+    pub notification_type: Option<String>,
     /// WorktreeCreate: the worktree's name.
-    name: Option<String>,
+    pub name: Option<String>,
     /// WorktreeRemove: the worktree to remove.
-    worktree_path: Option<PathBuf>,
+    pub worktree_path: Option<PathBuf>,
 }
 
-/// Handles hook EVENT with its JSON input on stdin; returns the exit code.
-pub fn run_hook(event: &str) -> i32 {
-    let input = read_input();
-    let result = match event {
-        "WorktreeCreate" => return worktree_create(input),
-        "WorktreeRemove" => worktree_remove(input),
-        _ => record_state(event, input),
-    };
-    if let Err(err) = result {
-        eprintln!("sessions hook {event}: {err:#}");
+impl HookInput {
+    /// Reads the hook's JSON input from stdin.
+    pub fn read() -> Result<HookInput> {
+        let mut text = String::new();
+        std::io::stdin()
+            .read_to_string(&mut text)
+            .context("cannot read the hook input")?;
+        serde_json::from_str(&text).context("the hook input is not the JSON Claude Code sends")
     }
-    0
-}
 
-fn read_input() -> Result<Input> {
-    let mut text = String::new();
-    std::io::stdin()
-        .read_to_string(&mut text)
-        .context("cannot read the hook input")?;
-    serde_json::from_str(&text).context("the hook input is not the JSON Claude Code sends")
-}
-
-fn input_dir(input: &Input) -> Result<PathBuf> {
-    let dir = match &input.cwd {
-        Some(cwd) => cwd.clone(),
-        None => std::env::current_dir()?,
-    };
-    dir.canonicalize()
-        .with_context(|| format!("cannot resolve {}", dir.display()))
-}
-
-/// Records what EVENT says about the session whose worktree holds `cwd`;
-/// outside any session, does nothing.
-fn record_state(event: &str, input: Result<Input>) -> Result<()> {
-    let input = input?;
-    let Some(state) = state_of(event, input.notification_type.as_deref()) else {
-        return Ok(());
-    };
-    let dir = input_dir(&input)?;
-    // Only the registry: no configuration to read, nothing to fail on.
-    let Ok(repo) = Repo::discover(&dir) else {
-        return Ok(());
-    };
-    let mut locked = Registry::new(repo.common_dir()).lock_within(LOCK_WAIT)?;
-    // By folder; else by session id, for events Claude sends from elsewhere
-    // (SessionEnd after leaving a `claude -w` worktree comes from the repo).
-    let by_dir = locked
-        .sessions
-        .iter()
-        .enumerate()
-        .filter(|(_, e)| dir.starts_with(&e.path))
-        .max_by_key(|(_, e)| e.path.as_os_str().len())
-        .map(|(i, _)| i);
-    let by_id = || {
-        let id = input.session_id.as_deref()?;
-        locked.sessions.iter().position(|e| {
-            e.agent
-                .as_ref()
-                .is_some_and(|a| a.session_id.as_deref() == Some(id))
-        })
-    };
-    let Some(index) = by_dir.or_else(by_id) else {
-        return Ok(());
-    };
-    let entry = &mut locked.sessions[index];
-    let mut agent = entry.agent.clone().unwrap_or_else(|| Agent::new(KIND));
-    if !super::is_claude(&agent.kind) {
-        agent.kind = KIND.into();
-    }
-    if let Some(id) = &input.session_id {
-        agent.set_session_id(id);
-    }
-    if input.transcript_path.is_some() {
-        agent.transcript_path = input.transcript_path;
-    }
-    if let Some(pid) = claude_pid() {
-        agent.pid = Some(pid);
-    }
-    agent.state = Some(state);
-    // Tool hooks fire on every tool call while the state stays the same:
-    // nothing to write then, and `updated_at` keeps meaning "in this state
-    // since".
-    if entry.agent.as_ref() == Some(&agent) {
-        return Ok(());
-    }
-    agent.updated_at = Some(Timestamp::now());
-    entry.agent = Some(agent);
-    locked.save()
-}
-
-/// Creates the worktree for `claude -w NAME` as session NAME and prints its
-/// path as the last line; a session of that name already there is reused
-/// only when no other agent works in it.
-fn worktree_create(input: Result<Input>) -> i32 {
-    let created = input.and_then(|input| {
-        let dir = input_dir(&input)?;
-        let ws = Workspace::at(&dir)?;
-        let Some(name) = input.name.clone() else {
-            bail!(Failure::usage("the WorktreeCreate input has no name"));
+    /// The folder the hook fired in: its `cwd`, else ours, resolved.
+    pub fn dir(&self) -> Result<PathBuf> {
+        let dir = match &self.cwd {
+            Some(cwd) => cwd.clone(),
+            None => std::env::current_dir()?,
         };
-        if let Some(path) = reuse(&ws, &name, input.session_id.as_deref())? {
-            return Ok(path);
-        }
-        let mut agent = Agent::new(KIND);
-        agent.session_id = input.session_id.clone();
-        agent.state = Some(AgentState::Starting);
-        // So that another `claude -w` of this name finds it taken.
-        agent.pid = claude_pid();
-        agent.updated_at = Some(Timestamp::now());
-        let entry = session::create(
-            &ws,
-            NewSession {
-                name: Some(name),
-                agent: Some(agent),
-                ..NewSession::default()
-            },
-        )?;
-        // Ready to work, as after `sessions new`; a failed setup leaves a
-        // usable worktree, so Claude still gets it.
-        if let hooks::Outcome::Failed { command, status } = hooks::setup(&ws, &entry)? {
-            warn(format!(
-                "setup command `{command}` {status}; `sessions setup {}` runs it again",
-                entry.name
-            ));
-        }
-        Ok(entry.path)
-    });
-    match created {
-        Ok(path) => {
-            eprintln!("sessions: worktree {}", path.display());
-            println!("{}", path.display());
-            0
-        }
-        Err(err) => {
-            eprintln!("sessions hook WorktreeCreate: {err:#}");
-            1
-        }
+        dir.canonicalize()
+            .with_context(|| format!("cannot resolve {}", dir.display()))
     }
-}
-
-/// The folder of existing session NAME for the Claude session SESSION_ID,
-/// or `None` when there is no such session. A session another agent works
-/// in is refused, never shared: its recorded agent is alive, or any process
-/// other than whoever asked (Claude and its shell) works in its folder.
-/// The session id proves nothing (`claude --resume ID -w NAME` in a second
-/// terminal carries the first one's): only the asking process is spared, so
-/// that Claude retrying is not refused by itself. Handed out, it is recorded
-/// as this Claude's, under the lock, so that the next `claude -w NAME` finds
-/// it taken.
-fn reuse(ws: &Workspace, name: &str, session_id: Option<&str>) -> Result<Option<PathBuf>> {
-    let mut locked = ws.registry.lock()?;
-    let Some(entry) = locked
-        .sessions
-        .iter_mut()
-        .find(|e| e.name == name && e.path.is_dir())
-    else {
-        return Ok(None);
-    };
-    let recorded = entry.agent.clone().unwrap_or_else(|| Agent::new(KIND));
-    let mut callers = process::ancestors();
-    callers.extend(claude_pid());
-    let snapshot = process::snapshot();
-    let busy = process::working_in(&snapshot, &entry.path, &callers)
-        .first()
-        .map(|p| p.to_string())
-        .or_else(|| {
-            let pid = recorded.pid?;
-            let alive = recorded.state.is_some_and(AgentState::claims_alive)
-                && !callers.contains(&pid)
-                && process::is_alive(pid);
-            alive.then(|| format!("its agent {} (pid {pid})", recorded.kind))
-        });
-    if let Some(busy) = busy {
-        bail!(
-            Failure::refused(format!(
-                "session '{name}' is in use by {busy}; its worktree is not shared"
-            ))
-            .with_hint(format!("claude -w {name}-2"))
-        );
-    }
-    let mut agent = recorded;
-    agent.kind = KIND.into();
-    if let Some(id) = session_id {
-        agent.set_session_id(id);
-    }
-    agent.state = Some(AgentState::Starting);
-    agent.pid = claude_pid();
-    agent.updated_at = Some(Timestamp::now());
-    entry.agent = Some(agent);
-    let path = entry.path.clone();
-    locked.save()?;
-    Ok(Some(path))
-}
-
-/// Removes the session whose worktree Claude is done with, only when that
-/// loses nothing; otherwise leaves it and says why.
-fn worktree_remove(input: Result<Input>) -> Result<()> {
-    let input = input?;
-    let Some(path) = input.worktree_path else {
-        bail!("the WorktreeRemove input has no worktree_path");
-    };
-    let path = path.canonicalize().unwrap_or(path);
-    let ws = Workspace::at(&path).or_else(|_| {
-        let dir = input_dir(&Input {
-            cwd: input.cwd,
-            ..Input::default()
-        })?;
-        Workspace::at(&dir)
-    })?;
-    let Some(entry) = ws
-        .registry
-        .read()?
-        .into_iter()
-        .find(|e| same_path(&e.path, &path))
-    else {
-        return Ok(());
-    };
-    let options = RemoveOptions {
-        spare_callers: true,
-        ..RemoveOptions::default()
-    };
-    session::remove(&ws, std::slice::from_ref(&entry.name), options)
-        .with_context(|| format!("kept session '{}'", entry.name))?;
-    eprintln!("sessions: removed session '{}'", entry.name);
-    Ok(())
 }
 
 /// Claude's pid, which it gives its hooks; else whoever ran us.
-fn claude_pid() -> Option<u32> {
+pub fn claude_pid() -> Option<u32> {
     std::env::var("CLAUDE_PID")
         .ok()
         .and_then(|pid| pid.parse().ok())
         .or_else(process::hook_caller)
-}
-
-fn same_path(a: &Path, b: &Path) -> bool {
-    a == b || a.canonicalize().is_ok_and(|a| a == b)
 }

@@ -1,11 +1,13 @@
 //! Everything specific to Claude Code: how it is launched, the hooks it is
 //! given, what its hook events mean, and where it keeps its transcripts.
+//! A leaf: it knows nothing of sessions (src/session/claude_hooks.rs does
+//! what the hook events ask).
 
 mod hook;
 mod settings;
 mod worktree;
 
-pub use hook::run_hook;
+pub use hook::{HookInput, claude_pid};
 pub use settings::{Change, Scope, install, uninstall};
 pub use worktree::{is_claude_worktree, parse_lock};
 

@@ -1,8 +1,8 @@
 use anyhow::Result;
 
-use crate::claude;
 use crate::cli::HookArgs;
+use crate::session;
 
 pub fn run(args: HookArgs) -> Result<()> {
-    super::exit_with(claude::run_hook(&args.event))
+    super::exit_with(session::run_hook(&args.event))
 }
