@@ -366,6 +366,9 @@ mod tests {
         assert!(m.contains("line 2") && m.contains("flags"), "{m}");
         let m = message("base = \"main\"\n[agent.profiles.\"a b\"]\nargs = []\n");
         assert!(m.contains("line 2") && m.contains("a b"), "{m}");
+        // Keys are found by their spans, so inline tables name theirs too.
+        let m = message("base = \"main\"\nagent = { args = \"x\" }\n");
+        assert!(m.contains("line 2") && m.contains("`agent.args`"), "{m}");
     }
 
     #[test]
