@@ -23,6 +23,24 @@ pub const DEFAULT_AGENT: &str = "claude";
 /// Where session ports start unless `port_base` says otherwise.
 pub const DEFAULT_PORT_BASE: u16 = 4100;
 
+/// Every key with one value, dotted as written in a file, in the order
+/// `sessions config` shows them (`[agent.profiles.NAME]` come after).
+pub const KEYS: &[&str] = &[
+    "worktree_dir",
+    "branch_prefix",
+    "base",
+    "copy",
+    "setup",
+    "teardown",
+    "max_sessions",
+    "port_base",
+    "agent.command",
+    "agent.args",
+    "land.method",
+    "land.check",
+    "land.push",
+];
+
 /// Where a value came from.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase", tag = "kind", content = "file")]
@@ -266,6 +284,30 @@ impl Config {
         }
     }
 
+    /// The effective value of KEY (one of `KEYS`) as TOML, `None` when
+    /// unset, and where it came from.
+    pub fn value_of(&self, key: &str) -> Option<(Option<toml::Value>, &Source)> {
+        fn entry<T: Serialize>(setting: &Setting<T>) -> (Option<toml::Value>, &Source) {
+            (toml::Value::try_from(&setting.value).ok(), &setting.source)
+        }
+        Some(match key {
+            "worktree_dir" => entry(&self.worktree_dir),
+            "branch_prefix" => entry(&self.branch_prefix),
+            "base" => entry(&self.base),
+            "copy" => entry(&self.copy),
+            "setup" => entry(&self.setup),
+            "teardown" => entry(&self.teardown),
+            "max_sessions" => entry(&self.max_sessions),
+            "port_base" => entry(&self.port_base),
+            "agent.command" => entry(&self.agent_command),
+            "agent.args" => entry(&self.agent_args),
+            "land.method" => entry(&self.land_method),
+            "land.check" => entry(&self.land_check),
+            "land.push" => entry(&self.land_push),
+            _ => return None,
+        })
+    }
+
     /// The agent to run: `[agent]`, or the named profile over it.
     pub fn agent(&self, profile: Option<&str>) -> Result<AgentConfig> {
         let mut agent = AgentConfig {
@@ -366,6 +408,35 @@ mod tests {
         assert!(m.contains("line 2") && m.contains("flags"), "{m}");
         let m = message("base = \"main\"\n[agent.profiles.\"a b\"]\nargs = []\n");
         assert!(m.contains("line 2") && m.contains("a b"), "{m}");
+        // Keys are found by their spans, so inline tables name theirs too.
+        let m = message("base = \"main\"\nagent = { args = \"x\" }\n");
+        assert!(m.contains("line 2") && m.contains("`agent.args`"), "{m}");
+    }
+
+    #[test]
+    fn every_listed_key_has_a_value_and_is_read_from_files() {
+        let config = Config::default();
+        for key in KEYS {
+            let (value, _) = config.value_of(key).unwrap_or_else(|| panic!("{key}"));
+            // Unset by default: a value of the right type checks the key is read.
+            let value = value.map_or_else(
+                || {
+                    (if *key == "max_sessions" {
+                        "2"
+                    } else {
+                        "\"main\""
+                    })
+                    .to_string()
+                },
+                |v| v.to_string(),
+            );
+            let text = match key.split_once('.') {
+                Some((table, leaf)) => format!("[{table}]\n{leaf} = {value}\n"),
+                None => format!("{key} = {value}\n"),
+            };
+            parse(&text).unwrap_or_else(|e| panic!("{key}: {e:#}"));
+        }
+        assert!(config.value_of("agent").is_none());
     }
 
     #[test]

@@ -1,10 +1,8 @@
-use anyhow::Result;
-use serde::Serialize;
-
 use crate::cli::ConfigArgs;
-use crate::config::{self, Config, PROJECT_FILE, Setting};
+use crate::config::{self, Config, PROJECT_FILE, Source};
 use crate::git::Repo;
 use crate::output;
+use anyhow::Result;
 
 pub fn run(args: ConfigArgs) -> Result<()> {
     // Works outside a repository too: then only the user file counts.
@@ -26,29 +24,23 @@ pub fn run(args: ConfigArgs) -> Result<()> {
         "{}",
         file_note("project file", root.map(|r| r.join(PROJECT_FILE)))
     );
-    let mut lines = vec![
-        line("worktree_dir", &config.worktree_dir),
-        line("branch_prefix", &config.branch_prefix),
-        line("base", &config.base),
-        line("copy", &config.copy),
-        line("setup", &config.setup),
-        line("teardown", &config.teardown),
-        line("max_sessions", &config.max_sessions),
-        line("port_base", &config.port_base),
-        line("agent.command", &config.agent_command),
-        line("agent.args", &config.agent_args),
-        line("land.method", &config.land_method),
-        line("land.check", &config.land_check),
-        line("land.push", &config.land_push),
-    ];
+    let mut lines: Vec<_> = config::KEYS
+        .iter()
+        .map(|key| {
+            let (value, source) = config.value_of(key).expect("every key in KEYS has a value");
+            shown(key, value, source)
+        })
+        .collect();
     for (name, profile) in &config.profiles {
         let prefix = format!("agent.profiles.{name}");
         let source = &profile.source;
         if let Some(command) = &profile.value.command {
-            lines.push(line(&format!("{prefix}.command"), &with(command, source)));
+            let value = toml::Value::try_from(command).ok();
+            lines.push(shown(&format!("{prefix}.command"), value, source));
         }
         if let Some(args) = &profile.value.args {
-            lines.push(line(&format!("{prefix}.args"), &with(args, source)));
+            let value = toml::Value::try_from(args).ok();
+            lines.push(shown(&format!("{prefix}.args"), value, source));
         }
     }
     let width = lines
@@ -63,17 +55,8 @@ pub fn run(args: ConfigArgs) -> Result<()> {
     Ok(())
 }
 
-fn with<T: Clone>(value: &T, source: &config::Source) -> Setting<T> {
-    Setting {
-        value: value.clone(),
-        source: source.clone(),
-    }
-}
-
 /// `key = value` in TOML syntax, and where the value came from.
-fn line<T: Serialize>(key: &str, setting: &Setting<T>) -> (String, String, String) {
-    let value = toml::Value::try_from(&setting.value)
-        .map(|v| v.to_string())
-        .unwrap_or_else(|_| "(not set)".into());
-    (key.to_string(), value, setting.source.to_string())
+fn shown(key: &str, value: Option<toml::Value>, source: &Source) -> (String, String, String) {
+    let value = value.map_or_else(|| "(not set)".into(), |v| v.to_string());
+    (key.to_string(), value, source.to_string())
 }

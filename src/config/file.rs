@@ -5,6 +5,8 @@ use std::io::ErrorKind;
 use std::path::{Component, Path};
 
 use anyhow::{Context, Result, bail};
+use toml::Spanned;
+use toml::de::{DeTable, DeValue};
 
 use super::Layer;
 use crate::error::Failure;
@@ -34,11 +36,11 @@ pub(super) fn read_layer(file: &Path, must_exist: bool, origin: Origin) -> Resul
     };
     let layer: Layer = toml::from_str(&text).map_err(|e| {
         let start = e.span().map_or(0, |s| s.start.min(text.len()));
-        let (line, key) = locate(&text, start);
-        let key = key.map_or_else(String::new, |k| format!(", key `{k}`"));
+        let key = key_at(&text, start).map_or_else(String::new, |k| format!(", key `{k}`"));
         Failure::usage(format!(
-            "{}, line {line}{key}: {}",
+            "{}, line {}{key}: {}",
             file.display(),
+            line_at(&text, start),
             e.message().trim_end()
         ))
         .with_hint("`sessions config` shows the keys and the effective values")
@@ -87,14 +89,16 @@ fn read_text(file: &Path, must_exist: bool, origin: Origin) -> std::io::Result<O
 
 /// Checks what the types alone cannot.
 fn validate(file: &Path, text: &str, layer: &Layer) -> Result<()> {
-    let bad = |key: &str, why: String| -> anyhow::Error {
-        let line = line_of_key(text, key).map_or_else(String::new, |l| format!(", line {l}"));
+    let bad = |path: &[&str], why: String| -> anyhow::Error {
+        let line = span_of(text, path)
+            .map_or_else(String::new, |at| format!(", line {}", line_at(text, at)));
+        let key = path.join(".");
         Failure::usage(format!("{}{line}, key `{key}`: {why}", file.display())).into()
     };
     if let Some(template) = &layer.worktree_dir {
         if !template.contains("{name}") && !template.contains("{branch}") {
             return Err(bad(
-                "worktree_dir",
+                &["worktree_dir"],
                 "must contain {name} or {branch}, or every session would share one folder".into(),
             ));
         }
@@ -105,7 +109,7 @@ fn validate(file: &Path, text: &str, layer: &Layer) -> Result<()> {
                 .any(|c| c == Component::ParentDir)
         {
             return Err(bad(
-                "worktree_dir",
+                &["worktree_dir"],
                 "has '..' after {name}, {branch} or {repo}; put any '..' first".into(),
             ));
         }
@@ -116,7 +120,7 @@ fn validate(file: &Path, text: &str, layer: &Layer) -> Result<()> {
             let placeholder = &after[..close];
             if !["{repo}", "{name}", "{branch}"].contains(&placeholder) {
                 return Err(bad(
-                    "worktree_dir",
+                    &["worktree_dir"],
                     format!(
                         "unknown placeholder {placeholder}; use {{repo}}, {{name}} or {{branch}}"
                     ),
@@ -130,21 +134,21 @@ fn validate(file: &Path, text: &str, layer: &Layer) -> Result<()> {
         && !crate::git::Repo::is_valid_branch_name(&format!("{prefix}x"))
     {
         return Err(bad(
-            "branch_prefix",
+            &["branch_prefix"],
             format!("'{prefix}' cannot start a git branch name"),
         ));
     }
     if let Some(base) = &layer.base
         && let Err(why) = crate::name::validate_rev("base", base)
     {
-        return Err(bad("base", why.message));
+        return Err(bad(&["base"], why.message));
     }
     if layer.port_base == Some(0) {
-        return Err(bad("port_base", "must be between 1 and 65535".into()));
+        return Err(bad(&["port_base"], "must be between 1 and 65535".into()));
     }
     for (key, commands) in [("setup", &layer.setup), ("teardown", &layer.teardown)] {
         if commands.iter().flatten().any(|c| c.trim().is_empty()) {
-            return Err(bad(key, "has an empty command".into()));
+            return Err(bad(&[key], "has an empty command".into()));
         }
     }
     if let Some(agent) = &layer.agent {
@@ -153,12 +157,15 @@ fn validate(file: &Path, text: &str, layer: &Layer) -> Result<()> {
             .as_deref()
             .is_some_and(|c| c.trim().is_empty())
         {
-            return Err(bad("command", "the agent command is empty".into()));
+            return Err(bad(
+                &["agent", "command"],
+                "the agent command is empty".into(),
+            ));
         }
         for (name, profile) in &agent.profiles {
             if crate::name::validate_as("profile name", name).is_err() {
                 return Err(bad(
-                    &format!("agent.profiles.{name}"),
+                    &["agent", "profiles", name],
                     format!("'{name}' is not a usable profile name"),
                 ));
             }
@@ -168,7 +175,7 @@ fn validate(file: &Path, text: &str, layer: &Layer) -> Result<()> {
                 .is_some_and(|c| c.trim().is_empty())
             {
                 return Err(bad(
-                    "command",
+                    &["agent", "profiles", name, "command"],
                     format!("profile '{name}' has an empty command"),
                 ));
             }
@@ -177,51 +184,49 @@ fn validate(file: &Path, text: &str, layer: &Layer) -> Result<()> {
     Ok(())
 }
 
-/// The 1-based line of byte `offset`, and the key being defined there: the
-/// nearest `key =` at or above it, inside the nearest `[table]` above that.
-fn locate(text: &str, offset: usize) -> (usize, Option<String>) {
-    let before = &text[..offset];
-    let line = before.matches('\n').count() + 1;
-    let lines: Vec<&str> = text.lines().collect();
-    let mut key = None;
-    let mut table = None;
-    for raw in lines.iter().take(line).rev() {
-        let trimmed = raw.trim();
-        if trimmed.starts_with('[') {
-            let header = trimmed.trim_matches(|c| c == '[' || c == ']').trim();
-            table = Some(header.to_string());
-            break;
-        }
-        if key.is_none()
-            && let Some((k, _)) = trimmed.split_once('=')
-            && !trimmed.starts_with('#')
-        {
-            key = Some(k.trim().trim_matches('"').to_string());
-        }
-    }
-    let full = match (table, key) {
-        (Some(t), Some(k)) => Some(format!("{t}.{k}")),
-        (t, k) => k.or(t),
-    };
-    (line, full)
+/// The 1-based line of byte `offset` in `text`.
+fn line_at(text: &str, offset: usize) -> usize {
+    text[..offset.min(text.len())].matches('\n').count() + 1
 }
 
-/// The line where KEY (its last dotted part) is set or its table starts,
+/// The document's tree with every key's and value's span; parsed again
+/// only on the error path, and recoverably so a syntax error still has keys.
+fn spanned(text: &str) -> Spanned<DeTable<'_>> {
+    DeTable::parse_recoverable(text).0
+}
+
+/// The dotted key whose name or value holds byte `offset`, the deepest one
+/// when tables nest. Tables from `[headers]` are not contiguous in the text,
+/// so every branch is searched, not only the ones whose span holds `offset`.
+fn key_at(text: &str, offset: usize) -> Option<String> {
+    fn search(table: &DeTable<'_>, offset: usize, path: &mut Vec<String>) -> bool {
+        for (key, value) in table {
+            path.push(key.get_ref().to_string());
+            if let DeValue::Table(inner) = value.get_ref()
+                && search(inner, offset, path)
+            {
+                return true;
+            }
+            if key.span().contains(&offset) || value.span().contains(&offset) {
+                return true;
+            }
+            path.pop();
+        }
+        false
+    }
+    let mut path = Vec::new();
+    search(spanned(text).get_ref(), offset, &mut path).then(|| path.join("."))
+}
+
+/// Where the key at PATH is written (its name, in a header or before `=`),
 /// for errors found after parsing.
-fn line_of_key(text: &str, key: &str) -> Option<usize> {
-    let last = key.rsplit('.').next().unwrap_or(key);
-    text.lines()
-        .position(|l| {
-            let l = l.trim();
-            let assigned = l
-                .strip_prefix(last)
-                .is_some_and(|rest| rest.trim_start().starts_with('='));
-            let header = l.starts_with('[')
-                && l.trim_end_matches(']')
-                    .rsplit(['.', '['])
-                    .next()
-                    .is_some_and(|part| part.trim().trim_matches('"') == last);
-            assigned || header
-        })
-        .map(|i| i + 1)
+fn span_of(text: &str, path: &[&str]) -> Option<usize> {
+    let doc = spanned(text);
+    let mut table = doc.get_ref();
+    let (last, parents) = path.split_last()?;
+    for part in parents {
+        table = table.get(*part)?.get_ref().as_table()?;
+    }
+    let (key, _) = table.get_key_value(*last)?;
+    Some(key.span().start)
 }

@@ -139,3 +139,17 @@ fn a_missing_sessions_config_file_is_an_error() {
     assert!(stderr_of(&out).contains("nope.toml"));
     assert!(fs::metadata(env.root().join("nope.toml")).is_err());
 }
+
+#[test]
+fn an_empty_profile_command_names_its_own_line() {
+    // Line 2 also sets a `command`: the error must point at line 6.
+    let env = TestEnv::new();
+    env.user_config(
+        "[agent]\ncommand = \"claude\"\nargs = []\n\n[agent.profiles.review]\ncommand = \"\"\n",
+    );
+    let err = env.exits_with(&["config"], 2);
+    assert!(
+        err.contains("line 6") && err.contains("`agent.profiles.review.command`"),
+        "{err}"
+    );
+}
