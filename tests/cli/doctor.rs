@@ -3,45 +3,8 @@
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use crate::common::{TestEnv, stderr_of};
+use crate::common::{TestEnv, dead_pid, finding_kinds, stderr_of};
 use serde_json::Value;
-
-/// The kinds of the findings in REPORT.
-fn kinds(report: &Value) -> Vec<String> {
-    report["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| f["kind"].as_str().unwrap().to_string())
-        .collect()
-}
-
-/// Asserts doctor finds exactly KINDS, then that `--fix` leaves it healthy.
-fn found_then_fixed(env: &TestEnv, expected: &[&str]) -> Value {
-    let (output, report) = env.doctor(&[]);
-    assert_eq!(output.status.code(), Some(1), "{report}");
-    assert_eq!(kinds(&report), expected, "{report}");
-    assert_eq!(report["healthy"], false);
-    let (output, fixed) = env.doctor(&["--fix"]);
-    assert!(output.status.success(), "{fixed}\n{}", stderr_of(&output));
-    assert_eq!(fixed["healthy"], true, "{fixed}");
-    assert_eq!(
-        fixed["fixed"].as_array().unwrap().len(),
-        expected.len(),
-        "{fixed}"
-    );
-    let (output, _) = env.doctor(&[]);
-    assert!(output.status.success());
-    fixed
-}
-
-/// A pid that belonged to a process that has exited.
-fn dead_pid() -> u32 {
-    let mut child = std::process::Command::new("true").spawn().unwrap();
-    let pid = child.id();
-    child.wait().unwrap();
-    pid
-}
 
 /// What `git worktree add -b NAME <root>/NAME` makes, outside sessions.
 fn worktree_outside(env: &TestEnv, name: &str) -> PathBuf {
@@ -100,7 +63,7 @@ fn a_session_whose_folder_is_gone_is_dropped() {
     );
     assert!(stderr_of(&text).contains("doctor --fix"));
 
-    found_then_fixed(&env, &["missing_folder"]);
+    env.found_then_fixed(&["missing_folder"]);
     assert!(env.list_json().is_empty());
     assert!(env.admin_entries().is_empty());
     assert!(
@@ -113,7 +76,7 @@ fn a_session_whose_folder_is_gone_is_dropped() {
 fn a_worktree_made_by_git_is_adopted() {
     let env = TestEnv::new();
     let other = worktree_outside(&env, "other");
-    found_then_fixed(&env, &["unowned_worktree"]);
+    env.found_then_fixed(&["unowned_worktree"]);
     let s = env.listed("other");
     assert_eq!(s["path"], other.to_str().unwrap());
     assert_eq!(s["owns_branch"], false);
@@ -125,7 +88,7 @@ fn an_admin_entry_whose_folder_is_gone_is_pruned() {
     let env = TestEnv::new();
     let other = worktree_outside(&env, "other");
     fs::remove_dir_all(&other).unwrap();
-    found_then_fixed(&env, &["prunable_admin_entry"]);
+    env.found_then_fixed(&["prunable_admin_entry"]);
     assert!(env.admin_entries().is_empty());
     assert!(
         env.branches().contains(&"other".to_string()),
@@ -142,7 +105,7 @@ fn an_adopted_claude_worktree_with_a_stale_lock_is_unlocked() {
 
     let (_, report) = env.doctor(&[]);
     assert_eq!(
-        kinds(&report),
+        finding_kinds(&report),
         ["stale_lock", "unowned_worktree"],
         "{report}"
     );
@@ -165,7 +128,7 @@ fn an_adopted_claude_worktree_with_a_stale_lock_is_unlocked() {
     assert_eq!(s["owns_branch"], false);
     assert_eq!(s["locked"], reason.as_str());
 
-    found_then_fixed(&env, &["stale_lock"]);
+    env.found_then_fixed(&["stale_lock"]);
     assert_eq!(env.listed("fix-login")["locked"], Value::Null);
     // A session cannot be adopted twice.
     let again = env
@@ -208,14 +171,14 @@ fn left_behind_branches_are_reported_and_deleted_once_merged() {
     // Unmerged work is reported but never deleted.
     let (output, report) = env.doctor(&["--fix"]);
     assert_eq!(output.status.code(), Some(1), "{report}");
-    assert_eq!(kinds(&report), ["left_branch"], "{report}");
+    assert_eq!(finding_kinds(&report), ["left_branch"], "{report}");
     assert_eq!(report["findings"][0]["fixable"], false);
     assert!(env.branches().contains(&"pushed".to_string()));
     // Not recorded as made by sessions: never deleted (issue 10, item 21).
     assert!(env.branches().contains(&"worktree-old".to_string()));
 
     env.git(&["merge", "-q", "--no-edit", "pushed"]);
-    found_then_fixed(&env, &["left_branch"]);
+    env.found_then_fixed(&["left_branch"]);
     assert_eq!(env.branches(), ["main", "worktree-old"]);
 }
 
@@ -229,7 +192,7 @@ fn a_corrupt_registry_is_rebuilt_keeping_a_backup() {
     assert_eq!(list.status.code(), Some(1));
     assert!(stderr_of(&list).contains("doctor --fix"));
 
-    let fixed = found_then_fixed(&env, &["corrupt_registry"]);
+    let fixed = env.found_then_fixed(&["corrupt_registry"]);
     let done = fixed["fixed"][0]["done"].as_str().unwrap();
     assert!(done.contains("registry.toml.bak-"), "{done}");
     let backups: Vec<PathBuf> = fs::read_dir(env.registry_file().parent().unwrap())

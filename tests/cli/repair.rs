@@ -5,41 +5,8 @@
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use crate::common::{TestEnv, stderr_of, write_file};
+use crate::common::{TestEnv, dead_pid, finding_kinds, stderr_of, write_file};
 use serde_json::Value;
-
-fn kinds(report: &Value) -> Vec<String> {
-    let mut kinds: Vec<String> = report["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| f["kind"].as_str().unwrap().to_string())
-        .collect();
-    kinds.sort();
-    kinds
-}
-
-/// Asserts doctor in DIR finds exactly EXPECTED (sorted), then that `--fix`
-/// leaves it healthy.
-fn found_then_fixed(env: &TestEnv, dir: &Path, expected: &[&str]) -> Value {
-    let (output, report) = env.doctor_in(dir, &[]);
-    assert_eq!(output.status.code(), Some(1), "{report}");
-    assert_eq!(kinds(&report), expected, "{report}");
-    let (output, fixed) = env.doctor_in(dir, &["--fix"]);
-    assert!(output.status.success(), "{fixed}\n{}", stderr_of(&output));
-    assert_eq!(fixed["healthy"], true, "{fixed}");
-    let (output, report) = env.doctor_in(dir, &[]);
-    assert!(output.status.success(), "{report}");
-    fixed
-}
-
-/// A pid that belonged to a process that has exited.
-fn dead_pid() -> u32 {
-    let mut child = std::process::Command::new("true").spawn().unwrap();
-    let pid = child.id();
-    child.wait().unwrap();
-    pid
-}
 
 /// Appends a `[[pending]]` record to the registry: what a `sessions new`
 /// killed half-way leaves.
@@ -91,7 +58,7 @@ fn an_interrupted_new_is_undone_and_stale_temp_files_go() {
         .join(format!("registry.toml.tmp-{}", dead_pid()));
     write_file(&temp, "version = 1\n");
 
-    let fixed = found_then_fixed(&env, &env.repo, &["interrupted_new", "stale_temp_file"]);
+    let fixed = env.found_then_fixed(&["interrupted_new", "stale_temp_file"]);
     assert!(!path.exists(), "{fixed}");
     assert!(!temp.exists(), "{fixed}");
     assert_eq!(env.branches(), ["main"]);
@@ -121,7 +88,7 @@ fn an_interrupted_new_keeps_what_holds_work() {
 
     let (output, report) = env.doctor_in(&env.repo, &[]);
     assert_eq!(output.status.code(), Some(1), "{report}");
-    assert_eq!(kinds(&report), ["interrupted_new"], "{report}");
+    assert_eq!(finding_kinds(&report), ["interrupted_new"], "{report}");
     let (_, fixed) = env.doctor_in(&env.repo, &["--fix"]);
     assert_eq!(
         fs::read_to_string(path.join("draft.txt")).unwrap(),
@@ -138,7 +105,7 @@ fn a_worktree_git_never_finished_is_reported_not_adopted() {
     let path = half_made_worktree(&env, "stray");
     let (output, report) = env.doctor_in(&env.repo, &["--fix"]);
     assert_eq!(output.status.code(), Some(1), "{report}");
-    assert_eq!(kinds(&report), ["half_made_worktree"], "{report}");
+    assert_eq!(finding_kinds(&report), ["half_made_worktree"], "{report}");
     assert!(env.session_names().is_empty());
     assert!(path.exists());
 }
@@ -152,7 +119,7 @@ fn a_moved_main_worktree_is_linked_again() {
     let moved = env.root().join("work").join("renamed");
     fs::rename(&env.repo, &moved).unwrap();
 
-    found_then_fixed(&env, &moved, &["moved_repository"]);
+    env.found_then_fixed_in(&moved, &["moved_repository"]);
     let list = env
         .sessions_in(&moved)
         .args(["list", "--json"])
@@ -194,7 +161,7 @@ fn a_repository_moved_with_its_sessions_keeps_them() {
         stderr_of(&clean)
     );
     assert!(said.contains("moved to"), "{said}");
-    found_then_fixed(&env, &repo, &["moved_worktree", "moved_worktree"]);
+    env.found_then_fixed_in(&repo, &["moved_worktree", "moved_worktree"]);
     let list = env
         .sessions_in(&repo)
         .args(["list", "--json"])
@@ -265,7 +232,7 @@ fn rm_refuses_a_session_whose_folder_is_not_this_repositorys_worktree() {
 
     // Doctor forgets the entry without touching the folder, and the
     // session's real worktree, now nobody's, is adopted back.
-    let fixed = found_then_fixed(&env, &env.repo, &["invalid_entry", "unowned_worktree"]);
+    let fixed = env.found_then_fixed(&["invalid_entry", "unowned_worktree"]);
     assert!(unrelated.join("precious.txt").exists(), "{fixed}");
     assert!(!log.exists(), "{fixed}");
     assert_eq!(env.listed("a")["path"], path.to_str().unwrap());
@@ -286,7 +253,7 @@ fn duplicate_names_are_refused_and_reported() {
 
     let (output, report) = env.doctor_in(&env.repo, &["--fix"]);
     assert_eq!(output.status.code(), Some(1), "{report}");
-    assert_eq!(kinds(&report), ["duplicate_name"], "{report}");
+    assert_eq!(finding_kinds(&report), ["duplicate_name"], "{report}");
     assert_eq!(report["findings"][0]["fixable"], false);
     assert_eq!(env.registry_bytes(), before);
 }
@@ -299,7 +266,7 @@ fn an_entry_copied_twice_loses_its_copy() {
     let entry = &text[text.find("[[session]]").unwrap()..];
     write_file(&env.registry_file(), &format!("{text}\n{entry}"));
 
-    found_then_fixed(&env, &env.repo, &["duplicate_name"]);
+    env.found_then_fixed(&["duplicate_name"]);
     assert_eq!(env.session_names(), ["a"]);
 }
 
@@ -317,13 +284,13 @@ fn a_session_folder_replaced_by_a_symlink_to_the_main_worktree_is_not_adopted() 
     let (output, report) = env.doctor_in(&env.repo, &[]);
     assert_eq!(output.status.code(), Some(1), "{report}");
     assert_eq!(
-        kinds(&report),
+        finding_kinds(&report),
         ["invalid_entry", "symlinked_worktree"],
         "{report}"
     );
     let (output, report) = env.doctor_in(&env.repo, &["--fix"]);
     assert_eq!(output.status.code(), Some(1), "{report}");
-    assert_eq!(kinds(&report), ["symlinked_worktree"], "{report}");
+    assert_eq!(finding_kinds(&report), ["symlinked_worktree"], "{report}");
     assert!(env.session_names().is_empty(), "{report}");
     let adopt = env.sessions().args(["adopt", "--all"]).output().unwrap();
     assert!(adopt.status.success(), "{}", stderr_of(&adopt));
@@ -368,7 +335,7 @@ fn an_interrupted_new_removes_the_entry_git_never_finished_writing() {
     let (path, admin) = killed_in_worktree_add(&env, "early", &["locked", "gitdir"]);
     // Killed before even `gitdir`: found by the name git gives the folder.
     let (bare, bare_admin) = killed_in_worktree_add(&env, "earlier", &["locked"]);
-    let fixed = found_then_fixed(&env, &env.repo, &["interrupted_new", "interrupted_new"]);
+    let fixed = env.found_then_fixed(&["interrupted_new", "interrupted_new"]);
     for gone in [&path, &admin, &bare, &bare_admin] {
         assert!(!gone.exists(), "{} stays: {fixed}", gone.display());
     }
@@ -400,7 +367,7 @@ fn a_half_written_entry_is_reported_and_pruned_only_when_git_would_prune_it() {
 
     let (_, report) = env.doctor_in(&env.repo, &[]);
     assert_eq!(
-        kinds(&report),
+        finding_kinds(&report),
         ["half_written_admin_entry", "half_written_admin_entry"],
         "{report}"
     );
@@ -408,7 +375,11 @@ fn a_half_written_entry_is_reported_and_pruned_only_when_git_would_prune_it() {
     assert_eq!(output.status.code(), Some(1), "{fixed}");
     assert!(!removed.exists(), "{fixed}");
     assert!(adding.join("locked").exists(), "{fixed}");
-    assert_eq!(kinds(&fixed), ["half_written_admin_entry"], "{fixed}");
+    assert_eq!(
+        finding_kinds(&fixed),
+        ["half_written_admin_entry"],
+        "{fixed}"
+    );
 }
 
 #[test]
@@ -420,7 +391,7 @@ fn an_interrupted_new_removes_the_lock_its_git_left_on_the_branch() {
     let lock = env.git_dir().join("refs/heads/locked.lock");
     write_file(&lock, &format!("{}\n", env.git(&["rev-parse", "main"])));
     pending(&env, "locked", &path, true);
-    let fixed = found_then_fixed(&env, &env.repo, &["interrupted_new"]);
+    let fixed = env.found_then_fixed(&["interrupted_new"]);
     assert!(!lock.exists(), "{fixed}");
     assert_eq!(env.branches(), ["main"], "{fixed}");
 }
@@ -435,7 +406,7 @@ fn an_interrupted_new_removes_an_entry_killed_between_creating_and_writing_a_fil
     let (later, later_admin) =
         killed_in_worktree_add(&env, "later", &["locked", "gitdir", "commondir"]);
     fs::write(later_admin.join("commondir"), "").unwrap();
-    let fixed = found_then_fixed(&env, &env.repo, &["interrupted_new", "interrupted_new"]);
+    let fixed = env.found_then_fixed(&["interrupted_new", "interrupted_new"]);
     for gone in [&path, &admin, &later, &later_admin] {
         assert!(!gone.exists(), "{} stays: {fixed}", gone.display());
     }
@@ -450,7 +421,7 @@ fn a_session_whose_rm_was_killed_while_deleting_its_branch_is_dropped() {
     env.git(&["worktree", "remove", path.to_str().unwrap()]);
     let lock = env.git_dir().join("refs/heads/gone.lock");
     write_file(&lock, "");
-    let fixed = found_then_fixed(&env, &env.repo, &["missing_folder"]);
+    let fixed = env.found_then_fixed(&["missing_folder"]);
     assert!(!lock.exists(), "{fixed}");
     assert_eq!(env.branches(), ["main"], "{fixed}");
 }
@@ -461,7 +432,7 @@ fn an_interrupted_new_whose_half_made_worktree_folder_is_gone_is_undone() {
     let path = half_made_worktree(&env, "away");
     fs::remove_dir_all(&path).unwrap();
     pending(&env, "away", &path, true);
-    let fixed = found_then_fixed(&env, &env.repo, &["interrupted_new"]);
+    let fixed = env.found_then_fixed(&["interrupted_new"]);
     assert!(env.admin_entries().is_empty(), "{fixed}");
     assert_eq!(env.branches(), ["main"], "{fixed}");
 }

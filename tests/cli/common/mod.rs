@@ -241,6 +241,32 @@ impl TestEnv {
         self.doctor_in(&self.repo, args)
     }
 
+    /// Asserts that doctor, run in DIR, finds exactly the kinds EXPECTED
+    /// (sorted), that `--fix` repairs each one, and that it is healthy after.
+    /// The `--fix` report.
+    pub fn found_then_fixed_in(&self, dir: &Path, expected: &[&str]) -> Value {
+        let (output, report) = self.doctor_in(dir, &[]);
+        assert_eq!(output.status.code(), Some(1), "{report}");
+        assert_eq!(report["healthy"], false, "{report}");
+        assert_eq!(finding_kinds(&report), expected, "{report}");
+        let (output, fixed) = self.doctor_in(dir, &["--fix"]);
+        assert!(output.status.success(), "{fixed}\n{}", stderr_of(&output));
+        assert_eq!(fixed["healthy"], true, "{fixed}");
+        assert_eq!(
+            fixed["fixed"].as_array().unwrap().len(),
+            expected.len(),
+            "{fixed}"
+        );
+        let (output, report) = self.doctor_in(dir, &[]);
+        assert!(output.status.success(), "{report}");
+        fixed
+    }
+
+    /// `found_then_fixed_in` the main worktree.
+    pub fn found_then_fixed(&self, expected: &[&str]) -> Value {
+        self.found_then_fixed_in(&self.repo, expected)
+    }
+
     /// `sessions new NAME --no-agent`, which must succeed; its worktree path.
     pub fn new_session(&self, name: &str) -> PathBuf {
         let output = self
@@ -386,6 +412,26 @@ impl TestEnv {
             .collect();
         self.home.join(".claude").join("projects").join(encoded)
     }
+}
+
+/// The kinds of the findings in doctor's REPORT, sorted.
+pub fn finding_kinds(report: &Value) -> Vec<String> {
+    let mut kinds: Vec<String> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["kind"].as_str().unwrap().to_string())
+        .collect();
+    kinds.sort();
+    kinds
+}
+
+/// A pid that belonged to a process that has exited.
+pub fn dead_pid() -> u32 {
+    let mut child = std::process::Command::new("true").spawn().unwrap();
+    let pid = child.id();
+    child.wait().unwrap();
+    pid
 }
 
 /// Makes PATH executable (a hook, a script standing in for a program).
