@@ -8,7 +8,7 @@ use anyhow::Result;
 
 use super::underway::{Started, Underway};
 use super::{Workspace, safety};
-use crate::git::{self, Integration, Oid, Repo};
+use crate::git::{Integration, Oid, Repo};
 use crate::interrupt;
 use crate::registry::Entry;
 
@@ -97,16 +97,17 @@ fn sync_one(ws: &Workspace, entry: &Entry, merge: bool) -> Result<Outcome> {
         return Ok(Outcome::Refused(why));
     }
     interrupt::check()?;
-    let before = git::worktree_state(&entry.path)?;
+    let session = ws.repo.workdir(&entry.path);
+    let before = session.state()?;
     let record = Started::new(entry, tip, None);
     let underway = Underway::begin(&ws.repo.admin_dir(&worktree), &record)?;
     // Only the base's id reaches git's command line: a base named like an
     // option (`--exec=...`) must stay a name.
     let ended = if merge {
         let message = format!("Merge {} into {}", entry.base, entry.branch);
-        Repo::merge(&entry.path, base, &message)
+        session.merge(base, &message)
     } else {
-        Repo::rebase(&entry.path, base)
+        session.rebase(base)
     };
     let ended = match ended {
         Ok(ended) => ended,
@@ -115,8 +116,9 @@ fn sync_one(ws: &Workspace, entry: &Entry, merge: bool) -> Result<Outcome> {
     if ended == Integration::Done && interrupt::check().is_err() {
         // Stopped while git ran (it finished: it runs out of reach of the
         // terminal's Ctrl-C): all or nothing, so the session goes back.
-        let undone =
-            Repo::reset_keep(&entry.path, tip).and_then(|()| git::restored(&entry.path, &before));
+        let undone = session
+            .reset_keep(tip)
+            .and_then(|()| session.restored(&before));
         return Err(underway.settle(
             &ws.repo,
             match undone {
@@ -147,7 +149,7 @@ pub(super) fn ignored_in_the_way(
     dir: &Path,
     commits: &[Oid],
 ) -> Result<Option<String>> {
-    let in_the_way = repo.ignored_in_the_way(dir, commits)?;
+    let in_the_way = repo.workdir(dir).ignored_in_the_way(commits)?;
     if in_the_way.is_empty() {
         return Ok(None);
     }
