@@ -23,11 +23,13 @@ pub const INCLUDE_FILE: &str = ".worktreeinclude";
 /// copied: the checkout has them. Nested repositories, and files whose
 /// folder in `to` is a symbolic link (the checkout's, never followed), are
 /// skipped with a warning.
-pub fn ignored_files(from: &Path, to: &Path, patterns: &[String]) -> Result<usize> {
+pub fn ignored_files(repo: &Repo, from: &Path, to: &Path, patterns: &[String]) -> Result<usize> {
     let Some(matcher) = matcher(from, patterns)? else {
         return Ok(0);
     };
-    let wanted: Vec<PathBuf> = Repo::ignored_files(from)?
+    let wanted: Vec<PathBuf> = repo
+        .workdir(from)
+        .ignored_files()?
         .into_iter()
         .filter(|rel| matcher.matched_path_or_any_parents(rel, false).is_ignore())
         .collect();

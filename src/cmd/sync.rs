@@ -3,7 +3,7 @@ use anyhow::{Result, bail};
 use crate::cli::SyncArgs;
 use crate::error::Failure;
 use crate::output;
-use crate::session::{self, Outcome, Workspace};
+use crate::session::{self, SyncOutcome, Workspace};
 
 pub fn run(args: SyncArgs) -> Result<()> {
     let ws = Workspace::discover()?;
@@ -12,11 +12,11 @@ pub fn run(args: SyncArgs) -> Result<()> {
     let (mut refused, mut conflicted) = (0, 0);
     for s in &results {
         match &s.outcome {
-            Outcome::UpToDate => {
+            SyncOutcome::UpToDate => {
                 output::note(format!("'{}' is up to date with {}", s.name, s.base))
             }
-            Outcome::Synced => output::note(format!("'{}' {how} {}", s.name, s.base)),
-            Outcome::Conflicts(paths) => {
+            SyncOutcome::Synced => output::note(format!("'{}' {how} {}", s.name, s.base)),
+            SyncOutcome::Conflicts(paths) => {
                 conflicted += 1;
                 output::warn(format!(
                     "'{}' conflicts with {} in {}; left as it was",
@@ -25,7 +25,7 @@ pub fn run(args: SyncArgs) -> Result<()> {
                     paths.join(", ")
                 ));
             }
-            Outcome::Refused(why) => {
+            SyncOutcome::Refused(why) => {
                 refused += 1;
                 output::warn(format!("'{}' not synced: {why}", s.name));
             }

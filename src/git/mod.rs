@@ -5,9 +5,10 @@
 //!
 //! This file: discovery, refs and the commit graph. The rest, by job:
 //! `worktrees` (listing and git's admin entries), `operation` (operations
-//! stopped half-way), `reach` (what only a worktree holds), `workdir`
-//! (everything run as `git -C <worktree>`), `radar` (in-memory snapshots and
-//! trial merges) and `porcelain` (the status parser).
+//! stopped half-way), `reach` (what only a worktree holds), `workdir` (the
+//! `Workdir` handle, `repo.workdir(dir)`: everything run as `git -C
+//! <worktree>`), `radar` (in-memory snapshots and trial merges) and
+//! `porcelain` (the status parser).
 
 mod operation;
 mod porcelain;
@@ -32,7 +33,7 @@ pub use operation::{
 };
 pub use porcelain::WorkStatus;
 pub use radar::WorkSnapshot;
-pub use workdir::{Batch, Integration, restored, strip_repository_env, worktree_state};
+pub use workdir::{Batch, Integration, strip_repository_env};
 pub use worktrees::{ADD_LOCK, HalfWritten, RemovalChecks, Worktree, linked_gitdir};
 
 use crate::error::Failure;

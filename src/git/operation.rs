@@ -8,8 +8,8 @@ use std::path::Path;
 use anyhow::{Result, anyhow};
 
 use super::porcelain::{path_from_bytes, porcelain_records};
-use super::workdir::{Batch, porcelain_status};
-use super::{Oid, Repo, parse_oid};
+use super::workdir::{Batch, Workdir, porcelain_status};
+use super::{Oid, parse_oid};
 
 /// A multi-step git operation stopped half-way in a worktree: the user's
 /// (or an agent's) work in progress, which `sessions` never removes,
@@ -140,18 +140,19 @@ pub fn last_started_by(admin: &Path, action: &str) -> bool {
         .is_some_and(|message| message.starts_with(&format!("{action} (start): ")))
 }
 
-impl Repo {
-    /// The changed and untracked files of the worktree at DIR (whose admin
-    /// dir is ADMIN) that the rebase or merge stopped there did not write:
+impl Workdir<'_> {
+    /// The changed and untracked files of the worktree (whose admin dir is
+    /// ADMIN) that the rebase or merge stopped there did not write:
     /// their content (or absence) is that of the path in none of the trees
     /// that operation writes from (HEAD, ORIG_HEAD, `onto`, MERGE_HEAD, the
     /// commits being replayed, the pick or merge under way). Someone's work,
     /// which aborting would throw away. A file that cannot be read counts.
-    pub fn changes_beyond_operation(&self, dir: &Path, admin: &Path) -> Result<Vec<String>> {
+    pub fn changes_beyond_operation(&self, admin: &Path) -> Result<Vec<String>> {
+        let (repo, dir) = (&self.repo.repo, self.dir);
         let head = pseudo_ref(admin, "HEAD").or_else(|| {
             let head = fs::read_to_string(admin.join("HEAD")).ok()?;
             let name = head.trim().strip_prefix("ref: ")?;
-            self.repo.refname_to_id(name).ok()
+            repo.refname_to_id(name).ok()
         });
         let orig = pseudo_ref(admin, "ORIG_HEAD");
         let onto = pseudo_ref(&admin.join("rebase-merge"), "onto")
@@ -159,12 +160,12 @@ impl Repo {
         let merging = pseudo_ref(admin, "MERGE_HEAD");
         let mut commits: Vec<Oid> = [head, orig, onto, merging].into_iter().flatten().collect();
         if let Some(orig) = orig {
-            let replayed = self.commits_between(orig, onto.or(head))?;
+            let replayed = self.repo.commits_between(orig, onto.or(head))?;
             commits.extend(replayed.iter().map(|c| c.id));
         }
         let mut trees = commits
             .iter()
-            .map(|c| Ok(self.repo.find_commit(*c)?.tree_id()))
+            .map(|c| Ok(repo.find_commit(*c)?.tree_id()))
             .collect::<Result<Vec<_>>>()?;
         // What a pick or merge killed half-way was writing.
         let picking = fs::read_to_string(admin.join("rebase-merge/done"))
@@ -172,25 +173,25 @@ impl Repo {
             .and_then(|done| {
                 let last = done.lines().rev().find(|l| !l.trim().is_empty())?;
                 let oid = last.split_whitespace().nth(1)?;
-                self.repo.revparse_single(oid).ok()?.peel_to_commit().ok()
+                repo.revparse_single(oid).ok()?.peel_to_commit().ok()
             });
-        if let Some(head) = head.and_then(|h| self.repo.find_commit(h).ok()) {
+        if let Some(head) = head.and_then(|h| repo.find_commit(h).ok()) {
             let mut results = Vec::new();
             if let Some(pick) = picking {
-                results.push(self.repo.cherrypick_commit(&pick, &head, 0, None));
+                results.push(repo.cherrypick_commit(&pick, &head, 0, None));
             }
-            if let Some(theirs) = merging.and_then(|m| self.repo.find_commit(m).ok()) {
-                results.push(self.repo.merge_commits(&head, &theirs, None));
+            if let Some(theirs) = merging.and_then(|m| repo.find_commit(m).ok()) {
+                results.push(repo.merge_commits(&head, &theirs, None));
             }
             for mut index in results.into_iter().flatten() {
                 if !index.has_conflicts() {
-                    trees.push(index.write_tree_to(&self.repo)?);
+                    trees.push(index.write_tree_to(repo)?);
                 }
             }
         }
         let trees = trees
             .into_iter()
-            .map(|t| Ok(self.repo.find_tree(t)?))
+            .map(|t| Ok(repo.find_tree(t)?))
             .collect::<Result<Vec<_>>>()?;
         let status = porcelain_status(dir, Batch::Alone, &["--ignore-submodules=none"])?;
         let mut beyond = Vec::new();

@@ -19,11 +19,12 @@ use super::{Oid, Repo, parse_oid};
 pub struct WorkSnapshot {
     /// `None` before the first commit.
     pub head: Option<Oid>,
-    changes: Vec<Change>,
+    changes: Vec<ChangedPath>,
 }
 
+/// A path `git status` reports as changed, and what is on disk there now.
 #[derive(Debug, Clone)]
-struct Change {
+struct ChangedPath {
     path: Vec<u8>,
     content: FileContent,
 }
@@ -54,7 +55,7 @@ impl WorkSnapshot {
             for path in [Some(record.path), record.original].into_iter().flatten() {
                 let file = dir.join(path_from_bytes(path));
                 if let Some(content) = read_content(&file)? {
-                    snapshot.changes.push(Change {
+                    snapshot.changes.push(ChangedPath {
                         path: path.to_vec(),
                         content,
                     });

@@ -10,7 +10,7 @@ use git2::{IndexEntryExtendedFlag, IndexEntryFlag, Repository};
 
 use super::porcelain::{parse_porcelain_v2, path_from_bytes, porcelain_records};
 use super::radar::path_bytes;
-use super::workdir::{Batch, GitError, check, status_command};
+use super::workdir::{Batch, GitError, Workdir, check, status, status_command};
 use super::{Oid, Repo, WorkStatus, Worktree, parse_oid};
 
 /// The commits a worktree holds, for `Repo::worktree_tips`.
@@ -66,7 +66,7 @@ fn has_work_of_its_own(dir: &Path) -> bool {
     let Ok(repo) = Repository::open(dir) else {
         return true;
     };
-    if !Repo::status(dir, Batch::Alone).is_ok_and(|s| s.is_clean()) {
+    if !status(dir, Batch::Alone).is_ok_and(|s| s.is_clean()) {
         return true;
     }
     let own = || -> Result<bool, git2::Error> {
@@ -133,12 +133,13 @@ fn loose_refs(dir: &Path, found: &mut Vec<Oid>) {
     }
 }
 
-impl Repo {
-    /// What removing the worktree at DIR would lose from its folder: one `git
+impl Workdir<'_> {
+    /// What removing the worktree would lose from its folder: one `git
     /// status` that also names ignored paths (collapsed, so no dearer), the
     /// index read in-process for hidden changes and gitlinks, and the
     /// ignored folders searched for nested repositories.
-    pub fn removal_status(dir: &Path) -> Result<RemovalStatus> {
+    pub fn removal_status(&self) -> Result<RemovalStatus> {
+        let dir = self.dir;
         let output = status_command(dir, Batch::Alone)
             .args([
                 "--ignore-submodules=none",
@@ -186,7 +187,9 @@ impl Repo {
             nested,
         })
     }
+}
 
+impl Repo {
     /// How many commits reachable from TIPS are reachable from none of
     /// BASE, a tag, a remote-tracking branch or a local branch other than
     /// EXCEPT: work that exists nowhere else. Tips whose objects are gone

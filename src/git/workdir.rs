@@ -1,6 +1,7 @@
-//! Everything run as `git -C <worktree>`: status, file listings, rebase,
-//! merge, squash and reset, and the machinery that aborts a failed one and
-//! verifies the worktree is exactly as before.
+//! Everything run as `git -C <worktree>`, through the `Workdir` handle that
+//! `Repo::workdir` gives: status, file listings, rebase, merge, squash and
+//! reset, and the machinery that aborts a failed one and verifies the
+//! worktree is exactly as before.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
@@ -21,38 +22,6 @@ pub enum Integration {
     Conflicts(Vec<String>),
 }
 
-/// Runs `git ARGS` in DIR. When it fails, notes the conflicted paths, runs
-/// `git ABORT` if it left an operation or conflicts (its own: it refuses to
-/// start while another is under way), and checks that HEAD and the status
-/// are exactly as before.
-fn integrate(dir: &Path, args: &[&str], abort: &[&str]) -> Result<Integration> {
-    let admin = Repository::open(dir)
-        .with_context(|| format!("cannot open the worktree {}", dir.display()))?
-        .path()
-        .to_path_buf();
-    if let Some(operation) = Operation::under_way(&admin) {
-        bail!(
-            Failure::refused(format!("{} has {operation} in progress", dir.display()))
-                .with_hint(format!("finish it there: {}", operation.command()))
-        );
-    }
-    let before = worktree_state(dir)?;
-    let output = shielded(git_in(dir).env("GIT_EDITOR", ":").args(args))?;
-    if output.status.success() {
-        return Ok(Integration::Done);
-    }
-    let conflicts = conflicted_paths(dir)?;
-    if !conflicts.is_empty() || Operation::under_way(&admin).is_some() {
-        let _ = shielded(git_in(dir).args(abort));
-    }
-    restored(dir, &before)?;
-    if conflicts.is_empty() {
-        check(&output, &format!("git {}", args[0]))
-            .with_context(|| format!("in {}", dir.display()))?;
-    }
-    Ok(Integration::Conflicts(conflicts))
-}
-
 /// Runs COMMAND to the end in a process group of its own, so that the
 /// terminal's Ctrl-C reaches only us: git then finishes or stops cleanly,
 /// and we notice the signal afterwards and put things back, instead of git
@@ -62,22 +31,6 @@ fn integrate(dir: &Path, args: &[&str], abort: &[&str]) -> Result<Integration> {
 pub(super) fn shielded(command: &mut Command) -> Result<Output, GitError> {
     std::os::unix::process::CommandExt::process_group(command, 0);
     run(command.env("GIT_REFLOG_ACTION", reflog_action(std::process::id())))
-}
-
-/// Fails loudly unless the worktree at DIR is in the state BEFORE.
-pub fn restored(dir: &Path, before: &[u8]) -> Result<()> {
-    if worktree_state(dir)? != before {
-        bail!(
-            "{} is not as it was before: check it with `git status`",
-            dir.display()
-        );
-    }
-    Ok(())
-}
-
-/// HEAD, branch and every change of the worktree at DIR, for comparison.
-pub fn worktree_state(dir: &Path) -> Result<Vec<u8>> {
-    porcelain_status(dir, Batch::Alone, &[])
 }
 
 /// `git status --porcelain=v2 -z --branch --untracked-files=all EXTRA` in
@@ -222,34 +175,70 @@ pub(super) fn check(output: &Output, what: &str) -> Result<(), GitError> {
     })
 }
 
+/// Counts of modified and untracked files in the working tree at DIR, which
+/// may be a repository of its own (a nested one) rather than a worktree.
+pub(super) fn status(dir: &Path, batch: Batch) -> Result<WorkStatus> {
+    let output = status_command(dir, batch)
+        .args(["--ignore-submodules=none", "--untracked-files=normal"])
+        .output()
+        .map_err(GitError::CouldNotRun)?;
+    check(&output, "git status")
+        .with_context(|| format!("cannot read the status of {}", dir.display()))?;
+    Ok(parse_porcelain_v2(&output.stdout))
+}
+
+/// One worktree of a repository: what runs `git -C` there, and what needs
+/// both its files and the repository's commits.
+pub struct Workdir<'r> {
+    pub(super) repo: &'r Repo,
+    pub(super) dir: &'r Path,
+}
+
 impl Repo {
-    /// Counts of modified and untracked files in the working tree at `dir`.
-    /// Untracked files and submodule changes count whatever the repository's
+    /// The worktree (or main working tree) at DIR.
+    pub fn workdir<'r>(&'r self, dir: &'r Path) -> Workdir<'r> {
+        Workdir { repo: self, dir }
+    }
+}
+
+impl Workdir<'_> {
+    /// Counts of modified and untracked files. Untracked files and
+    /// submodule changes count whatever the repository's
     /// `status.showUntrackedFiles` and `submodule.<name>.ignore` say.
-    pub fn status(dir: &Path, batch: Batch) -> Result<WorkStatus> {
-        let output = status_command(dir, batch)
-            .args(["--ignore-submodules=none", "--untracked-files=normal"])
-            .output()
-            .map_err(GitError::CouldNotRun)?;
-        check(&output, "git status")
-            .with_context(|| format!("cannot read the status of {}", dir.display()))?;
-        Ok(parse_porcelain_v2(&output.stdout))
+    pub fn status(&self, batch: Batch) -> Result<WorkStatus> {
+        status(self.dir, batch)
     }
 
-    /// Ignored files in the working tree at `dir` (never tracked ones),
-    /// relative to it: `git ls-files --others --ignored --exclude-standard`.
-    pub fn ignored_files(dir: &Path) -> Result<Vec<PathBuf>> {
-        Repo::other_files(dir, true)
+    /// HEAD, branch and every change, for comparison with `restored`.
+    pub fn state(&self) -> Result<Vec<u8>> {
+        porcelain_status(self.dir, Batch::Alone, &[])
     }
 
-    /// Untracked files (neither tracked nor ignored) in the working tree at
-    /// `dir`, relative to it.
-    pub fn untracked_files(dir: &Path) -> Result<Vec<PathBuf>> {
-        Repo::other_files(dir, false)
+    /// Fails loudly unless the worktree is in the state BEFORE.
+    pub fn restored(&self, before: &[u8]) -> Result<()> {
+        if self.state()? != before {
+            bail!(
+                "{} is not as it was before: check it with `git status`",
+                self.dir.display()
+            );
+        }
+        Ok(())
     }
 
-    fn other_files(dir: &Path, ignored: bool) -> Result<Vec<PathBuf>> {
-        let mut command = git_in(dir);
+    /// Ignored files (never tracked ones), relative to the worktree: `git
+    /// ls-files --others --ignored --exclude-standard`.
+    pub fn ignored_files(&self) -> Result<Vec<PathBuf>> {
+        self.other_files(true)
+    }
+
+    /// Untracked files (neither tracked nor ignored), relative to the
+    /// worktree.
+    pub fn untracked_files(&self) -> Result<Vec<PathBuf>> {
+        self.other_files(false)
+    }
+
+    fn other_files(&self, ignored: bool) -> Result<Vec<PathBuf>> {
+        let mut command = git_in(self.dir);
         command.args(["ls-files", "-z", "--others", "--exclude-standard"]);
         if ignored {
             command.arg("--ignored");
@@ -257,7 +246,7 @@ impl Repo {
         let output = command.output().map_err(GitError::CouldNotRun)?;
         let kind = if ignored { "ignored" } else { "untracked" };
         check(&output, "git ls-files")
-            .with_context(|| format!("cannot list the {kind} files of {}", dir.display()))?;
+            .with_context(|| format!("cannot list the {kind} files of {}", self.dir.display()))?;
         Ok(output
             .stdout
             .split(|b| *b == 0)
@@ -266,12 +255,12 @@ impl Repo {
             .collect())
     }
 
-    /// Whether the index of the worktree at DIR holds exactly the merge of
-    /// commit THEIRS into commit OURS, as `git merge --squash` (or a merge
-    /// not yet committed) stages it: nobody has staged anything since. An
-    /// index with conflicts never does.
-    pub fn index_is_merge(&self, dir: &Path, ours: Oid, theirs: Oid) -> Result<bool> {
-        let output = git_in(dir)
+    /// Whether the index holds exactly the merge of commit THEIRS into
+    /// commit OURS, as `git merge --squash` (or a merge not yet committed)
+    /// stages it: nobody has staged anything since. An index with conflicts
+    /// never does.
+    pub fn index_is_merge(&self, ours: Oid, theirs: Oid) -> Result<bool> {
+        let output = git_in(self.dir)
             .arg("write-tree")
             .output()
             .map_err(GitError::CouldNotRun)?;
@@ -279,21 +268,54 @@ impl Repo {
         if !output.status.success() || staged.is_none() {
             return Ok(false);
         }
-        let (ours, theirs) = (self.repo.find_commit(ours)?, self.repo.find_commit(theirs)?);
-        let mut merged = self.repo.merge_commits(&ours, &theirs, None)?;
+        let repo = &self.repo.repo;
+        let (ours, theirs) = (repo.find_commit(ours)?, repo.find_commit(theirs)?);
+        let mut merged = repo.merge_commits(&ours, &theirs, None)?;
         if merged.has_conflicts() {
             return Ok(false);
         }
-        Ok(staged == Some(merged.write_tree_to(&self.repo)?))
+        Ok(staged == Some(merged.write_tree_to(repo)?))
     }
 
-    /// `git rebase ONTO` in the worktree at DIR; on a conflict, aborts and
-    /// checks that the worktree is exactly as before. ONTO is an object id,
-    /// never a name: a ref named like an option would reach git's command line.
-    pub fn rebase(dir: &Path, onto: Oid) -> Result<Integration> {
+    /// Runs `git ARGS`. When it fails, notes the conflicted paths, runs
+    /// `git ABORT` if it left an operation or conflicts (its own: it refuses
+    /// to start while another is under way), and checks that HEAD and the
+    /// status are exactly as before.
+    fn integrate(&self, args: &[&str], abort: &[&str]) -> Result<Integration> {
+        let dir = self.dir;
+        let admin = Repository::open(dir)
+            .with_context(|| format!("cannot open the worktree {}", dir.display()))?
+            .path()
+            .to_path_buf();
+        if let Some(operation) = Operation::under_way(&admin) {
+            bail!(
+                Failure::refused(format!("{} has {operation} in progress", dir.display()))
+                    .with_hint(format!("finish it there: {}", operation.command()))
+            );
+        }
+        let before = self.state()?;
+        let output = shielded(git_in(dir).env("GIT_EDITOR", ":").args(args))?;
+        if output.status.success() {
+            return Ok(Integration::Done);
+        }
+        let conflicts = conflicted_paths(dir)?;
+        if !conflicts.is_empty() || Operation::under_way(&admin).is_some() {
+            let _ = shielded(git_in(dir).args(abort));
+        }
+        self.restored(&before)?;
+        if conflicts.is_empty() {
+            check(&output, &format!("git {}", args[0]))
+                .with_context(|| format!("in {}", dir.display()))?;
+        }
+        Ok(Integration::Conflicts(conflicts))
+    }
+
+    /// `git rebase ONTO`; on a conflict, aborts and checks that the worktree
+    /// is exactly as before. ONTO is an object id, never a name: a ref named
+    /// like an option would reach git's command line.
+    pub fn rebase(&self, onto: Oid) -> Result<Integration> {
         let onto = onto.to_string();
-        integrate(
-            dir,
+        self.integrate(
             &[
                 "rebase",
                 "--no-autostash",
@@ -306,12 +328,11 @@ impl Repo {
     }
 
     /// `git merge COMMIT` (a merge commit with MESSAGE unless it
-    /// fast-forwards) in the worktree at DIR; on a conflict, aborts and
-    /// checks that the worktree is exactly as before.
-    pub fn merge(dir: &Path, commit: Oid, message: &str) -> Result<Integration> {
+    /// fast-forwards); on a conflict, aborts and checks that the worktree is
+    /// exactly as before.
+    pub fn merge(&self, commit: Oid, message: &str) -> Result<Integration> {
         let commit = commit.to_string();
-        integrate(
-            dir,
+        self.integrate(
             &[
                 "merge",
                 "--no-edit",
@@ -329,11 +350,10 @@ impl Repo {
 
     /// `git merge --squash COMMIT` and a commit of the result with MESSAGE;
     /// on any failure, `git reset --merge` takes it back.
-    pub fn merge_squash(dir: &Path, commit: Oid, message: &str) -> Result<Integration> {
-        let before = worktree_state(dir)?;
+    pub fn merge_squash(&self, commit: Oid, message: &str) -> Result<Integration> {
+        let before = self.state()?;
         let commit = commit.to_string();
-        let outcome = integrate(
-            dir,
+        let outcome = self.integrate(
             &[
                 "merge",
                 "--squash",
@@ -350,18 +370,18 @@ impl Repo {
         if let Integration::Conflicts(_) = outcome {
             return Ok(outcome);
         }
-        let output = shielded(git_in(dir).args(["commit", "--quiet", "-m", message]))?;
+        let output = shielded(git_in(self.dir).args(["commit", "--quiet", "-m", message]))?;
         if let Err(e) = check(&output, "git commit") {
-            let _ = shielded(git_in(dir).args(["reset", "--merge"]));
-            restored(dir, &before)?;
+            let _ = shielded(git_in(self.dir).args(["reset", "--merge"]));
+            self.restored(&before)?;
             return Err(e.into());
         }
         Ok(Integration::Done)
     }
 
-    /// `git merge --ff-only COMMIT` in the worktree at DIR.
-    pub fn merge_ff_only(dir: &Path, commit: Oid) -> Result<()> {
-        let output = shielded(git_in(dir).args([
+    /// `git merge --ff-only COMMIT`.
+    pub fn merge_ff_only(&self, commit: Oid) -> Result<()> {
+        let output = shielded(git_in(self.dir).args([
             "merge",
             "--ff-only",
             "--no-overwrite-ignore",
@@ -370,42 +390,42 @@ impl Repo {
             &commit.to_string(),
         ]))?;
         check(&output, "git merge --ff-only")
-            .with_context(|| format!("cannot fast-forward {}", dir.display()))
+            .with_context(|| format!("cannot fast-forward {}", self.dir.display()))
     }
 
-    /// `git reset --keep COMMIT` in the worktree at DIR: moves its branch
-    /// back, refusing rather than losing local changes.
-    pub fn reset_keep(dir: &Path, commit: Oid) -> Result<()> {
-        let output = shielded(git_in(dir).args([
+    /// `git reset --keep COMMIT`: moves the worktree's branch back, refusing
+    /// rather than losing local changes.
+    pub fn reset_keep(&self, commit: Oid) -> Result<()> {
+        let output = shielded(git_in(self.dir).args([
             "reset",
             "--keep",
             "--quiet",
             "--end-of-options",
             &commit.to_string(),
         ]))?;
-        check(&output, "git reset --keep").with_context(|| format!("in {}", dir.display()))
+        check(&output, "git reset --keep").with_context(|| format!("in {}", self.dir.display()))
     }
 
-    /// `git ARGS` in DIR, for undoing what an interrupted `sessions` left
+    /// `git ARGS`, for undoing what an interrupted `sessions` left
     /// (`rebase --abort`, `merge --abort`, `reset --merge`).
-    pub fn undo(dir: &Path, args: &[&str]) -> Result<()> {
-        let output = shielded(git_in(dir).args(args))?;
+    pub fn undo(&self, args: &[&str]) -> Result<()> {
+        let output = shielded(git_in(self.dir).args(args))?;
         check(&output, &format!("git {}", args.join(" ")))
-            .with_context(|| format!("in {}", dir.display()))
+            .with_context(|| format!("in {}", self.dir.display()))
     }
 
-    /// The ignored files in the worktree at DIR that checking out any of
-    /// COMMITS would overwrite or remove: git replaces ignored files without
-    /// asking (a merge and a rebase alike), and they are often someone's
-    /// local configuration, such as `.env`.
-    pub fn ignored_in_the_way(&self, dir: &Path, commits: &[Oid]) -> Result<Vec<PathBuf>> {
-        self.in_the_way(Repo::ignored_files(dir)?, commits)
+    /// The ignored files that checking out any of COMMITS would overwrite
+    /// or remove: git replaces ignored files without asking (a merge and a
+    /// rebase alike), and they are often someone's local configuration,
+    /// such as `.env`.
+    pub fn ignored_in_the_way(&self, commits: &[Oid]) -> Result<Vec<PathBuf>> {
+        self.in_the_way(self.ignored_files()?, commits)
     }
 
-    /// The untracked files in the worktree at DIR that checking out COMMIT
-    /// would overwrite: git refuses then, so a caller can refuse first.
-    pub fn untracked_in_the_way(&self, dir: &Path, commit: Oid) -> Result<Vec<PathBuf>> {
-        self.in_the_way(Repo::untracked_files(dir)?, &[commit])
+    /// The untracked files that checking out COMMIT would overwrite: git
+    /// refuses then, so a caller can refuse first.
+    pub fn untracked_in_the_way(&self, commit: Oid) -> Result<Vec<PathBuf>> {
+        self.in_the_way(self.untracked_files()?, &[commit])
     }
 
     /// Which of FILES (relative paths) checking out any of COMMITS would
@@ -416,7 +436,7 @@ impl Repo {
         }
         let trees = commits
             .iter()
-            .map(|c| Ok(self.repo.find_commit(*c)?.tree()?))
+            .map(|c| Ok(self.repo.repo.find_commit(*c)?.tree()?))
             .collect::<Result<Vec<_>>>()?;
         // In the way: something at the path itself (a file, or a folder in
         // its place), or a file where one of its folders is.

@@ -11,7 +11,7 @@ use super::sync;
 use super::underway::{Started, Target, Underway};
 use super::{RemoveOptions, Workspace, remove, safety};
 use crate::error::Failure;
-use crate::git::{self, Batch, Integration, Oid, Repo};
+use crate::git::{Batch, Integration, Oid};
 use crate::interrupt;
 use crate::trust::{self, Verdict};
 
@@ -130,7 +130,7 @@ pub fn land(ws: &Workspace, name: &str, options: LandOptions) -> Result<Landed> 
             operation.command()
         )));
     }
-    let main_status = Repo::status(&main.path, Batch::Alone)?;
+    let main_status = ws.repo.workdir(&main.path).status(Batch::Alone)?;
     if main_status.modified > 0 {
         bail!(
             Failure::refused(format!(
@@ -188,7 +188,7 @@ pub fn land(ws: &Workspace, name: &str, options: LandOptions) -> Result<Landed> 
         }
         // Git would refuse to overwrite them, but as a failure (exit 1).
         if main_status.untracked > 0 {
-            let untracked = ws.repo.untracked_in_the_way(&main.path, tip)?;
+            let untracked = ws.repo.workdir(&main.path).untracked_in_the_way(tip)?;
             if !untracked.is_empty() {
                 let names: Vec<_> = untracked.iter().map(|p| p.display().to_string()).collect();
                 bail!(
@@ -289,30 +289,35 @@ fn integrate(
     match method {
         Method::Squash => {
             let message = ws.repo.squash_message(&entry.name, tip, from)?;
-            if let Integration::Conflicts(paths) = Repo::merge_squash(main, tip, &message)? {
+            if let Integration::Conflicts(paths) =
+                ws.repo.workdir(main).merge_squash(tip, &message)?
+            {
                 return Err(refuse(paths, "the main worktree"));
             }
             Ok(How::Squashed)
         }
         _ if fast_forward => {
-            Repo::merge_ff_only(main, tip)?;
+            ws.repo.workdir(main).merge_ff_only(tip)?;
             Ok(How::FastForward)
         }
         Method::Rebase => {
-            let before = git::worktree_state(&entry.path)?;
-            if let Integration::Conflicts(paths) = Repo::rebase(&entry.path, from)? {
+            let session = ws.repo.workdir(&entry.path);
+            let before = session.state()?;
+            if let Integration::Conflicts(paths) = session.rebase(from)? {
                 return Err(refuse(paths, "the session"));
             }
             let rebased = ws
                 .repo
                 .branch_tip(&entry.branch)
                 .with_context(|| format!("branch '{}' is gone", entry.branch))?;
-            let landed = interrupt::check().and_then(|()| Repo::merge_ff_only(main, rebased));
+            let landed =
+                interrupt::check().and_then(|()| ws.repo.workdir(main).merge_ff_only(rebased));
             if let Err(e) = landed {
                 // All or nothing: the session goes back to its commits, on
                 // its own branch (checked before: the rebase ran there).
-                Repo::reset_keep(&entry.path, tip)
-                    .and_then(|()| git::restored(&entry.path, &before))
+                session
+                    .reset_keep(tip)
+                    .and_then(|()| session.restored(&before))
                     .context("cannot put the session back after the rebase")?;
                 return Err(e);
             }
@@ -320,7 +325,7 @@ fn integrate(
         }
         Method::Merge => {
             let message = format!("Merge session '{}' ({})", entry.name, entry.branch);
-            if let Integration::Conflicts(paths) = Repo::merge(main, tip, &message)? {
+            if let Integration::Conflicts(paths) = ws.repo.workdir(main).merge(tip, &message)? {
                 return Err(refuse(paths, "the main worktree"));
             }
             Ok(How::Merged)

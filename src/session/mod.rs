@@ -35,7 +35,7 @@ pub use list::list;
 pub use remove::{BranchFate, Removed, remove};
 pub use safety::RemoveOptions;
 pub use show::show;
-pub use sync::{Outcome, sync};
+pub use sync::{SyncOutcome, sync};
 
 use std::path::PathBuf;
 

@@ -11,7 +11,7 @@ use anyhow::Result;
 
 use super::Workspace;
 use super::status::{branch_state, worktree_at, worktree_gone};
-use crate::git::{Oid, Operation, Repo, WorkStatus, Worktree};
+use crate::git::{Oid, Operation, WorkStatus, Worktree};
 use crate::process::{self, Process};
 use crate::registry::Entry;
 use crate::shell::quote_path;
@@ -451,7 +451,7 @@ pub(super) fn plan_removal(
                 });
             }
         }
-        let status = Repo::removal_status(&entry.path)?;
+        let status = ws.repo.workdir(&entry.path).removal_status()?;
         if !status.work.is_clean() {
             risks.push(Risk::Changes {
                 session: session(),

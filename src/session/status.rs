@@ -124,7 +124,7 @@ pub fn summarize(
     let work = if missing {
         WorkStatus::default()
     } else {
-        Repo::status(&entry.path, batch)?
+        repo.workdir(&entry.path).status(batch)?
     };
     let tip = repo.branch_tip(&entry.branch);
     let (mut ahead, mut behind, mut state, mut last_commit_at) =

@@ -8,13 +8,13 @@ use anyhow::Result;
 
 use super::underway::{Started, Underway};
 use super::{Workspace, safety};
-use crate::git::{self, Integration, Oid, Repo};
+use crate::git::{Integration, Oid, Repo};
 use crate::interrupt;
 use crate::registry::Entry;
 
 /// How one session's sync ended.
 #[derive(Debug, PartialEq, Eq)]
-pub enum Outcome {
+pub enum SyncOutcome {
     /// The base's tip was already in the session.
     UpToDate,
     Synced,
@@ -28,7 +28,7 @@ pub enum Outcome {
 pub struct Synced {
     pub name: String,
     pub base: String,
-    pub outcome: Outcome,
+    pub outcome: SyncOutcome,
 }
 
 /// Syncs the sessions NAMES (every session with `all`), one after another,
@@ -56,7 +56,7 @@ pub fn sync(ws: &Workspace, names: &[String], all: bool, merge: bool) -> Result<
         .map(|entry| {
             interrupt::check()?;
             let outcome = match invalid.iter().find(|v| v.name == entry.name) {
-                Some(v) => Outcome::Refused(format!("{}; see `sessions doctor`", v.problem)),
+                Some(v) => SyncOutcome::Refused(format!("{}; see `sessions doctor`", v.problem)),
                 None => sync_one(ws, entry, merge)?,
             };
             Ok(Synced {
@@ -68,25 +68,25 @@ pub fn sync(ws: &Workspace, names: &[String], all: bool, merge: bool) -> Result<
         .collect()
 }
 
-fn sync_one(ws: &Workspace, entry: &Entry, merge: bool) -> Result<Outcome> {
+fn sync_one(ws: &Workspace, entry: &Entry, merge: bool) -> Result<SyncOutcome> {
     let worktree = match safety::may_rewrite(ws, entry)? {
         Ok(worktree) => worktree,
-        Err(why) => return Ok(Outcome::Refused(why.to_string())),
+        Err(why) => return Ok(SyncOutcome::Refused(why.to_string())),
     };
     let Some(base) = ws.repo.resolve_base(&entry.base) else {
-        return Ok(Outcome::Refused(format!(
+        return Ok(SyncOutcome::Refused(format!(
             "its base '{}' no longer resolves",
             entry.base
         )));
     };
     let Some(tip) = ws.repo.branch_tip(&entry.branch) else {
-        return Ok(Outcome::Refused(format!(
+        return Ok(SyncOutcome::Refused(format!(
             "its branch '{}' is gone",
             entry.branch
         )));
     };
     if ws.repo.is_ancestor(base, tip)? {
-        return Ok(Outcome::UpToDate);
+        return Ok(SyncOutcome::UpToDate);
     }
     let written = if merge {
         vec![base]
@@ -94,19 +94,20 @@ fn sync_one(ws: &Workspace, entry: &Entry, merge: bool) -> Result<Outcome> {
         replayed(&ws.repo, base, tip)?
     };
     if let Some(why) = ignored_in_the_way(&ws.repo, &entry.path, &written)? {
-        return Ok(Outcome::Refused(why));
+        return Ok(SyncOutcome::Refused(why));
     }
     interrupt::check()?;
-    let before = git::worktree_state(&entry.path)?;
+    let session = ws.repo.workdir(&entry.path);
+    let before = session.state()?;
     let record = Started::new(entry, tip, None);
     let underway = Underway::begin(&ws.repo.admin_dir(&worktree), &record)?;
     // Only the base's id reaches git's command line: a base named like an
     // option (`--exec=...`) must stay a name.
     let ended = if merge {
         let message = format!("Merge {} into {}", entry.base, entry.branch);
-        Repo::merge(&entry.path, base, &message)
+        session.merge(base, &message)
     } else {
-        Repo::rebase(&entry.path, base)
+        session.rebase(base)
     };
     let ended = match ended {
         Ok(ended) => ended,
@@ -115,8 +116,9 @@ fn sync_one(ws: &Workspace, entry: &Entry, merge: bool) -> Result<Outcome> {
     if ended == Integration::Done && interrupt::check().is_err() {
         // Stopped while git ran (it finished: it runs out of reach of the
         // terminal's Ctrl-C): all or nothing, so the session goes back.
-        let undone =
-            Repo::reset_keep(&entry.path, tip).and_then(|()| git::restored(&entry.path, &before));
+        let undone = session
+            .reset_keep(tip)
+            .and_then(|()| session.restored(&before));
         return Err(underway.settle(
             &ws.repo,
             match undone {
@@ -127,8 +129,8 @@ fn sync_one(ws: &Workspace, entry: &Entry, merge: bool) -> Result<Outcome> {
     }
     underway.end()?;
     Ok(match ended {
-        Integration::Done => Outcome::Synced,
-        Integration::Conflicts(paths) => Outcome::Conflicts(paths),
+        Integration::Done => SyncOutcome::Synced,
+        Integration::Conflicts(paths) => SyncOutcome::Conflicts(paths),
     })
 }
 
@@ -147,7 +149,7 @@ pub(super) fn ignored_in_the_way(
     dir: &Path,
     commits: &[Oid],
 ) -> Result<Option<String>> {
-    let in_the_way = repo.ignored_in_the_way(dir, commits)?;
+    let in_the_way = repo.workdir(dir).ignored_in_the_way(commits)?;
     if in_the_way.is_empty() {
         return Ok(None);
     }

@@ -201,7 +201,9 @@ pub fn recover(repo: &Repo, leftover: &Leftover) -> Result<String> {
         };
         // The agent there knows nothing of the kill and may have gone on
         // (resolving, editing): aborting would reset that work away.
-        let beyond = repo.changes_beyond_operation(&started.path, &leftover.admin)?;
+        let beyond = repo
+            .workdir(&started.path)
+            .changes_beyond_operation(&leftover.admin)?;
         if !beyond.is_empty() {
             bail!(
                 "{operation} in {} holds changes made since it stopped ({}); left as it is: keep them by finishing it (`git -C {} {} --continue`), or drop them with `git -C {} {}`",
@@ -213,7 +215,7 @@ pub fn recover(repo: &Repo, leftover: &Leftover) -> Result<String> {
                 abort.join(" ")
             );
         }
-        Repo::undo(&started.path, abort)?;
+        repo.workdir(&started.path).undo(abort)?;
         done.push(format!("aborted {operation} in {}", started.path.display()));
     }
     let mut kept_rebased = false;
@@ -227,7 +229,7 @@ pub fn recover(repo: &Repo, leftover: &Leftover) -> Result<String> {
         let untouched = git::last_branch_update(repo.common_dir(), &started.branch)
             .is_some_and(|(at, message)| Some(at) == now && message.starts_with(&finished));
         if untouched {
-            Repo::reset_keep(&started.path, tip)?;
+            repo.workdir(&started.path).reset_keep(tip)?;
             done.push(format!(
                 "put '{}' back at {}",
                 started.branch,
@@ -274,7 +276,7 @@ fn recover_target(repo: &Repo, started: &Started, into: &Target, tip: Oid) -> Re
     {
         // Killed as its merge commit moved the branch: landed, and only
         // git's note that a merge is under way stayed behind.
-        Repo::undo(&into.path, &["merge", "--quit"])?;
+        repo.workdir(&into.path).undo(&["merge", "--quit"])?;
         return Ok(vec![format!(
             "cleared the state of the merge into '{}' that had landed",
             into.branch
@@ -286,7 +288,7 @@ fn recover_target(repo: &Repo, started: &Started, into: &Target, tip: Oid) -> Re
     if !merging && !squashing {
         return Ok(Vec::new());
     }
-    if !repo.index_is_merge(&into.path, into_tip, tip)? {
+    if !repo.workdir(&into.path).index_is_merge(into_tip, tip)? {
         bail!(
             "{} left a merge staged in {}, and more has been staged there since; left as it is (`git -C {} status` shows it)",
             started.describe(),
@@ -295,10 +297,10 @@ fn recover_target(repo: &Repo, started: &Started, into: &Target, tip: Oid) -> Re
         );
     }
     Ok(vec![if merging {
-        Repo::undo(&into.path, &["merge", "--abort"])?;
+        repo.workdir(&into.path).undo(&["merge", "--abort"])?;
         format!("aborted the merge into '{}'", into.branch)
     } else {
-        Repo::undo(&into.path, &["reset", "--merge"])?;
+        repo.workdir(&into.path).undo(&["reset", "--merge"])?;
         format!("undid the squash merge into '{}'", into.branch)
     }])
 }

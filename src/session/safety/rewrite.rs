@@ -4,7 +4,7 @@
 use std::fmt;
 use std::path::PathBuf;
 
-use crate::git::{Batch, Operation, Repo, Worktree};
+use crate::git::{Batch, Operation, Worktree};
 use crate::process::Process;
 use crate::registry::Entry;
 use crate::session::Workspace;
@@ -100,7 +100,7 @@ pub(in crate::session) fn may_rewrite(
             path: other.path.clone(),
         }));
     }
-    let status = Repo::status(&entry.path, Batch::Alone)?;
+    let status = ws.repo.workdir(&entry.path).status(Batch::Alone)?;
     if !status.is_clean() {
         return Ok(Err(NoRewrite::Uncommitted(format!(
             "it has {} in {}",
