@@ -26,7 +26,7 @@ mod validate;
 pub use adopt::adopt;
 pub use agent::{AgentCommand, agent_command, agent_view, launch, resume};
 pub use claude_hooks::run_hook;
-pub use clean::{Verdict, clean_apply, clean_plan};
+pub use clean::{Candidate, clean_apply, clean_plan};
 pub use conflicts::conflicts;
 pub use create::{NewSession, create};
 pub use doctor::doctor;
