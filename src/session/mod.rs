@@ -27,14 +27,15 @@ pub use adopt::adopt;
 pub use agent::{AgentCommand, agent_command, agent_view, launch, resume};
 pub use claude_hooks::run_hook;
 pub use clean::{Candidate, clean_apply, clean_plan};
-pub use conflicts::conflicts;
+pub use conflicts::{PairReport, conflicts};
 pub use create::{NewSession, create};
-pub use doctor::doctor;
+pub use doctor::{Kind, Report, doctor};
 pub use land::{How, LandOptions, Method, land};
 pub use list::list;
 pub use remove::{BranchFate, Removed, remove};
 pub use safety::RemoveOptions;
-pub use show::show;
+pub use show::{Commit, Details, FileStat, show};
+pub use status::Summary;
 pub use sync::{Outcome, sync};
 
 use std::path::PathBuf;
