@@ -42,8 +42,7 @@ pub const KEYS: &[&str] = &[
 ];
 
 /// Where a value came from.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase", tag = "kind", content = "file")]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Source {
     Default,
     User(PathBuf),
@@ -68,7 +67,7 @@ impl fmt::Display for Source {
 }
 
 /// One effective value and its origin.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone)]
 pub struct Setting<T> {
     pub value: T,
     pub source: Source,
@@ -84,7 +83,7 @@ impl<T> Setting<T> {
 }
 
 /// The agent to start in a session: a program and its arguments.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AgentConfig {
     pub command: String,
     pub args: Vec<String>,
@@ -93,7 +92,7 @@ pub struct AgentConfig {
 }
 
 /// A named agent profile as configured: what it changes from `[agent]`.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Profile {
     pub command: Option<String>,
@@ -113,7 +112,7 @@ pub enum LandMethod {
 }
 
 /// The effective configuration.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone)]
 pub struct Config {
     pub worktree_dir: Setting<String>,
     pub branch_prefix: Setting<String>,
@@ -132,7 +131,6 @@ pub struct Config {
     /// Push the base branch after landing (never forced).
     pub land_push: Setting<bool>,
     /// Project values held back until approved (`trust::withhold_unapproved`).
-    #[serde(skip)]
     pub(crate) withheld: Withheld,
 }
 

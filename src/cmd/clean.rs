@@ -6,7 +6,7 @@ use super::rm::describe;
 use crate::cli::CleanArgs;
 use crate::error::Failure;
 use crate::output::{self, tilde};
-use crate::session::{self, Verdict, Workspace};
+use crate::session::{self, Candidate, Workspace};
 
 pub fn run(args: CleanArgs) -> Result<()> {
     let ws = Workspace::discover()?;
@@ -53,13 +53,13 @@ pub fn run(args: CleanArgs) -> Result<()> {
     Ok(())
 }
 
-fn print_plan(what: &str, verdicts: &[Verdict]) {
-    if verdicts.is_empty() {
+fn print_plan(what: &str, candidates: &[Candidate]) {
+    if candidates.is_empty() {
         return;
     }
     println!("{what}:");
-    for v in verdicts {
-        println!("  {}  {}  ({})", v.name, tilde(&v.path), v.why);
+    for c in candidates {
+        println!("  {}  {}  ({})", c.name, tilde(&c.path), c.why);
     }
 }
 

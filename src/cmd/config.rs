@@ -1,3 +1,4 @@
+use super::json;
 use crate::cli::ConfigArgs;
 use crate::config::{self, Config, PROJECT_FILE, Source};
 use crate::git::Repo;
@@ -12,7 +13,7 @@ pub fn run(args: ConfigArgs) -> Result<()> {
     let root = repo.as_ref().and_then(|r| r.main_worktree());
     let config = Config::load(root)?;
     if args.json {
-        return output::print_json(&config);
+        return output::print_json(&json::Settings::new(&config));
     }
     let file_note = |what: &str, file: Option<std::path::PathBuf>| match file {
         Some(f) if f.is_file() => format!("# {what}: {}", f.display()),

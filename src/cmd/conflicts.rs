@@ -1,5 +1,6 @@
 use anyhow::{Result, bail};
 
+use super::json;
 use crate::cli::ConflictsArgs;
 use crate::error::Failure;
 use crate::output;
@@ -12,7 +13,7 @@ pub fn run(args: ConflictsArgs) -> Result<()> {
         output::warn(format!("skipped session '{name}': {why}"));
     }
     if args.json {
-        output::print_json(&radar.pairs)?;
+        output::print_json(&json::Conflicts::new(&radar.pairs))?;
     } else {
         let found: Vec<_> = radar
             .pairs

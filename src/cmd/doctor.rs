@@ -1,5 +1,6 @@
 use anyhow::{Result, bail};
 
+use super::json;
 use crate::cli::DoctorArgs;
 use crate::error::Failure;
 use crate::output;
@@ -9,12 +10,7 @@ pub fn run(args: DoctorArgs) -> Result<()> {
     let ws = Workspace::discover()?;
     let report = session::doctor(&ws, args.fix)?;
     if args.json {
-        output::print_json(&serde_json::json!({
-            "healthy": report.healthy(),
-            "findings": report.findings,
-            "fixed": report.fixed,
-            "failed": report.failed,
-        }))?;
+        output::print_json(&json::Doctor::new(&report))?;
     } else {
         for fixed in &report.fixed {
             output::note(format!("fixed: {}: {}", fixed.problem, fixed.done));

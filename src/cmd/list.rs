@@ -2,6 +2,7 @@ use anyhow::Result;
 use comfy_table::{Cell, Color};
 use jiff::Timestamp;
 
+use super::json;
 use crate::cli::ListArgs;
 use crate::output::{self, age, tilde};
 use crate::registry::{Agent, AgentState};
@@ -11,7 +12,7 @@ pub fn run(args: ListArgs) -> Result<()> {
     let ws = Workspace::discover()?;
     let sessions = session::list(&ws)?;
     if args.json {
-        return output::print_json(&sessions);
+        return output::print_json(&json::List::new(&sessions));
     }
     if sessions.is_empty() {
         eprintln!("No sessions yet; `sessions new NAME` creates one.");

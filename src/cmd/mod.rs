@@ -11,6 +11,7 @@ mod conflicts;
 mod doctor;
 mod hook;
 mod init;
+mod json;
 mod land;
 mod list;
 mod man;

@@ -1,6 +1,7 @@
 use anyhow::Result;
 use jiff::Timestamp;
 
+use super::json;
 use super::list::agent_label;
 use crate::cli::ShowArgs;
 use crate::output::{self, age, printable, tilde};
@@ -10,7 +11,7 @@ pub fn run(args: ShowArgs) -> Result<()> {
     let ws = Workspace::discover()?;
     let details = session::show(&ws, &args.name)?;
     if args.json {
-        return output::print_json(&details);
+        return output::print_json(&json::Show::new(&details));
     }
     let s = &details.summary;
     let now = Timestamp::now();

@@ -4,25 +4,24 @@
 use std::path::PathBuf;
 
 use anyhow::Result;
-use serde::Serialize;
 
 use super::remove::{Removed, execute};
 use super::safety::{RemoveOptions, Surroundings, plan_removal};
 use super::status::{Summary, summarize_all};
 use super::{Workspace, find_entry};
 
-/// One session in the plan, and why it goes or stays.
-#[derive(Debug, Clone, Serialize)]
-pub struct Verdict {
+/// A session `clean` considered, and why it goes or stays.
+#[derive(Debug, Clone)]
+pub struct Candidate {
     pub name: String,
     pub path: PathBuf,
     pub why: String,
 }
 
-#[derive(Debug, Default, Serialize)]
+#[derive(Debug, Default)]
 pub struct CleanPlan {
-    pub remove: Vec<Verdict>,
-    pub keep: Vec<Verdict>,
+    pub remove: Vec<Candidate>,
+    pub keep: Vec<Candidate>,
 }
 
 /// What `clean` would do now; changes nothing.
@@ -34,25 +33,25 @@ pub fn clean_plan(ws: &Workspace) -> Result<CleanPlan> {
     let summaries = summarize_all(&ws.repo, entries)?;
     let mut plan = CleanPlan::default();
     for s in summaries {
-        let verdict = |why: String| Verdict {
+        let candidate = |why: String| Candidate {
             name: s.entry.name.clone(),
             path: s.entry.path.clone(),
             why,
         };
         if let Some(v) = invalid.iter().find(|v| v.name == s.entry.name) {
             plan.keep
-                .push(verdict(format!("{}; see `sessions doctor`", v.problem)));
+                .push(candidate(format!("{}; see `sessions doctor`", v.problem)));
             continue;
         }
         let Some(reason) = finished(&s) else {
-            plan.keep.push(verdict(unfinished(&s)));
+            plan.keep.push(candidate(unfinished(&s)));
             continue;
         };
         let removal = plan_removal(ws, &around, s.entry.clone(), RemoveOptions::default())?;
         if removal.is_safe() {
-            plan.remove.push(verdict(reason));
+            plan.remove.push(candidate(reason));
         } else {
-            plan.keep.push(verdict(removal.objections().join("; ")));
+            plan.keep.push(candidate(removal.objections().join("; ")));
         }
     }
     Ok(plan)
@@ -61,7 +60,7 @@ pub fn clean_plan(ws: &Workspace) -> Result<CleanPlan> {
 /// Removes the sessions NAMES (from a plan), checking each against the
 /// safety rules once more under the registry lock. Returns what went and what
 /// stayed after all, with why.
-pub fn clean_apply(ws: &Workspace, names: &[String]) -> Result<(Vec<Removed>, Vec<Verdict>)> {
+pub fn clean_apply(ws: &Workspace, names: &[String]) -> Result<(Vec<Removed>, Vec<Candidate>)> {
     crate::interrupt::install();
     let mut registry = ws.registry.lock()?;
     let around = Surroundings::read(ws)?;
@@ -72,7 +71,7 @@ pub fn clean_apply(ws: &Workspace, names: &[String]) -> Result<(Vec<Removed>, Ve
         };
         if let Err(e) = super::validate::valid_entry(ws, &registry.sessions, name) {
             let (name, path) = (entry.name, entry.path);
-            kept.push(Verdict {
+            kept.push(Candidate {
                 name,
                 path,
                 why: format!("{e:#}"),
@@ -94,7 +93,7 @@ pub fn clean_apply(ws: &Workspace, names: &[String]) -> Result<(Vec<Removed>, Ve
         } else {
             removal.objections().join("; ")
         };
-        kept.push(Verdict { name, path, why });
+        kept.push(Candidate { name, path, why });
     }
     Ok((removed, kept))
 }

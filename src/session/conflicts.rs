@@ -5,7 +5,6 @@ use std::collections::HashMap;
 
 use crate::git::Oid;
 use anyhow::Result;
-use serde::Serialize;
 
 use super::Workspace;
 use super::parallel::{Load, in_parallel};
@@ -16,7 +15,7 @@ use crate::registry::Entry;
 pub const BASE: &str = "base";
 
 /// The prediction for one pair.
-#[derive(Debug, Serialize)]
+#[derive(Debug)]
 pub struct PairReport {
     pub a: String,
     /// A session, or `base` for the tip of A's base branch.

@@ -5,7 +5,6 @@ use std::fs;
 use std::path::PathBuf;
 
 use anyhow::{Context, Result, bail};
-use serde::Serialize;
 
 mod repair;
 use repair::repair;
@@ -25,8 +24,7 @@ use crate::shell::{quote, quote_path};
 
 /// What kind of thing is out of place. One more kind is one more variant
 /// here, a function that finds it, and its `Action`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Kind {
     CorruptRegistry,
     /// A registry entry that breaks the rules (`validate.rs`).
@@ -58,14 +56,13 @@ pub enum Kind {
 }
 
 /// One thing out of place: what is wrong and the command that fixes it.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone)]
 pub struct Finding {
     pub kind: Kind,
     pub problem: String,
     pub fix: String,
     /// Whether `--fix` repairs it.
     pub fixable: bool,
-    #[serde(skip)]
     action: Action,
 }
 
@@ -120,7 +117,7 @@ pub(super) enum Action {
 }
 
 /// What doctor found, and with `--fix` what it repaired.
-#[derive(Debug, Default, Serialize)]
+#[derive(Debug, Default)]
 pub struct Report {
     /// Findings that remain.
     pub findings: Vec<Finding>,
@@ -130,7 +127,7 @@ pub struct Report {
     pub failed: Vec<String>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug)]
 pub struct Fixed {
     pub problem: String,
     pub done: String,

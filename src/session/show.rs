@@ -2,16 +2,14 @@
 
 use anyhow::Result;
 use jiff::Timestamp;
-use serde::Serialize;
 
 use super::Workspace;
 use super::status::{Summary, base_tip, summarize};
 use crate::git::{self, Batch, CommitInfo};
 use crate::process;
 
-#[derive(Debug, Serialize)]
+#[derive(Debug)]
 pub struct Details {
-    #[serde(flatten)]
     pub summary: Summary,
     /// The commit the session started from.
     pub started_from: Option<Commit>,
@@ -21,7 +19,7 @@ pub struct Details {
     pub files: Vec<FileStat>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug)]
 pub struct Commit {
     pub id: String,
     pub short_id: String,
@@ -29,7 +27,7 @@ pub struct Commit {
     pub committed_at: Option<Timestamp>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug)]
 pub struct FileStat {
     pub path: String,
     pub added: usize,

@@ -8,7 +8,6 @@ use std::path::Path;
 use crate::git::Oid;
 use anyhow::Result;
 use jiff::Timestamp;
-use serde::Serialize;
 
 use super::parallel::{Load, in_parallel};
 use crate::git::{self, Batch, Repo, WorkStatus, Worktree};
@@ -16,9 +15,8 @@ use crate::registry::Entry;
 
 /// A session as `list` shows it: the registry entry and what git says now.
 /// More facts (such as the agent working there) join as more fields.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone)]
 pub struct Summary {
-    #[serde(flatten)]
     pub entry: Entry,
     /// The branch tip, or `None` when the branch is gone.
     pub head: Option<String>,

@@ -86,8 +86,8 @@ fn hooks_record_state_session_id_rotation_and_exit() {
         .output()
         .unwrap();
     let shown: Value = serde_json::from_slice(&shown.stdout).unwrap();
-    assert_eq!(shown["agent"]["state"], "working");
-    assert_eq!(shown["agent"]["session_id"], "id-1");
+    assert_eq!(shown["session"]["agent"]["state"], "working");
+    assert_eq!(shown["session"]["agent"]["session_id"], "id-1");
     env.sessions()
         .args(["show", "x"])
         .assert()
@@ -432,7 +432,7 @@ fn list_finds_the_newest_transcript_without_hooks() {
         .output()
         .unwrap();
     let listed: Value = serde_json::from_slice(&output.stdout).unwrap();
-    assert_eq!(listed[0]["agent"], Value::Null);
+    assert_eq!(listed["sessions"][0]["agent"], Value::Null);
 }
 
 #[test]

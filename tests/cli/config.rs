@@ -62,9 +62,10 @@ fn flags_beat_the_project_which_beats_the_user() {
 
     let out = env.sessions().args(["config", "--json"]).output().unwrap();
     let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!(json["base"]["value"], "from-project");
-    assert_eq!(json["base"]["source"]["kind"], "project");
-    assert_eq!(json["branch_prefix"]["source"]["kind"], "user");
+    let settings = &json["settings"];
+    assert_eq!(settings["base"]["value"], "from-project");
+    assert_eq!(settings["base"]["source"]["kind"], "project");
+    assert_eq!(settings["branch_prefix"]["source"]["kind"], "user");
 }
 
 #[test]

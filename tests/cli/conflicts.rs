@@ -48,9 +48,10 @@ fn radar(env: &TestEnv, args: &[&str]) -> (i32, Vec<Value>) {
         "conflicts failed: {}",
         crate::common::stderr_of(&output)
     );
-    match serde_json::from_slice(&output.stdout).unwrap() {
-        Value::Array(pairs) => (code, pairs),
-        other => panic!("conflicts --json printed {other}"),
+    let radar: Value = serde_json::from_slice(&output.stdout).unwrap();
+    match &radar["pairs"] {
+        Value::Array(pairs) => (code, pairs.clone()),
+        _ => panic!("conflicts --json printed {radar}"),
     }
 }
 

@@ -161,7 +161,7 @@ fn two_repositories_racing_for_one_folder_never_remove_each_others_worktree() {
             .lines()
             .filter(|l| l.starts_with("worktree "))
             .count();
-        assert_eq!(listed.as_array().unwrap().len() + 1, count);
+        assert_eq!(listed["sessions"].as_array().unwrap().len() + 1, count);
     }
 }
 

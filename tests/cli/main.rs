@@ -17,6 +17,7 @@ mod fixes_attacked;
 mod guide;
 mod hostile_repo;
 mod integrate;
+mod json;
 mod kills;
 mod odd_states;
 mod paths;

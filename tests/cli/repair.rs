@@ -127,8 +127,8 @@ fn a_moved_main_worktree_is_linked_again() {
         .unwrap();
     assert!(list.status.success(), "{}", stderr_of(&list));
     let list: Value = serde_json::from_slice(&list.stdout).unwrap();
-    assert_eq!(list[0]["path"], path.to_str().unwrap());
-    assert_eq!(list[0]["missing"], false, "{list}");
+    assert_eq!(list["sessions"][0]["path"], path.to_str().unwrap());
+    assert_eq!(list["sessions"][0]["missing"], false, "{list}");
 }
 
 #[test]
@@ -169,7 +169,7 @@ fn a_repository_moved_with_its_sessions_keeps_them() {
         .unwrap();
     assert!(list.status.success(), "{}", stderr_of(&list));
     let list: Value = serde_json::from_slice(&list.stdout).unwrap();
-    let sessions = list.as_array().unwrap();
+    let sessions = list["sessions"].as_array().unwrap();
     assert_eq!(sessions.len(), 2, "{list}");
     for s in sessions {
         assert_eq!(s["missing"], false, "{list}");

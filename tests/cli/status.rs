@@ -199,7 +199,8 @@ fn show_lists_commits_files_and_the_start() {
         .output()
         .unwrap();
     assert!(output.status.success(), "{}", stderr_of(&output));
-    let details: Value = serde_json::from_slice(&output.stdout).unwrap();
+    let shown: Value = serde_json::from_slice(&output.stdout).unwrap();
+    let details = &shown["session"];
     assert_eq!(details["name"], "feat");
     assert_eq!(details["ahead"], 2);
     assert_eq!(details["started_from"]["id"], start.as_str());

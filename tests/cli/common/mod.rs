@@ -291,9 +291,10 @@ impl TestEnv {
             "sessions list --json failed: {}",
             String::from_utf8_lossy(&output.stderr)
         );
-        match serde_json::from_slice(&output.stdout).unwrap() {
-            Value::Array(items) => items,
-            other => panic!("list --json printed {other}"),
+        let listed: Value = serde_json::from_slice(&output.stdout).unwrap();
+        match &listed["sessions"] {
+            Value::Array(items) => items.clone(),
+            _ => panic!("list --json printed {listed}"),
         }
     }
 
