@@ -31,6 +31,20 @@ fn errors_about_sessions_match_their_snapshots() {
     error(&pinned, "invalid_base", &["new", "x", "--base=-x"]);
     error(&pinned, "unknown_base", &["new", "x", "--base", "nowhere"]);
     error(&pinned, "name_taken", &["new", "dirty", "--no-agent"]);
+    error(
+        &pinned,
+        "branch_checked_out",
+        &["new", "x", "--branch", "dirty", "--no-agent"],
+    );
+    error(
+        &pinned,
+        "ambiguous_branch",
+        &["new", "origin/main", "--no-agent"],
+    );
+    let taken = pinned.env.home.join("worktrees/repo/taken");
+    write_file(&taken.join("file"), "someone else's\n");
+    error(&pinned, "folder_exists", &["new", "taken", "--no-agent"]);
+    error(&pinned, "worktree_missing", &["setup", "gone"]);
     error(&pinned, "rm_dirty", &["rm", "dirty"]);
     error(&pinned, "rm_unpushed", &["rm", "ahead"]);
     error(&pinned, "clean_without_yes", &["clean"]);
@@ -56,7 +70,17 @@ fn errors_about_the_setting_match_their_snapshots() {
     error(&pinned, "unknown_config_key", &["list"]);
     fs::remove_file(user).unwrap();
 
+    pinned.git(&["remote", "set-head", "origin", "--delete"]);
+    pinned.git(&["checkout", "-q", "--detach"]);
+    error(&pinned, "detached_base", &["new", "x", "--no-agent"]);
+    pinned.git(&["checkout", "-q", "main"]);
+
     pinned.new_session("one");
+    let registry = fs::read_to_string(pinned.env.registry_file()).unwrap();
+    let newer = registry.replacen("version = 1", "version = 99", 1);
+    assert_ne!(newer, registry);
+    write_file(&pinned.env.registry_file(), &newer);
+    error(&pinned, "registry_too_new", &["list"]);
     write_file(
         &pinned.env.registry_file(),
         "version = 1\n[[session]]\nname = 3\n",
