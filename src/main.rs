@@ -1,6 +1,7 @@
 mod atomic;
 mod claude;
 mod cli;
+mod clock;
 mod cmd;
 mod config;
 mod copy;

@@ -234,7 +234,7 @@ impl Registry {
         if self.corruption()?.is_none() {
             bail!("{} parses again; nothing rebuilt", self.file().display());
         }
-        let stamp = Timestamp::now().strftime("%Y%m%dT%H%M%SZ");
+        let stamp = crate::clock::now().strftime("%Y%m%dT%H%M%SZ");
         let backup = self.dir.join(format!("{FILE}.bak-{stamp}"));
         fs::copy(self.file(), &backup)
             .with_context(|| format!("cannot keep a copy as {}", backup.display()))?;
@@ -386,7 +386,7 @@ impl Locked {
             session: session.to_string(),
             branch: branch.to_string(),
             base: base.to_string(),
-            removed_at: Timestamp::now(),
+            removed_at: crate::clock::now(),
         });
     }
 

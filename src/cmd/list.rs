@@ -18,7 +18,7 @@ pub fn run(args: ListArgs) -> Result<()> {
         eprintln!("No sessions yet; `sessions new NAME` creates one.");
         return Ok(());
     }
-    let now = Timestamp::now();
+    let now = crate::clock::now();
     let mut table = output::table([
         "NAME", "BRANCH", "STATE", "CHANGES", "AHEAD", "BEHIND", "LOCKED", "COMMIT", "AGENT",
         "PATH", "AGE",

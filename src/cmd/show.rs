@@ -1,5 +1,4 @@
 use anyhow::Result;
-use jiff::Timestamp;
 
 use super::json;
 use super::list::agent_label;
@@ -14,7 +13,7 @@ pub fn run(args: ShowArgs) -> Result<()> {
         return output::print_json(&json::Show::new(&details));
     }
     let s = &details.summary;
-    let now = Timestamp::now();
+    let now = crate::clock::now();
     let path = if s.missing {
         format!("{} (missing)", tilde(&s.entry.path))
     } else {

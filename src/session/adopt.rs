@@ -5,7 +5,6 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
-use jiff::Timestamp;
 
 use super::Workspace;
 use super::doctor::symlinked;
@@ -127,7 +126,7 @@ pub(super) fn entry_for(ws: &Workspace, w: &Worktree) -> Result<Entry> {
         path: w.path.clone(),
         base,
         base_commit: start.to_string(),
-        created_at: Timestamp::now(),
+        created_at: crate::clock::now(),
         owns_branch: false,
         // Ports are handed out by `new`; a worktree made elsewhere has none.
         port: None,

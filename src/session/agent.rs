@@ -52,7 +52,7 @@ impl AgentCommand {
             agent.session_id = Some(claude::new_session_id());
         }
         agent.state = Some(AgentState::Starting);
-        agent.updated_at = Some(Timestamp::now());
+        agent.updated_at = Some(crate::clock::now());
         agent
     }
 }
@@ -160,7 +160,7 @@ pub fn launch(
     note(ws, &entry.name, |agent| {
         if agent.state != Some(AgentState::Exited) {
             agent.state = Some(AgentState::Exited);
-            agent.updated_at = Some(Timestamp::now());
+            agent.updated_at = Some(crate::clock::now());
         }
     });
     Ok(exit_code(status))
@@ -189,7 +189,7 @@ pub fn resume(ws: &Workspace, entry: &Entry, user_args: &[String]) -> Result<i32
     note(ws, &entry.name, |agent| {
         agent.kind = command.program.clone();
         agent.state = Some(AgentState::Starting);
-        agent.updated_at = Some(Timestamp::now());
+        agent.updated_at = Some(crate::clock::now());
     });
     launch(ws, entry, &command, Some(start), user_args)
 }

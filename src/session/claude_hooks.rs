@@ -7,7 +7,6 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use anyhow::{Context, Result, bail};
-use jiff::Timestamp;
 
 use super::{NewSession, RemoveOptions, Workspace, create, hooks, remove};
 use crate::claude::{self, HookInput as Input, KIND, claude_pid, state_of};
@@ -89,7 +88,7 @@ fn record_state(event: &str, input: Result<Input>) -> Result<()> {
     if entry.agent.as_ref() == Some(&agent) {
         return Ok(());
     }
-    agent.updated_at = Some(Timestamp::now());
+    agent.updated_at = Some(crate::clock::now());
     entry.agent = Some(agent);
     locked.save()
 }
@@ -112,7 +111,7 @@ fn worktree_create(input: Result<Input>) -> i32 {
         agent.state = Some(AgentState::Starting);
         // So that another `claude -w` of this name finds it taken.
         agent.pid = claude_pid();
-        agent.updated_at = Some(Timestamp::now());
+        agent.updated_at = Some(crate::clock::now());
         let entry = create(
             &ws,
             NewSession {
@@ -191,7 +190,7 @@ fn reuse(ws: &Workspace, name: &str, session_id: Option<&str>) -> Result<Option<
     }
     agent.state = Some(AgentState::Starting);
     agent.pid = claude_pid();
-    agent.updated_at = Some(Timestamp::now());
+    agent.updated_at = Some(crate::clock::now());
     entry.agent = Some(agent);
     let path = entry.path.clone();
     locked.save()?;

@@ -149,6 +149,7 @@ pub fn create(ws: &Workspace, request: NewSession) -> Result<Entry> {
         creates_branch: owns_branch,
         pid: std::process::id(),
         pid_start: crate::process::own_start(),
+        // The real clock: it is compared with the process's start time.
         started_at: Timestamp::now(),
     };
     let registry_existed = registry.file().exists();
@@ -179,7 +180,7 @@ pub fn create(ws: &Workspace, request: NewSession) -> Result<Entry> {
         path: fs::canonicalize(&path).unwrap_or(path),
         base,
         base_commit: start.to_string(),
-        created_at: Timestamp::now(),
+        created_at: crate::clock::now(),
         owns_branch,
         port: Some(port),
         agent: request.agent,

@@ -26,6 +26,7 @@ mod removal;
 mod repair;
 mod security;
 mod shell;
+mod snapshots;
 mod status;
 mod stress;
 mod sync_land;

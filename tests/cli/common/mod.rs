@@ -88,6 +88,7 @@ impl TestEnv {
         "GIT_AUTHOR_DATE",
         "GIT_COMMITTER_DATE",
         "SESSIONS_CONFIG",
+        "SESSIONS_NOW",
         "CLAUDE_CONFIG_DIR",
         "NO_COLOR",
     ];
