@@ -13,7 +13,9 @@ use serde::{Deserialize, Serialize};
 use crate::error::Failure;
 
 mod file;
+mod keys;
 use file::{Origin, read_layer};
+pub use keys::KEYS;
 
 /// The project file, at the root of the main worktree.
 pub const PROJECT_FILE: &str = ".sessions.toml";
@@ -22,24 +24,6 @@ pub const DEFAULT_WORKTREE_DIR: &str = "../{repo}.sessions/{name}";
 pub const DEFAULT_AGENT: &str = "claude";
 /// Where session ports start unless `port_base` says otherwise.
 pub const DEFAULT_PORT_BASE: u16 = 4100;
-
-/// Every key with one value, dotted as written in a file, in the order
-/// `sessions config` shows them (`[agent.profiles.NAME]` come after).
-pub const KEYS: &[&str] = &[
-    "worktree_dir",
-    "branch_prefix",
-    "base",
-    "copy",
-    "setup",
-    "teardown",
-    "max_sessions",
-    "port_base",
-    "agent.command",
-    "agent.args",
-    "land.method",
-    "land.check",
-    "land.push",
-];
 
 /// Where a value came from.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -282,7 +266,7 @@ impl Config {
         }
     }
 
-    /// The effective value of KEY (one of `KEYS`) as TOML, `None` when
+    /// The effective value of KEY (one of `KEYS`, not per profile) as TOML, `None` when
     /// unset, and where it came from.
     pub fn value_of(&self, key: &str) -> Option<(Option<toml::Value>, &Source)> {
         fn entry<T: Serialize>(setting: &Setting<T>) -> (Option<toml::Value>, &Source) {
@@ -398,6 +382,11 @@ mod tests {
     fn unknown_keys_and_wrong_types_name_the_key_and_line() {
         let m = message("base = \"main\"\nbogus = 1\n");
         assert!(m.contains("line 2") && m.contains("`bogus`"), "{m}");
+        let m = message("[land]\nmetod = \"squash\"\n");
+        assert!(
+            m.contains("line 2") && m.contains("nearest is `land.method`"),
+            "{m}"
+        );
         let m = message("copy = [\".env\"]\nmax_sessions = \"many\"\n");
         assert!(m.contains("line 2") && m.contains("`max_sessions`"), "{m}");
         let m = message("[agent]\ncommand = \"claude\"\nargs = \"--x\"\n");
@@ -414,12 +403,12 @@ mod tests {
     #[test]
     fn every_listed_key_has_a_value_and_is_read_from_files() {
         let config = Config::default();
-        for key in KEYS {
+        for key in KEYS.iter().filter(|k| !k.per_profile()).map(|k| k.name) {
             let (value, _) = config.value_of(key).unwrap_or_else(|| panic!("{key}"));
             // Unset by default: a value of the right type checks the key is read.
             let value = value.map_or_else(
                 || {
-                    (if *key == "max_sessions" {
+                    (if key == "max_sessions" {
                         "2"
                     } else {
                         "\"main\""

@@ -14,6 +14,9 @@ mod process;
 mod registry;
 mod session;
 mod shell;
+// The one module allowed `unsafe` (Cargo.toml denies it elsewhere).
+#[allow(unsafe_code)]
+mod sys;
 mod trust;
 
 use std::process::ExitCode;
@@ -23,12 +26,7 @@ use clap::{CommandFactory, Parser};
 use crate::error::{Exit, failure_of};
 
 fn main() -> ExitCode {
-    // Like other Unix tools, end quietly when a reader such as `head` closes
-    // the pipe, rather than failing on the next write.
-    // SAFETY: called first thing, before any other thread exists.
-    unsafe {
-        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
-    }
+    sys::default_sigpipe();
     // `COMPLETE=bash sessions ...`: answer the shell's completion request.
     clap_complete::CompleteEnv::with_factory(cli::Cli::command).complete();
     let cli = cli::Cli::parse();

@@ -76,15 +76,7 @@ fn parent_of(pid: u32) -> Option<u32> {
 
 /// Whether process PID exists (a process we may not signal still exists).
 pub fn is_alive(pid: u32) -> bool {
-    let Ok(pid) = libc::pid_t::try_from(pid) else {
-        return false;
-    };
-    if pid <= 0 {
-        return false;
-    }
-    // SAFETY: signal 0 only checks for existence and permission.
-    let result = unsafe { libc::kill(pid, 0) };
-    result == 0 || std::io::Error::last_os_error().raw_os_error() == Some(libc::EPERM)
+    crate::sys::process_exists(pid)
 }
 
 /// When process PID started, as a stamp to tell it from a later process
@@ -116,11 +108,7 @@ fn age_of(pid: u32) -> Option<std::time::Duration> {
     {
         let uptime = std::fs::read_to_string("/proc/uptime").ok()?;
         let uptime: f64 = uptime.split_whitespace().next()?.parse().ok()?;
-        // SAFETY: sysconf has no preconditions.
-        let ticks = unsafe { libc::sysconf(libc::_SC_CLK_TCK) };
-        if ticks <= 0 {
-            return None;
-        }
+        let ticks = crate::sys::clock_ticks()?;
         let started = start_of(pid)? as f64 / ticks as f64;
         Some(std::time::Duration::from_secs_f64(
             (uptime - started).max(0.0),
@@ -162,8 +150,7 @@ pub fn wrote_and_runs(
 /// The process that ran this one as a hook: our parent, or the parent of the
 /// shell that ran the hook command.
 pub fn hook_caller() -> Option<u32> {
-    // SAFETY: getppid cannot fail.
-    let parent = u32::try_from(unsafe { libc::getppid() }).ok()?;
+    let parent = crate::sys::parent_pid()?;
     #[cfg(target_os = "linux")]
     {
         let name = std::fs::read_to_string(format!("/proc/{parent}/comm")).ok()?;

@@ -8,7 +8,7 @@ mod settings;
 mod worktree;
 
 pub use hook::{HookInput, claude_pid};
-pub use settings::{Change, Scope, install, uninstall};
+pub use settings::{Scope, SettingsEdit, install, uninstall};
 pub use worktree::{is_claude_worktree, parse_lock};
 
 use std::ffi::OsStr;

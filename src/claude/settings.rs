@@ -49,9 +49,9 @@ impl Scope {
     }
 }
 
-/// What install or uninstall did to the file.
+/// What install or uninstall did to the settings file.
 #[derive(Debug, PartialEq, Eq)]
-pub enum Change {
+pub enum SettingsEdit {
     /// It already was as asked.
     Unchanged,
     /// Written; the previous file was copied to `backup` first.
@@ -60,7 +60,7 @@ pub enum Change {
 
 /// Merges hooks calling EXE into FILE: the state hooks, and with `worktree`
 /// the WorktreeCreate/WorktreeRemove ones. Running it again changes nothing.
-pub fn install(file: &Path, exe: &Path, worktree: bool) -> Result<Change> {
+pub fn install(file: &Path, exe: &Path, worktree: bool) -> Result<SettingsEdit> {
     let mut events = STATE_EVENTS.to_vec();
     if worktree {
         events.extend(WORKTREE_EVENTS);
@@ -88,7 +88,7 @@ pub fn install(file: &Path, exe: &Path, worktree: bool) -> Result<Change> {
 }
 
 /// Takes every hook `install` added out of FILE again.
-pub fn uninstall(file: &Path) -> Result<Change> {
+pub fn uninstall(file: &Path) -> Result<SettingsEdit> {
     update(file, |settings| {
         let Some(Value::Object(all)) = settings.get_mut("hooks") else {
             return Ok(());
@@ -131,7 +131,7 @@ fn remove_ours(groups: &mut Vec<Value>, event: &str) {
 fn update(
     file: &Path,
     change: impl FnOnce(&mut Map<String, Value>) -> Result<()>,
-) -> Result<Change> {
+) -> Result<SettingsEdit> {
     let old = match fs::read_to_string(file) {
         Ok(text) => Some(text),
         Err(e) if e.kind() == ErrorKind::NotFound => None,
@@ -148,7 +148,7 @@ fn update(
     let before = settings.clone();
     change(&mut settings).map_err(|e| not_settings(file, &format!("{e:#}")))?;
     if settings == before && old.is_some() {
-        return Ok(Change::Unchanged);
+        return Ok(SettingsEdit::Unchanged);
     }
     // Through a symbolic link to the file it names, so the link stays.
     let target = link_target(file);
@@ -169,7 +169,7 @@ fn update(
     text.push('\n');
     write_replacing(&target, &text, like.as_ref())
         .with_context(|| format!("cannot write {}", file.display()))?;
-    Ok(Change::Written { backup })
+    Ok(SettingsEdit::Written { backup })
 }
 
 /// The file FILE names, following symbolic links (even to a file not made
@@ -229,7 +229,7 @@ mod tests {
         let change = install(&file, exe, false).unwrap();
         assert_eq!(
             change,
-            Change::Written {
+            SettingsEdit::Written {
                 backup: Some(dir.path().join("settings.json.bak"))
             }
         );
@@ -251,7 +251,7 @@ mod tests {
         let keys: Vec<&String> = installed.as_object().unwrap().keys().collect();
         assert_eq!(keys, ["model", "hooks", "permissions"]);
 
-        assert_eq!(install(&file, exe, false).unwrap(), Change::Unchanged);
+        assert_eq!(install(&file, exe, false).unwrap(), SettingsEdit::Unchanged);
         // A moved binary replaces its old hooks rather than adding more.
         install(&file, Path::new("/opt/sessions"), true).unwrap();
         let moved = read(&file);
@@ -261,9 +261,12 @@ mod tests {
             "/opt/sessions hook WorktreeCreate"
         );
 
-        assert!(matches!(uninstall(&file).unwrap(), Change::Written { .. }));
+        assert!(matches!(
+            uninstall(&file).unwrap(),
+            SettingsEdit::Written { .. }
+        ));
         assert_eq!(read(&file), theirs);
-        assert_eq!(uninstall(&file).unwrap(), Change::Unchanged);
+        assert_eq!(uninstall(&file).unwrap(), SettingsEdit::Unchanged);
     }
 
     #[test]
@@ -271,7 +274,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let file = dir.path().join(".claude").join("settings.local.json");
         let change = install(&file, Path::new("/bin/sessions"), true).unwrap();
-        assert_eq!(change, Change::Written { backup: None });
+        assert_eq!(change, SettingsEdit::Written { backup: None });
         let hooks = read(&file)["hooks"].as_object().unwrap().len();
         assert_eq!(hooks, STATE_EVENTS.len() + WORKTREE_EVENTS.len());
         uninstall(&file).unwrap();

@@ -1,6 +1,6 @@
 use anyhow::{Context, Result};
 
-use crate::claude::{self, Change, Scope};
+use crate::claude::{self, Scope, SettingsEdit};
 use crate::cli::{ClaudeCommand, ClaudeScopeArgs};
 use crate::output::tilde;
 use crate::session::Workspace;
@@ -20,8 +20,10 @@ pub fn run(command: ClaudeCommand) -> Result<()> {
         }
     };
     match change {
-        Change::Unchanged => eprintln!("{} already is as asked; nothing changed", tilde(&file)),
-        Change::Written { backup } => {
+        SettingsEdit::Unchanged => {
+            eprintln!("{} already is as asked; nothing changed", tilde(&file))
+        }
+        SettingsEdit::Written { backup } => {
             let backup = backup
                 .map(|b| format!(" (the previous version is in {})", tilde(&b)))
                 .unwrap_or_default();

@@ -27,9 +27,12 @@ pub fn run(args: ConfigArgs) -> Result<()> {
     );
     let mut lines: Vec<_> = config::KEYS
         .iter()
+        .filter(|key| !key.per_profile())
         .map(|key| {
-            let (value, source) = config.value_of(key).expect("every key in KEYS has a value");
-            shown(key, value, source)
+            let (value, source) = config
+                .value_of(key.name)
+                .expect("every key in KEYS has a value");
+            shown(key.name, value, source)
         })
         .collect();
     for (name, profile) in &config.profiles {

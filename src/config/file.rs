@@ -8,7 +8,7 @@ use anyhow::{Context, Result, bail};
 use toml::Spanned;
 use toml::de::{DeTable, DeValue};
 
-use super::Layer;
+use super::{Layer, keys};
 use crate::error::Failure;
 use crate::shell::quote_path;
 
@@ -34,6 +34,7 @@ pub(super) fn read_layer(file: &Path, must_exist: bool, origin: Origin) -> Resul
             return Err(e).with_context(|| format!("cannot read {}", file.display()));
         }
     };
+    check_keys(file, &text)?;
     let layer: Layer = toml::from_str(&text).map_err(|e| {
         let start = e.span().map_or(0, |s| s.start.min(text.len()));
         let key = key_at(&text, start).map_or_else(String::new, |k| format!(", key `{k}`"));
@@ -85,6 +86,46 @@ fn read_text(file: &Path, must_exist: bool, origin: Origin) -> std::io::Result<O
         return Err(std::io::Error::other("it is larger than 1 MiB"));
     }
     Ok(Some(text))
+}
+
+/// Rejects the first key that is not in `KEYS`, naming the nearest that
+/// is. Types, and syntax errors, are left to serde.
+fn check_keys(file: &Path, text: &str) -> Result<()> {
+    fn unknown<'t>(table: &'t DeTable<'_>, path: &mut Vec<&'t str>) -> Option<usize> {
+        for (key, value) in table {
+            path.push(key.get_ref());
+            if !keys::is_known(path) {
+                return Some(key.span().start);
+            }
+            // A table where a value belongs is a wrong type, serde's to report.
+            if let DeValue::Table(inner) = value.get_ref()
+                && !keys::is_key(path)
+                && let Some(at) = unknown(inner, path)
+            {
+                return Some(at);
+            }
+            path.pop();
+        }
+        None
+    }
+    let Ok(doc) = DeTable::parse(text) else {
+        return Ok(());
+    };
+    let mut path = Vec::new();
+    let Some(at) = unknown(doc.get_ref(), &mut path) else {
+        return Ok(());
+    };
+    let (nearest, key) = keys::nearest(&path);
+    bail!(
+        Failure::usage(format!(
+            "{}, line {}, key `{}`: unknown key; the nearest is `{nearest}` ({})",
+            file.display(),
+            line_at(text, at),
+            path.join("."),
+            key.about
+        ))
+        .with_hint("`sessions config` shows the keys and the effective values")
+    )
 }
 
 /// Checks what the types alone cannot.

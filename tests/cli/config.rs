@@ -103,6 +103,7 @@ fn an_unknown_project_key_names_file_key_and_line_and_changes_nothing() {
     let err = env.exits_with(&["new", "x", "--no-agent"], 2);
     assert!(err.contains(&project.display().to_string()), "{err}");
     assert!(err.contains("line 3") && err.contains("`setpu`"), "{err}");
+    assert!(err.contains("the nearest is `setup`"), "{err}");
     assert!(env.registry_bytes().is_empty());
     assert_eq!(env.branches(), ["main"]);
 }

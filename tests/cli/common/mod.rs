@@ -532,7 +532,10 @@ pub fn require(tool: &str) -> bool {
     let mut skipped = SKIPPED.lock().unwrap_or_else(|e| e.into_inner());
     if skipped.is_empty() {
         // SAFETY: print_skipped only writes to stderr, once, at exit.
-        unsafe { libc::atexit(print_skipped) };
+        #[allow(unsafe_code)]
+        unsafe {
+            libc::atexit(print_skipped)
+        };
     }
     skipped.push(line);
     false

@@ -1,0 +1,220 @@
+//! Every configuration key, once. `sessions config` shows them in this
+//! order, reading a file rejects any other key (naming the nearest one
+//! here), and the README's table of keys is this list (a test compares them).
+
+/// One key a file may set.
+pub struct Key {
+    /// Dotted as written in a file; `NAME` stands for a profile's name.
+    pub name: &'static str,
+    /// The value when no file sets it, in TOML; `None` when unset.
+    #[cfg_attr(
+        not(test),
+        expect(dead_code, reason = "for the README's table, checked by a test")
+    )]
+    pub default: Option<&'static str>,
+    /// What it does, one line for the docs.
+    pub about: &'static str,
+}
+
+impl Key {
+    /// The keys of one agent profile, which has no value until named.
+    pub fn per_profile(&self) -> bool {
+        self.name.starts_with("agent.profiles.NAME.")
+    }
+}
+
+/// In the order `sessions config` shows them; profile keys come last.
+pub const KEYS: &[Key] = &[
+    Key {
+        name: "worktree_dir",
+        default: Some("\"../{repo}.sessions/{name}\""),
+        about: "where worktrees go: {repo}, {name}, {branch} and a leading ~, relative to the main worktree",
+    },
+    Key {
+        name: "branch_prefix",
+        default: Some("\"\""),
+        about: "put before each session's name to make its branch",
+    },
+    Key {
+        name: "base",
+        default: None,
+        about: "what new sessions start from (unset: origin/HEAD, else the main worktree's branch); `--base` overrides",
+    },
+    Key {
+        name: "copy",
+        default: Some("[]"),
+        about: "patterns of ignored files to copy into a new worktree",
+    },
+    Key {
+        name: "setup",
+        default: Some("[]"),
+        about: "commands run in each new worktree, in order",
+    },
+    Key {
+        name: "teardown",
+        default: Some("[]"),
+        about: "commands run before a session's worktree is removed",
+    },
+    Key {
+        name: "max_sessions",
+        default: None,
+        about: "warn when `sessions new` goes above this many sessions (unset: never)",
+    },
+    Key {
+        name: "port_base",
+        default: Some("4100"),
+        about: "the first port handed out to sessions (`SESSIONS_PORT`)",
+    },
+    Key {
+        name: "agent.command",
+        default: Some("\"claude\""),
+        about: "the agent `sessions new` starts in the worktree",
+    },
+    Key {
+        name: "agent.args",
+        default: Some("[]"),
+        about: "arguments given to the agent",
+    },
+    Key {
+        name: "land.method",
+        default: Some("\"rebase\""),
+        about: "how `sessions land` lands: \"rebase\", \"squash\" or \"merge\"",
+    },
+    Key {
+        name: "land.check",
+        default: Some("[]"),
+        about: "commands that must pass in the session before it lands",
+    },
+    Key {
+        name: "land.push",
+        default: Some("false"),
+        about: "push the base branch after landing (never forced)",
+    },
+    Key {
+        name: "agent.profiles.NAME.command",
+        default: None,
+        about: "the agent of profile NAME, instead of `agent.command`",
+    },
+    Key {
+        name: "agent.profiles.NAME.args",
+        default: None,
+        about: "the arguments of profile NAME, instead of `agent.args`",
+    },
+];
+
+/// Whether PATH names a key of `KEYS`, or a table that holds some.
+pub(super) fn is_known(path: &[&str]) -> bool {
+    KEYS.iter().any(|key| {
+        let parts: Vec<&str> = key.name.split('.').collect();
+        parts.len() >= path.len() && matches(&parts[..path.len()], path)
+    })
+}
+
+/// Whether PATH names a key of `KEYS`, not a table.
+pub(super) fn is_key(path: &[&str]) -> bool {
+    KEYS.iter()
+        .any(|key| matches(&key.name.split('.').collect::<Vec<_>>(), path))
+}
+
+/// The key of `KEYS` nearest to PATH, an unknown one: by its last part
+/// first (a key in the wrong table), then as a whole; `NAME` filled in.
+pub(super) fn nearest(path: &[&str]) -> (String, &'static Key) {
+    let leaf = path.last().copied().unwrap_or_default();
+    let dotted = path.join(".");
+    KEYS.iter()
+        .map(|key| {
+            let filled: Vec<&str> = key
+                .name
+                .split('.')
+                .enumerate()
+                .map(|(i, part)| match part {
+                    "NAME" => path.get(i).copied().unwrap_or(part),
+                    _ => part,
+                })
+                .collect();
+            let own_leaf = filled.last().copied().unwrap_or_default();
+            let filled = filled.join(".");
+            let rank = (distance(leaf, own_leaf), distance(&dotted, &filled));
+            (rank, filled, key)
+        })
+        .min_by_key(|(rank, ..)| *rank)
+        .map(|(_, name, key)| (name, key))
+        .expect("KEYS is not empty")
+}
+
+/// Whether key parts PATTERN (`NAME` matching any one part) match PATH.
+fn matches(pattern: &[&str], path: &[&str]) -> bool {
+    pattern.len() == path.len()
+        && pattern
+            .iter()
+            .zip(path)
+            .all(|(want, got)| *want == "NAME" || want == got)
+}
+
+/// Levenshtein distance, in characters.
+fn distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut diagonal = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let replaced = diagonal + usize::from(ca != *cb);
+            diagonal = row[j + 1];
+            row[j + 1] = replaced.min(row[j] + 1).min(diagonal + 1);
+        }
+    }
+    row[b.len()]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The README's table of keys, as KEYS makes it.
+    fn table() -> String {
+        let mut out = String::from("| Key | Default | What it does |\n|---|---|---|\n");
+        for key in KEYS {
+            let default = key.default.map_or("-".into(), |d| format!("`{d}`"));
+            out += &format!("| `{}` | {default} | {} |\n", key.name, key.about);
+        }
+        out
+    }
+
+    #[test]
+    fn the_readme_lists_every_key_as_keys_says() {
+        let readme = include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md"));
+        let expected = table();
+        assert!(
+            readme.contains(&expected),
+            "README.md's table of configuration keys differs from config::KEYS; \
+             paste this in its place:\n\n{expected}"
+        );
+    }
+
+    #[test]
+    fn defaults_are_the_real_ones() {
+        let config = super::super::Config::default();
+        for key in KEYS.iter().filter(|k| !k.per_profile()) {
+            let (value, _) = config.value_of(key.name).expect(key.name);
+            let value = value.map(|v| v.to_string());
+            assert_eq!(value.as_deref(), key.default, "{}", key.name);
+        }
+    }
+
+    #[test]
+    fn unknown_keys_get_the_nearest_known_one() {
+        assert!(is_known(&["agent"]) && is_known(&["agent", "profiles", "x", "args"]));
+        assert!(!is_known(&["agent", "profiles", "x", "flags"]) && !is_known(&["setpu"]));
+        assert!(is_key(&["land", "push"]) && !is_key(&["land"]));
+        let nearest = |path: &[&str]| nearest(path).0;
+        assert_eq!(nearest(&["setpu"]), "setup");
+        assert_eq!(nearest(&["land", "metod"]), "land.method");
+        assert_eq!(nearest(&["comand"]), "agent.command");
+        assert_eq!(
+            nearest(&["agent", "profiles", "r", "arg"]),
+            "agent.profiles.r.args"
+        );
+        assert_eq!(distance("kitten", "sitting"), 3);
+    }
+}
