@@ -44,8 +44,22 @@ impl Failure {
 
     /// The one error for a session name that matches no session, from
     /// every command alike: invalid input (exit 2).
-    pub fn no_session(name: &str) -> Self {
-        Self::usage(format!("no session named '{name}'")).with_hint("sessions list")
+    /// No session is named NAME; KNOWN are the names there are, the nearest
+    /// of which are suggested.
+    pub fn no_session<'a>(name: &str, known: impl IntoIterator<Item = &'a str>) -> Self {
+        let near: Vec<String> = crate::suggest::closest(name, known)
+            .iter()
+            .map(|n| format!("'{n}'"))
+            .collect();
+        let message = match &near[..] {
+            [] => format!("no session named '{name}'"),
+            [one] => format!("no session named '{name}'; did you mean {one}?"),
+            many => format!(
+                "no session named '{name}'; did you mean one of {}?",
+                many.join(", ")
+            ),
+        };
+        Self::usage(message).with_hint("sessions list")
     }
 
     fn new(exit: Exit, message: impl Into<String>) -> Self {

@@ -14,6 +14,7 @@ mod process;
 mod registry;
 mod session;
 mod shell;
+mod suggest;
 // The one module allowed `unsafe` (Cargo.toml denies it elsewhere).
 #[allow(unsafe_code)]
 mod sys;

@@ -115,14 +115,15 @@ fn check_keys(file: &Path, text: &str) -> Result<()> {
     let Some(at) = unknown(doc.get_ref(), &mut path) else {
         return Ok(());
     };
-    let (nearest, key) = keys::nearest(&path);
+    let nearest = keys::nearest(&path).map_or_else(String::new, |(name, key)| {
+        format!("; the nearest is `{name}` ({})", key.about)
+    });
     bail!(
         Failure::usage(format!(
-            "{}, line {}, key `{}`: unknown key; the nearest is `{nearest}` ({})",
+            "{}, line {}, key `{}`: unknown key{nearest}",
             file.display(),
             line_at(text, at),
             path.join("."),
-            key.about
         ))
         .with_hint("`sessions config` shows the keys and the effective values")
     )

@@ -2,6 +2,8 @@
 //! order, reading a file rejects any other key (naming the nearest one
 //! here), and the README's table of keys is this list (a test compares them).
 
+use crate::suggest::{distance, is_near};
+
 /// One key a file may set.
 pub struct Key {
     /// Dotted as written in a file; `NAME` stands for a profile's name.
@@ -118,7 +120,8 @@ pub(super) fn is_key(path: &[&str]) -> bool {
 
 /// The key of `KEYS` nearest to PATH, an unknown one: by its last part
 /// first (a key in the wrong table), then as a whole; `NAME` filled in.
-pub(super) fn nearest(path: &[&str]) -> (String, &'static Key) {
+/// `None` when no key is near enough to be what was meant.
+pub(super) fn nearest(path: &[&str]) -> Option<(String, &'static Key)> {
     let leaf = path.last().copied().unwrap_or_default();
     let dotted = path.join(".");
     KEYS.iter()
@@ -134,12 +137,13 @@ pub(super) fn nearest(path: &[&str]) -> (String, &'static Key) {
                 .collect();
             let own_leaf = filled.last().copied().unwrap_or_default();
             let filled = filled.join(".");
+            let near = is_near(leaf, own_leaf) || is_near(&dotted, &filled);
             let rank = (distance(leaf, own_leaf), distance(&dotted, &filled));
-            (rank, filled, key)
+            (rank, near, filled, key)
         })
         .min_by_key(|(rank, ..)| *rank)
-        .map(|(_, name, key)| (name, key))
-        .expect("KEYS is not empty")
+        .filter(|(_, near, ..)| *near)
+        .map(|(_, _, name, key)| (name, key))
 }
 
 /// Whether key parts PATTERN (`NAME` matching any one part) match PATH.
@@ -149,22 +153,6 @@ fn matches(pattern: &[&str], path: &[&str]) -> bool {
             .iter()
             .zip(path)
             .all(|(want, got)| *want == "NAME" || want == got)
-}
-
-/// Levenshtein distance, in characters.
-fn distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut row: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut diagonal = row[0];
-        row[0] = i + 1;
-        for (j, cb) in b.iter().enumerate() {
-            let replaced = diagonal + usize::from(ca != *cb);
-            diagonal = row[j + 1];
-            row[j + 1] = replaced.min(row[j] + 1).min(diagonal + 1);
-        }
-    }
-    row[b.len()]
 }
 
 #[cfg(test)]
@@ -207,14 +195,14 @@ mod tests {
         assert!(is_known(&["agent"]) && is_known(&["agent", "profiles", "x", "args"]));
         assert!(!is_known(&["agent", "profiles", "x", "flags"]) && !is_known(&["setpu"]));
         assert!(is_key(&["land", "push"]) && !is_key(&["land"]));
-        let nearest = |path: &[&str]| nearest(path).0;
-        assert_eq!(nearest(&["setpu"]), "setup");
-        assert_eq!(nearest(&["land", "metod"]), "land.method");
-        assert_eq!(nearest(&["comand"]), "agent.command");
+        let nearest = |path: &[&str]| nearest(path).map(|n| n.0);
+        assert_eq!(nearest(&["setpu"]), Some("setup".into()));
+        assert_eq!(nearest(&["land", "metod"]), Some("land.method".into()));
+        assert_eq!(nearest(&["comand"]), Some("agent.command".into()));
         assert_eq!(
             nearest(&["agent", "profiles", "r", "arg"]),
-            "agent.profiles.r.args"
+            Some("agent.profiles.r.args".into())
         );
-        assert_eq!(distance("kitten", "sitting"), 3);
+        assert_eq!(nearest(&["colour"]), None);
     }
 }

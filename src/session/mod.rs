@@ -105,7 +105,7 @@ impl Workspace {
                 entry.name,
                 entry.path.display()
             ))
-            .with_hint("`sessions rm NAME` clears what is left of it")
+            .with_hint(format!("sessions rm {}", crate::shell::quote(&entry.name)))
             .into());
         }
         Ok(entry)
@@ -116,5 +116,5 @@ pub(crate) fn find_entry<'a>(entries: &'a [Entry], name: &str) -> Result<&'a Ent
     entries
         .iter()
         .find(|e| e.name == name)
-        .ok_or_else(|| Failure::no_session(name).into())
+        .ok_or_else(|| Failure::no_session(name, entries.iter().map(|e| e.name.as_str())).into())
 }

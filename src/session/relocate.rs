@@ -199,7 +199,8 @@ pub(super) fn relocate(ws: &Workspace, to: &Path, session: Option<&str>) -> Resu
         return Ok(format!("repaired git's links to {}", tilde(&to)));
     };
     let Some(entry) = registry.sessions.iter_mut().find(|e| e.name == name) else {
-        bail!(Failure::no_session(name));
+        let known = registry.sessions.iter().map(|e| e.name.as_str());
+        bail!(Failure::no_session(name, known));
     };
     entry.path = to.clone();
     registry.save()?;

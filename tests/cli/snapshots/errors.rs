@@ -22,6 +22,7 @@ fn errors_about_sessions_match_their_snapshots() {
     fs::remove_dir_all(pinned.new_session("gone")).unwrap();
 
     error(&pinned, "unknown_session", &["show", "dirt"]);
+    error(&pinned, "unknown_session_far_off", &["show", "zzz"]);
     error(&pinned, "invalid_name", &["new", "bad name", "--no-agent"]);
     error(
         &pinned,
