@@ -137,7 +137,7 @@ fn new_and_resume_record_claudes_session_through_its_hooks() {
     );
     let agent = env.listed("x")["agent"].clone();
     assert_eq!(agent["session_id"], id.as_str());
-    assert_eq!(agent["earlier_session_ids"], serde_json::json!([]));
+    assert_eq!(agent["earlier_session_ids"], Value::Array(Vec::new()));
     assert_eq!(transcripts(&env, &wt), std::slice::from_ref(&id));
     let text = fs::read_to_string(transcript).unwrap();
     assert!(
