@@ -128,6 +128,8 @@ pub(crate) struct Withheld {
     /// Command lists (`setup`, `teardown`, `land.check`) the project empties
     /// while the user's own has commands.
     pub(crate) cleared: Vec<&'static str>,
+    /// What holding these back means, for whoever loaded the config to show.
+    pub(crate) warnings: Vec<String>,
 }
 
 /// One file as written; every key optional.
@@ -218,6 +220,11 @@ impl Config {
             }
         }
         Ok(config)
+    }
+
+    /// Warnings about project values held back for lack of approval.
+    pub fn withheld_warnings(&self) -> &[String] {
+        &self.withheld.warnings
     }
 
     /// The project's `worktree_dir` when it is held back for lack of approval.

@@ -11,7 +11,8 @@ use ignore::gitignore::{Gitignore, GitignoreBuilder};
 
 use crate::git::Repo;
 use crate::interrupt;
-use crate::output::{self, Progress, tilde};
+use crate::output::tilde;
+use crate::session::Ui;
 use crate::shell::quote_path;
 
 /// The file at the repository root whose gitignore-style patterns name
@@ -22,8 +23,14 @@ pub const INCLUDE_FILE: &str = ".worktreeinclude";
 /// `.worktreeinclude` into `to`; returns how many. Tracked files are never
 /// copied: the checkout has them. Nested repositories, and files whose
 /// folder in `to` is a symbolic link (the checkout's, never followed), are
-/// skipped with a warning.
-pub fn ignored_files(repo: &Repo, from: &Path, to: &Path, patterns: &[String]) -> Result<usize> {
+/// skipped with a warning. UI hears what was done and counts the files.
+pub fn ignored_files(
+    repo: &Repo,
+    from: &Path,
+    to: &Path,
+    patterns: &[String],
+    ui: &dyn Ui,
+) -> Result<usize> {
     let Some(matcher) = matcher(from, patterns)? else {
         return Ok(0);
     };
@@ -33,14 +40,14 @@ pub fn ignored_files(repo: &Repo, from: &Path, to: &Path, patterns: &[String]) -
         .into_iter()
         .filter(|rel| matcher.matched_path_or_any_parents(rel, false).is_ignore())
         .collect();
-    let mut progress = Progress::new(wanted.len() as u64, "Copying ignored files");
+    let mut progress = ui.progress(wanted.len() as u64, "Copying ignored files");
     let mut copied = 0;
     for rel in &wanted {
         let done = copy_one(&from.join(rel), to, rel)
             .with_context(|| format!("cannot copy {} into {}", rel.display(), to.display()))?;
         match done {
             Copied::Yes => copied += 1,
-            Copied::Skipped(why) => output::warn(format!("not copying {}: {why}", rel.display())),
+            Copied::Skipped(why) => ui.warn(&format!("not copying {}: {why}", rel.display())),
         }
         progress.inc();
         interrupt::check()?;
@@ -48,7 +55,7 @@ pub fn ignored_files(repo: &Repo, from: &Path, to: &Path, patterns: &[String]) -
     drop(progress);
     if copied > 0 {
         let s = if copied == 1 { "" } else { "s" };
-        output::note(format!(
+        ui.note(&format!(
             "Copied {copied} ignored file{s} from {}",
             tilde(from)
         ));
@@ -144,9 +151,9 @@ enum Copied {
 }
 
 /// SRC to REL below TO: symlinks stay symlinks, permissions are kept, and an
-/// existing file (made by a checkout hook, say) is left alone. Nothing is
-/// written through a link: every folder on the way is checked not to be one,
-/// and the file is created anew, never opened where it exists.
+/// existing file (made by a git post-checkout hook, say) is left alone.
+/// Nothing is written through a link: every folder on the way is checked not
+/// to be one, and the file is created anew, never opened where it exists.
 fn copy_one(src: &Path, to: &Path, rel: &Path) -> Result<Copied> {
     let meta = match fs::symlink_metadata(src) {
         Ok(meta) => meta,

@@ -8,7 +8,7 @@
 
 use std::collections::BTreeMap;
 use std::fs;
-use std::io::{self, BufRead, ErrorKind, IsTerminal, Write};
+use std::io::{ErrorKind, Write};
 use std::path::{Component, Path, PathBuf};
 
 use anyhow::{Context, Result};
@@ -19,13 +19,19 @@ use crate::config::{Config, Setting};
 
 /// Whether a project's commands may run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Verdict {
+pub enum Approval {
     /// No project commands, or the person approved exactly these.
     Trusted,
-    /// Asked on a terminal, and the answer was no.
+    /// Asked, and the answer was no.
     Declined,
-    /// Not approved, and there is no terminal to ask on.
+    /// Not approved, and nobody to ask.
     Unapproved,
+}
+
+/// What approval is asked for: the values of the project at `root`.
+pub struct Request<'a> {
+    pub root: &'a Path,
+    pub values: &'a [Value],
 }
 
 #[derive(Default, Serialize, Deserialize)]
@@ -119,7 +125,8 @@ pub fn project_values(config: &Config) -> Vec<Value> {
 /// Until the project is approved, a project `land.push` counts as the
 /// user's (or false), and a project `worktree_dir` outside the
 /// repository's own area as the user's (or the default); placing a new
-/// session asks for approval before using the latter.
+/// session asks for approval before using the latter. What is held back
+/// is said in `config.withheld.warnings`, for whoever loaded it to show.
 pub fn withhold_unapproved(config: &mut Config, root: &Path, fallback: &Config) {
     let push = config.land_push.source.is_project() && config.land_push.value;
     let dir = config.worktree_dir.source.is_project()
@@ -145,7 +152,7 @@ pub fn withhold_unapproved(config: &mut Config, root: &Path, fallback: &Config) 
     ];
     for ((key, field, user), cleared) in fields.into_iter().zip(cleared) {
         if cleared {
-            crate::output::warn(format!(
+            config.withheld.warnings.push(format!(
                 "keeping your own {key} commands: {} empties the list, which needs approval; review it with `sessions trust`",
                 field.source
             ));
@@ -155,7 +162,7 @@ pub fn withhold_unapproved(config: &mut Config, root: &Path, fallback: &Config) 
     }
     if push {
         let project = std::mem::replace(&mut config.land_push, fallback.land_push.clone());
-        crate::output::warn(format!(
+        config.withheld.warnings.push(format!(
             "ignoring land.push = true from {}: pushing needs approval; review it with `sessions trust`",
             project.source
         ));
@@ -221,25 +228,6 @@ pub fn approve(root: &Path, commands: &[Value]) -> Result<()> {
         .with_context(|| format!("cannot write {}", file.display()))
 }
 
-/// Whether the project commands of `config` may run: approved already, or
-/// approved now by the person at the terminal. Never asks without one.
-pub fn check(config: &Config, root: &Path) -> Result<Verdict> {
-    let commands = project_values(config);
-    if is_approved(root, &commands)? {
-        return Ok(Verdict::Trusted);
-    }
-    if !(io::stdin().is_terminal() && io::stderr().is_terminal()) {
-        return Ok(Verdict::Unapproved);
-    }
-    show(root, &commands, &mut io::stderr())?;
-    if ask("Approve these? [y/N] ")? {
-        approve(root, &commands)?;
-        Ok(Verdict::Trusted)
-    } else {
-        Ok(Verdict::Declined)
-    }
-}
-
 /// Lists the values for review; a program and its arguments as a list of
 /// quoted words, so that each argument shows where it ends.
 pub fn show(root: &Path, values: &[Value], out: &mut impl Write) -> Result<()> {
@@ -295,15 +283,6 @@ fn quoted(word: &str) -> String {
     }
     text.push('"');
     text
-}
-
-/// A yes/no question on the terminal; anything but yes is no.
-pub fn ask(question: &str) -> Result<bool> {
-    eprint!("{question}");
-    io::stderr().flush()?;
-    let mut answer = String::new();
-    io::stdin().lock().read_line(&mut answer)?;
-    Ok(matches!(answer.trim(), "y" | "Y" | "yes" | "Yes" | "YES"))
 }
 
 /// ROOT as approvals name it: as written when it is UTF-8 (as approvals
@@ -377,5 +356,24 @@ mod tests {
         assert_ne!(a, digest(Path::new("/r"), &cmds("npm ci; curl x")));
         assert_ne!(a, digest(Path::new("/other"), &cmds("npm ci")));
         assert_eq!(a.len(), 64);
+    }
+
+    #[test]
+    fn an_unapproved_land_push_is_withheld_with_a_warning_to_show() {
+        use crate::config::{PROJECT_FILE, Source};
+        let temp = tempfile::tempdir().unwrap();
+        let fallback = Config::default();
+        let mut config = Config {
+            land_push: Setting {
+                value: true,
+                source: Source::Project(temp.path().join(PROJECT_FILE)),
+            },
+            ..Config::default()
+        };
+        withhold_unapproved(&mut config, temp.path(), &fallback);
+        assert!(!config.land_push.value);
+        let warnings = config.withheld_warnings();
+        assert_eq!(warnings.len(), 1);
+        assert!(warnings[0].starts_with("ignoring land.push = true from "));
     }
 }

@@ -5,7 +5,7 @@ use crate::output::{self, tilde};
 use crate::session::{self, Workspace};
 
 pub fn run(args: AdoptArgs) -> Result<()> {
-    let ws = Workspace::discover()?;
+    let ws = Workspace::discover(super::TERMINAL)?;
     let (adopted, skipped) = session::adopt(&ws, &args.paths, args.all)?;
     for skipped in &skipped {
         output::note(format!("Skipped {}: {}", tilde(&skipped.path), skipped.why));

@@ -6,7 +6,7 @@ use crate::session::Workspace;
 use crate::shell;
 
 pub fn run(args: CdArgs) -> Result<()> {
-    let ws = Workspace::discover()?;
+    let ws = Workspace::discover(super::TERMINAL)?;
     let entry = ws.present_entry(&args.name)?;
     if !shell::cd_to(&entry.path)? {
         println!("{}", entry.path.display());

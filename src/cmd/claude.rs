@@ -35,7 +35,7 @@ pub fn run(command: ClaudeCommand) -> Result<()> {
 
 fn scope(args: &ClaudeScopeArgs) -> Result<Scope> {
     if args.project {
-        let ws = Workspace::discover()?;
+        let ws = Workspace::discover(super::TERMINAL)?;
         let cwd = std::env::current_dir()?.canonicalize()?;
         let top = ws
             .repo

@@ -1,4 +1,4 @@
-use std::io::{self, BufRead, IsTerminal, Write};
+use std::io::{self, IsTerminal};
 
 use anyhow::{Result, bail};
 
@@ -9,7 +9,7 @@ use crate::output::{self, tilde};
 use crate::session::{self, Candidate, Workspace};
 
 pub fn run(args: CleanArgs) -> Result<()> {
-    let ws = Workspace::discover()?;
+    let ws = Workspace::discover(super::TERMINAL)?;
     let plan = session::clean_plan(&ws)?;
     print_plan("Remove", &plan.remove);
     print_plan("Keep", &plan.keep);
@@ -64,9 +64,5 @@ fn print_plan(what: &str, candidates: &[Candidate]) {
 }
 
 fn confirm(count: usize) -> Result<bool> {
-    eprint!("Remove {count} session(s)? [y/N] ");
-    io::stderr().flush()?;
-    let mut answer = String::new();
-    io::stdin().lock().read_line(&mut answer)?;
-    Ok(matches!(answer.trim(), "y" | "Y" | "yes" | "Yes"))
+    super::ui::ask(&format!("Remove {count} session(s)? [y/N] "))
 }

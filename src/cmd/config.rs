@@ -12,6 +12,7 @@ pub fn run(args: ConfigArgs) -> Result<()> {
         .and_then(|cwd| Repo::discover(&cwd).ok());
     let root = repo.as_ref().and_then(|r| r.main_worktree());
     let config = Config::load(root)?;
+    config.withheld_warnings().iter().for_each(output::warn);
     if args.json {
         return output::print_json(&json::Settings::new(&config));
     }

@@ -7,7 +7,7 @@ use crate::output;
 use crate::session::{self, Workspace};
 
 pub fn run(args: ConflictsArgs) -> Result<()> {
-    let ws = Workspace::discover()?;
+    let ws = Workspace::discover(super::TERMINAL)?;
     let radar = session::conflicts(&ws, &args.names)?;
     for (name, why) in &radar.skipped {
         output::warn(format!("skipped session '{name}': {why}"));

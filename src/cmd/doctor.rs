@@ -7,7 +7,7 @@ use crate::output;
 use crate::session::{self, Workspace};
 
 pub fn run(args: DoctorArgs) -> Result<()> {
-    let ws = Workspace::discover()?;
+    let ws = Workspace::discover(super::TERMINAL)?;
     let report = session::doctor(&ws, args.fix)?;
     if args.json {
         output::print_json(&json::Doctor::new(&report))?;

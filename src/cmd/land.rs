@@ -6,7 +6,7 @@ use crate::output;
 use crate::session::{self, How, LandOptions, Method, Workspace};
 
 pub fn run(args: LandArgs) -> Result<()> {
-    let ws = Workspace::discover()?;
+    let ws = Workspace::discover(super::TERMINAL)?;
     let method = match (args.squash, args.rebase, args.merge) {
         (true, _, _) => Some(Method::Squash),
         (_, true, _) => Some(Method::Rebase),

@@ -9,7 +9,7 @@ use crate::registry::{Agent, AgentState};
 use crate::session::{self, Workspace};
 
 pub fn run(args: ListArgs) -> Result<()> {
-    let ws = Workspace::discover()?;
+    let ws = Workspace::discover(super::TERMINAL)?;
     let sessions = session::list(&ws)?;
     if args.json {
         return output::print_json(&json::List::new(&sessions));

@@ -23,10 +23,12 @@ mod setup;
 mod show;
 mod sync;
 mod trust;
+mod ui;
 
 use anyhow::Result;
 
 use crate::cli::Command;
+use ui::TERMINAL;
 
 pub fn run(command: Command) -> Result<()> {
     // Whatever waits for the registry lock says so rather than look hung.

@@ -5,11 +5,11 @@ use crate::cli::NewArgs;
 use crate::git;
 use crate::output::{self, tilde, warn};
 use crate::registry::LockWait;
-use crate::session::{self, NewSession, Workspace, hooks};
+use crate::session::{self, NewSession, Workspace, lifecycle};
 use crate::shell;
 
 pub fn run(args: NewArgs) -> Result<()> {
-    let ws = Workspace::discover()?;
+    let ws = Workspace::discover(super::TERMINAL)?;
     let agent = match args.no_agent {
         true => None,
         false => session::agent_command(&ws, args.agent)?,
@@ -54,7 +54,7 @@ pub fn run(args: NewArgs) -> Result<()> {
             ));
         }
     }
-    super::setup::report(&entry.name, hooks::setup(&ws, &entry)?)?;
+    super::setup::report(&entry.name, lifecycle::setup(&ws, &entry)?)?;
     let Some(agent) = agent else {
         return Ok(());
     };

@@ -5,7 +5,7 @@ use crate::session::{self, Workspace};
 use crate::shell;
 
 pub fn run(args: ResumeArgs) -> Result<()> {
-    let ws = Workspace::discover()?;
+    let ws = Workspace::discover(super::TERMINAL)?;
     let entry = ws.present_entry(&args.name)?;
     // The shell wrapper, if any, follows into the worktree once we end.
     shell::cd_to(&entry.path)?;

@@ -6,7 +6,7 @@ use crate::output::{self, tilde};
 use crate::session::{self, BranchFate, RemoveOptions, Removed, Workspace};
 
 pub fn run(args: RmArgs) -> Result<()> {
-    let ws = Workspace::discover()?;
+    let ws = Workspace::discover(super::TERMINAL)?;
     let options = RemoveOptions {
         force: args.force,
         keep_branch: args.keep_branch,

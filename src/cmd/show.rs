@@ -7,7 +7,7 @@ use crate::output::{self, age, printable, tilde};
 use crate::session::{self, Workspace};
 
 pub fn run(args: ShowArgs) -> Result<()> {
-    let ws = Workspace::discover()?;
+    let ws = Workspace::discover(super::TERMINAL)?;
     let details = session::show(&ws, &args.name)?;
     if args.json {
         return output::print_json(&json::Show::new(&details));

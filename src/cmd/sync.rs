@@ -6,7 +6,7 @@ use crate::output;
 use crate::session::{self, SyncOutcome, Workspace};
 
 pub fn run(args: SyncArgs) -> Result<()> {
-    let ws = Workspace::discover()?;
+    let ws = Workspace::discover(super::TERMINAL)?;
     let how = if args.merge { "merged" } else { "rebased onto" };
     let results = session::sync(&ws, &args.names, args.all, args.merge)?;
     let (mut refused, mut conflicted) = (0, 0);

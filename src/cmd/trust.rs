@@ -1,4 +1,4 @@
-use std::io::{self, IsTerminal};
+use std::io;
 
 use anyhow::{Result, bail};
 
@@ -10,7 +10,7 @@ use crate::session::Workspace;
 use crate::trust;
 
 pub fn run(args: TrustArgs) -> Result<()> {
-    let ws = Workspace::discover()?;
+    let ws = Workspace::discover(super::TERMINAL)?;
     let root = ws.repo.home_dir();
     let commands = trust::project_values(&ws.config);
     if commands.is_empty() {
@@ -26,8 +26,8 @@ pub fn run(args: TrustArgs) -> Result<()> {
     }
     let approved = if args.yes {
         true
-    } else if io::stdin().is_terminal() && io::stderr().is_terminal() {
-        trust::ask("Approve these? [y/N] ")?
+    } else if super::ui::can_ask() {
+        super::ui::ask("Approve these? [y/N] ")?
     } else {
         bail!(
             Failure::usage("approving needs a terminal to ask on")

@@ -8,16 +8,15 @@ use std::time::Duration;
 use anyhow::{Context, Result, bail};
 use jiff::Timestamp;
 
-use super::{Workspace, hooks};
+use super::{Workspace, lifecycle};
 use crate::claude::{self, Start};
 use crate::config::Source;
 use crate::error::Failure;
 use crate::git;
 use crate::interrupt;
-use crate::output::warn;
 use crate::process::{self, Process};
 use crate::registry::{Agent, AgentState, Entry};
-use crate::trust::{self, Verdict};
+use crate::trust::Approval;
 
 /// How long launching waits for the registry to note the agent's pid and
 /// exit; those notes are dropped rather than keep the user waiting.
@@ -76,10 +75,10 @@ pub fn agent_command(ws: &Workspace, flag: Option<String>) -> Result<Option<Agen
     }
     let configured = ws.config.agent(None)?;
     if configured.source.is_project() {
-        match trust::check(&ws.config, ws.repo.home_dir())? {
-            Verdict::Trusted => {}
-            Verdict::Declined | Verdict::Unapproved => {
-                warn(format!(
+        match ws.approval()? {
+            Approval::Trusted => {}
+            Approval::Declined | Approval::Unapproved => {
+                ws.ui.warn(&format!(
                     "not starting the agent `{}` from {}: not approved; review and approve it with `sessions trust`",
                     configured.command, configured.source
                 ));
@@ -124,7 +123,7 @@ pub fn launch(
     child
         .args(&command.args)
         .current_dir(&entry.path)
-        .envs(hooks::env(ws, entry));
+        .envs(lifecycle::env(ws, entry));
     git::strip_repository_env(&mut child);
     match start.filter(|_| command.is_claude()) {
         Some(start) => {
@@ -205,7 +204,8 @@ fn note(ws: &Workspace, name: &str, change: impl FnOnce(&mut Agent)) {
         Ok(())
     });
     if let Err(err) = result {
-        eprintln!("sessions: could not note the agent of '{name}': {err:#}");
+        ws.ui
+            .error(&format!("could not note the agent of '{name}': {err:#}"));
     }
 }
 

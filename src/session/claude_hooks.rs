@@ -1,18 +1,19 @@
 //! `sessions hook EVENT`: what Claude Code's hooks do to sessions. State
 //! hooks must never disturb Claude: they always succeed, print nothing on
 //! stdout (what SessionStart prints becomes Claude's context), and give up
-//! rather than wait long for the registry.
+//! rather than wait long for the registry. What to print, and the exit
+//! code, are for src/cmd/hook.rs.
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use anyhow::{Context, Result, bail};
 
-use super::{NewSession, RemoveOptions, Workspace, create, hooks, remove};
+use super::lifecycle::{self, SetupRun};
+use super::{NewSession, RemoveOptions, Ui, Workspace, create, remove};
 use crate::claude::{self, HookInput as Input, KIND, claude_pid, state_of};
 use crate::error::Failure;
 use crate::git::Repo;
-use crate::output::warn;
 use crate::process;
 use crate::registry::{Agent, AgentState, Registry};
 
@@ -20,18 +21,36 @@ use crate::registry::{Agent, AgentState, Registry};
 /// update: long enough to outwait another hook, short enough not to be felt.
 const LOCK_WAIT: Duration = Duration::from_millis(500);
 
-/// Handles hook EVENT with its JSON input on stdin; returns the exit code.
-pub fn run_hook(event: &str) -> i32 {
-    let input = Input::read();
+/// What a hook came to.
+#[derive(Debug)]
+pub enum Hooked {
+    /// WorktreeCreate made or reused this worktree: Claude Code reads its
+    /// path on stdout.
+    Worktree(PathBuf),
+    /// WorktreeRemove removed this session.
+    Removed(String),
+    /// Nothing to tell (a state recorded, or nothing to do).
+    Done,
+    /// The hook failed; only WorktreeCreate tells Claude so, by exit code.
+    Failed { error: anyhow::Error, exit: i32 },
+}
+
+/// Handles hook EVENT with its JSON INPUT. UI should answer no approval
+/// question: nobody can in a hook.
+pub fn run_hook(event: &str, input: Result<Input>, ui: &'static dyn Ui) -> Hooked {
     let result = match event {
-        "WorktreeCreate" => return worktree_create(input),
-        "WorktreeRemove" => worktree_remove(input),
-        _ => record_state(event, input),
+        "WorktreeCreate" => {
+            return match worktree_create(input, ui) {
+                Ok(path) => Hooked::Worktree(path),
+                Err(error) => Hooked::Failed { error, exit: 1 },
+            };
+        }
+        "WorktreeRemove" => {
+            worktree_remove(input, ui).map(|r| r.map_or(Hooked::Done, Hooked::Removed))
+        }
+        _ => record_state(event, input).map(|()| Hooked::Done),
     };
-    if let Err(err) = result {
-        eprintln!("sessions hook {event}: {err:#}");
-    }
-    0
+    result.unwrap_or_else(|error| Hooked::Failed { error, exit: 0 })
 }
 
 /// Records what EVENT says about the session whose worktree holds `cwd`;
@@ -93,54 +112,42 @@ fn record_state(event: &str, input: Result<Input>) -> Result<()> {
     locked.save()
 }
 
-/// Creates the worktree for `claude -w NAME` as session NAME and prints its
-/// path as the last line; a session of that name already there is reused
-/// only when no other agent works in it.
-fn worktree_create(input: Result<Input>) -> i32 {
-    let created = input.and_then(|input| {
-        let dir = input.dir()?;
-        let ws = Workspace::at(&dir)?;
-        let Some(name) = input.name.clone() else {
-            bail!(Failure::usage("the WorktreeCreate input has no name"));
-        };
-        if let Some(path) = reuse(&ws, &name, input.session_id.as_deref())? {
-            return Ok(path);
-        }
-        let mut agent = Agent::new(KIND);
-        agent.session_id = input.session_id.clone();
-        agent.state = Some(AgentState::Starting);
-        // So that another `claude -w` of this name finds it taken.
-        agent.pid = claude_pid();
-        agent.updated_at = Some(crate::clock::now());
-        let entry = create(
-            &ws,
-            NewSession {
-                name: Some(name),
-                agent: Some(agent),
-                ..NewSession::default()
-            },
-        )?;
-        // Ready to work, as after `sessions new`; a failed setup leaves a
-        // usable worktree, so Claude still gets it.
-        if let hooks::Outcome::Failed { command, status } = hooks::setup(&ws, &entry)? {
-            warn(format!(
-                "setup command `{command}` {status}; `sessions setup {}` runs it again",
-                entry.name
-            ));
-        }
-        Ok(entry.path)
-    });
-    match created {
-        Ok(path) => {
-            eprintln!("sessions: worktree {}", path.display());
-            println!("{}", path.display());
-            0
-        }
-        Err(err) => {
-            eprintln!("sessions hook WorktreeCreate: {err:#}");
-            1
-        }
+/// Creates the worktree for `claude -w NAME` as session NAME; its path.
+/// A session of that name already there is reused only when no other agent
+/// works in it.
+fn worktree_create(input: Result<Input>, ui: &'static dyn Ui) -> Result<PathBuf> {
+    let input = input?;
+    let dir = input.dir()?;
+    let ws = Workspace::at(&dir, ui)?;
+    let Some(name) = input.name.clone() else {
+        bail!(Failure::usage("the WorktreeCreate input has no name"));
+    };
+    if let Some(path) = reuse(&ws, &name, input.session_id.as_deref())? {
+        return Ok(path);
     }
+    let mut agent = Agent::new(KIND);
+    agent.session_id = input.session_id.clone();
+    agent.state = Some(AgentState::Starting);
+    // So that another `claude -w` of this name finds it taken.
+    agent.pid = claude_pid();
+    agent.updated_at = Some(crate::clock::now());
+    let entry = create(
+        &ws,
+        NewSession {
+            name: Some(name),
+            agent: Some(agent),
+            ..NewSession::default()
+        },
+    )?;
+    // Ready to work, as after `sessions new`; a failed setup leaves a
+    // usable worktree, so Claude still gets it.
+    if let SetupRun::Failed { command, status } = lifecycle::setup(&ws, &entry)? {
+        ws.ui.warn(&format!(
+            "setup command `{command}` {status}; `sessions setup {}` runs it again",
+            entry.name
+        ));
+    }
+    Ok(entry.path)
 }
 
 /// The folder of existing session NAME for the Claude session SESSION_ID,
@@ -198,20 +205,20 @@ fn reuse(ws: &Workspace, name: &str, session_id: Option<&str>) -> Result<Option<
 }
 
 /// Removes the session whose worktree Claude is done with, only when that
-/// loses nothing; otherwise leaves it and says why.
-fn worktree_remove(input: Result<Input>) -> Result<()> {
+/// loses nothing (then its name); otherwise leaves it and says why.
+fn worktree_remove(input: Result<Input>, ui: &'static dyn Ui) -> Result<Option<String>> {
     let input = input?;
     let Some(path) = input.worktree_path else {
         bail!("the WorktreeRemove input has no worktree_path");
     };
     let path = path.canonicalize().unwrap_or(path);
-    let ws = Workspace::at(&path).or_else(|_| {
+    let ws = Workspace::at(&path, ui).or_else(|_| {
         let dir = Input {
             cwd: input.cwd,
             ..Input::default()
         }
         .dir()?;
-        Workspace::at(&dir)
+        Workspace::at(&dir, ui)
     })?;
     let Some(entry) = ws
         .registry
@@ -219,7 +226,7 @@ fn worktree_remove(input: Result<Input>) -> Result<()> {
         .into_iter()
         .find(|e| same_path(&e.path, &path))
     else {
-        return Ok(());
+        return Ok(None);
     };
     let options = RemoveOptions {
         spare_callers: true,
@@ -227,8 +234,7 @@ fn worktree_remove(input: Result<Input>) -> Result<()> {
     };
     remove(&ws, std::slice::from_ref(&entry.name), options)
         .with_context(|| format!("kept session '{}'", entry.name))?;
-    eprintln!("sessions: removed session '{}'", entry.name);
-    Ok(())
+    Ok(Some(entry.name))
 }
 
 fn same_path(a: &Path, b: &Path) -> bool {

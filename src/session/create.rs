@@ -170,7 +170,7 @@ pub fn create(ws: &Workspace, request: NewSession) -> Result<Entry> {
     ws.repo.add_worktree(&path, &branch)?;
     interrupt::check()?;
     if let Some(root) = ws.repo.main_worktree() {
-        copy::ignored_files(&ws.repo, root, &path, &ws.config.copy.value)?;
+        copy::ignored_files(&ws.repo, root, &path, &ws.config.copy.value, ws.ui)?;
         interrupt::check()?;
     }
 

@@ -1,8 +1,6 @@
 //! `land`: integrating a finished session into its base branch in the main
 //! worktree, then removing it through the same safe path as `rm`.
 
-use std::process::Stdio;
-
 use anyhow::{Context, Result, bail};
 
 use super::remove::Removed;
@@ -13,7 +11,7 @@ use super::{RemoveOptions, Workspace, remove, safety};
 use crate::error::Failure;
 use crate::git::{Batch, Integration, Oid};
 use crate::interrupt;
-use crate::trust::{self, Verdict};
+use crate::trust::Approval;
 
 /// How a session's commits get into its base when it cannot fast-forward.
 pub use crate::config::LandMethod as Method;
@@ -26,9 +24,9 @@ fn checks(ws: &Workspace, asked: Vec<String>) -> Result<Vec<String>> {
     }
     let configured = &ws.config.land_check;
     if configured.source.is_project() && !configured.value.is_empty() {
-        match trust::check(&ws.config, ws.repo.home_dir())? {
-            Verdict::Trusted => {}
-            Verdict::Declined | Verdict::Unapproved => bail!(
+        match ws.approval()? {
+            Approval::Trusted => {}
+            Approval::Declined | Approval::Unapproved => bail!(
                 Failure::refused(format!(
                     "the land.check commands of {} are not approved, and landing needs them to pass",
                     configured.source
@@ -203,7 +201,7 @@ pub fn land(ws: &Workspace, name: &str, options: LandOptions) -> Result<Landed> 
             }
         }
         for check in &checks(ws, options.checks)? {
-            run_check(check, &entry.path)?;
+            run_check(ws, check, &entry.path)?;
             interrupt::check()?;
         }
         interrupt::check()?;
@@ -359,15 +357,9 @@ fn local_base(ws: &Workspace, base: &str) -> Result<String> {
 
 /// Runs CHECK with `sh -c` in DIR, its output on our stderr (stdout is for
 /// data); fails unless it succeeds.
-fn run_check(check: &str, dir: &std::path::Path) -> Result<()> {
-    crate::output::note(format!("Running check: {check}"));
-    let stderr = std::io::stderr();
-    let out = std::os::fd::AsFd::as_fd(&stderr)
-        .try_clone_to_owned()
-        .context("cannot duplicate stderr")?;
-    let status = super::hooks::shell(check, dir)
-        .stdin(Stdio::null())
-        .stdout(Stdio::from(out))
+fn run_check(ws: &Workspace, check: &str, dir: &std::path::Path) -> Result<()> {
+    ws.ui.note(&format!("Running check: {check}"));
+    let status = super::lifecycle::shell(check, dir)?
         .status()
         .with_context(|| format!("cannot run check `{check}`"))?;
     if !status.success() {

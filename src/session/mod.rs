@@ -8,9 +8,9 @@ mod clean;
 mod conflicts;
 mod create;
 mod doctor;
-pub mod hooks;
 mod land;
 mod leftovers;
+pub mod lifecycle;
 mod list;
 mod parallel;
 mod placement;
@@ -20,12 +20,13 @@ mod safety;
 mod show;
 mod status;
 mod sync;
+mod ui;
 mod underway;
 mod validate;
 
 pub use adopt::adopt;
 pub use agent::{AgentCommand, agent_command, agent_view, launch, resume};
-pub use claude_hooks::run_hook;
+pub use claude_hooks::{Hooked, run_hook};
 pub use clean::{Candidate, clean_apply, clean_plan};
 pub use conflicts::{PairReport, conflicts};
 pub use create::{NewSession, create};
@@ -37,6 +38,7 @@ pub use safety::RemoveOptions;
 pub use show::{Commit, Details, FileStat, show};
 pub use status::Summary;
 pub use sync::{SyncOutcome, sync};
+pub use ui::{Progress, Ui};
 
 use std::path::PathBuf;
 
@@ -53,24 +55,30 @@ pub struct Workspace {
     pub registry: Registry,
     /// The user's and the project's configuration, merged.
     pub config: Config,
+    /// Whom the domain tells what happened and asks for approval.
+    pub ui: &'static dyn Ui,
 }
 
 impl Workspace {
     /// The workspace of the repository around the current directory.
-    pub fn discover() -> Result<Workspace> {
+    pub fn discover(ui: &'static dyn Ui) -> Result<Workspace> {
         let cwd = std::env::current_dir().context("cannot read the current directory")?;
-        Workspace::at(&cwd)
+        Workspace::at(&cwd, ui)
     }
 
     /// The workspace of the repository around DIR.
-    pub fn at(dir: &std::path::Path) -> Result<Workspace> {
+    pub fn at(dir: &std::path::Path, ui: &'static dyn Ui) -> Result<Workspace> {
         let repo = Repo::discover(dir)?;
         let registry = Registry::new(repo.common_dir());
         let config = Config::load(repo.main_worktree())?;
+        for warning in config.withheld_warnings() {
+            ui.warn(warning);
+        }
         Ok(Workspace {
             repo,
             registry,
             config,
+            ui,
         })
     }
 

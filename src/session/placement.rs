@@ -9,8 +9,7 @@ use anyhow::{Result, bail};
 use super::Workspace;
 use crate::config;
 use crate::error::Failure;
-use crate::output;
-use crate::trust::{self, Verdict};
+use crate::trust::{self, Approval};
 
 impl Workspace {
     /// `session_dir` for a new session, checked: a project's `worktree_dir`
@@ -22,9 +21,9 @@ impl Workspace {
         let home = self.repo.home_dir();
         let mut template = &self.config.worktree_dir;
         if let Some(project) = self.config.withheld_worktree_dir() {
-            match trust::check(&self.config, home)? {
-                Verdict::Trusted => template = project,
-                Verdict::Declined | Verdict::Unapproved => output::warn(format!(
+            match self.approval()? {
+                Approval::Trusted => template = project,
+                Approval::Declined | Approval::Unapproved => self.ui.warn(&format!(
                     "not using worktree_dir = \"{}\" from {}: a folder outside the repository's area needs approval; review it with `sessions trust`",
                     project.value, project.source
                 )),

@@ -91,7 +91,7 @@ pub(super) fn execute(
     options: RemoveOptions,
 ) -> Result<Removed> {
     let plan = if !ws.config.teardown.value.is_empty() && plan.entry.path.is_dir() {
-        super::hooks::teardown(ws, &plan.entry)?;
+        super::lifecycle::teardown(ws, &plan.entry)?;
         let around = Surroundings::read(ws)?;
         let again = plan_removal(ws, &around, plan.entry, options)?;
         refuse_unless_acceptable(std::slice::from_ref(&again), options.force)

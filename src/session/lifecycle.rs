@@ -1,6 +1,7 @@
 //! The configured commands around a session's life: `setup` in a new
-//! worktree, `teardown` before removal. Project commands run only once
-//! trusted (src/trust.rs).
+//! worktree, `teardown` before removal, and the one `sh -c` runner they and
+//! land's checks share. Project commands run only once trusted
+//! (src/trust.rs).
 
 use std::io;
 use std::path::Path;
@@ -10,13 +11,12 @@ use anyhow::{Context, Result};
 
 use super::Workspace;
 use crate::config::Setting;
-use crate::output::{self, warn};
 use crate::registry::Entry;
-use crate::trust::{self, Verdict};
+use crate::trust::Approval;
 
-/// What running a session's commands came to.
+/// What running a session's setup (or teardown) commands came to.
 #[derive(Debug, PartialEq, Eq)]
-pub enum Outcome {
+pub enum SetupRun {
     /// Every command ran and succeeded (possibly none).
     Done(usize),
     /// Project commands not approved: none ran.
@@ -42,7 +42,7 @@ pub fn env(ws: &Workspace, entry: &Entry) -> Vec<(&'static str, String)> {
 
 /// Runs the `setup` commands in the session's worktree, in order, stopping
 /// at the first that fails.
-pub fn setup(ws: &Workspace, entry: &Entry) -> Result<Outcome> {
+pub fn setup(ws: &Workspace, entry: &Entry) -> Result<SetupRun> {
     run(ws, entry, "setup", &ws.config.setup)
 }
 
@@ -53,11 +53,11 @@ pub fn teardown(ws: &Workspace, entry: &Entry) -> Result<()> {
         return Ok(());
     }
     match run(ws, entry, "teardown", &ws.config.teardown)? {
-        Outcome::Failed { command, status } => warn(format!(
+        SetupRun::Failed { command, status } => ws.ui.warn(&format!(
             "teardown command `{command}` of session '{}' {status}",
             entry.name
         )),
-        Outcome::Done(_) | Outcome::Untrusted => {}
+        SetupRun::Done(_) | SetupRun::Untrusted => {}
     }
     Ok(())
 }
@@ -67,40 +67,36 @@ fn run(
     entry: &Entry,
     key: &str,
     commands: &Setting<Vec<String>>,
-) -> Result<Outcome> {
+) -> Result<SetupRun> {
     if commands.value.is_empty() {
-        return Ok(Outcome::Done(0));
+        return Ok(SetupRun::Done(0));
     }
     if commands.source.is_project() {
-        let root = ws.repo.home_dir();
-        match trust::check(&ws.config, root)? {
-            Verdict::Trusted => {}
-            Verdict::Declined => {
-                warn(format!(
+        match ws.approval()? {
+            Approval::Trusted => {}
+            Approval::Declined => {
+                ws.ui.warn(&format!(
                     "not running the {key} commands of {}",
                     commands.source
                 ));
-                return Ok(Outcome::Untrusted);
+                return Ok(SetupRun::Untrusted);
             }
-            Verdict::Unapproved => {
-                warn(format!(
+            Approval::Unapproved => {
+                ws.ui.warn(&format!(
                     "skipped {} {key} command{} from {}: not approved yet; review and approve them with `sessions trust`",
                     commands.value.len(),
                     if commands.value.len() == 1 { "" } else { "s" },
                     commands.source,
                 ));
-                return Ok(Outcome::Untrusted);
+                return Ok(SetupRun::Untrusted);
             }
         }
     }
     let vars = env(ws, entry);
     for command in &commands.value {
-        output::note(format!("{key}: {command}"));
-        let status = shell(command, &entry.path)
+        ws.ui.note(&format!("{key}: {command}"));
+        let status = shell(command, &entry.path)?
             .envs(vars.iter().map(|(k, v)| (k, v)))
-            .stdin(Stdio::null())
-            // Their output is for people: keep stdout for data.
-            .stdout(stderr_handle()?)
             .status()
             .with_context(|| format!("cannot run {key} command `{command}`"))?;
         if !status.success() {
@@ -108,33 +104,28 @@ fn run(
                 Some(code) => format!("failed with exit code {code}"),
                 None => "was killed by a signal".into(),
             };
-            return Ok(Outcome::Failed {
+            return Ok(SetupRun::Failed {
                 command: command.clone(),
                 status,
             });
         }
     }
-    Ok(Outcome::Done(commands.value.len()))
+    Ok(SetupRun::Done(commands.value.len()))
 }
 
-/// COMMAND run by the platform's shell in DIR, free of the caller's
-/// repository variables. The one runner for setup, teardown and land checks.
-pub(super) fn shell(command: &str, dir: &Path) -> Command {
-    let mut cmd = if cfg!(windows) {
-        let mut c = Command::new("cmd");
-        c.arg("/C").arg(command);
-        c
-    } else {
-        let mut c = Command::new("sh");
-        c.arg("-c").arg(command);
-        c
-    };
-    cmd.current_dir(dir);
-    crate::git::strip_repository_env(&mut cmd);
-    cmd
-}
-
-fn stderr_handle() -> Result<Stdio> {
+/// COMMAND run by `sh -c` in DIR, free of the caller's repository
+/// variables, with no input, and its output on our stderr: it is for
+/// people, and stdout is kept for data. The one runner for setup, teardown
+/// and land checks.
+pub(super) fn shell(command: &str, dir: &Path) -> Result<Command> {
     use std::os::fd::AsFd;
-    Ok(Stdio::from(io::stderr().as_fd().try_clone_to_owned()?))
+    let stderr = io::stderr().as_fd().try_clone_to_owned();
+    let mut cmd = Command::new("sh");
+    cmd.arg("-c")
+        .arg(command)
+        .current_dir(dir)
+        .stdin(Stdio::null())
+        .stdout(stderr.context("cannot duplicate stderr")?);
+    crate::git::strip_repository_env(&mut cmd);
+    Ok(cmd)
 }
