@@ -1,6 +1,6 @@
 //! The one place that talks to git. Graph and ref work runs in-process through
 //! git2; checkout-heavy work (worktree add and remove, working-tree status)
-//! runs the `git` executable, which is faster there and honours hooks,
+//! runs the `git` executable, which is faster there and honours git hooks,
 //! filters, sparse checkout and fsmonitor. docs/design.md says more.
 //!
 //! This file: discovery, refs and the commit graph. The rest, by job:

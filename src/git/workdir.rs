@@ -85,7 +85,7 @@ pub(super) fn status_command(dir: &Path, batch: Batch) -> Command {
 }
 
 /// A `git` command run in `dir`, unaffected by the variables git sets for
-/// hooks (we may be run from one).
+/// git hooks (we may be run from one).
 pub(super) fn git_in(dir: &Path) -> Command {
     let mut command = Command::new("git");
     command.arg("-C").arg(dir).stdin(Stdio::null());
@@ -94,7 +94,7 @@ pub(super) fn git_in(dir: &Path) -> Command {
 }
 
 /// The variables that tie a program to one repository or worktree, which
-/// git exports to its aliases and hooks (git's own `local_repo_env`, less
+/// git exports to its aliases and git hooks (git's own `local_repo_env`, less
 /// the caller's `-c` settings).
 const REPOSITORY_ENV: &[&str] = &[
     "GIT_DIR",
