@@ -20,6 +20,7 @@ mod integrate;
 mod kills;
 mod odd_states;
 mod paths;
+mod props;
 mod ready;
 mod removal;
 mod repair;
