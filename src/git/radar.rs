@@ -4,6 +4,7 @@
 
 use std::collections::BTreeSet;
 use std::fs;
+use std::io::ErrorKind;
 use std::path::Path;
 
 use anyhow::{Context, Result};
@@ -71,7 +72,10 @@ impl WorkSnapshot {
 fn read_content(file: &Path) -> Result<Option<FileContent>> {
     let meta = match fs::symlink_metadata(file) {
         Ok(meta) => meta,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Some(None)),
+        // Not a directory: a folder on its way became a file.
+        Err(e) if matches!(e.kind(), ErrorKind::NotFound | ErrorKind::NotADirectory) => {
+            return Ok(Some(None));
+        }
         Err(e) => return Err(e).with_context(|| format!("cannot read {}", file.display())),
     };
     let read = |what: std::io::Result<Vec<u8>>| {
@@ -193,7 +197,9 @@ impl Repo {
                 Some(None) if builder.get(name)?.is_some() => builder.remove(name)?,
                 _ => {}
             }
-            if below.is_empty() {
+            // Nothing is below a file or a symlink: what status reports
+            // there was deleted, and reading it went through the link.
+            if below.is_empty() || matches!(here, Some(Some(_))) {
                 continue;
             }
             let subtree = match builder.get(name)? {
@@ -307,6 +313,9 @@ impl Repo {
         Ok(paths)
     }
 }
+
+#[cfg(test)]
+mod props;
 
 #[cfg(test)]
 mod tests {
