@@ -125,3 +125,6 @@ fn unfinished(s: &Summary) -> String {
         )
     }
 }
+
+#[cfg(test)]
+mod tests;

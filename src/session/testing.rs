@@ -68,6 +68,15 @@ impl Fixture {
         }
     }
 
+    /// Records ENTRIES in the registry, as `new` would have.
+    pub fn register(&self, entries: &[&Entry]) {
+        let mut registry = self.ws.registry.lock().unwrap();
+        registry
+            .sessions
+            .extend(entries.iter().map(|e| (*e).clone()));
+        registry.save().unwrap();
+    }
+
     pub fn tip(&self, rev: &str) -> crate::git::Oid {
         crate::git::parse_oid(&git(&self.dir, &["rev-parse", rev])).unwrap()
     }
