@@ -27,6 +27,9 @@ impl Fixture {
         let dir = temp.path().canonicalize().unwrap().join("repo");
         fs::create_dir(&dir).unwrap();
         git(&dir, &["init", "-q", "-b", "main"]);
+        // For the commits the domain's own git commands make (sync, land).
+        git(&dir, &["config", "user.name", "t"]);
+        git(&dir, &["config", "user.email", "t@example.com"]);
         commit_in(&dir, "README", "hello");
         let repo = Repo::discover(&dir).unwrap();
         let ws = Workspace {
