@@ -131,7 +131,7 @@ fn case() -> impl Strategy<Value = Case> {
             // Ignored paths cannot be added by name.
             let mut staged: Vec<String> = staged
                 .iter()
-                .map(|i| i.get(&paths).to_string())
+                .map(|i| (*i.get(&paths)).clone())
                 .filter(|p| !p.contains(".log"))
                 .collect();
             staged.sort();
