@@ -67,8 +67,8 @@ impl WorkSnapshot {
 }
 
 /// A file's mode and content as git would store them: `Some(None)` when
-/// it is gone, `None` for what a tree cannot hold here (a folder, such as a
-/// nested repository).
+/// it is gone, `None` for what a tree cannot hold here (a nested
+/// repository, which status reports as `path/`).
 fn read_content(file: &Path) -> Result<Option<FileContent>> {
     let meta = match fs::symlink_metadata(file) {
         Ok(meta) => meta,
@@ -84,6 +84,11 @@ fn read_content(file: &Path) -> Result<Option<FileContent>> {
     if meta.file_type().is_symlink() {
         let target = read(fs::read_link(file).map(|t| path_bytes(&t)))?;
         return Ok(Some(Some((0o120000, target))));
+    }
+    if meta.is_dir() && !path_bytes(file).ends_with(b"/") {
+        // A tracked file became a folder: what git would add from it comes
+        // as records of its own, and may be nothing (only ignored files).
+        return Ok(Some(None));
     }
     if !meta.is_file() {
         return Ok(None);

@@ -217,10 +217,10 @@ fn a_snapshot_tree_is_git_write_tree_of_the_same_files() {
 }
 
 /// The cases the property found: a folder of the commit that is now a file,
-/// and one that is now a symlink to another folder (whose files reading
-/// went through).
+/// one that is now a symlink to another folder (whose files reading went
+/// through), and a file that is now a folder of ignored files.
 #[test]
-fn a_folder_that_became_a_file_or_a_link() {
+fn a_folder_that_became_a_file_or_a_link_and_back() {
     let file = |content: &str| Entry::File {
         content: content.into(),
         executable: false,
@@ -237,4 +237,11 @@ fn a_folder_that_became_a_file_or_a_link() {
         };
         check(&dir, &case).unwrap();
     }
+    fs::write(dir.join(".git/info/exclude"), "*.log\n").unwrap();
+    let case = Case {
+        committed: BTreeMap::from([("d".into(), file("x"))]),
+        worktree: BTreeMap::from([("d/x.log".into(), file("ignored"))]),
+        staged: Vec::new(),
+    };
+    check(&dir, &case).unwrap();
 }
