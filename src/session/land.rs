@@ -379,3 +379,6 @@ fn run_check(check: &str, dir: &std::path::Path) -> Result<()> {
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests;
