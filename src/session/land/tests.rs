@@ -77,7 +77,7 @@ fn a_session_on_top_of_its_base_fast_forwards_and_goes() {
 
 #[test]
 fn work_already_in_the_base_is_already_there() {
-    let (f, s) = diverged();
+    let (f, _) = diverged();
     git(&f.dir, &["merge", "-q", "--squash", "s"]);
     git(&f.dir, &["commit", "-q", "-m", "squashed by hand"]);
     let main = f.tip("main");
