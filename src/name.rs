@@ -130,6 +130,9 @@ pub fn generate(taken: impl Fn(&str) -> bool) -> String {
 }
 
 #[cfg(test)]
+mod props;
+
+#[cfg(test)]
 mod tests {
     use super::*;
 

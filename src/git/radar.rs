@@ -4,6 +4,7 @@
 
 use std::collections::BTreeSet;
 use std::fs;
+use std::io::ErrorKind;
 use std::path::Path;
 
 use anyhow::{Context, Result};
@@ -67,12 +68,15 @@ impl WorkSnapshot {
 }
 
 /// A file's mode and content as git would store them: `Some(None)` when
-/// it is gone, `None` for what a tree cannot hold here (a folder, such as a
-/// nested repository).
+/// it is gone, `None` for what a tree cannot hold here (a nested
+/// repository, which status reports as `path/`).
 fn read_content(file: &Path) -> Result<Option<FileContent>> {
     let meta = match fs::symlink_metadata(file) {
         Ok(meta) => meta,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Some(None)),
+        // Not a directory: a folder on its way became a file.
+        Err(e) if matches!(e.kind(), ErrorKind::NotFound | ErrorKind::NotADirectory) => {
+            return Ok(Some(None));
+        }
         Err(e) => return Err(e).with_context(|| format!("cannot read {}", file.display())),
     };
     let read = |what: std::io::Result<Vec<u8>>| {
@@ -81,6 +85,11 @@ fn read_content(file: &Path) -> Result<Option<FileContent>> {
     if meta.file_type().is_symlink() {
         let target = read(fs::read_link(file).map(|t| path_bytes(&t)))?;
         return Ok(Some(Some((0o120000, target))));
+    }
+    if meta.is_dir() && !path_bytes(file).ends_with(b"/") {
+        // A tracked file became a folder: what git would add from it comes
+        // as records of its own, and may be nothing (only ignored files).
+        return Ok(Some(None));
     }
     if !meta.is_file() {
         return Ok(None);
@@ -194,7 +203,9 @@ impl Repo {
                 Some(None) if builder.get(name)?.is_some() => builder.remove(name)?,
                 _ => {}
             }
-            if below.is_empty() {
+            // Nothing is below a file or a symlink: what status reports
+            // there was deleted, and reading it went through the link.
+            if below.is_empty() || matches!(here, Some(Some(_))) {
                 continue;
             }
             let subtree = match builder.get(name)? {
@@ -308,6 +319,9 @@ impl Repo {
         Ok(paths)
     }
 }
+
+#[cfg(test)]
+mod props;
 
 #[cfg(test)]
 mod tests {

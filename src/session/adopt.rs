@@ -149,3 +149,6 @@ pub(super) fn adoptable(ws: &Workspace, w: &Worktree) -> bool {
         && w.locked.as_deref() != Some(git::ADD_LOCK)
         && symlinked(ws, w).is_none()
 }
+
+#[cfg(test)]
+mod tests;

@@ -124,3 +124,6 @@ fn unfinished(s: &Summary) -> String {
         )
     }
 }
+
+#[cfg(test)]
+mod tests;

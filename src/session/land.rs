@@ -376,3 +376,6 @@ fn run_check(ws: &Workspace, check: &str, dir: &std::path::Path) -> Result<()> {
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests;

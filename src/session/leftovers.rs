@@ -394,3 +394,6 @@ fn on_another_branch(ws: &Workspace, branch: &str, tip: Oid) -> Result<bool> {
     }
     Ok(false)
 }
+
+#[cfg(test)]
+mod tests;

@@ -20,6 +20,8 @@ mod safety;
 mod show;
 mod status;
 mod sync;
+#[cfg(test)]
+mod testing;
 mod ui;
 mod underway;
 mod validate;

@@ -90,3 +90,6 @@ fn resolve_existing(path: &Path) -> PathBuf {
     }
     path.to_path_buf()
 }
+
+#[cfg(test)]
+mod tests;

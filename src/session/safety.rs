@@ -576,4 +576,6 @@ mod rewrite;
 pub(super) use rewrite::may_rewrite;
 
 #[cfg(test)]
+mod plan_tests;
+#[cfg(test)]
 mod tests;

@@ -161,3 +161,6 @@ pub fn summarize_all(repo: &Repo, entries: Vec<Entry>) -> Result<Vec<Summary>> {
         |repo, entry| summarize(repo, &worktrees, entry.clone(), Batch::Many),
     )
 }
+
+#[cfg(test)]
+mod tests;

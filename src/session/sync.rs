@@ -162,3 +162,6 @@ pub(super) fn ignored_in_the_way(
         if names.len() == 1 { "it" } else { "them" },
     )))
 }
+
+#[cfg(test)]
+mod tests;

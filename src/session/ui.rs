@@ -53,7 +53,6 @@ impl Workspace {
 #[cfg(test)]
 mod tests {
     use std::path::{Path, PathBuf};
-    use std::sync::Mutex;
 
     use super::*;
     use crate::config::{Config, Setting, Source};
@@ -61,38 +60,7 @@ mod tests {
     use crate::git::testing::git;
     use crate::registry::{Entry, Registry};
     use crate::session::lifecycle::{self, SetupRun};
-
-    /// A Ui that answers approval with ANSWER and records everything.
-    struct Recording {
-        answer: Option<bool>,
-        asked: Mutex<usize>,
-        said: Mutex<Vec<String>>,
-    }
-
-    struct Uncounted;
-    impl Progress for Uncounted {
-        fn inc(&mut self) {}
-    }
-
-    impl Ui for Recording {
-        fn note(&self, message: &str) {
-            self.said.lock().unwrap().push(format!("note: {message}"));
-        }
-        fn warn(&self, message: &str) {
-            self.said.lock().unwrap().push(format!("warn: {message}"));
-        }
-        fn error(&self, message: &str) {
-            self.said.lock().unwrap().push(format!("error: {message}"));
-        }
-        fn approve(&self, request: &Request<'_>) -> Result<Option<bool>> {
-            assert_eq!(request.values[0].0, "setup");
-            *self.asked.lock().unwrap() += 1;
-            Ok(self.answer)
-        }
-        fn progress(&self, _: u64, _: &'static str) -> Box<dyn Progress> {
-            Box::new(Uncounted)
-        }
-    }
+    use crate::session::testing::{Recording, recorded};
 
     /// A workspace on a new repository in TEMP whose one setup command,
     /// from SOURCE, would create `ran`; a session entry for the repository's
@@ -111,11 +79,7 @@ mod tests {
             },
             ..Config::default()
         };
-        let ui: &'static Recording = Box::leak(Box::new(Recording {
-            answer,
-            asked: Mutex::new(0),
-            said: Mutex::new(Vec::new()),
-        }));
+        let ui = Recording::leak(answer);
         let repo = Repo::discover(&root).unwrap();
         let entry = Entry {
             name: "s".into(),
@@ -137,11 +101,6 @@ mod tests {
         (ws, entry, ui)
     }
 
-    /// How often UI was asked, and what it was told.
-    fn recorded(ui: &Recording) -> (usize, Vec<String>) {
-        (*ui.asked.lock().unwrap(), ui.said.lock().unwrap().clone())
-    }
-
     fn project(temp: &Path) -> Source {
         Source::Project(PathBuf::from(temp).join(crate::config::PROJECT_FILE))
     }
@@ -152,7 +111,7 @@ mod tests {
         let (ws, entry, ui) = workspace(temp.path(), project(temp.path()), Some(false));
         assert_eq!(lifecycle::setup(&ws, &entry).unwrap(), SetupRun::Untrusted);
         let (asked, said) = recorded(ui);
-        assert_eq!(asked, 1);
+        assert_eq!(asked, ["setup"]);
         assert!(!entry.path.join("ran").exists());
         assert_eq!(said.len(), 1);
         assert!(said[0].starts_with("warn: not running the setup commands of "));
@@ -164,7 +123,7 @@ mod tests {
         let (ws, entry, ui) = workspace(temp.path(), project(temp.path()), None);
         assert_eq!(lifecycle::setup(&ws, &entry).unwrap(), SetupRun::Untrusted);
         let (asked, said) = recorded(ui);
-        assert_eq!(asked, 1);
+        assert_eq!(asked, ["setup"]);
         assert!(!entry.path.join("ran").exists());
         assert_eq!(said.len(), 1);
         assert!(
@@ -180,7 +139,7 @@ mod tests {
         let (ws, entry, ui) = workspace(temp.path(), user, Some(false));
         assert_eq!(lifecycle::setup(&ws, &entry).unwrap(), SetupRun::Done(1));
         let (asked, said) = recorded(ui);
-        assert_eq!(asked, 0);
+        assert!(asked.is_empty());
         assert!(entry.path.join("ran").exists());
         assert_eq!(said, ["note: setup: echo > ran"]);
     }

@@ -232,3 +232,6 @@ pub(super) fn forget(ws: &Workspace, name: &str) -> Result<String> {
         entry.branch
     ))
 }
+
+#[cfg(test)]
+mod tests;

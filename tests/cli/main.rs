@@ -21,6 +21,7 @@ mod json;
 mod kills;
 mod odd_states;
 mod paths;
+mod props;
 mod ready;
 mod removal;
 mod repair;
