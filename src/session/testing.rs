@@ -149,3 +149,16 @@ pub fn commit_in(dir: &Path, file: &str, text: &str) -> String {
     git(dir, &["commit", "-q", "-m", file]);
     git(dir, &["rev-parse", "HEAD"])
 }
+
+/// The message of RESULT's error, which must be a usage error (exit 2).
+pub fn usage_error<T>(result: Result<T>) -> String {
+    let Err(err) = result else {
+        panic!("not refused")
+    };
+    assert_eq!(
+        crate::error::failure_of(&err).map(|f| f.exit),
+        Some(crate::error::Exit::Usage),
+        "{err:#}"
+    );
+    format!("{err:#}")
+}

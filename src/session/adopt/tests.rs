@@ -3,18 +3,7 @@
 //! or nothing.
 
 use super::*;
-use crate::error::{Exit, failure_of};
-use crate::session::testing::{Fixture, commit_in, git};
-
-fn usage_error(result: Result<(Vec<Entry>, Vec<Skipped>)>) -> String {
-    let err = result.err().expect("refused");
-    assert_eq!(
-        failure_of(&err).map(|f| f.exit),
-        Some(Exit::Usage),
-        "{err:#}"
-    );
-    format!("{err:#}")
-}
+use crate::session::testing::{Fixture, commit_in, git, usage_error};
 
 #[test]
 fn an_adopted_worktree_never_owns_its_branch_and_starts_where_it_left_the_base() {

@@ -4,26 +4,14 @@
 
 use std::os::unix::fs::symlink;
 
-use super::*;
 use crate::config::{Setting, Source};
-use crate::error::{Exit, failure_of};
-use crate::session::testing::Fixture;
+use crate::session::testing::{Fixture, usage_error};
 
 fn with_template(f: &mut Fixture, template: &str, source: Source) {
     f.ws.config.worktree_dir = Setting {
         value: template.into(),
         source,
     };
-}
-
-fn refused_as_usage(result: Result<PathBuf>) -> String {
-    let err = result.unwrap_err();
-    assert_eq!(
-        failure_of(&err).map(|f| f.exit),
-        Some(Exit::Usage),
-        "{err:#}"
-    );
-    format!("{err:#}")
 }
 
 #[test]
@@ -48,13 +36,13 @@ fn never_inside_git_s_folder() {
         "x/../.git/{name}",
     ] {
         with_template(&mut f, template, user.clone());
-        let why = refused_as_usage(f.ws.placement("s", "s"));
+        let why = usage_error(f.ws.placement("s", "s"));
         assert!(why.contains("inside git's folder"), "{template}: {why}");
     }
     // Nor through a symlink that leads there.
     symlink(f.dir.join(".git"), f.dir.join("sneaky")).unwrap();
     with_template(&mut f, "sneaky/{name}", user.clone());
-    refused_as_usage(f.ws.placement("s", "s"));
+    usage_error(f.ws.placement("s", "s"));
     with_template(&mut f, "wt/{name}", user);
     assert_eq!(f.ws.placement("s", "s").unwrap(), f.dir.join("wt/s"));
 }
@@ -66,7 +54,7 @@ fn a_project_template_does_not_lead_out_through_a_symlink() {
     symlink(outside.path(), f.dir.join("out")).unwrap();
     let project = Source::Project(f.dir.join(".sessions.toml"));
     with_template(&mut f, "out/{name}", project.clone());
-    let why = refused_as_usage(f.ws.placement("s", "s"));
+    let why = usage_error(f.ws.placement("s", "s"));
     assert!(why.contains("through a symbolic link"), "{why}");
     // The same link in the user's own config is the user's choice.
     let user = Source::User(f.dir.join("config.toml"));
