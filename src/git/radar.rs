@@ -485,4 +485,73 @@ mod tests {
         git(&dir, &["add", "-A"]);
         assert_eq!(ours, git(&dir, &["write-tree"]));
     }
+
+    /// A session's own work replayed onto a base that moved on: the base's
+    /// changes kept, the work's added, and where both changed the same
+    /// lines, the work's.
+    #[test]
+    fn replay_lands_own_work_on_the_moved_base() {
+        let temp = tempfile::tempdir().unwrap();
+        let dir = temp.path().canonicalize().unwrap();
+        let lines = |edits: &[(&str, &str)]| {
+            let mut text =
+                "one\ntwo\nthree\nfour\nfive\nsix\nseven\neight\nnine\nten\n".to_string();
+            for (line, with) in edits {
+                text = text.replace(&format!("{line}\n"), &format!("{with}\n"));
+            }
+            text
+        };
+        git(&dir, &["init", "-q", "-b", "main"]);
+        fs::write(dir.join("text.txt"), lines(&[])).unwrap();
+        git(&dir, &["add", "-A"]);
+        git(&dir, &["commit", "-q", "-m", "fork"]);
+        let fork = parse_oid(&git(&dir, &["rev-parse", "HEAD"])).unwrap();
+        fs::write(
+            dir.join("text.txt"),
+            lines(&[("one", "ONE base"), ("five", "FIVE base")]),
+        )
+        .unwrap();
+        fs::write(dir.join("base.txt"), "base\n").unwrap();
+        git(&dir, &["add", "-A"]);
+        git(&dir, &["commit", "-q", "-m", "the base moves on"]);
+        let tip = parse_oid(&git(&dir, &["rev-parse", "HEAD"])).unwrap();
+        git(&dir, &["checkout", "-q", "--detach", &fork.to_string()]);
+        let repo = Repo::discover(&dir).unwrap();
+        let read = |tree: Oid, path: &str| {
+            let tree = repo.repo.find_tree(tree).unwrap();
+            let entry = tree.get_path(Path::new(path)).ok()?;
+            let blob = entry.to_object(&repo.repo).unwrap().peel_to_blob().unwrap();
+            Some(String::from_utf8(blob.content().to_vec()).unwrap())
+        };
+
+        // Elsewhere than the base: its entries go onto the tip as they are.
+        fs::write(dir.join("work.txt"), "work\n").unwrap();
+        let work = repo
+            .snapshot_tree(&WorkSnapshot::read(&dir).unwrap())
+            .unwrap();
+        let landed = repo.replay(fork, tip, work).unwrap();
+        assert_eq!(read(landed, "work.txt").as_deref(), Some("work\n"));
+        assert_eq!(read(landed, "base.txt").as_deref(), Some("base\n"));
+        assert_eq!(
+            read(landed, "text.txt"),
+            read(repo.commit_tree(tip).unwrap(), "text.txt")
+        );
+
+        // The same file, and line five on both sides: the work's wins.
+        let edited = lines(&[("five", "FIVE work"), ("nine", "NINE work")]);
+        fs::write(dir.join("text.txt"), &edited).unwrap();
+        let work = repo
+            .snapshot_tree(&WorkSnapshot::read(&dir).unwrap())
+            .unwrap();
+        let landed = repo.replay(fork, tip, work).unwrap();
+        let expected = lines(&[
+            ("one", "ONE base"),
+            ("five", "FIVE work"),
+            ("nine", "NINE work"),
+        ]);
+        assert_eq!(read(landed, "text.txt"), Some(expected));
+        assert_eq!(read(landed, "work.txt").as_deref(), Some("work\n"));
+        assert_eq!(read(landed, "base.txt").as_deref(), Some("base\n"));
+        assert_eq!(repo.replay(fork, fork, work).unwrap(), work);
+    }
 }
