@@ -148,9 +148,8 @@ pub fn conflicts(ws: &Workspace, names: &[String]) -> Result<Radar> {
         })
         .collect();
 
-    // Only pairs whose changes can meet need a merge.
+    // Only pairs whose changes can meet need a merge: (pair, i, j).
     let mut merges = Vec::new();
-    let mut slots = Vec::new();
     for i in 0..sessions.len() {
         let Some(mine) = &own[i] else { continue };
         for j in i + 1..sessions.len() {
@@ -159,10 +158,7 @@ pub fn conflicts(ws: &Workspace, names: &[String]) -> Result<Radar> {
                 continue;
             }
             if git::collide(&mine.paths, &theirs.paths) {
-                merges.push((i, j));
-                slots.push(Some(merges.len() - 1));
-            } else {
-                slots.push(None);
+                merges.push((radar.pairs.len(), i, j));
             }
             radar
                 .pairs
@@ -173,7 +169,6 @@ pub fn conflicts(ws: &Workspace, names: &[String]) -> Result<Radar> {
             let prediction = std::mem::take(&mut own[i].as_mut().expect("checked").base);
             (base.conflicts, base.overlaps) = (prediction.conflicts, prediction.overlaps);
             radar.pairs.push(base);
-            slots.push(None);
         }
     }
     let predicted = in_parallel(
@@ -181,7 +176,7 @@ pub fn conflicts(ws: &Workspace, names: &[String]) -> Result<Radar> {
         Load::Compute,
         // Each worker replays the work of each session it meets once.
         || Ok((handle.open()?, HashMap::new())),
-        |(repo, landed), &(i, j)| {
+        |(repo, landed), &(_, i, j)| {
             let onto = landing(repo, sessions[i].tip, sessions[j].tip)?;
             let mut land = |k: usize| -> Result<Oid> {
                 if let Some(&tree) = landed.get(&(k, onto)) {
@@ -197,12 +192,9 @@ pub fn conflicts(ws: &Workspace, names: &[String]) -> Result<Radar> {
             repo.predict_tree_merge(repo.commit_tree(onto)?, ours, theirs)
         },
     )?;
-    let mut predicted = predicted.into_iter();
-    for (pair, slot) in radar.pairs.iter_mut().zip(slots) {
-        if slot.is_some() {
-            let prediction = predicted.next().expect("one per merge");
-            (pair.conflicts, pair.overlaps) = (prediction.conflicts, prediction.overlaps);
-        }
+    for (&(pair, _, _), prediction) in merges.iter().zip(predicted) {
+        let pair = &mut radar.pairs[pair];
+        (pair.conflicts, pair.overlaps) = (prediction.conflicts, prediction.overlaps);
     }
     Ok(radar)
 }
