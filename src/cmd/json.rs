@@ -12,7 +12,7 @@ use serde::Serialize;
 
 use crate::config::{self, Config, LandMethod};
 use crate::registry;
-use crate::session::{self, Details, Kind, PairReport, Report, Summary};
+use crate::session::{self, Details, Kind, Radar, Report, Summary};
 
 /// The schema version every document carries.
 const VERSION: u32 = 1;
@@ -59,13 +59,25 @@ impl Show {
 pub struct Conflicts {
     version: u32,
     pairs: Vec<Pair>,
+    in_progress: Vec<Stopped>,
 }
 
 impl Conflicts {
-    pub fn new(pairs: &[PairReport]) -> Conflicts {
+    pub fn new(radar: &Radar) -> Conflicts {
         Conflicts {
             version: VERSION,
-            pairs: pairs
+            in_progress: radar
+                .in_progress
+                .iter()
+                .map(|s| Stopped {
+                    name: s.name.clone(),
+                    path: s.path.clone(),
+                    operation: s.operation.word(),
+                    conflicts: s.conflicts.clone(),
+                })
+                .collect(),
+            pairs: radar
+                .pairs
                 .iter()
                 .map(|p| Pair {
                     a: p.a.clone(),
@@ -179,6 +191,7 @@ struct Session {
     merged: bool,
     empty: bool,
     locked: Option<String>,
+    operation: Option<&'static str>,
     last_commit_at: Option<Timestamp>,
 }
 
@@ -205,6 +218,7 @@ impl From<&Summary> for Session {
             merged: s.merged,
             empty: s.empty,
             locked: s.locked.clone(),
+            operation: s.operation.map(|o| o.word()),
             last_commit_at: s.last_commit_at,
         }
     }
@@ -288,6 +302,15 @@ struct Pair {
     b: String,
     conflicts: Vec<String>,
     overlaps: Vec<String>,
+}
+
+/// A session stopped in the middle of a git operation.
+#[derive(Serialize)]
+struct Stopped {
+    name: String,
+    path: PathBuf,
+    operation: &'static str,
+    conflicts: Vec<String>,
 }
 
 #[derive(Serialize)]

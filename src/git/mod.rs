@@ -32,7 +32,7 @@ pub use operation::{
     squash_pending,
 };
 pub use porcelain::WorkStatus;
-pub use radar::WorkSnapshot;
+pub use radar::{MergePrediction, WorkSnapshot, collide};
 pub use workdir::{Batch, Integration, strip_repository_env};
 pub use worktrees::{ADD_LOCK, HalfWritten, RemovalChecks, Worktree, linked_gitdir};
 

@@ -61,16 +61,34 @@ impl Operation {
         }
     }
 
-    /// What the user would type to finish or abandon it.
-    pub fn command(self) -> &'static str {
+    /// The state word `list` shows for a worktree in the middle of it.
+    pub fn word(self) -> &'static str {
         match self {
-            Operation::Rebase => "git rebase --continue / --abort",
-            Operation::Am => "git am --continue / --abort",
-            Operation::Merge => "git merge --continue / --abort",
-            Operation::CherryPick => "git cherry-pick --continue / --abort",
-            Operation::Revert => "git revert --continue / --abort",
-            Operation::Bisect => "git bisect reset",
+            Operation::Rebase => "rebasing",
+            Operation::Am => "applying",
+            Operation::Merge => "merging",
+            Operation::CherryPick => "cherry-picking",
+            Operation::Revert => "reverting",
+            Operation::Bisect => "bisecting",
         }
+    }
+
+    /// The next step for it in the worktree at DIR, as commands to paste:
+    /// finish it, or undo it.
+    pub fn next_step(self, dir: &Path) -> String {
+        let cd = format!("cd {} && git", crate::shell::quote_path(dir));
+        let git = match self {
+            Operation::Bisect => return format!("end it with `{cd} bisect reset`"),
+            Operation::Rebase => "rebase",
+            Operation::Am => "am",
+            Operation::Merge => "merge",
+            Operation::CherryPick => "cherry-pick",
+            Operation::Revert => "revert",
+        };
+        format!(
+            "resolve and `git add` any conflicts, then finish it with `{cd} {git} --continue`, \
+             or undo it with `{cd} {git} --abort`"
+        )
     }
 }
 

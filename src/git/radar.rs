@@ -20,6 +20,8 @@ use super::{Oid, Repo, parse_oid};
 pub struct WorkSnapshot {
     /// `None` before the first commit.
     pub head: Option<Oid>,
+    /// Paths git has unmerged: an operation stopped on their conflicts.
+    pub unmerged: Vec<String>,
     changes: Vec<ChangedPath>,
 }
 
@@ -33,6 +35,9 @@ struct ChangedPath {
 /// A file's mode and content; `None` when the path is gone.
 type FileContent = Option<(u32, Vec<u8>)>;
 
+/// A tree entry's mode and object; `None` when the path is gone.
+type TreeEntry = Option<(u32, Oid)>;
+
 impl WorkSnapshot {
     /// Reads the state of the worktree at DIR: `git status` for what
     /// changed (fast, and honouring the untracked cache and fsmonitor), then
@@ -41,6 +46,7 @@ impl WorkSnapshot {
         let status = porcelain_status(dir, Batch::Many, &["--ignore-submodules=all"])?;
         let mut snapshot = WorkSnapshot {
             head: None,
+            unmerged: Vec::new(),
             changes: Vec::new(),
         };
         for record in porcelain_records(&status) {
@@ -52,6 +58,10 @@ impl WorkSnapshot {
             }
             if record.kind == b'!' {
                 continue;
+            }
+            if record.kind == b'u' {
+                let path = String::from_utf8_lossy(record.path).into_owned();
+                snapshot.unmerged.push(path);
             }
             for path in [Some(record.path), record.original].into_iter().flatten() {
                 let file = dir.join(path_from_bytes(path));
@@ -112,6 +122,23 @@ pub(super) fn path_bytes(path: &Path) -> Vec<u8> {
     path.as_os_str().as_bytes().to_vec()
 }
 
+/// Whether changes to path sets A and B can meet: a path in both, or a
+/// file in one where the other has a folder.
+pub fn collide(a: &BTreeSet<String>, b: &BTreeSet<String>) -> bool {
+    let nested = |a: &BTreeSet<String>, b: &BTreeSet<String>| {
+        a.iter()
+            .any(|path| path.match_indices('/').any(|(i, _)| b.contains(&path[..i])))
+    };
+    a.intersection(b).next().is_some() || nested(a, b) || nested(b, a)
+}
+
+/// The file (blob, link or submodule) at PATH in TREE; `None` when there
+/// is none (a folder's files are paths of their own).
+fn file_at(tree: &git2::Tree, path: &str) -> TreeEntry {
+    let entry = tree.get_path(Path::new(path)).ok()?;
+    (entry.kind() != Some(git2::ObjectType::Tree)).then(|| (entry.filemode() as u32, entry.id()))
+}
+
 /// What a trial merge predicts.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct MergePrediction {
@@ -161,13 +188,23 @@ impl Repo {
             return Ok(tree.id());
         }
         self.in_memory_writes()?;
-        let changes: Vec<(&[u8], &FileContent)> = snapshot
+        let changes = snapshot
             .changes
             .iter()
-            .map(|c| (c.path.as_slice(), &c.content))
-            .collect();
-        let root = self.apply_changes(Some(&tree), &changes)?;
-        match root {
+            .map(|c| {
+                let entry = match &c.content {
+                    Some((mode, content)) => Some((*mode, self.repo.blob(content)?)),
+                    None => None,
+                };
+                Ok((c.path.as_slice(), entry))
+            })
+            .collect::<Result<Vec<_>>>()?;
+        self.with_entries(&tree, &changes)
+    }
+
+    /// TREE with the entries at CHANGES' paths replaced (`None`: removed).
+    fn with_entries(&self, tree: &git2::Tree, changes: &[(&[u8], TreeEntry)]) -> Result<Oid> {
+        match self.apply_changes(Some(tree), changes)? {
             Some(root) => Ok(root),
             // Everything deleted: the empty tree.
             None => Ok(self.repo.treebuilder(None)?.write()?),
@@ -179,26 +216,26 @@ impl Repo {
     fn apply_changes(
         &self,
         tree: Option<&git2::Tree>,
-        changes: &[(&[u8], &FileContent)],
+        changes: &[(&[u8], TreeEntry)],
     ) -> Result<Option<Oid>> {
-        type Group<'a> = (Option<&'a FileContent>, Vec<(&'a [u8], &'a FileContent)>);
+        type Group<'a> = (Option<&'a TreeEntry>, Vec<(&'a [u8], TreeEntry)>);
         let mut groups: std::collections::BTreeMap<&[u8], Group> = Default::default();
-        for &(path, content) in changes {
+        for (path, content) in changes {
+            let path: &[u8] = path;
             match path.iter().position(|b| *b == b'/') {
                 None => groups.entry(path).or_default().0 = Some(content),
                 Some(i) => groups
                     .entry(&path[..i])
                     .or_default()
                     .1
-                    .push((&path[i + 1..], content)),
+                    .push((&path[i + 1..], *content)),
             }
         }
         let mut builder = self.repo.treebuilder(tree)?;
         for (name, (here, below)) in groups {
             match here {
-                Some(Some((mode, content))) => {
-                    let id = self.repo.blob(content)?;
-                    builder.insert(name, id, *mode as i32)?;
+                Some(Some((mode, id))) => {
+                    builder.insert(name, *id, *mode as i32)?;
                 }
                 Some(None) if builder.get(name)?.is_some() => builder.remove(name)?,
                 _ => {}
@@ -232,32 +269,32 @@ impl Repo {
     /// ancestor is commit BASE, in memory: the paths that would conflict, and
     /// the paths both sides changed that would merge cleanly.
     pub fn predict_merge(&self, base: Oid, ours: Oid, theirs: Oid) -> Result<MergePrediction> {
-        let ancestor = self.repo.find_commit(base)?.tree()?;
-        let ours = self.repo.find_tree(ours)?;
-        let theirs = self.repo.find_tree(theirs)?;
+        self.predict_tree_merge(self.commit_tree(base)?, ours, theirs)
+    }
+
+    /// `predict_merge` from the ancestor's tree ANCESTOR.
+    pub fn predict_tree_merge(
+        &self,
+        ancestor: Oid,
+        ours: Oid,
+        theirs: Oid,
+    ) -> Result<MergePrediction> {
+        let [ancestor, ours, theirs] = [ancestor, ours, theirs].map(|t| self.repo.find_tree(t));
+        let (ancestor, ours, theirs) = (ancestor?, ours?, theirs?);
         let ours_changed = self.changed_paths(&ancestor, &ours)?;
         let theirs_changed = self.changed_paths(&ancestor, &theirs)?;
         // Tree diffs skip unchanged folders, so they are cheap; the full
         // merge runs only when the two sides touch the same path, or a file
         // where the other has a folder.
-        let both: Vec<&String> = ours_changed.intersection(&theirs_changed).collect();
-        let nested = |a: &BTreeSet<String>, b: &BTreeSet<String>| {
-            a.iter()
-                .any(|path| path.match_indices('/').any(|(i, _)| b.contains(&path[..i])))
-        };
-        if both.is_empty()
-            && !nested(&ours_changed, &theirs_changed)
-            && !nested(&theirs_changed, &ours_changed)
-        {
+        if !collide(&ours_changed, &theirs_changed) {
             return Ok(MergePrediction::default());
         }
-        // Merging whole trees walks every entry; only the paths either side
-        // changed can conflict or be renamed, so merge just those.
-        self.in_memory_writes()?;
-        let touched: BTreeSet<&String> = ours_changed.union(&theirs_changed).collect();
-        let [ancestor, ours, theirs] =
-            [&ancestor, &ours, &theirs].map(|t| self.subset(t, &touched));
-        let merged = self.repo.merge_trees(&ancestor?, &ours?, &theirs?, None)?;
+        let merged = self.merge_changed(
+            [&ancestor, &ours, &theirs],
+            &ours_changed,
+            &theirs_changed,
+            None,
+        )?;
         let mut conflicts = BTreeSet::new();
         for conflict in merged.conflicts()? {
             let conflict = conflict?;
@@ -268,8 +305,8 @@ impl Repo {
                 conflicts.insert(String::from_utf8_lossy(&entry.path).into_owned());
             }
         }
-        let overlaps = both
-            .into_iter()
+        let overlaps = ours_changed
+            .intersection(&theirs_changed)
             .filter(|path| !conflicts.contains(*path))
             .cloned()
             .collect();
@@ -277,6 +314,81 @@ impl Repo {
             conflicts: conflicts.into_iter().collect(),
             overlaps,
         })
+    }
+
+    /// Merges TREES (ancestor, ours, theirs) in memory, cut down to the
+    /// paths either side changed: merging whole trees walks every entry, and
+    /// only changed paths can conflict or take part in a rename.
+    fn merge_changed(
+        &self,
+        trees: [&git2::Tree; 3],
+        ours_changed: &BTreeSet<String>,
+        theirs_changed: &BTreeSet<String>,
+        options: Option<&git2::MergeOptions>,
+    ) -> Result<git2::Index> {
+        self.in_memory_writes()?;
+        let touched: BTreeSet<&String> = ours_changed.union(theirs_changed).collect();
+        let [ancestor, ours, theirs] = trees.map(|t| self.subset(t, &touched));
+        Ok(self
+            .repo
+            .merge_trees(&ancestor?, &ours?, &theirs?, options)?)
+    }
+
+    /// The paths a worktree's state TREE changed since commit FORK, where
+    /// the session left its base: its own work, committed or not.
+    pub fn own_changes(&self, fork: Oid, tree: Oid) -> Result<BTreeSet<String>> {
+        let from = self.repo.find_commit(fork)?.tree()?;
+        self.changed_paths(&from, &self.repo.find_tree(tree)?)
+    }
+
+    /// The tree TREE's own work (what it changed since commit FORK) would
+    /// leave once replayed onto commit ONTO: ONTO's tree with that work
+    /// applied, any hunk that conflicts with what ONTO changed since FORK
+    /// resolved in the work's favour, as its author would resolve it on
+    /// syncing. In memory, like every tree here.
+    pub fn replay(&self, fork: Oid, onto: Oid, tree: Oid) -> Result<Oid> {
+        if fork == onto {
+            return Ok(tree);
+        }
+        let [ancestor, onto] = [fork, onto].map(|c| self.repo.find_commit(c)?.tree());
+        let (ancestor, onto, work) = (ancestor?, onto?, self.repo.find_tree(tree)?);
+        let own = self.changed_paths(&ancestor, &work)?;
+        let moved = self.changed_paths(&ancestor, &onto)?;
+        self.in_memory_writes()?;
+        let entries: Vec<(&[u8], TreeEntry)> = if !collide(&own, &moved) {
+            // The usual case: the base moved elsewhere; the work's entries
+            // go in as they are.
+            own.iter()
+                .map(|path| (path.as_bytes(), file_at(&work, path)))
+                .collect()
+        } else {
+            let mut favour = git2::MergeOptions::new();
+            favour.file_favor(git2::FileFavor::Theirs);
+            let merged =
+                self.merge_changed([&ancestor, &onto, &work], &moved, &own, Some(&favour))?;
+            let mut at: std::collections::BTreeMap<&[u8], TreeEntry> = own
+                .iter()
+                .chain(&moved)
+                .map(|p| (p.as_bytes(), None))
+                .collect();
+            let mut put = |entry: git2::IndexEntry| {
+                if let Some(slot) = at.get_mut(entry.path.as_slice()) {
+                    *slot = Some((entry.mode, entry.id));
+                }
+            };
+            for entry in merged.iter().filter(|e| (e.flags >> 12) & 3 == 0) {
+                put(entry);
+            }
+            // What file favour cannot settle (modified here, deleted there)
+            // goes the work's way.
+            for conflict in merged.conflicts()? {
+                if let Some(theirs) = conflict?.their {
+                    put(theirs);
+                }
+            }
+            at.into_iter().collect()
+        };
+        self.with_entries(&onto, &entries)
     }
 
     /// The part of TREE at PATHS (files), as a tree in memory.
@@ -372,5 +484,74 @@ mod tests {
         assert_eq!(fs::read(dir.join(".git/index")).unwrap(), index_before);
         git(&dir, &["add", "-A"]);
         assert_eq!(ours, git(&dir, &["write-tree"]));
+    }
+
+    /// A session's own work replayed onto a base that moved on: the base's
+    /// changes kept, the work's added, and where both changed the same
+    /// lines, the work's.
+    #[test]
+    fn replay_lands_own_work_on_the_moved_base() {
+        let temp = tempfile::tempdir().unwrap();
+        let dir = temp.path().canonicalize().unwrap();
+        let lines = |edits: &[(&str, &str)]| {
+            let mut text =
+                "one\ntwo\nthree\nfour\nfive\nsix\nseven\neight\nnine\nten\n".to_string();
+            for (line, with) in edits {
+                text = text.replace(&format!("{line}\n"), &format!("{with}\n"));
+            }
+            text
+        };
+        git(&dir, &["init", "-q", "-b", "main"]);
+        fs::write(dir.join("text.txt"), lines(&[])).unwrap();
+        git(&dir, &["add", "-A"]);
+        git(&dir, &["commit", "-q", "-m", "fork"]);
+        let fork = parse_oid(&git(&dir, &["rev-parse", "HEAD"])).unwrap();
+        fs::write(
+            dir.join("text.txt"),
+            lines(&[("one", "ONE base"), ("five", "FIVE base")]),
+        )
+        .unwrap();
+        fs::write(dir.join("base.txt"), "base\n").unwrap();
+        git(&dir, &["add", "-A"]);
+        git(&dir, &["commit", "-q", "-m", "the base moves on"]);
+        let tip = parse_oid(&git(&dir, &["rev-parse", "HEAD"])).unwrap();
+        git(&dir, &["checkout", "-q", "--detach", &fork.to_string()]);
+        let repo = Repo::discover(&dir).unwrap();
+        let read = |tree: Oid, path: &str| {
+            let tree = repo.repo.find_tree(tree).unwrap();
+            let entry = tree.get_path(Path::new(path)).ok()?;
+            let blob = entry.to_object(&repo.repo).unwrap().peel_to_blob().unwrap();
+            Some(String::from_utf8(blob.content().to_vec()).unwrap())
+        };
+
+        // Elsewhere than the base: its entries go onto the tip as they are.
+        fs::write(dir.join("work.txt"), "work\n").unwrap();
+        let work = repo
+            .snapshot_tree(&WorkSnapshot::read(&dir).unwrap())
+            .unwrap();
+        let landed = repo.replay(fork, tip, work).unwrap();
+        assert_eq!(read(landed, "work.txt").as_deref(), Some("work\n"));
+        assert_eq!(read(landed, "base.txt").as_deref(), Some("base\n"));
+        assert_eq!(
+            read(landed, "text.txt"),
+            read(repo.commit_tree(tip).unwrap(), "text.txt")
+        );
+
+        // The same file, and line five on both sides: the work's wins.
+        let edited = lines(&[("five", "FIVE work"), ("nine", "NINE work")]);
+        fs::write(dir.join("text.txt"), &edited).unwrap();
+        let work = repo
+            .snapshot_tree(&WorkSnapshot::read(&dir).unwrap())
+            .unwrap();
+        let landed = repo.replay(fork, tip, work).unwrap();
+        let expected = lines(&[
+            ("one", "ONE base"),
+            ("five", "FIVE work"),
+            ("nine", "NINE work"),
+        ]);
+        assert_eq!(read(landed, "text.txt"), Some(expected));
+        assert_eq!(read(landed, "work.txt").as_deref(), Some("work\n"));
+        assert_eq!(read(landed, "base.txt").as_deref(), Some("base\n"));
+        assert_eq!(repo.replay(fork, fork, work).unwrap(), work);
     }
 }

@@ -290,7 +290,7 @@ impl Workdir<'_> {
         if let Some(operation) = Operation::under_way(&admin) {
             bail!(
                 Failure::refused(format!("{} has {operation} in progress", dir.display()))
-                    .with_hint(format!("finish it there: {}", operation.command()))
+                    .with_hint(operation.next_step(dir))
             );
         }
         let before = self.state()?;

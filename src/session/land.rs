@@ -123,9 +123,9 @@ pub fn land(ws: &Workspace, name: &str, options: LandOptions) -> Result<Landed> 
     }
     if let Some(operation) = ws.repo.operation_in_progress(&main) {
         return Err(refuse(format!(
-            "the main worktree {} has {operation} in progress (finish it with {})",
+            "the main worktree {} has {operation} in progress: {}",
             main.path.display(),
-            operation.command()
+            operation.next_step(&main.path)
         )));
     }
     let main_status = ws.repo.workdir(&main.path).status(Batch::Alone)?;

@@ -30,7 +30,7 @@ pub use adopt::adopt;
 pub use agent::{AgentCommand, agent_command, agent_view, launch, resume};
 pub use claude_hooks::{Hooked, run_hook};
 pub use clean::{Candidate, clean_apply, clean_plan};
-pub use conflicts::{PairReport, conflicts};
+pub use conflicts::{Radar, conflicts};
 pub use create::{NewSession, create};
 pub use doctor::{Kind, Report, doctor};
 pub use land::{How, LandOptions, Method, land};

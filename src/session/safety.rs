@@ -192,6 +192,7 @@ pub enum Risk {
     Operation {
         session: String,
         operation: Operation,
+        path: PathBuf,
     },
     /// Commits of the branch that removal would delete with it.
     BranchCommits {
@@ -243,10 +244,14 @@ impl fmt::Display for Risk {
             Risk::Locked { session, reason } => {
                 write!(f, "session '{session}' is locked ({reason})")
             }
-            Risk::Operation { session, operation } => write!(
+            Risk::Operation {
+                session,
+                operation,
+                path,
+            } => write!(
                 f,
-                "session '{session}' has {operation} in progress (finish it with {})",
-                operation.command()
+                "session '{session}' has {operation} in progress: {}",
+                operation.next_step(path)
             ),
             Risk::BranchCommits {
                 branch,
@@ -426,6 +431,7 @@ pub(super) fn plan_removal(
         risks.push(Risk::Operation {
             session: session(),
             operation,
+            path: entry.path.clone(),
         });
     }
     match worktree.as_ref().and_then(|w| w.locked.clone()) {

@@ -10,7 +10,7 @@ use anyhow::Result;
 use jiff::Timestamp;
 
 use super::parallel::{Load, in_parallel};
-use crate::git::{self, Batch, Repo, WorkStatus, Worktree};
+use crate::git::{self, Batch, Operation, Repo, WorkStatus, Worktree};
 use crate::registry::Entry;
 
 /// A session as `list` shows it: the registry entry and what git says now.
@@ -37,6 +37,9 @@ pub struct Summary {
     pub empty: bool,
     /// The lock reason when git has the worktree locked.
     pub locked: Option<String>,
+    /// A git operation stopped half-way in the worktree (a rebase on a
+    /// conflict, say): the user's next step.
+    pub operation: Option<Operation>,
     pub last_commit_at: Option<Timestamp>,
 }
 
@@ -45,6 +48,8 @@ impl Summary {
     pub fn state(&self) -> &'static str {
         if self.missing {
             "missing"
+        } else if let Some(operation) = self.operation {
+            operation.word()
         } else if self.head.is_none() {
             "no branch"
         } else if self.merged {
@@ -145,6 +150,9 @@ pub fn summarize(
         merged: state.merged,
         empty: state.empty,
         locked: worktree_at(worktrees, &entry.path).and_then(|w| w.locked.clone()),
+        operation: worktree_at(worktrees, &entry.path)
+            .filter(|_| !missing)
+            .and_then(|w| repo.operation_in_progress(w)),
         last_commit_at,
         entry,
     })

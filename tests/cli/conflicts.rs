@@ -178,7 +178,8 @@ fn a_session_is_compared_with_the_current_tip_of_its_base() {
 fn names_limit_the_pairs_and_unknown_names_are_bad_input() {
     let env = setup();
     for name in ["a", "b", "c"] {
-        env.new_session(name);
+        let dir = env.new_session(name);
+        env.commit_in(&dir, &format!("{name}.txt"), name, "its own file");
     }
     let (_, pairs) = radar(&env, &["c"]);
     let mut seen: Vec<String> = pairs
@@ -295,5 +296,111 @@ fn a_rename_on_one_side_and_an_edit_on_the_other_merge_cleanly() {
     assert!(
         conflicts.as_array().unwrap().contains(&json!("text.txt")),
         "{conflicts}"
+    );
+}
+
+/// `sessions conflicts --json`: the findings only, as (a, b, conflicts,
+/// overlaps), pairs with nothing to say left out.
+fn findings(env: &TestEnv) -> (i32, Vec<Value>) {
+    let (code, pairs) = radar(env, &[]);
+    let found = pairs
+        .into_iter()
+        .filter(|p| p["conflicts"] != json!([]) || p["overlaps"] != json!([]))
+        .collect();
+    (code, found)
+}
+
+/// The scenario that made the radar cry wolf: the base changed page.html
+/// after a forked and before b and c did. Only a meets that change; b and
+/// c, untouched, are in no pair at all.
+#[test]
+fn what_the_base_gained_is_no_change_of_newer_sessions() {
+    let env = setup();
+    env.commit_in(&env.repo, "page.html", LINES, "a page");
+    let a = env.new_session("a");
+    replace_line(&a, "page.html", "four", "FOUR from a");
+    env.git_in(&a, &["commit", "-q", "-am", "a edits the page"]);
+    replace_line(&env.repo, "page.html", "four", "FOUR on main");
+    env.git(&["commit", "-q", "-am", "main edits the page"]);
+    let b = env.new_session("b");
+    let c = env.new_session("c");
+
+    let (code, pairs) = radar(&env, &[]);
+    assert_eq!(code, 1, "a conflict is predicted");
+    assert_eq!(
+        pairs,
+        [json!({"a": "a", "b": "base", "conflicts": ["page.html"], "overlaps": []})],
+        "untouched sessions are in no pair"
+    );
+    let table = env.sessions().arg("conflicts").output().unwrap();
+    assert_eq!(table.status.code(), Some(1));
+    let stdout = String::from_utf8_lossy(&table.stdout);
+    let rows: Vec<&str> = stdout.lines().filter(|l| l.contains("page.html")).collect();
+    assert_eq!(rows.len(), 1, "{stdout}");
+    assert!(rows[0].contains("base"), "{stdout}");
+    let stderr = crate::common::stderr_of(&table);
+    assert!(stderr.contains("conflicts predicted in 1 of 1"), "{stderr}");
+
+    // b and c now change page.html where main did not: each lands cleanly
+    // on the base, each meets a only where a changed the same lines.
+    replace_line(&b, "page.html", "eight", "EIGHT from b");
+    replace_line(&c, "page.html", "FOUR on main", "FOUR from c");
+    let (_, found) = findings(&env);
+    let found: Vec<String> = found
+        .iter()
+        .map(|p| format!("{}/{} {} {}", p["a"], p["b"], p["conflicts"], p["overlaps"]))
+        .collect();
+    assert_eq!(
+        found,
+        [
+            r#""a"/"b" [] ["page.html"]"#,
+            r#""a"/"c" ["page.html"] []"#,
+            r#""a"/"base" ["page.html"] []"#,
+            r#""b"/"c" [] ["page.html"]"#,
+        ],
+        "c edits main's version of line four, as a will once it is synced"
+    );
+}
+
+#[test]
+fn only_what_a_session_changed_itself_meets_another() {
+    let env = setup();
+    let a = env.new_session("a");
+    commit_edit(&env, &a, "two", "TWO from a");
+    // The base moves on: text.txt and a new file, after a forked.
+    commit_edit(&env, &env.repo, "nine", "NINE on main");
+    env.commit_in(&env.repo, "later.txt", "later\n", "main adds a file");
+    let b = env.new_session("b");
+    // b edits a file the base gained since a forked: no change of a's.
+    fs::write(b.join("later.txt"), "b's version\n").unwrap();
+    let with_base = json!({"a": "a", "b": "base", "conflicts": [], "overlaps": ["text.txt"]});
+    let (code, found) = findings(&env);
+    assert_eq!((code, found), (0, vec![with_base.clone()]));
+
+    // Uncommitted in b, committed in a, the same lines: that is a pair.
+    replace_line(&b, "text.txt", "two", "TWO from b, uncommitted");
+    let (code, found) = findings(&env);
+    assert_eq!(code, 1);
+    assert_eq!(
+        found,
+        [
+            json!({"a": "a", "b": "b", "conflicts": ["text.txt"], "overlaps": []}),
+            with_base
+        ]
+    );
+}
+
+#[test]
+fn untracked_work_meets_another_sessions_commits() {
+    let env = setup();
+    let a = env.new_session("a");
+    let b = env.new_session("b");
+    env.commit_in(&a, "docs/plan.md", "a's plan\n", "a plans");
+    write_file(&b.join("docs/plan.md"), "b's plan, never added\n");
+    let (code, found) = findings(&env);
+    assert_eq!(code, 1);
+    assert_eq!(
+        found,
+        [json!({"a": "a", "b": "b", "conflicts": ["docs/plan.md"], "overlaps": []})]
     );
 }

@@ -16,7 +16,8 @@ pub(in crate::session) enum NoRewrite {
     Missing(PathBuf),
     /// A `sessions sync` or `land` was killed there before it finished.
     Interrupted(String),
-    InProgress(Operation),
+    /// The user's operation, in the worktree at the path.
+    InProgress(Operation, PathBuf),
     /// Another branch, or none, is checked out there: rewriting it would
     /// rewrite that branch instead.
     OffBranch {
@@ -42,11 +43,9 @@ impl fmt::Display for NoRewrite {
                 f,
                 "{what} was interrupted there; `sessions doctor --fix` puts it back"
             ),
-            NoRewrite::InProgress(op) => write!(
-                f,
-                "it has {op} in progress (finish it with {})",
-                op.command()
-            ),
+            NoRewrite::InProgress(op, path) => {
+                write!(f, "it has {op} in progress: {}", op.next_step(path))
+            }
             NoRewrite::OffBranch { branch, found } => match found {
                 Some(other) => write!(f, "its worktree has '{other}' checked out, not '{branch}'"),
                 None => write!(
@@ -83,7 +82,7 @@ pub(in crate::session) fn may_rewrite(
         return Ok(Err(NoRewrite::Interrupted(what)));
     }
     if let Some(operation) = ws.repo.operation_in_progress(worktree) {
-        return Ok(Err(NoRewrite::InProgress(operation)));
+        return Ok(Err(NoRewrite::InProgress(operation, entry.path.clone())));
     }
     if worktree.branch.as_deref() != Some(entry.branch.as_str()) {
         return Ok(Err(NoRewrite::OffBranch {
