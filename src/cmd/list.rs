@@ -24,7 +24,7 @@ pub fn run(args: ListArgs) -> Result<()> {
 }
 
 /// The table of SESSIONS, paths under PARENT (the repository's parent
-/// folder) relative to it, the session at HERE marked.
+/// folder) relative to it, the session named HERE marked.
 ///
 /// Ranks, least important first: the path is cut (its end stays), long
 /// names and branches are cut, the creation age goes, the branch and the
@@ -66,14 +66,13 @@ fn table(sessions: &[Summary], parent: Option<&Path>, here: Option<&str>) -> Tab
             Some(reason) => reason.clone(),
         };
         let row = row_style(s);
-        let state = s.state();
-        let alarm = if state == "missing" || state == "no branch" {
-            Style::Alarm
-        } else {
-            row
-        };
         let agent = s.entry.agent.as_ref();
         let waiting = agent.is_some_and(|a| a.state == Some(AgentState::Waiting));
+        let agent_style = match agent.and_then(|a| a.state) {
+            Some(AgentState::Waiting) => Style::Attention,
+            Some(AgentState::Error) => Style::Alarm,
+            _ => row,
+        };
         let path = match parent.and_then(|p| s.entry.path.strip_prefix(p).ok()) {
             Some(rest) if !rest.as_os_str().is_empty() => rest.display().to_string(),
             _ => tilde(&s.entry.path),
@@ -82,9 +81,9 @@ fn table(sessions: &[Summary], parent: Option<&Path>, here: Option<&str>) -> Tab
         table.marked_row(
             marked,
             vec![
-                Cell::new(&s.entry.name).style(if waiting { Style::Bold } else { alarm }),
+                Cell::new(&s.entry.name).style(if waiting { Style::Bold } else { row }),
                 Cell::new(&s.entry.branch).style(row),
-                Cell::new(state).style(alarm),
+                Cell::new(s.state()).style(row),
                 Cell::new(dash_if_zero(s.changes)).style(row),
                 Cell::new(dash_if_zero(s.ahead)).style(row),
                 Cell::new(dash_if_zero(s.behind)).style(row),
@@ -92,8 +91,8 @@ fn table(sessions: &[Summary], parent: Option<&Path>, here: Option<&str>) -> Tab
                 Cell::new(s.entry.port.map_or_else(|| "-".into(), |p| p.to_string())).style(row),
                 Cell::new(s.last_commit_at.map_or_else(|| "-".into(), |t| age(t, now))).style(row),
                 Cell::new(agent.map_or_else(|| "-".into(), |a| agent_label(a, now)))
-                    .style(if waiting { Style::Attention } else { row }),
-                Cell::new(path).style(alarm),
+                    .style(agent_style),
+                Cell::new(path).style(row),
                 Cell::new(age(s.entry.created_at, now)).style(row),
             ],
         );
@@ -101,10 +100,12 @@ fn table(sessions: &[Summary], parent: Option<&Path>, here: Option<&str>) -> Tab
     table
 }
 
-/// Finished (`merged`) and untouched (`empty`) sessions fade.
+/// Finished (`merged`) and untouched (`empty`) sessions fade; broken ones
+/// (`missing`, `no branch`) are red.
 fn row_style(s: &Summary) -> Style {
     match s.state() {
         "merged" | "empty" => Style::Dim,
+        "missing" | "no branch" => Style::Alarm,
         _ => Style::Plain,
     }
 }

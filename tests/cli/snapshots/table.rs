@@ -207,6 +207,7 @@ fn on_a_terminal_the_list_is_coloured_by_state_and_fits_its_width() {
     assert!(text.contains("\x1b[2mmerged\x1b[0m"), "{text:?}");
     assert!(text.contains("\x1b[2mempty\x1b[0m"), "{text:?}");
     assert!(text.contains("\x1b[31mmissing\x1b[0m"), "{text:?}");
+    assert!(text.contains("\x1b[31merror 3h\x1b[0m"), "{text:?}");
     // Without COLUMNS, the terminal's own width.
     let narrow = on_terminal(&pinned, &here, "stty cols 60; SESSIONS list", &[]);
     let longest = narrow
