@@ -16,22 +16,26 @@ pub fn run(args: ConfigArgs) -> Result<()> {
     if args.json {
         return output::print_json(&json::Settings::new(&config));
     }
-    // The files' paths, once, above the settings that name only their origin.
-    let file_note = |what: &str, file: Option<std::path::PathBuf>| match file {
-        Some(f) if f.is_file() => format!("# {what}: {}", tilde(&f)),
-        Some(f) => format!("# {what}: {} (none)", tilde(&f)),
-        None => format!("# {what}: none"),
-    };
+    // The files' paths, once, above the settings that name only their
+    // origin; a path too long for the width is cut, its end kept.
     let width = if args.wide { None } else { output::width() };
-    for note in [
-        file_note("user file", config::user_file()),
-        file_note("project file", root.map(|r| r.join(PROJECT_FILE))),
-    ] {
-        println!(
-            "{}",
-            width.map_or(note.clone(), |w| cut(&note, w, Keep::End))
-        );
-    }
+    let file_note = |what: &str, file: Option<std::path::PathBuf>| {
+        let (path, none) = match file {
+            Some(f) if f.is_file() => (tilde(&f), ""),
+            Some(f) => (tilde(&f), " (none)"),
+            None => return format!("# {what}: none"),
+        };
+        let prefix = format!("# {what}: ");
+        let room = width.map_or(usize::MAX, |w| {
+            w.saturating_sub(prefix.chars().count() + none.len())
+        });
+        format!("{prefix}{}{none}", cut(&path, room.max(8), Keep::End))
+    };
+    println!("{}", file_note("user file", config::user_file()));
+    println!(
+        "{}",
+        file_note("project file", root.map(|r| r.join(PROJECT_FILE)))
+    );
     let mut table = Table::new(vec![
         Column::new("").cut(10, 24, Keep::Start),
         Column::new(""),

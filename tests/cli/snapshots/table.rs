@@ -235,15 +235,16 @@ fn strip_colour(line: &str) -> String {
 }
 
 #[test]
-fn config_fits_the_width_too() {
+fn config_fits_40_columns_too() {
     let pinned = Pinned::cloned();
     let long = format!(
         "copy = [{}]\n",
         ["\"node_modules/some/deep/folder\""; 4].join(", ")
     );
     pinned.env.user_config(&long);
-    let fitted = listed(&pinned, &pinned.env.repo, Some("80"), &["config"]);
-    assert!(fitted.lines().all(|l| l.chars().count() <= 80), "{fitted}");
+    let fitted = listed(&pinned, &pinned.env.repo, Some("40"), &["config"]);
+    assert!(fitted.lines().all(|l| l.chars().count() <= 40), "{fitted}");
+    assert!(fitted.starts_with("# user file: …"), "{fitted}");
     assert!(fitted.contains("copy = [\"node_modules"), "{fitted}");
     assert!(fitted.contains("…  # user"), "{fitted}");
     let wide = listed(&pinned, &pinned.env.repo, Some("80"), &["config", "--wide"]);
