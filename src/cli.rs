@@ -100,6 +100,9 @@ pub struct ListArgs {
     /// Print JSON for scripts
     #[arg(long)]
     pub json: bool,
+    /// Show every column in full, however wide the terminal
+    #[arg(long)]
+    pub wide: bool,
 }
 
 #[derive(Debug, Args)]
@@ -148,6 +151,9 @@ pub struct ConfigArgs {
     /// Print JSON for scripts
     #[arg(long)]
     pub json: bool,
+    /// Show every value in full, however wide the terminal
+    #[arg(long)]
+    pub wide: bool,
 }
 
 #[derive(Debug, Args)]

@@ -6,17 +6,21 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use anyhow::Result;
-use comfy_table::{ContentArrangement, Table, presets};
+use comfy_table::{ContentArrangement, presets};
 use jiff::Timestamp;
 use serde::Serialize;
 
-/// A borderless table sized to the terminal, with a header row.
-pub fn table<I, S>(header: I) -> Table
+mod table;
+pub use table::{Cell, Column, Keep, Style, Table, cut, width};
+
+/// A borderless comfy-table sized to the terminal, with a header row
+/// (`conflicts`; `list` and `config` use the fitting `Table`).
+pub fn table<I, S>(header: I) -> comfy_table::Table
 where
     I: IntoIterator<Item = S>,
     S: Into<comfy_table::Cell>,
 {
-    let mut table = Table::new();
+    let mut table = comfy_table::Table::new();
     table
         .load_style(presets::NOTHING)
         .set_content_arrangement(ContentArrangement::Dynamic)
@@ -28,7 +32,7 @@ where
 }
 
 /// Prints a table's rows without the padding comfy-table puts at line ends.
-pub fn print_table(table: &Table) -> Result<()> {
+pub fn print_table(table: &comfy_table::Table) -> Result<()> {
     let mut out = io::stdout().lock();
     for line in table.lines() {
         writeln!(out, "{}", line.trim_end())?;

@@ -41,3 +41,18 @@ pub fn parent_pid() -> Option<u32> {
     // SAFETY: getppid has no preconditions and cannot fail.
     u32::try_from(unsafe { libc::getppid() }).ok()
 }
+
+/// The width in columns of the terminal on stdout, when stdout is one that
+/// knows its size.
+pub fn stdout_columns() -> Option<usize> {
+    let mut size = libc::winsize {
+        ws_row: 0,
+        ws_col: 0,
+        ws_xpixel: 0,
+        ws_ypixel: 0,
+    };
+    // SAFETY: TIOCGWINSZ writes one `winsize` into SIZE, which outlives the
+    // call; on a file that is not a terminal it fails and writes nothing.
+    let result = unsafe { libc::ioctl(libc::STDOUT_FILENO, libc::TIOCGWINSZ, &mut size) };
+    (result == 0 && size.ws_col > 0).then_some(usize::from(size.ws_col))
+}

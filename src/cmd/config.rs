@@ -2,7 +2,7 @@ use super::json;
 use crate::cli::ConfigArgs;
 use crate::config::{self, Config, PROJECT_FILE, Source};
 use crate::git::Repo;
-use crate::output;
+use crate::output::{self, Cell, Column, Keep, Table, cut, tilde};
 use anyhow::Result;
 
 pub fn run(args: ConfigArgs) -> Result<()> {
@@ -16,52 +16,63 @@ pub fn run(args: ConfigArgs) -> Result<()> {
     if args.json {
         return output::print_json(&json::Settings::new(&config));
     }
-    let file_note = |what: &str, file: Option<std::path::PathBuf>| match file {
-        Some(f) if f.is_file() => format!("# {what}: {}", f.display()),
-        Some(f) => format!("# {what}: {} (none)", f.display()),
-        None => format!("# {what}: none"),
+    // The files' paths, once, above the settings that name only their
+    // origin; a path too long for the width is cut, its end kept.
+    let width = if args.wide { None } else { output::width() };
+    let file_note = |what: &str, file: Option<std::path::PathBuf>| {
+        let (path, none) = match file {
+            Some(f) if f.is_file() => (tilde(&f), ""),
+            Some(f) => (tilde(&f), " (none)"),
+            None => return format!("# {what}: none"),
+        };
+        let prefix = format!("# {what}: ");
+        let room = width.map_or(usize::MAX, |w| {
+            w.saturating_sub(prefix.chars().count() + none.len())
+        });
+        format!("{prefix}{}{none}", cut(&path, room.max(8), Keep::End))
     };
     println!("{}", file_note("user file", config::user_file()));
     println!(
         "{}",
         file_note("project file", root.map(|r| r.join(PROJECT_FILE)))
     );
-    let mut lines: Vec<_> = config::KEYS
-        .iter()
-        .filter(|key| !key.per_profile())
-        .map(|key| {
-            let (value, source) = config
-                .value_of(key.name)
-                .expect("every key in KEYS has a value");
-            shown(key.name, value, source)
-        })
-        .collect();
+    let mut table = Table::new(vec![
+        Column::new("").cut(10, 24, Keep::Start),
+        Column::new(""),
+    ])
+    .without_headers();
+    for key in config::KEYS.iter().filter(|key| !key.per_profile()) {
+        let (value, source) = config
+            .value_of(key.name)
+            .expect("every key in KEYS has a value");
+        table.row(shown(key.name, value, source));
+    }
     for (name, profile) in &config.profiles {
         let prefix = format!("agent.profiles.{name}");
         let source = &profile.source;
         if let Some(command) = &profile.value.command {
             let value = toml::Value::try_from(command).ok();
-            lines.push(shown(&format!("{prefix}.command"), value, source));
+            table.row(shown(&format!("{prefix}.command"), value, source));
         }
         if let Some(args) = &profile.value.args {
             let value = toml::Value::try_from(args).ok();
-            lines.push(shown(&format!("{prefix}.args"), value, source));
+            table.row(shown(&format!("{prefix}.args"), value, source));
         }
     }
-    let width = lines
-        .iter()
-        .map(|(k, v, _)| k.len() + v.len() + 3)
-        .max()
-        .unwrap_or(0);
-    for (key, value, source) in lines {
-        let assignment = format!("{key} = {value}");
-        println!("{assignment:width$}  # {source}");
-    }
-    Ok(())
+    table.print(args.wide)
 }
 
-/// `key = value` in TOML syntax, and where the value came from.
-fn shown(key: &str, value: Option<toml::Value>, source: &Source) -> (String, String, String) {
+/// `key = value` in TOML syntax, and where the value came from (the notes
+/// above name the files).
+fn shown(key: &str, value: Option<toml::Value>, source: &Source) -> Vec<Cell> {
     let value = value.map_or_else(|| "(not set)".into(), |v| v.to_string());
-    (key.to_string(), value, source.to_string())
+    let origin = match source {
+        Source::Default => "default",
+        Source::User(_) => "user",
+        Source::Project(_) => "project",
+    };
+    vec![
+        Cell::new(format!("{key} = {value}")),
+        Cell::new(format!("# {origin}")),
+    ]
 }

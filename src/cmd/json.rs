@@ -49,6 +49,14 @@ impl Show {
                 started_from: details.started_from.as_ref().map(Commit::from),
                 commits: details.commits.iter().map(Commit::from).collect(),
                 files: details.files.iter().map(FileStat::from).collect(),
+                uncommitted: details
+                    .uncommitted
+                    .iter()
+                    .map(|c| Uncommitted {
+                        path: c.path.clone(),
+                        kind: c.kind,
+                    })
+                    .collect(),
             },
         }
     }
@@ -258,6 +266,13 @@ struct Shown {
     started_from: Option<Commit>,
     commits: Vec<Commit>,
     files: Vec<FileStat>,
+    uncommitted: Vec<Uncommitted>,
+}
+
+#[derive(Serialize)]
+struct Uncommitted {
+    path: String,
+    kind: &'static str,
 }
 
 #[derive(Serialize)]

@@ -1,12 +1,13 @@
+use std::path::Path;
+
 use anyhow::Result;
-use comfy_table::{Cell, Color};
 use jiff::Timestamp;
 
 use super::json;
 use crate::cli::ListArgs;
-use crate::output::{self, age, tilde};
+use crate::output::{self, Cell, Column, Keep, Style, Table, age, tilde};
 use crate::registry::{Agent, AgentState};
-use crate::session::{self, Workspace};
+use crate::session::{self, Summary, Workspace};
 
 pub fn run(args: ListArgs) -> Result<()> {
     let ws = Workspace::discover(super::TERMINAL)?;
@@ -18,50 +19,113 @@ pub fn run(args: ListArgs) -> Result<()> {
         eprintln!("No sessions yet; `sessions new NAME` creates one.");
         return Ok(());
     }
-    let now = crate::clock::now();
-    let mut table = output::table([
-        "NAME", "BRANCH", "STATE", "CHANGES", "AHEAD", "BEHIND", "LOCKED", "COMMIT", "AGENT",
-        "PATH", "AGE",
+    let parent = ws.repo.home_dir().parent().map(Path::to_path_buf);
+    table(&sessions, parent.as_deref(), current(&sessions)).print(args.wide)
+}
+
+/// The table of SESSIONS, paths under PARENT (the repository's parent
+/// folder) relative to it, the session named HERE marked.
+///
+/// Ranks, least important first: the path is cut (its end stays), long
+/// names and branches are cut, the creation age goes, the branch and the
+/// lock reason are cut further, the commit age, the port, the lock, the
+/// path and the branch go, the name is cut further, and last the counts and
+/// the agent go. NAME and STATE always show.
+fn table(sessions: &[Summary], parent: Option<&Path>, here: Option<&str>) -> Table {
+    // A branch named as its session says nothing new: it goes first.
+    let branch_rank = if sessions.iter().all(|s| s.entry.branch == s.entry.name) {
+        5
+    } else {
+        60
+    };
+    let mut table = Table::new(vec![
+        Column::new("NAME")
+            .cut(12, 24, Keep::Start)
+            .cut(62, 16, Keep::Start),
+        Column::new("BRANCH")
+            .cut(12, 24, Keep::Start)
+            .cut(30, 12, Keep::Start)
+            .drop(branch_rank),
+        Column::new("STATE"),
+        Column::new("CHANGES").drop(70),
+        Column::new("AHEAD").drop(75),
+        Column::new("BEHIND").drop(65),
+        Column::new("LOCKED").cut(30, 8, Keep::Start).drop(50),
+        Column::new("PORT").drop(45),
+        Column::new("COMMIT").drop(40),
+        Column::new("AGENT").drop(80),
+        Column::new("PATH").cut(8, 16, Keep::End).drop(55),
+        Column::new("AGE").drop(20),
     ]);
-    for s in &sessions {
-        let path = if s.missing {
-            format!("{} (missing)", tilde(&s.entry.path))
-        } else {
-            tilde(&s.entry.path)
-        };
+    let now = crate::clock::now();
+    for s in sessions {
         let dash_if_zero = |n: usize| if n == 0 { "-".into() } else { n.to_string() };
         let locked = match &s.locked {
             None => "-".to_string(),
             Some(reason) if reason.is_empty() => "locked".into(),
             Some(reason) => reason.clone(),
         };
-        let mut state = Cell::new(s.state());
-        let mut path = Cell::new(path);
-        if s.missing {
-            // Missing folders stand out (colour is dropped off a terminal).
-            state = state.fg(Color::Red);
-            path = path.fg(Color::Red);
-        }
-        table.add_row([
-            Cell::new(&s.entry.name),
-            Cell::new(&s.entry.branch),
-            state,
-            Cell::new(dash_if_zero(s.changes)),
-            Cell::new(dash_if_zero(s.ahead)),
-            Cell::new(dash_if_zero(s.behind)),
-            Cell::new(locked),
-            Cell::new(s.last_commit_at.map_or_else(|| "-".into(), |t| age(t, now))),
-            Cell::new(
-                s.entry
-                    .agent
-                    .as_ref()
-                    .map_or_else(|| "-".into(), |a| agent_label(a, now)),
-            ),
-            path,
-            Cell::new(age(s.entry.created_at, now)),
-        ]);
+        let row = row_style(s);
+        let agent = s.entry.agent.as_ref();
+        let waiting = agent.is_some_and(|a| a.state == Some(AgentState::Waiting));
+        let agent_style = match agent.and_then(|a| a.state) {
+            Some(AgentState::Waiting) => Style::Attention,
+            Some(AgentState::Error) => Style::Alarm,
+            _ => row,
+        };
+        let path = match parent.and_then(|p| s.entry.path.strip_prefix(p).ok()) {
+            Some(rest) if !rest.as_os_str().is_empty() => rest.display().to_string(),
+            _ => tilde(&s.entry.path),
+        };
+        let marked = here == Some(s.entry.name.as_str());
+        table.marked_row(
+            marked,
+            vec![
+                Cell::new(&s.entry.name).style(if waiting { Style::Bold } else { row }),
+                Cell::new(&s.entry.branch).style(row),
+                Cell::new(s.state()).style(row),
+                Cell::new(dash_if_zero(s.changes)).style(row),
+                Cell::new(dash_if_zero(s.ahead)).style(row),
+                Cell::new(dash_if_zero(s.behind)).style(row),
+                Cell::new(locked).style(row),
+                Cell::new(s.entry.port.map_or_else(|| "-".into(), |p| p.to_string())).style(row),
+                Cell::new(s.last_commit_at.map_or_else(|| "-".into(), |t| age(t, now))).style(row),
+                Cell::new(agent.map_or_else(|| "-".into(), |a| agent_label(a, now)))
+                    .style(agent_style),
+                Cell::new(path).style(row),
+                Cell::new(age(s.entry.created_at, now)).style(row),
+            ],
+        );
     }
-    output::print_table(&table)
+    table
+}
+
+/// Finished (`merged`) and untouched (`empty`) sessions fade; broken ones
+/// (`missing`, `no branch`) are red.
+fn row_style(s: &Summary) -> Style {
+    match s.state() {
+        "merged" | "empty" => Style::Dim,
+        "missing" | "no branch" => Style::Alarm,
+        _ => Style::Plain,
+    }
+}
+
+/// The session the current folder is in, however deep.
+fn current(sessions: &[Summary]) -> Option<&str> {
+    let here = std::env::current_dir().ok()?;
+    let here = here.canonicalize().unwrap_or(here);
+    sessions
+        .iter()
+        .map(|s| {
+            (
+                s,
+                s.entry.path.canonicalize().unwrap_or(s.entry.path.clone()),
+            )
+        })
+        .filter(|(_, path)| here.starts_with(path))
+        // A worktree may sit inside another session's folder: the deepest.
+        .max_by_key(|(_, path)| path.components().count())
+        .map(|(s, _)| s.entry.name.as_str())
 }
 
 /// `working 2m`, `waiting 10s`, `exited`: the state, and for a live agent

@@ -73,9 +73,15 @@ pub fn run(args: ShowArgs) -> Result<()> {
         }
     }
     if !details.files.is_empty() {
-        println!("\nFiles changed:");
+        println!("\nFiles changed in commits:");
         for f in &details.files {
             println!("  +{:<5} -{:<5} {}", f.added, f.deleted, printable(&f.path));
+        }
+    }
+    if !details.uncommitted.is_empty() {
+        println!("\nUncommitted:");
+        for c in &details.uncommitted {
+            println!("  {:<10} {}", c.kind, printable(&c.path));
         }
     }
     Ok(())

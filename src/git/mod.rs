@@ -31,7 +31,7 @@ pub use operation::{
     Operation, last_branch_update, last_logged, last_started_by, pseudo_ref, reflog_action,
     squash_pending,
 };
-pub use porcelain::WorkStatus;
+pub use porcelain::{WorkChange, WorkStatus};
 pub use radar::{MergePrediction, WorkSnapshot, collide};
 pub use workdir::{Batch, Integration, strip_repository_env};
 pub use worktrees::{ADD_LOCK, HalfWritten, RemovalChecks, Worktree, linked_gitdir};

@@ -36,6 +36,8 @@ impl WorkStatus {
 /// ignored), its path, and a rename's original path.
 pub(super) struct StatusRecord<'a> {
     pub kind: u8,
+    /// The staged and unstaged status letters of a `1`, `2` or `u` record.
+    pub xy: &'a [u8],
     pub path: &'a [u8],
     pub original: Option<&'a [u8]>,
 }
@@ -70,6 +72,7 @@ pub(super) fn porcelain_records(out: &[u8]) -> Vec<StatusRecord<'_>> {
         };
         all.push(StatusRecord {
             kind,
+            xy: record.get(2..4).unwrap_or_default(),
             path,
             original,
         });
@@ -87,6 +90,34 @@ pub(super) fn parse_porcelain_v2(out: &[u8]) -> WorkStatus {
         }
     }
     status
+}
+
+/// One uncommitted change in a worktree, as `git status` lists it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct WorkChange {
+    /// Relative to the worktree; an untracked folder ends in `/`.
+    pub path: String,
+    /// `modified`, `added`, `deleted`, `renamed`, `conflicted` or `untracked`.
+    pub kind: &'static str,
+}
+
+pub(super) fn parse_changes(out: &[u8]) -> Vec<WorkChange> {
+    porcelain_records(out)
+        .into_iter()
+        .filter_map(|record| {
+            let kind = match record.kind {
+                b'u' => "conflicted",
+                b'2' => "renamed",
+                b'?' => "untracked",
+                b'1' if record.xy.contains(&b'A') => "added",
+                b'1' if record.xy.contains(&b'D') => "deleted",
+                b'1' => "modified",
+                _ => return None,
+            };
+            let path = String::from_utf8_lossy(record.path).into_owned();
+            Some(WorkChange { path, kind })
+        })
+        .collect()
 }
 
 pub(super) fn path_from_bytes(bytes: &[u8]) -> PathBuf {
@@ -113,5 +144,18 @@ u UU N... 1 2 3 4 a b c d conflict.rs\0\
             }
         );
         assert!(parse_porcelain_v2(b"").is_clean());
+        let kinds: Vec<_> = parse_changes(out).iter().map(|c| c.kind).collect();
+        assert_eq!(
+            kinds,
+            [
+                "modified",
+                "renamed",
+                "conflicted",
+                "untracked",
+                "untracked"
+            ]
+        );
+        let added = parse_changes(b"1 A. N... 0 100644 100644 a a new.rs\0");
+        assert_eq!(added[0].kind, "added");
     }
 }

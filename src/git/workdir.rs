@@ -9,7 +9,7 @@ use std::process::{Command, Output, Stdio};
 use anyhow::{Context, Result, bail};
 use git2::Repository;
 
-use super::porcelain::{parse_porcelain_v2, path_from_bytes};
+use super::porcelain::{WorkChange, parse_changes, parse_porcelain_v2, path_from_bytes};
 use super::{Oid, Operation, Repo, WorkStatus, parse_oid, reflog_action};
 use crate::error::Failure;
 
@@ -178,13 +178,18 @@ pub(super) fn check(output: &Output, what: &str) -> Result<(), GitError> {
 /// Counts of modified and untracked files in the working tree at DIR, which
 /// may be a repository of its own (a nested one) rather than a worktree.
 pub(super) fn status(dir: &Path, batch: Batch) -> Result<WorkStatus> {
+    Ok(parse_porcelain_v2(&changes_output(dir, batch)?))
+}
+
+/// `git status` of every change that `status` counts.
+fn changes_output(dir: &Path, batch: Batch) -> Result<Vec<u8>> {
     let output = status_command(dir, batch)
         .args(["--ignore-submodules=none", "--untracked-files=normal"])
         .output()
         .map_err(GitError::CouldNotRun)?;
     check(&output, "git status")
         .with_context(|| format!("cannot read the status of {}", dir.display()))?;
-    Ok(parse_porcelain_v2(&output.stdout))
+    Ok(output.stdout)
 }
 
 /// One worktree of a repository: what runs `git -C` there, and what needs
@@ -207,6 +212,12 @@ impl Workdir<'_> {
     /// `status.showUntrackedFiles` and `submodule.<name>.ignore` say.
     pub fn status(&self, batch: Batch) -> Result<WorkStatus> {
         status(self.dir, batch)
+    }
+
+    /// Every uncommitted change, untracked files included, counted as
+    /// `status` counts them.
+    pub fn changes(&self) -> Result<Vec<WorkChange>> {
+        Ok(parse_changes(&changes_output(self.dir, Batch::Alone)?))
     }
 
     /// HEAD, branch and every change, for comparison with `restored`.

@@ -5,7 +5,7 @@ use jiff::Timestamp;
 
 use super::Workspace;
 use super::status::{Summary, base_tip, summarize};
-use crate::git::{self, Batch, CommitInfo};
+use crate::git::{self, Batch, CommitInfo, WorkChange};
 use crate::process;
 
 #[derive(Debug)]
@@ -17,6 +17,9 @@ pub struct Details {
     pub commits: Vec<Commit>,
     /// Files the branch changed since it left the base.
     pub files: Vec<FileStat>,
+    /// Uncommitted changes in the worktree, untracked files included
+    /// (none when the folder is missing).
+    pub uncommitted: Vec<WorkChange>,
 }
 
 #[derive(Debug)]
@@ -78,10 +81,16 @@ pub fn show(ws: &Workspace, name: &str) -> Result<Details> {
         }
     }
     let summary = summarize(repo, &repo.worktrees()?, entry, Batch::Alone)?;
+    let uncommitted = if summary.missing {
+        Vec::new()
+    } else {
+        repo.workdir(&summary.entry.path).changes()?
+    };
     Ok(Details {
         summary,
         started_from,
         commits,
         files,
+        uncommitted,
     })
 }

@@ -54,6 +54,9 @@ impl Summary {
             "no branch"
         } else if self.merged {
             "merged"
+        } else if self.empty && self.changes > 0 {
+            // Uncommitted work: not to be mistaken for an untouched session.
+            "new"
         } else if self.empty {
             "empty"
         } else {

@@ -53,11 +53,13 @@ fn flags_beat_the_project_which_beats_the_user() {
             .to_string()
     };
     assert!(line("base").contains("\"from-project\""), "{text}");
+    // Each setting names its origin; the lines above name the files.
+    assert!(line("base").ends_with("# project"), "{text}");
     assert!(
-        line("base").contains(&project.display().to_string()),
+        text.contains(&format!("# project file: {}\n", project.display())),
         "{text}"
     );
-    assert!(line("branch_prefix").contains("# user "), "{text}");
+    assert!(line("branch_prefix").ends_with("# user"), "{text}");
     assert!(line("port_base").ends_with("# default"), "{text}");
 
     let out = env.sessions().args(["config", "--json"]).output().unwrap();

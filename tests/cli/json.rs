@@ -131,6 +131,7 @@ fn populated() -> TestEnv {
     let env = TestEnv::new();
     let path = env.new_session("a");
     env.commit_in(&path, "a.txt", "a\n", "add a");
+    fs::write(path.join("notes.txt"), "not committed\n").unwrap();
     env.sessions()
         .args(["new", "b", "--agent", "true"])
         .assert()

@@ -14,6 +14,7 @@ use crate::common::{TestEnv, write_file};
 
 mod errors;
 mod help;
+mod table;
 mod views;
 
 /// The instant every command of these tests runs at, and every commit is
