@@ -11,6 +11,8 @@ use super::{RemoveOptions, Workspace, remove, safety};
 use crate::error::Failure;
 use crate::git::{Batch, Integration, Oid};
 use crate::interrupt;
+use crate::registry::Entry;
+use crate::shell::{quote, quote_path};
 use crate::trust::Approval;
 
 /// How a session's commits get into its base when it cannot fast-forward.
@@ -44,6 +46,9 @@ pub struct LandOptions {
     pub method: Option<Method>,
     pub checks: Vec<String>,
     pub keep: bool,
+    /// The squash or merge commit's message, instead of one made from the
+    /// session's commits.
+    pub message: Option<String>,
 }
 
 /// How the session got into its base.
@@ -65,7 +70,29 @@ pub struct Landed {
     pub from: Oid,
     pub to: Oid,
     pub pushed: bool,
+    /// The remote-tracking base (`origin/main`) that `into` was first
+    /// fast-forwarded to, being behind it.
+    pub caught_up: Option<String>,
+    /// The sessions that started from this one's branch, now starting from
+    /// its base.
+    pub retargeted: Vec<Retargeted>,
     pub removed: Option<Removed>,
+    /// For a remote-tracking base left behind `into`: how far, and the
+    /// command that pushes it.
+    pub unpushed: Option<String>,
+}
+
+/// A session that started from the landed session's branch, moved onto the
+/// landed session's base: its branch is as it was.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Retargeted {
+    pub name: String,
+    /// Its old base: the landed session's branch.
+    pub from: String,
+    /// Its new base.
+    pub onto: String,
+    /// What brings it up to date with its new base, to paste.
+    pub next: String,
 }
 
 /// Lands session NAME into its base branch. Refuses, changing nothing, when
@@ -76,7 +103,7 @@ pub struct Landed {
 pub fn land(ws: &Workspace, name: &str, options: LandOptions) -> Result<Landed> {
     interrupt::install();
     let entry = ws.entry(name)?;
-    let into = local_base(ws, &entry.base)?;
+    let (into, remote) = local_base(ws, &entry.base)?;
     let Some(main) = ws
         .repo
         .worktrees()?
@@ -95,8 +122,9 @@ pub fn land(ws: &Workspace, name: &str, options: LandOptions) -> Result<Landed> 
                 main.path.display()
             ))
             .with_hint(format!(
-                "run `git switch --end-of-options {}` there first",
-                crate::shell::quote(&into)
+                "run `git -C {} switch --end-of-options {}` first",
+                quote_path(&main.path),
+                quote(&into)
             ))
         );
     }
@@ -116,17 +144,23 @@ pub fn land(ws: &Workspace, name: &str, options: LandOptions) -> Result<Landed> 
                     "refusing to land '{name}': the session could not be removed afterwards: {blocker}"
                 ))
                 .with_hint(format!(
-                    "run it from outside the session's folder, or keep the session: `sessions land {name} --keep`"
+                    "run it from outside the session's folder, or keep the session: `sessions land {} --keep`",
+                    quote(name)
                 ))
             );
         }
     }
     if let Some(operation) = ws.repo.operation_in_progress(&main) {
-        return Err(refuse(format!(
-            "the main worktree {} has {operation} in progress (finish it with {})",
+        return Err(Failure::refused(format!(
+            "refusing to land '{name}': the main worktree {} has {operation} in progress",
             main.path.display(),
+        ))
+        .with_hint(format!(
+            "finish it or abort it in {}: {}",
+            quote_path(&main.path),
             operation.command()
-        )));
+        ))
+        .into());
     }
     let main_status = ws.repo.workdir(&main.path).status(Batch::Alone)?;
     if main_status.modified > 0 {
@@ -137,17 +171,52 @@ pub fn land(ws: &Workspace, name: &str, options: LandOptions) -> Result<Landed> 
                 main_status.modified,
                 if main_status.modified == 1 { "" } else { "s" }
             ))
-            .with_hint("commit or stash them first")
+            .with_hint(format!(
+                "commit them, or put them aside: `git -C {} stash`",
+                quote_path(&main.path)
+            ))
         );
     }
     let tip = ws
         .repo
         .branch_tip(&entry.branch)
         .with_context(|| format!("branch '{}' of session '{name}' is gone", entry.branch))?;
-    let from = ws
+    let local = ws
         .repo
         .branch_tip(&into)
         .context("the base branch is gone")?;
+    // A local branch behind its remote-tracking base catches up first, so
+    // that the session lands on everything the base has; one with commits
+    // of its own and behind is the user's to reconcile.
+    let catch_up = match remote {
+        Some(remote) if remote != local && ws.repo.is_ancestor(local, remote)? => Some(remote),
+        Some(remote) if remote != local && !ws.repo.is_ancestor(remote, local)? => bail!(
+            Failure::refused(format!(
+                "refusing to land '{name}': '{into}' and '{}' have diverged (each has commits the other has not)",
+                entry.base
+            ))
+            .with_hint(format!(
+                "put the commits of '{into}' on top of '{}': `git -C {} rebase {}`, then land again",
+                entry.base,
+                quote_path(&main.path),
+                quote(&entry.base)
+            ))
+        ),
+        _ => None,
+    };
+    let from = catch_up.unwrap_or(local);
+    // Where the session's conflicts get resolved, by hand: a rebase onto
+    // what it lands on.
+    let resolve = format!(
+        "resolve them in the session: `git -C {} rebase {}`, then `sessions land {}`",
+        quote_path(&entry.path),
+        quote(if catch_up.is_some() {
+            &entry.base
+        } else {
+            &into
+        }),
+        quote(name)
+    );
 
     let how = if ws.repo.content_merged(tip, from)? {
         How::AlreadyThere
@@ -161,9 +230,7 @@ pub fn land(ws: &Workspace, name: &str, options: LandOptions) -> Result<Landed> 
                         "refusing to land '{name}': it would conflict with '{into}' in {}",
                         prediction.conflicts.join(", ")
                     ))
-                    .with_hint(format!(
-                        "resolve it in the session: `sessions sync {name}`, then land again"
-                    ))
+                    .with_hint(resolve.clone())
                 );
             }
         }
@@ -176,6 +243,15 @@ pub fn land(ws: &Workspace, name: &str, options: LandOptions) -> Result<Landed> 
             .iter()
             .map(|c| c.id)
             .collect();
+        let mut landing = landing;
+        if let Some(remote) = catch_up {
+            landing.extend(
+                ws.repo
+                    .commits_between(remote, Some(local))?
+                    .iter()
+                    .map(|c| c.id),
+            );
+        }
         let mut in_the_way = sync::ignored_in_the_way(&ws.repo, &main.path, &landing)?;
         if method == Method::Rebase && !ws.repo.is_ancestor(from, tip)? {
             let replayed = sync::replayed(&ws.repo, from, tip)?;
@@ -186,7 +262,12 @@ pub fn land(ws: &Workspace, name: &str, options: LandOptions) -> Result<Landed> 
         }
         // Git would refuse to overwrite them, but as a failure (exit 1).
         if main_status.untracked > 0 {
-            let untracked = ws.repo.workdir(&main.path).untracked_in_the_way(tip)?;
+            let mut untracked = ws.repo.workdir(&main.path).untracked_in_the_way(tip)?;
+            if let Some(remote) = catch_up {
+                untracked.extend(ws.repo.workdir(&main.path).untracked_in_the_way(remote)?);
+                untracked.sort();
+                untracked.dedup();
+            }
             if !untracked.is_empty() {
                 let names: Vec<_> = untracked.iter().map(|p| p.display().to_string()).collect();
                 bail!(
@@ -196,15 +277,23 @@ pub fn land(ws: &Workspace, name: &str, options: LandOptions) -> Result<Landed> 
                         names.join(", "),
                         main.path.display()
                     ))
-                    .with_hint("move them aside or commit them first")
+                    .with_hint(format!(
+                        "put them aside: `git -C {} stash push --include-untracked -- {}`",
+                        quote_path(&main.path),
+                        untracked.iter().map(|p| quote_path(p)).collect::<Vec<_>>().join(" ")
+                    ))
                 );
             }
         }
         for check in &checks(ws, options.checks)? {
-            run_check(ws, check, &entry.path)?;
+            run_check(ws, name, check, &entry.path)?;
             interrupt::check()?;
         }
         interrupt::check()?;
+        if let Some(remote) = catch_up {
+            // Loses nothing: `into` is an ancestor of REMOTE.
+            ws.repo.workdir(&main.path).merge_ff_only(remote)?;
+        }
         let record = Started::new(
             &entry,
             tip,
@@ -215,7 +304,15 @@ pub fn land(ws: &Workspace, name: &str, options: LandOptions) -> Result<Landed> 
             }),
         );
         let underway = Underway::begin(&ws.repo.admin_dir(&session), &record)?;
-        match integrate(ws, &entry, &main.path, tip, from, method) {
+        let landing = Landing {
+            entry: &entry,
+            main: &main.path,
+            tip,
+            from,
+            message: options.message.as_deref(),
+            resolve: &resolve,
+        };
+        match integrate(ws, &landing, method) {
             Ok(how) => {
                 underway.end()?;
                 how
@@ -231,16 +328,18 @@ pub fn land(ws: &Workspace, name: &str, options: LandOptions) -> Result<Landed> 
     if pushed {
         ws.repo.push_branch(&into)?;
     }
+    let mut retargeted = Vec::new();
     let removed = if options.keep {
         None
     } else {
+        retargeted = retarget(ws, &entry, &into, tip, how)?;
         let names = [name.to_string()];
         // The base has moved: whatever stops the removal now is a failure
         // (exit 1), never a refusal that claims nothing changed.
         let mut removed = remove(ws, &names, RemoveOptions::default()).map_err(|e| {
             let hint = crate::error::failure_of(&e)
                 .and_then(|f| f.hint.clone())
-                .unwrap_or_else(|| format!("sessions rm {name}"));
+                .unwrap_or_else(|| format!("sessions rm {}", quote(name)));
             Failure::error(format!(
                 "landed '{name}' into '{into}', but did not remove the session: {e:#}"
             ))
@@ -255,38 +354,100 @@ pub fn land(ws: &Workspace, name: &str, options: LandOptions) -> Result<Landed> 
         from,
         to,
         pushed,
+        caught_up: catch_up.map(|_| entry.base.clone()),
+        retargeted,
         removed,
+        unpushed: match remote {
+            Some(_) => super::status::unpushed(&ws.repo, &entry.base)?.map(|u| u.note()),
+            None => None,
+        },
     })
+}
+
+/// Moves every session that starts from ENTRY's branch onto ENTRY's base,
+/// before ENTRY goes: their branches stay as they are, and each gets the
+/// command that brings it up to date. After a squash their commits still
+/// carry ENTRY's own (from TIP back), which the new base has only as one
+/// commit or as copies: a rebase onto INTO must skip them.
+fn retarget(
+    ws: &Workspace,
+    entry: &Entry,
+    into: &str,
+    tip: Oid,
+    how: How,
+) -> Result<Vec<Retargeted>> {
+    let mut registry = ws.registry.lock()?;
+    let mut moved = Vec::new();
+    for other in &mut registry.sessions {
+        if other.name == entry.name || !safety::is_base_of(other, &entry.branch) {
+            continue;
+        }
+        // Rewritten (squashed, rebased): its commits are not in INTO as
+        // they are, so only the other session's own go on top.
+        let next = if matches!(how, How::Squashed | How::Rebased) {
+            format!(
+                "git -C {} rebase --onto {} {tip}",
+                quote_path(&other.path),
+                quote(into)
+            )
+        } else {
+            format!("sessions sync {}", quote(&other.name))
+        };
+        moved.push(Retargeted {
+            name: other.name.clone(),
+            from: std::mem::replace(&mut other.base, entry.base.clone()),
+            onto: entry.base.clone(),
+            next,
+        });
+    }
+    if !moved.is_empty() {
+        registry.save()?;
+    }
+    Ok(moved)
+}
+
+/// What `integrate` lands, and where.
+struct Landing<'a> {
+    entry: &'a Entry,
+    /// The main worktree.
+    main: &'a std::path::Path,
+    /// The session's tip, and the base branch's.
+    tip: Oid,
+    from: Oid,
+    /// `--message`.
+    message: Option<&'a str>,
+    /// The hint for conflicts.
+    resolve: &'a str,
 }
 
 /// Brings the session's commits (TIP) into the main worktree's branch (at
 /// FROM). All or nothing: the moment the base branch moves is the one point
 /// of no return; a conflict, a failure or a signal before it leaves the
 /// session and main as they were. Git gets only object ids.
-fn integrate(
-    ws: &Workspace,
-    entry: &crate::registry::Entry,
-    main: &std::path::Path,
-    tip: Oid,
-    from: Oid,
-    method: Method,
-) -> Result<How> {
+fn integrate(ws: &Workspace, landing: &Landing, method: Method) -> Result<How> {
+    let Landing {
+        entry,
+        main,
+        tip,
+        from,
+        ..
+    } = *landing;
     let refuse = |paths: Vec<String>, place: &str| -> anyhow::Error {
         Failure::refused(format!(
             "landing '{}' stopped on conflicts in {}; {place} is as it was",
             entry.name,
             paths.join(", ")
         ))
-        .with_hint(format!(
-            "resolve them in the session: `sessions sync {}`, then land again",
-            entry.name
-        ))
+        .with_hint(landing.resolve.to_string())
         .into()
     };
     let fast_forward = ws.repo.is_ancestor(from, tip)?;
     match method {
         Method::Squash => {
-            let message = ws.repo.squash_message(&entry.name, tip, from)?;
+            let message = match landing.message {
+                Some(message) => message.to_string(),
+                None => ws.repo.squash_message(&entry.name, tip, from)?,
+            };
             if let Integration::Conflicts(paths) =
                 ws.repo.workdir(main).merge_squash(tip, &message)?
             {
@@ -322,7 +483,10 @@ fn integrate(
             Ok(How::Rebased)
         }
         Method::Merge => {
-            let message = format!("Merge session '{}' ({})", entry.name, entry.branch);
+            let message = landing.message.map_or_else(
+                || format!("Merge session '{}' ({})", entry.name, entry.branch),
+                str::to_string,
+            );
             if let Integration::Conflicts(paths) = ws.repo.workdir(main).merge(tip, &message)? {
                 return Err(refuse(paths, "the main worktree"));
             }
@@ -332,22 +496,26 @@ fn integrate(
 }
 
 /// The local branch a session lands into: its base, or for a remote-tracking
-/// base such as `origin/main` the local branch of the same name.
-/// The remote-tracking branch is asked about first: a local branch named
-/// `origin/main` (an older session's) is never the base.
-fn local_base(ws: &Workspace, base: &str) -> Result<String> {
-    if ws
-        .repo
-        .try_resolve_commit(&format!("refs/remotes/{base}"))
-        .is_some()
-    {
-        if let Some((_, local)) = base.split_once('/')
-            && ws.repo.branch_tip(local).is_some()
-        {
-            return Ok(local.to_string());
+/// base such as `origin/main` the local branch that tracks it, with the
+/// base's tip. The remote-tracking branch is asked about first: a local
+/// branch named `origin/main` (an older session's) is never the base.
+fn local_base(ws: &Workspace, base: &str) -> Result<(String, Option<Oid>)> {
+    if let Some(remote) = ws.repo.try_resolve_commit(&format!("refs/remotes/{base}")) {
+        if let Some(tracking) = ws.repo.tracking_branch(base) {
+            return Ok((tracking.branch, Some(remote)));
         }
+        let (_, name) = base.split_once('/').unwrap_or(("", base));
+        return Err(Failure::usage(format!(
+            "no local branch tracks '{base}', the session's base, to land into"
+        ))
+        .with_hint(format!(
+            "create one: `git branch --track {} {}`",
+            quote(name),
+            quote(base)
+        ))
+        .into());
     } else if ws.repo.branch_tip(base).is_some() {
-        return Ok(base.to_string());
+        return Ok((base.to_string(), None));
     }
     Err(Failure::usage(format!(
         "the session's base '{base}' is not a local branch to land into"
@@ -357,7 +525,7 @@ fn local_base(ws: &Workspace, base: &str) -> Result<String> {
 
 /// Runs CHECK with `sh -c` in DIR, its output on our stderr (stdout is for
 /// data); fails unless it succeeds.
-fn run_check(ws: &Workspace, check: &str, dir: &std::path::Path) -> Result<()> {
+fn run_check(ws: &Workspace, name: &str, check: &str, dir: &std::path::Path) -> Result<()> {
     ws.ui.note(&format!("Running check: {check}"));
     let status = super::lifecycle::shell(check, dir)?
         .status()
@@ -370,8 +538,13 @@ fn run_check(ws: &Workspace, check: &str, dir: &std::path::Path) -> Result<()> {
             |c| format!("exited with {c}"),
         );
         bail!(
-            Failure::error(format!("check `{check}` {code}; nothing was landed"))
-                .with_hint("fix the session and land again")
+            Failure::error(format!("check `{check}` {code}; nothing was landed")).with_hint(
+                format!(
+                    "fix the session in {}, then `sessions land {}`",
+                    quote_path(dir),
+                    quote(name)
+                )
+            )
         );
     }
     Ok(())
