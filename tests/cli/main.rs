@@ -19,6 +19,7 @@ mod hostile_repo;
 mod integrate;
 mod json;
 mod kills;
+mod land_clone;
 mod odd_states;
 mod paths;
 mod props;
