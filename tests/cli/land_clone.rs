@@ -256,3 +256,74 @@ fn the_squash_message_comes_from_the_commits_or_message() {
     );
     assert_eq!(env.git(&["log", "-1", "--format=%P"]).split(' ').count(), 2);
 }
+
+/// Each refusal's hint, pasted as it is, leads to a land that goes through.
+#[test]
+fn every_hint_of_land_leads_to_a_land_that_goes_through() {
+    let env = TestEnv::cloned();
+    let dir = env.new_session("it's");
+    env.commit_in(&dir, "shared.txt", "session\n", "session edits shared");
+    env.commit_in(&env.repo, "shared.txt", "main\n", "main edits shared");
+
+    // A conflict: resolved in the session by the rebase the hint names.
+    let stderr = env.exits_with(&["land", "it's"], 3);
+    assert!(
+        stderr.contains("would conflict with 'main' in shared.txt"),
+        "{stderr}"
+    );
+    let rebase = hinted(&stderr);
+    let out = env
+        .command_in("sh", &env.repo)
+        .arg("-c")
+        .arg(&rebase)
+        .output()
+        .unwrap();
+    assert!(!out.status.success(), "stops on the conflict: {rebase}");
+    std::fs::write(dir.join("shared.txt"), "both\n").unwrap();
+    env.git_in(&dir, &["add", "shared.txt"]);
+    env.command_in("git", &dir)
+        .args(["-c", "core.editor=true", "rebase", "--continue"])
+        .output()
+        .unwrap();
+
+    // main has a modified file: the stash it names.
+    std::fs::write(env.repo.join("shared.txt"), "edited, not committed\n").unwrap();
+    let stderr = env.exits_with(&["land", "it's"], 3);
+    paste(&env, &hinted(&stderr));
+
+    // An untracked file in the way: the stash of just that file.
+    std::fs::write(env.repo.join("new.txt"), "mine\n").unwrap();
+    env.commit_in(&dir, "new.txt", "session's\n", "session adds new.txt");
+    let stderr = env.exits_with(&["land", "it's"], 3);
+    paste(&env, &hinted(&stderr));
+
+    // main is not checked out in the main worktree: the switch it names.
+    env.git(&["switch", "-q", "-c", "elsewhere"]);
+    let stderr = env.exits_with(&["land", "it's"], 3);
+    paste(&env, &hinted(&stderr));
+
+    env.exits_with(&["land", "it's"], 0);
+    assert_eq!(
+        std::fs::read_to_string(env.repo.join("shared.txt")).unwrap(),
+        "both\n"
+    );
+    assert!(env.session_names().is_empty());
+}
+
+/// No local branch tracks the base: the hint makes one.
+#[test]
+fn land_without_a_local_branch_for_the_base_says_how_to_make_one() {
+    let env = TestEnv::cloned();
+    let dir = env.new_session("x");
+    env.commit_in(&dir, "x.txt", "x\n", "x work");
+    env.git(&["switch", "-q", "--detach"]);
+    env.git(&["branch", "-q", "-D", "main"]);
+    let stderr = env.exits_with(&["land", "x"], 2);
+    assert!(
+        stderr.contains("no local branch tracks 'origin/main'"),
+        "{stderr}"
+    );
+    paste(&env, &hinted(&stderr));
+    paste(&env, "git switch -q main");
+    env.exits_with(&["land", "x"], 0);
+}
