@@ -19,7 +19,11 @@ pub fn run(args: LandArgs) -> Result<()> {
         keep: args.keep,
         message: args.message,
     };
+    let asked_message = options.message.is_some();
     let landed = session::land(&ws, &args.name, options)?;
+    if asked_message && !matches!(landed.how, How::Squashed | How::Merged) {
+        output::warn("--message was not used: no squash or merge commit was made");
+    }
     let how = match landed.how {
         How::FastForward => "by fast-forward",
         How::Rebased => "by rebase and fast-forward",

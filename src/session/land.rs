@@ -14,6 +14,8 @@ use crate::interrupt;
 use crate::registry::Entry;
 use crate::shell::{quote, quote_path};
 use crate::trust::Approval;
+pub use base::Retargeted;
+use base::{catch_up, local_base, retarget};
 
 /// How a session's commits get into its base when it cannot fast-forward.
 pub use crate::config::LandMethod as Method;
@@ -80,19 +82,6 @@ pub struct Landed {
     /// For a remote-tracking base left behind `into`: how far, and the
     /// command that pushes it.
     pub unpushed: Option<String>,
-}
-
-/// A session that started from the landed session's branch, moved onto the
-/// landed session's base: its branch is as it was.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Retargeted {
-    pub name: String,
-    /// Its old base: the landed session's branch.
-    pub from: String,
-    /// Its new base.
-    pub onto: String,
-    /// What brings it up to date with its new base, to paste.
-    pub next: String,
 }
 
 /// Lands session NAME into its base branch. Refuses, changing nothing, when
@@ -185,25 +174,7 @@ pub fn land(ws: &Workspace, name: &str, options: LandOptions) -> Result<Landed> 
         .repo
         .branch_tip(&into)
         .context("the base branch is gone")?;
-    // A local branch behind its remote-tracking base catches up first, so
-    // that the session lands on everything the base has; one with commits
-    // of its own and behind is the user's to reconcile.
-    let catch_up = match remote {
-        Some(remote) if remote != local && ws.repo.is_ancestor(local, remote)? => Some(remote),
-        Some(remote) if remote != local && !ws.repo.is_ancestor(remote, local)? => bail!(
-            Failure::refused(format!(
-                "refusing to land '{name}': '{into}' and '{}' have diverged (each has commits the other has not)",
-                entry.base
-            ))
-            .with_hint(format!(
-                "put the commits of '{into}' on top of '{}': `git -C {} rebase {}`, then land again",
-                entry.base,
-                quote_path(&main.path),
-                quote(&entry.base)
-            ))
-        ),
-        _ => None,
-    };
+    let catch_up = catch_up(ws, &entry, &into, &main.path, local, remote)?;
     let from = catch_up.unwrap_or(local);
     // Where the session's conflicts get resolved, by hand: a rebase onto
     // what it lands on.
@@ -237,13 +208,12 @@ pub fn land(ws: &Workspace, name: &str, options: LandOptions) -> Result<Landed> 
         let method = options.method.unwrap_or(ws.config.land_method.value);
         // What git will check out where: the session's commits in main,
         // and for a rebase, the base and the replayed commits in the session.
-        let landing: Vec<Oid> = ws
+        let mut landing: Vec<Oid> = ws
             .repo
             .commits_between(tip, Some(from))?
             .iter()
             .map(|c| c.id)
             .collect();
-        let mut landing = landing;
         if let Some(remote) = catch_up {
             landing.extend(
                 ws.repo
@@ -351,10 +321,17 @@ pub fn land(ws: &Workspace, name: &str, options: LandOptions) -> Result<Landed> 
         name: name.to_string(),
         into,
         how,
-        from,
+        // Already there: nothing moved, not even to catch up.
+        from: if how == How::AlreadyThere {
+            local
+        } else {
+            from
+        },
         to,
         pushed,
-        caught_up: catch_up.map(|_| entry.base.clone()),
+        caught_up: catch_up
+            .filter(|_| how != How::AlreadyThere)
+            .map(|_| entry.base.clone()),
         retargeted,
         removed,
         unpushed: match remote {
@@ -362,48 +339,6 @@ pub fn land(ws: &Workspace, name: &str, options: LandOptions) -> Result<Landed> 
             None => None,
         },
     })
-}
-
-/// Moves every session that starts from ENTRY's branch onto ENTRY's base,
-/// before ENTRY goes: their branches stay as they are, and each gets the
-/// command that brings it up to date. After a squash their commits still
-/// carry ENTRY's own (from TIP back), which the new base has only as one
-/// commit or as copies: a rebase onto INTO must skip them.
-fn retarget(
-    ws: &Workspace,
-    entry: &Entry,
-    into: &str,
-    tip: Oid,
-    how: How,
-) -> Result<Vec<Retargeted>> {
-    let mut registry = ws.registry.lock()?;
-    let mut moved = Vec::new();
-    for other in &mut registry.sessions {
-        if other.name == entry.name || !safety::is_base_of(other, &entry.branch) {
-            continue;
-        }
-        // Rewritten (squashed, rebased): its commits are not in INTO as
-        // they are, so only the other session's own go on top.
-        let next = if matches!(how, How::Squashed | How::Rebased) {
-            format!(
-                "git -C {} rebase --onto {} {tip}",
-                quote_path(&other.path),
-                quote(into)
-            )
-        } else {
-            format!("sessions sync {}", quote(&other.name))
-        };
-        moved.push(Retargeted {
-            name: other.name.clone(),
-            from: std::mem::replace(&mut other.base, entry.base.clone()),
-            onto: entry.base.clone(),
-            next,
-        });
-    }
-    if !moved.is_empty() {
-        registry.save()?;
-    }
-    Ok(moved)
 }
 
 /// What `integrate` lands, and where.
@@ -495,34 +430,6 @@ fn integrate(ws: &Workspace, landing: &Landing, method: Method) -> Result<How> {
     }
 }
 
-/// The local branch a session lands into: its base, or for a remote-tracking
-/// base such as `origin/main` the local branch that tracks it, with the
-/// base's tip. The remote-tracking branch is asked about first: a local
-/// branch named `origin/main` (an older session's) is never the base.
-fn local_base(ws: &Workspace, base: &str) -> Result<(String, Option<Oid>)> {
-    if let Some(remote) = ws.repo.try_resolve_commit(&format!("refs/remotes/{base}")) {
-        if let Some(tracking) = ws.repo.tracking_branch(base) {
-            return Ok((tracking.branch, Some(remote)));
-        }
-        let (_, name) = base.split_once('/').unwrap_or(("", base));
-        return Err(Failure::usage(format!(
-            "no local branch tracks '{base}', the session's base, to land into"
-        ))
-        .with_hint(format!(
-            "create one: `git branch --track {} {}`",
-            quote(name),
-            quote(base)
-        ))
-        .into());
-    } else if ws.repo.branch_tip(base).is_some() {
-        return Ok((base.to_string(), None));
-    }
-    Err(Failure::usage(format!(
-        "the session's base '{base}' is not a local branch to land into"
-    ))
-    .into())
-}
-
 /// Runs CHECK with `sh -c` in DIR, its output on our stderr (stdout is for
 /// data); fails unless it succeeds.
 fn run_check(ws: &Workspace, name: &str, check: &str, dir: &std::path::Path) -> Result<()> {
@@ -550,5 +457,6 @@ fn run_check(ws: &Workspace, name: &str, check: &str, dir: &std::path::Path) -> 
     Ok(())
 }
 
+mod base;
 #[cfg(test)]
 mod tests;
