@@ -145,9 +145,10 @@ pub fn land(ws: &Workspace, name: &str, options: LandOptions) -> Result<Landed> 
             main.path.display(),
         ))
         .with_hint(format!(
-            "finish it or abort it in {}: {}",
+            "finish or abort it in {} ({}), then `sessions land {}`",
             quote_path(&main.path),
-            operation.command()
+            operation.command(),
+            quote(name)
         ))
         .into());
     }
