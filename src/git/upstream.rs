@@ -20,9 +20,10 @@ pub struct Tracking {
 impl Repo {
     /// For BASE naming a remote-tracking branch (`origin/main`), the local
     /// branch that tracks it: of those whose upstream it is, the one named
-    /// as on the remote first; else a local branch so named with no
-    /// upstream of its own (as a clone made without `--track` has it).
-    /// `None` for any other base, or when no local branch tracks it.
+    /// as on the remote first; else the local branch so named (one made
+    /// without `--track`, or one tracking another remote, as `main` tracks
+    /// `upstream/main` in a fork). `None` for any other base, or when there
+    /// is no such branch.
     pub fn tracking_branch(&self, base: &str) -> Option<Tracking> {
         let full = format!("refs/remotes/{base}");
         self.repo.find_reference(&full).ok()?;
@@ -40,7 +41,7 @@ impl Repo {
             let same = name == remote_branch;
             match upstream {
                 Some(u) if u == full => found.push((true, same, name.to_string())),
-                None if same => found.push((false, true, name.to_string())),
+                _ if same => found.push((false, true, name.to_string())),
                 _ => {}
             }
         }

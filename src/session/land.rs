@@ -92,7 +92,7 @@ pub struct Landed {
 pub fn land(ws: &Workspace, name: &str, options: LandOptions) -> Result<Landed> {
     interrupt::install();
     let entry = ws.entry(name)?;
-    let (into, remote) = local_base(ws, &entry.base)?;
+    let (into, remote) = local_base(ws, &entry)?;
     let Some(main) = ws
         .repo
         .worktrees()?

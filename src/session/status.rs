@@ -124,6 +124,8 @@ pub fn branch_state(repo: &Repo, entry: &Entry, tip: Oid) -> Result<BranchState>
         && !merged
         && !empty
         && let Some(tracking) = repo.tracking_branch(&entry.base)
+        // A session branch that tracks its base holds its own work.
+        && tracking.branch != entry.branch
         && let Some(local) = repo.branch_tip(&tracking.branch)
         && local != base
         && merged_into(repo, tip, local)?

@@ -327,3 +327,23 @@ fn land_without_a_local_branch_for_the_base_says_how_to_make_one() {
     paste(&env, "git switch -q main");
     env.exits_with(&["land", "x"], 0);
 }
+
+/// A session branch that tracks the base itself holds its own work, never
+/// the base's: it is not "landed" into itself, and land refuses.
+#[test]
+fn a_session_branch_tracking_the_base_is_not_landed_into_itself() {
+    let env = TestEnv::cloned();
+    let dir = env.new_session("x");
+    env.commit_in(&dir, "x.txt", "x\n", "x work");
+    env.git(&["branch", "-q", "--set-upstream-to", "origin/main", "x"]);
+    env.git(&["switch", "-q", "--detach"]);
+    env.git(&["branch", "-q", "-D", "main"]);
+    let x = env.listed("x");
+    assert_eq!(
+        (x["merged"].clone(), x["landed_in"].clone()),
+        (false.into(), serde_json::Value::Null),
+        "{x}"
+    );
+    env.exits_with(&["land", "x"], 2);
+    assert!(dir.join("x.txt").exists());
+}

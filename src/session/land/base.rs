@@ -28,11 +28,15 @@ pub struct Retargeted {
 
 /// The local branch a session lands into: its base, or for a remote-tracking
 /// base such as `origin/main` the local branch that tracks it, with the
-/// base's tip. The remote-tracking branch is asked about first: a local
+/// base's tip (never the session's own branch, should it track the base).
+/// The remote-tracking branch is asked about first: a local
 /// branch named `origin/main` (an older session's) is never the base.
-pub(super) fn local_base(ws: &Workspace, base: &str) -> Result<(String, Option<Oid>)> {
+pub(super) fn local_base(ws: &Workspace, entry: &Entry) -> Result<(String, Option<Oid>)> {
+    let base = entry.base.as_str();
     if let Some(remote) = ws.repo.try_resolve_commit(&format!("refs/remotes/{base}")) {
-        if let Some(tracking) = ws.repo.tracking_branch(base) {
+        if let Some(tracking) = ws.repo.tracking_branch(base)
+            && tracking.branch != entry.branch
+        {
             return Ok((tracking.branch, Some(remote)));
         }
         let (_, name) = base.split_once('/').unwrap_or(("", base));
