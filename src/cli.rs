@@ -212,6 +212,9 @@ pub struct LandArgs {
     /// Command to run in the session's worktree first; repeatable [default: config land.check]
     #[arg(long, value_name = "CMD")]
     pub check: Vec<String>,
+    /// Message of the squash or merge commit [default: from the session's commits]
+    #[arg(short, long, value_name = "MSG")]
+    pub message: Option<String>,
 }
 
 /// Live session names for dynamic completion; nothing when there is no

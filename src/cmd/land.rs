@@ -17,8 +17,13 @@ pub fn run(args: LandArgs) -> Result<()> {
         method,
         checks: args.check,
         keep: args.keep,
+        message: args.message,
     };
+    let asked_message = options.message.is_some();
     let landed = session::land(&ws, &args.name, options)?;
+    if asked_message && !matches!(landed.how, How::Squashed | How::Merged) {
+        output::warn("--message was not used: no squash or merge commit was made");
+    }
     let how = match landed.how {
         How::FastForward => "by fast-forward",
         How::Rebased => "by rebase and fast-forward",
@@ -35,11 +40,26 @@ pub fn run(args: LandArgs) -> Result<()> {
         "Landed session '{}' into '{}' {how}{range}",
         landed.name, landed.into
     ));
+    if let Some(base) = &landed.caught_up {
+        output::note(format!(
+            "('{}' was behind {base}: fast-forwarded first)",
+            landed.into
+        ));
+    }
     if landed.pushed {
         output::note(format!("Pushed '{}'", landed.into));
     }
+    for moved in &landed.retargeted {
+        output::note(format!(
+            "Session '{}' started from '{}'; it now starts from {} (its branch is unchanged). Bring it up to date: {}",
+            moved.name, moved.from, moved.onto, moved.next
+        ));
+    }
     if let Some(removed) = &landed.removed {
         output::note(super::rm::describe(removed));
+    }
+    if let Some(note) = &landed.unpushed {
+        output::note(format!("Not pushed yet: {note}"));
     }
     Ok(())
 }

@@ -35,7 +35,13 @@ pub fn run(args: ShowArgs) -> Result<()> {
         ("session", s.entry.name.clone()),
         ("branch", s.entry.branch.clone()),
         ("path", path),
-        ("state", s.state().to_string()),
+        (
+            "state",
+            match &s.landed {
+                Some(landed) => format!("{} ({})", s.state(), landed.note()),
+                None => s.state().to_string(),
+            },
+        ),
         ("started from", started),
         (
             "changes",

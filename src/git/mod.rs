@@ -14,6 +14,7 @@ mod operation;
 mod porcelain;
 mod radar;
 mod reach;
+mod upstream;
 mod workdir;
 mod worktrees;
 
@@ -433,8 +434,10 @@ impl Repo {
         Ok(self.repo.find_commit(commit)?.parent_ids().collect())
     }
 
-    /// A squash commit's message: the one commit's message when there is
-    /// one, else a summary listing the subjects of the commits from BASE to TIP.
+    /// A squash commit's message: the one commit's message (subject and
+    /// body) when there is one; for several, a summary line (their subjects
+    /// when they fit on one, else the first and how many more) and the list
+    /// of their subjects, oldest first, from BASE to TIP.
     pub fn squash_message(&self, name: &str, tip: Oid, base: Oid) -> Result<String> {
         let mut walk = self.repo.revwalk()?;
         walk.push(tip)?;
@@ -445,13 +448,31 @@ impl Repo {
             let commit = self.repo.find_commit(only)?;
             return Ok(String::from_utf8_lossy(commit.message_bytes()).into_owned());
         }
-        let mut message = format!("Land session '{name}' ({} commits)\n\n", commits.len());
-        for oid in commits {
-            let commit = self.repo.find_commit(oid)?;
-            message.push_str(&format!(
-                "* {}\n",
-                commit.summary().ok().flatten().unwrap_or_default()
-            ));
+        let mut subjects = Vec::new();
+        for oid in &commits {
+            let commit = self.repo.find_commit(*oid)?;
+            subjects.push(
+                commit
+                    .summary()
+                    .ok()
+                    .flatten()
+                    .unwrap_or_default()
+                    .to_string(),
+            );
+        }
+        let joined = subjects.join("; ");
+        let summary = match &subjects[..] {
+            [first, rest @ ..] if joined.chars().count() > 72 => {
+                format!("{first} (+{} more)", rest.len())
+            }
+            _ => joined,
+        };
+        let mut message = format!(
+            "{summary}\n\nSession '{name}', {} commits:\n\n",
+            commits.len()
+        );
+        for subject in subjects {
+            message.push_str(&format!("* {subject}\n"));
         }
         Ok(message)
     }

@@ -20,6 +20,9 @@ pub struct WorktreeTips {
     pub held: Vec<Oid>,
     /// What its HEAD reflog records.
     pub logged: Vec<Oid>,
+    /// Where HEAD was when a rebase that finished started: the commits it
+    /// rewrote on purpose (conflicts resolved by hand included).
+    pub rebased: Vec<Oid>,
 }
 
 /// Everything in a worktree's folder that removing it would lose, whatever
@@ -249,9 +252,23 @@ impl Repo {
         }
         loose_refs(&admin.join("refs"), &mut tips.held);
         if let Ok(log) = fs::read_to_string(admin.join("logs").join("HEAD")) {
+            // A rebase under way: its action (`rebase`, `pull --rebase`,
+            // ours) and where HEAD was when it started.
+            let mut started: Option<(String, Oid)> = None;
             for line in log.lines() {
                 // "<old> <new> <name> <<email>> <time> <zone>\t<message>"
-                let fields: Vec<&str> = line.split('\t').next().unwrap_or("").split(' ').collect();
+                let (head, message) = line.split_once('\t').unwrap_or((line, ""));
+                let fields: Vec<&str> = head.split(' ').collect();
+                if let Some((action, _)) = message.split_once(" (start): ")
+                    && let Some(old) = fields.first().and_then(|f| parse_oid(f))
+                {
+                    started = Some((action.to_string(), old));
+                } else if let Some((action, _)) = message.split_once(" (finish): ")
+                    && let Some((begun, old)) = started.take()
+                    && begun == action
+                {
+                    tips.rebased.push(old);
+                }
                 let time = fields
                     .len()
                     .checked_sub(2)
@@ -262,7 +279,7 @@ impl Repo {
                 }
             }
         }
-        for list in [&mut tips.held, &mut tips.logged] {
+        for list in [&mut tips.held, &mut tips.logged, &mut tips.rebased] {
             list.retain(|oid| !oid.is_zero());
             list.sort();
             list.dedup();

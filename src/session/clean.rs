@@ -104,6 +104,8 @@ fn finished(s: &Summary) -> Option<String> {
         Some("its folder is gone".into())
     } else if s.missing {
         Some("its folder is no longer a git worktree".into())
+    } else if let Some(landed) = &s.landed {
+        Some(format!("landed in {} ({})", landed.branch, landed.note()))
     } else if s.merged {
         Some(format!("merged into {}", s.entry.base))
     } else {

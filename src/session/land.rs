@@ -11,7 +11,11 @@ use super::{RemoveOptions, Workspace, remove, safety};
 use crate::error::Failure;
 use crate::git::{Batch, Integration, Oid};
 use crate::interrupt;
+use crate::registry::Entry;
+use crate::shell::{quote, quote_path};
 use crate::trust::Approval;
+pub use base::Retargeted;
+use base::{catch_up, local_base, retarget};
 
 /// How a session's commits get into its base when it cannot fast-forward.
 pub use crate::config::LandMethod as Method;
@@ -44,6 +48,9 @@ pub struct LandOptions {
     pub method: Option<Method>,
     pub checks: Vec<String>,
     pub keep: bool,
+    /// The squash or merge commit's message, instead of one made from the
+    /// session's commits.
+    pub message: Option<String>,
 }
 
 /// How the session got into its base.
@@ -65,7 +72,16 @@ pub struct Landed {
     pub from: Oid,
     pub to: Oid,
     pub pushed: bool,
+    /// The remote-tracking base (`origin/main`) that `into` was first
+    /// fast-forwarded to, being behind it.
+    pub caught_up: Option<String>,
+    /// The sessions that started from this one's branch, now starting from
+    /// its base.
+    pub retargeted: Vec<Retargeted>,
     pub removed: Option<Removed>,
+    /// For a remote-tracking base left behind `into`: how far, and the
+    /// command that pushes it.
+    pub unpushed: Option<String>,
 }
 
 /// Lands session NAME into its base branch. Refuses, changing nothing, when
@@ -76,7 +92,7 @@ pub struct Landed {
 pub fn land(ws: &Workspace, name: &str, options: LandOptions) -> Result<Landed> {
     interrupt::install();
     let entry = ws.entry(name)?;
-    let into = local_base(ws, &entry.base)?;
+    let (into, remote) = local_base(ws, &entry)?;
     let Some(main) = ws
         .repo
         .worktrees()?
@@ -95,8 +111,9 @@ pub fn land(ws: &Workspace, name: &str, options: LandOptions) -> Result<Landed> 
                 main.path.display()
             ))
             .with_hint(format!(
-                "run `git switch --end-of-options {}` there first",
-                crate::shell::quote(&into)
+                "run `git -C {} switch --end-of-options {}` first",
+                quote_path(&main.path),
+                quote(&into)
             ))
         );
     }
@@ -116,17 +133,20 @@ pub fn land(ws: &Workspace, name: &str, options: LandOptions) -> Result<Landed> 
                     "refusing to land '{name}': the session could not be removed afterwards: {blocker}"
                 ))
                 .with_hint(format!(
-                    "run it from outside the session's folder, or keep the session: `sessions land {name} --keep`"
+                    "run it from outside the session's folder, or keep the session: `sessions land {} --keep`",
+                    quote(name)
                 ))
             );
         }
     }
     if let Some(operation) = ws.repo.operation_in_progress(&main) {
-        return Err(refuse(format!(
-            "the main worktree {} has {operation} in progress: {}",
+        return Err(Failure::refused(format!(
+            "refusing to land '{name}': the main worktree {} has {operation} in progress: {}",
             main.path.display(),
             operation.next_step(&main.path)
-        )));
+        ))
+        .with_hint(format!("sessions land {}", quote(name)))
+        .into());
     }
     let main_status = ws.repo.workdir(&main.path).status(Batch::Alone)?;
     if main_status.modified > 0 {
@@ -137,17 +157,34 @@ pub fn land(ws: &Workspace, name: &str, options: LandOptions) -> Result<Landed> 
                 main_status.modified,
                 if main_status.modified == 1 { "" } else { "s" }
             ))
-            .with_hint("commit or stash them first")
+            .with_hint(format!(
+                "commit them, or put them aside: `git -C {} stash`",
+                quote_path(&main.path)
+            ))
         );
     }
     let tip = ws
         .repo
         .branch_tip(&entry.branch)
         .with_context(|| format!("branch '{}' of session '{name}' is gone", entry.branch))?;
-    let from = ws
+    let local = ws
         .repo
         .branch_tip(&into)
         .context("the base branch is gone")?;
+    let catch_up = catch_up(ws, &entry, &into, &main.path, local, remote)?;
+    let from = catch_up.unwrap_or(local);
+    // Where the session's conflicts get resolved, by hand: a rebase onto
+    // what it lands on.
+    let resolve = format!(
+        "resolve them in the session: `git -C {} rebase {}`, then `sessions land {}`",
+        quote_path(&entry.path),
+        quote(if catch_up.is_some() {
+            &entry.base
+        } else {
+            &into
+        }),
+        quote(name)
+    );
 
     let how = if ws.repo.content_merged(tip, from)? {
         How::AlreadyThere
@@ -161,21 +198,27 @@ pub fn land(ws: &Workspace, name: &str, options: LandOptions) -> Result<Landed> 
                         "refusing to land '{name}': it would conflict with '{into}' in {}",
                         prediction.conflicts.join(", ")
                     ))
-                    .with_hint(format!(
-                        "resolve it in the session: `sessions sync {name}`, then land again"
-                    ))
+                    .with_hint(resolve.clone())
                 );
             }
         }
         let method = options.method.unwrap_or(ws.config.land_method.value);
         // What git will check out where: the session's commits in main,
         // and for a rebase, the base and the replayed commits in the session.
-        let landing: Vec<Oid> = ws
+        let mut landing: Vec<Oid> = ws
             .repo
             .commits_between(tip, Some(from))?
             .iter()
             .map(|c| c.id)
             .collect();
+        if let Some(remote) = catch_up {
+            landing.extend(
+                ws.repo
+                    .commits_between(remote, Some(local))?
+                    .iter()
+                    .map(|c| c.id),
+            );
+        }
         let mut in_the_way = sync::ignored_in_the_way(&ws.repo, &main.path, &landing)?;
         if method == Method::Rebase && !ws.repo.is_ancestor(from, tip)? {
             let replayed = sync::replayed(&ws.repo, from, tip)?;
@@ -186,7 +229,12 @@ pub fn land(ws: &Workspace, name: &str, options: LandOptions) -> Result<Landed> 
         }
         // Git would refuse to overwrite them, but as a failure (exit 1).
         if main_status.untracked > 0 {
-            let untracked = ws.repo.workdir(&main.path).untracked_in_the_way(tip)?;
+            let mut untracked = ws.repo.workdir(&main.path).untracked_in_the_way(tip)?;
+            if let Some(remote) = catch_up {
+                untracked.extend(ws.repo.workdir(&main.path).untracked_in_the_way(remote)?);
+                untracked.sort();
+                untracked.dedup();
+            }
             if !untracked.is_empty() {
                 let names: Vec<_> = untracked.iter().map(|p| p.display().to_string()).collect();
                 bail!(
@@ -196,15 +244,23 @@ pub fn land(ws: &Workspace, name: &str, options: LandOptions) -> Result<Landed> 
                         names.join(", "),
                         main.path.display()
                     ))
-                    .with_hint("move them aside or commit them first")
+                    .with_hint(format!(
+                        "put them aside: `git -C {} stash push --include-untracked -- {}`",
+                        quote_path(&main.path),
+                        untracked.iter().map(|p| quote_path(p)).collect::<Vec<_>>().join(" ")
+                    ))
                 );
             }
         }
         for check in &checks(ws, options.checks)? {
-            run_check(ws, check, &entry.path)?;
+            run_check(ws, name, check, &entry.path)?;
             interrupt::check()?;
         }
         interrupt::check()?;
+        if let Some(remote) = catch_up {
+            // Loses nothing: `into` is an ancestor of REMOTE.
+            ws.repo.workdir(&main.path).merge_ff_only(remote)?;
+        }
         let record = Started::new(
             &entry,
             tip,
@@ -215,7 +271,15 @@ pub fn land(ws: &Workspace, name: &str, options: LandOptions) -> Result<Landed> 
             }),
         );
         let underway = Underway::begin(&ws.repo.admin_dir(&session), &record)?;
-        match integrate(ws, &entry, &main.path, tip, from, method) {
+        let landing = Landing {
+            entry: &entry,
+            main: &main.path,
+            tip,
+            from,
+            message: options.message.as_deref(),
+            resolve: &resolve,
+        };
+        match integrate(ws, &landing, method) {
             Ok(how) => {
                 underway.end()?;
                 how
@@ -231,16 +295,18 @@ pub fn land(ws: &Workspace, name: &str, options: LandOptions) -> Result<Landed> 
     if pushed {
         ws.repo.push_branch(&into)?;
     }
+    let mut retargeted = Vec::new();
     let removed = if options.keep {
         None
     } else {
+        retargeted = retarget(ws, &entry, &into, tip, how)?;
         let names = [name.to_string()];
         // The base has moved: whatever stops the removal now is a failure
         // (exit 1), never a refusal that claims nothing changed.
         let mut removed = remove(ws, &names, RemoveOptions::default()).map_err(|e| {
             let hint = crate::error::failure_of(&e)
                 .and_then(|f| f.hint.clone())
-                .unwrap_or_else(|| format!("sessions rm {name}"));
+                .unwrap_or_else(|| format!("sessions rm {}", quote(name)));
             Failure::error(format!(
                 "landed '{name}' into '{into}', but did not remove the session: {e:#}"
             ))
@@ -252,41 +318,68 @@ pub fn land(ws: &Workspace, name: &str, options: LandOptions) -> Result<Landed> 
         name: name.to_string(),
         into,
         how,
-        from,
+        // Already there: nothing moved, not even to catch up.
+        from: if how == How::AlreadyThere {
+            local
+        } else {
+            from
+        },
         to,
         pushed,
+        caught_up: catch_up
+            .filter(|_| how != How::AlreadyThere)
+            .map(|_| entry.base.clone()),
+        retargeted,
         removed,
+        unpushed: match remote {
+            Some(_) => super::status::unpushed(&ws.repo, &entry.base)?.map(|u| u.note()),
+            None => None,
+        },
     })
+}
+
+/// What `integrate` lands, and where.
+struct Landing<'a> {
+    entry: &'a Entry,
+    /// The main worktree.
+    main: &'a std::path::Path,
+    /// The session's tip, and the base branch's.
+    tip: Oid,
+    from: Oid,
+    /// `--message`.
+    message: Option<&'a str>,
+    /// The hint for conflicts.
+    resolve: &'a str,
 }
 
 /// Brings the session's commits (TIP) into the main worktree's branch (at
 /// FROM). All or nothing: the moment the base branch moves is the one point
 /// of no return; a conflict, a failure or a signal before it leaves the
 /// session and main as they were. Git gets only object ids.
-fn integrate(
-    ws: &Workspace,
-    entry: &crate::registry::Entry,
-    main: &std::path::Path,
-    tip: Oid,
-    from: Oid,
-    method: Method,
-) -> Result<How> {
+fn integrate(ws: &Workspace, landing: &Landing, method: Method) -> Result<How> {
+    let Landing {
+        entry,
+        main,
+        tip,
+        from,
+        ..
+    } = *landing;
     let refuse = |paths: Vec<String>, place: &str| -> anyhow::Error {
         Failure::refused(format!(
             "landing '{}' stopped on conflicts in {}; {place} is as it was",
             entry.name,
             paths.join(", ")
         ))
-        .with_hint(format!(
-            "resolve them in the session: `sessions sync {}`, then land again",
-            entry.name
-        ))
+        .with_hint(landing.resolve.to_string())
         .into()
     };
     let fast_forward = ws.repo.is_ancestor(from, tip)?;
     match method {
         Method::Squash => {
-            let message = ws.repo.squash_message(&entry.name, tip, from)?;
+            let message = match landing.message {
+                Some(message) => message.to_string(),
+                None => ws.repo.squash_message(&entry.name, tip, from)?,
+            };
             if let Integration::Conflicts(paths) =
                 ws.repo.workdir(main).merge_squash(tip, &message)?
             {
@@ -322,7 +415,10 @@ fn integrate(
             Ok(How::Rebased)
         }
         Method::Merge => {
-            let message = format!("Merge session '{}' ({})", entry.name, entry.branch);
+            let message = landing.message.map_or_else(
+                || format!("Merge session '{}' ({})", entry.name, entry.branch),
+                str::to_string,
+            );
             if let Integration::Conflicts(paths) = ws.repo.workdir(main).merge(tip, &message)? {
                 return Err(refuse(paths, "the main worktree"));
             }
@@ -331,33 +427,9 @@ fn integrate(
     }
 }
 
-/// The local branch a session lands into: its base, or for a remote-tracking
-/// base such as `origin/main` the local branch of the same name.
-/// The remote-tracking branch is asked about first: a local branch named
-/// `origin/main` (an older session's) is never the base.
-fn local_base(ws: &Workspace, base: &str) -> Result<String> {
-    if ws
-        .repo
-        .try_resolve_commit(&format!("refs/remotes/{base}"))
-        .is_some()
-    {
-        if let Some((_, local)) = base.split_once('/')
-            && ws.repo.branch_tip(local).is_some()
-        {
-            return Ok(local.to_string());
-        }
-    } else if ws.repo.branch_tip(base).is_some() {
-        return Ok(base.to_string());
-    }
-    Err(Failure::usage(format!(
-        "the session's base '{base}' is not a local branch to land into"
-    ))
-    .into())
-}
-
 /// Runs CHECK with `sh -c` in DIR, its output on our stderr (stdout is for
 /// data); fails unless it succeeds.
-fn run_check(ws: &Workspace, check: &str, dir: &std::path::Path) -> Result<()> {
+fn run_check(ws: &Workspace, name: &str, check: &str, dir: &std::path::Path) -> Result<()> {
     ws.ui.note(&format!("Running check: {check}"));
     let status = super::lifecycle::shell(check, dir)?
         .status()
@@ -370,12 +442,18 @@ fn run_check(ws: &Workspace, check: &str, dir: &std::path::Path) -> Result<()> {
             |c| format!("exited with {c}"),
         );
         bail!(
-            Failure::error(format!("check `{check}` {code}; nothing was landed"))
-                .with_hint("fix the session and land again")
+            Failure::error(format!("check `{check}` {code}; nothing was landed")).with_hint(
+                format!(
+                    "fix the session in {}, then `sessions land {}`",
+                    quote_path(dir),
+                    quote(name)
+                )
+            )
         );
     }
     Ok(())
 }
 
+mod base;
 #[cfg(test)]
 mod tests;

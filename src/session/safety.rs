@@ -540,8 +540,9 @@ pub(super) fn plan_removal(
 /// own refs (`refs/worktree/*`), or recorded by its HEAD reflog since SINCE
 /// (seconds), and from no branch, tag or remote-tracking ref, nor BASE_TIP.
 /// A commit the reflog alone remembers counts only when its changes are in
-/// none of KEEPERS: one rewritten by a rebase (`sync`, `land`) or an amend is
-/// not lost; one undone by `reset --hard` is.
+/// none of KEEPERS and no finished rebase rewrote it: one rewritten by a
+/// rebase (`sync`, `land`, or by hand with conflicts resolved) or an amend
+/// is not lost; one undone by `reset --hard` is.
 pub(super) fn worktree_only_commits(
     ws: &Workspace,
     w: &Worktree,
@@ -567,9 +568,15 @@ pub(super) fn worktree_only_starts(
     // The usual case, nothing the reflog alone holds, needs no trial merges.
     if ws.repo.commits_only_in(&tips.logged, base_tip, None)? > 0 {
         for logged in tips.logged {
-            let superseded = keepers
+            // Rewritten by a finished rebase (conflicts resolved by hand
+            // included), or its changes are in a keeper.
+            let superseded = tips
+                .rebased
                 .iter()
-                .any(|keeper| ws.repo.content_merged(logged, *keeper).unwrap_or(false));
+                .any(|r| ws.repo.is_ancestor(logged, *r).unwrap_or(false))
+                || keepers
+                    .iter()
+                    .any(|keeper| ws.repo.content_merged(logged, *keeper).unwrap_or(false));
             if !superseded {
                 starts.push(logged);
             }

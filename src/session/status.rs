@@ -31,8 +31,12 @@ pub struct Summary {
     pub ahead: usize,
     /// Commits in the base's current tip that are not on the branch.
     pub behind: usize,
-    /// The branch's work is in the base (fast-forward, squash or rebase merge).
+    /// The branch's work is in the base (fast-forward, squash or rebase
+    /// merge), or in the local branch that tracks it (`landed`).
     pub merged: bool,
+    /// Merged into the local branch that tracks a remote-tracking base, but
+    /// not pushed: the base itself does not have it yet.
+    pub landed: Option<LandedLocally>,
     /// The branch has no commits of its own yet.
     pub empty: bool,
     /// The lock reason when git has the worktree locked.
@@ -52,6 +56,8 @@ impl Summary {
             operation.word()
         } else if self.head.is_none() {
             "no branch"
+        } else if self.landed.is_some() {
+            "landed"
         } else if self.merged {
             "merged"
         } else if self.empty && self.changes > 0 {
@@ -65,14 +71,41 @@ impl Summary {
     }
 }
 
+/// A session's work in the local branch that tracks its remote-tracking
+/// base (`main` for `origin/main`), which has not been pushed yet.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LandedLocally {
+    /// The local branch (`main`).
+    pub branch: String,
+    /// The session's base (`origin/main`).
+    pub base: String,
+    /// Commits on the local branch that the base does not have.
+    pub ahead: usize,
+    /// What publishes them: `git push origin main`.
+    pub push: String,
+}
+
+impl LandedLocally {
+    /// "main is 1 ahead of origin/main: git push origin main".
+    pub fn note(&self) -> String {
+        format!(
+            "{} is {} ahead of {}: {}",
+            self.branch, self.ahead, self.base, self.push
+        )
+    }
+}
+
 /// Where a session's branch stands against its base.
-#[derive(Debug, Clone, Copy, Default)]
+#[derive(Debug, Clone, Default)]
 pub struct BranchState {
     /// The base's current tip, or where the session started when the base
     /// no longer resolves.
     pub base_tip: Option<Oid>,
+    /// In the base, or in the local branch that tracks it.
     pub merged: bool,
     pub empty: bool,
+    /// In the local branch only, which is ahead of the base.
+    pub landed: Option<LandedLocally>,
 }
 
 /// The commit ENTRY's base names now, else the one it started from.
@@ -90,15 +123,54 @@ pub fn branch_state(repo: &Repo, entry: &Entry, tip: Oid) -> Result<BranchState>
         Some(start) => repo.is_ancestor(tip, start)?,
         None => false,
     };
-    let merged = match base_tip {
+    let mut merged = match base_tip {
         Some(base) if !empty => merged_into(repo, tip, base)?,
         _ => false,
     };
+    let mut landed = None;
+    if let Some(base) = base_tip
+        && !merged
+        && !empty
+        && let Some(tracking) = repo.tracking_branch(&entry.base)
+        // A session branch that tracks its base holds its own work.
+        && tracking.branch != entry.branch
+        && let Some(local) = repo.branch_tip(&tracking.branch)
+        && local != base
+        && merged_into(repo, tip, local)?
+    {
+        merged = true;
+        landed = unpushed(repo, &entry.base)?;
+    }
     Ok(BranchState {
         base_tip,
         merged,
         empty,
+        landed,
     })
+}
+
+/// The local branch that tracks remote-tracking BASE, when it has commits
+/// BASE has not: landed there, not pushed yet.
+pub fn unpushed(repo: &Repo, base: &str) -> Result<Option<LandedLocally>> {
+    let Some(tracking) = repo.tracking_branch(base) else {
+        return Ok(None);
+    };
+    let (Some(local), Some(remote)) = (
+        repo.branch_tip(&tracking.branch),
+        repo.try_resolve_commit(&format!("refs/remotes/{base}")),
+    ) else {
+        return Ok(None);
+    };
+    let (ahead, _) = repo.ahead_behind(local, remote)?;
+    let push = ["git", "push", &tracking.remote, &tracking.branch]
+        .map(crate::shell::quote)
+        .join(" ");
+    Ok((ahead > 0).then(|| LandedLocally {
+        branch: tracking.branch,
+        base: base.to_string(),
+        ahead,
+        push,
+    }))
 }
 
 /// Whether the work of the branch at TIP is in BASE: merging it would leave
@@ -151,6 +223,7 @@ pub fn summarize(
         ahead,
         behind,
         merged: state.merged,
+        landed: state.landed.clone(),
         empty: state.empty,
         locked: worktree_at(worktrees, &entry.path).and_then(|w| w.locked.clone()),
         operation: worktree_at(worktrees, &entry.path)

@@ -20,6 +20,7 @@ mod in_progress;
 mod integrate;
 mod json;
 mod kills;
+mod land_clone;
 mod odd_states;
 mod paths;
 mod props;

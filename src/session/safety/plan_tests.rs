@@ -103,6 +103,43 @@ fn commits_only_the_worktree_holds_are_a_risk() {
     assert!(p.is_safe(), "{:?}", p.objections());
 }
 
+/// A rebase by hand that stopped on a conflict the user resolved rewrote
+/// the commit on purpose: its first version is not lost work, though its
+/// changes are in no branch. One reset away after that rebase still is.
+#[test]
+fn a_commit_rewritten_by_a_finished_rebase_is_not_lost() {
+    let f = Fixture::new();
+    let s = f.session("s");
+    commit_in(&s.path, "shared", "session");
+    f.commit("shared", "main");
+    let main = f.tip("main").to_string();
+    // Stops on the conflict (git exits 1).
+    let stopped = std::process::Command::new("git")
+        .args(["-c", "user.name=t", "-c", "user.email=t@example.com"])
+        .args(["rebase", &main])
+        .current_dir(&s.path)
+        .env("GIT_CONFIG_GLOBAL", "/dev/null")
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .output()
+        .unwrap();
+    assert!(!stopped.status.success());
+    fs::write(s.path.join("shared"), "both").unwrap();
+    git(&s.path, &["add", "shared"]);
+    git(&s.path, &["-c", "core.editor=true", "rebase", "--continue"]);
+    git(&f.dir, &["merge", "-q", "--ff-only", "s"]);
+    let p = plan(&f, &s);
+    assert!(p.is_safe(), "{:?}", p.objections());
+
+    commit_in(&s.path, "later", "undone");
+    git(&s.path, &["reset", "-q", "--hard", "HEAD~1"]);
+    let p = plan(&f, &s);
+    assert!(
+        matches!(&p.risks[..], [Risk::WorktreeCommits { count: 1, .. }]),
+        "{:?}",
+        p.risks
+    );
+}
+
 #[test]
 fn a_lock_is_a_risk_while_the_folder_is_there_and_a_blocker_when_it_is_away() {
     let f = Fixture::new();
