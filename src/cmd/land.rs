@@ -18,6 +18,7 @@ pub fn run(args: LandArgs) -> Result<()> {
         checks: args.check,
         keep: args.keep,
     };
+    let here = super::rm::here();
     let landed = session::land(&ws, &args.name, options)?;
     let how = match landed.how {
         How::FastForward => "by fast-forward",
@@ -41,5 +42,5 @@ pub fn run(args: LandArgs) -> Result<()> {
     if let Some(removed) = &landed.removed {
         output::note(super::rm::describe(removed));
     }
-    Ok(())
+    super::rm::step_out(&ws, here.as_deref(), landed.removed.as_slice())
 }
