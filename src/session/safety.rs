@@ -5,7 +5,7 @@
 //! through `may_rewrite` (safety/rewrite.rs).
 
 use std::fmt;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use anyhow::Result;
 
@@ -357,117 +357,6 @@ impl Blocker {
     }
 }
 
-/// A live process working in a session's folder, judged by what it does
-/// there: the one rule for removing (rm, clean, doctor --fix, land) and
-/// rewriting (sync, land).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) enum Occupant<'a> {
-    /// Doing something: an agent, an editor, a dev server, or a shell
-    /// RUNNING a command (its child, which works elsewhere). It blocks.
-    Busy {
-        process: &'a Process,
-        running: Option<&'a Process>,
-    },
-    /// Sitting there: a shell at its prompt, or a terminal multiplexer.
-    /// Removing the folder leaves it in a deleted folder, which loses
-    /// nothing: it never blocks, and is named in a warning.
-    Idle(&'a Process),
-}
-
-impl Occupant<'_> {
-    pub fn blocker(&self, path: &Path) -> Option<Blocker> {
-        match self {
-            Occupant::Busy { process, running } => Some(Blocker::Process {
-                process: process.to_string(),
-                running: running.map(|c| format!("{} (pid {})", c.name, c.pid)),
-                path: path.to_path_buf(),
-            }),
-            Occupant::Idle(_) => None,
-        }
-    }
-}
-
-/// Who asked: our ancestors and our own job (process group). A shell
-/// waiting for us, or for the rest of our pipeline, is not running a
-/// command of its own.
-pub(super) struct Caller {
-    pub ancestors: Vec<u32>,
-    group: Option<u32>,
-}
-
-impl Caller {
-    pub fn this() -> Caller {
-        Caller {
-            ancestors: process::ancestors(),
-            group: process::own_group(),
-        }
-    }
-
-    fn asked(&self, p: &Process) -> bool {
-        Some(p.group) == self.group || self.ancestors.contains(&p.pid)
-    }
-}
-
-/// The processes of PROCESSES working in DIR, except the pids in SPARED,
-/// each judged busy or idle. A shell whose command works in DIR itself is
-/// left out: that command is named instead.
-pub(super) fn occupants<'a>(
-    processes: &'a [Process],
-    dir: &Path,
-    caller: &Caller,
-    spared: &[u32],
-) -> Vec<Occupant<'a>> {
-    process::working_in(processes, dir, spared)
-        .into_iter()
-        .filter_map(|p| match busy_with(processes, p, caller, 0) {
-            None => Some(Occupant::Idle(p)),
-            Some(running) if running.is_some_and(|c| c.works_in(dir)) => None,
-            Some(running) => Some(Occupant::Busy {
-                process: p,
-                running,
-            }),
-        })
-        .collect()
-}
-
-/// Whether P is doing something, and what: `None` when it is idle, a
-/// terminal holder or a shell whose every command (not ours) is itself
-/// idle; `Some(None)` for any other program; `Some(Some(child))` for a
-/// shell running CHILD. DEPTH stops a (corrupt) loop of parents.
-fn busy_with<'a>(
-    processes: &'a [Process],
-    p: &'a Process,
-    caller: &Caller,
-    depth: usize,
-) -> Option<Option<&'a Process>> {
-    if p.holds_terminals() {
-        return None;
-    }
-    if !p.is_shell() {
-        return Some(None);
-    }
-    if depth > 32 {
-        return Some(None);
-    }
-    process::children_of(processes, p.pid)
-        .filter(|child| !caller.asked(child))
-        .find(|child| busy_with(processes, child, caller, depth + 1).is_some())
-        .map(Some)
-}
-
-/// The first process busy in DIR other than our ancestors: what `sync` and
-/// `land` take for an agent at work there.
-pub(super) fn busy_in(dir: &Path) -> Option<Process> {
-    let processes = process::snapshot();
-    let caller = Caller::this();
-    occupants(&processes, dir, &caller, &caller.ancestors)
-        .into_iter()
-        .find_map(|o| match o {
-            Occupant::Busy { process, .. } => Some(process.clone()),
-            Occupant::Idle(_) => None,
-        })
-}
-
 /// What the world looks like, read once and matched against many sessions.
 pub(super) struct Surroundings {
     pub worktrees: Vec<Worktree>,
@@ -534,21 +423,8 @@ pub(super) fn plan_removal(
     if ws.repo.main_worktree() == Some(entry.path.as_path()) {
         blockers.push(Blocker::MainWorktree { session: session() });
     }
-    let caller = Caller::this();
-    let spared = if options.spare_callers {
-        caller.ancestors.as_slice()
-    } else {
-        &[]
-    };
-    let mut idle = Vec::new();
-    for occupant in occupants(&around.processes, &entry.path, &caller, spared) {
-        match occupant {
-            // The caller's own shell is the caller's business (cmd/ moves it).
-            Occupant::Idle(p) if caller.ancestors.contains(&p.pid) => {}
-            Occupant::Idle(p) => idle.push(p.clone()),
-            busy => blockers.extend(busy.blocker(&entry.path)),
-        }
-    }
+    let (busy, idle) = occupancy(&around.processes, &entry.path, options.spare_callers);
+    blockers.extend(busy);
     let worktree = worktree_at(&around.worktrees, &entry.path).cloned();
     let gone = worktree_gone(&around.worktrees, &entry.path);
     if let Some(operation) = worktree
@@ -705,7 +581,9 @@ pub(super) fn worktree_only_starts(
     Ok(starts)
 }
 
+mod occupants;
 mod rewrite;
+use occupants::{busy_in, occupancy};
 pub(super) use rewrite::may_rewrite;
 
 #[cfg(test)]
