@@ -100,7 +100,8 @@ impl Shell {
 /// For bash and zsh. Only commands that can change folder get a temporary
 /// file: `new`, `cd` and `resume` go into a session; `rm` and `land` come
 /// back to the main worktree when they remove the session the shell is in.
-/// Everything else runs as is.
+/// Everything else runs as is. Written for `set -e` too: a refusal, or no
+/// folder to go to, must not end the caller's script half-way.
 const POSIX_INIT: &str = r#"# sessions shell integration: `sessions new`, `cd` and `resume` change folder;
 # `rm` and `land` return to the main worktree from the session they remove.
 sessions() {
@@ -109,10 +110,10 @@ sessions() {
         case "$__sessions_arg" in
             new|cd|resume|rm|land)
                 __sessions_file="$(mktemp)" || return 1
-                SESSIONS_CD_FILE="$__sessions_file" command sessions "$@"
-                __sessions_status=$?
+                __sessions_status=0
+                SESSIONS_CD_FILE="$__sessions_file" command sessions "$@" || __sessions_status=$?
                 __sessions_dir=""
-                IFS= read -r __sessions_dir < "$__sessions_file"
+                IFS= read -r __sessions_dir < "$__sessions_file" || :
                 rm -f -- "$__sessions_file"
                 if [ -n "$__sessions_dir" ]; then
                     builtin cd -- "$__sessions_dir" || return $?
