@@ -38,10 +38,9 @@ impl Process {
     }
 
     /// The program's own name: a login shell's `-zsh` is `zsh`, tmux's
-    /// `tmux: server` is `tmux`, and a full path (`ps` on macOS) its last part.
+    /// `tmux: server` is `tmux`.
     fn program(&self) -> &str {
-        let name = self.name.rsplit('/').next().unwrap_or_default();
-        let name = name.strip_prefix('-').unwrap_or(name);
+        let name = self.name.strip_prefix('-').unwrap_or(&self.name);
         name.split(':').next().unwrap_or_default()
     }
 
@@ -299,8 +298,10 @@ fn scan() -> Vec<Process> {
             if fields.next()?.starts_with('Z') {
                 return None;
             }
-            // The command is the rest of the line, spaces and all.
-            let name = fields.collect::<Vec<_>>().join(" ");
+            // The command is the rest of the line, spaces and all; macOS
+            // gives the program's path, of which its name is the last part.
+            let command = fields.collect::<Vec<_>>().join(" ");
+            let name = command.rsplit('/').next().unwrap_or_default().to_string();
             Some(Process {
                 pid,
                 name,

@@ -98,27 +98,24 @@ fn until(what: &str, mut condition: impl FnMut() -> bool) {
     }
 }
 
-/// The running children of PID, with their names.
+/// The running children of PID, with their names (`ps`, as on macOS too).
 fn children(pid: u32) -> Vec<(u32, String)> {
-    let mut found = Vec::new();
-    for entry in std::fs::read_dir("/proc").unwrap().flatten() {
-        let Ok(stat) = std::fs::read_to_string(entry.path().join("stat")) else {
-            continue;
-        };
-        let (Some(open), Some(close)) = (stat.find('('), stat.rfind(')')) else {
-            continue;
-        };
-        let mut rest = stat[close + 1..].split_whitespace();
-        let state = rest.next().unwrap_or("Z");
-        let parent: u32 = rest.next().and_then(|p| p.parse().ok()).unwrap_or(0);
-        if parent == pid && state != "Z" {
-            found.push((
-                stat[..open].trim().parse().unwrap(),
-                stat[open + 1..close].to_string(),
-            ));
-        }
-    }
-    found
+    let out = Command::new("ps")
+        .args(["-A", "-o", "pid=,ppid=,stat=,comm="])
+        .output()
+        .unwrap();
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter_map(|line| {
+            let mut fields = line.split_whitespace();
+            let child: u32 = fields.next()?.parse().ok()?;
+            let parent: u32 = fields.next()?.parse().ok()?;
+            let state = fields.next()?;
+            let name = fields.collect::<Vec<_>>().join(" ");
+            let name = name.rsplit('/').next()?.to_string();
+            (parent == pid && !state.starts_with('Z')).then_some((child, name))
+        })
+        .collect()
 }
 
 /// Waits until SHELL runs a `sleep`; its pid.
