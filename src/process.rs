@@ -1,15 +1,30 @@
-//! Live processes and their working folders: an agent still working inside a
-//! worktree must never have that worktree removed from under it.
+//! Live processes, their working folders and their children: an agent still
+//! working inside a worktree must never have that worktree removed from
+//! under it. The facts only; what they mean for a removal is
+//! `session/safety.rs`.
 
 use std::path::{Path, PathBuf};
 
-/// A running process and the folder it works in.
+/// A running process, the folder it works in (`None` when we may not read
+/// it: another user's), its parent and its process group (its job).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Process {
     pub pid: u32,
     pub name: String,
-    pub cwd: PathBuf,
+    pub cwd: Option<PathBuf>,
+    pub parent: u32,
+    pub group: u32,
 }
+
+/// Shells a person types commands into.
+const SHELLS: &[&str] = &[
+    "sh", "bash", "zsh", "fish", "dash", "ash", "ksh", "mksh", "oksh", "pdksh", "yash", "tcsh",
+    "csh", "nu", "elvish", "xonsh", "pwsh",
+];
+
+/// Programs that only hold terminals for the processes under them: their
+/// working folder is wherever they were started, not where anyone works.
+const TERMINAL_HOLDERS: &[&str] = &["tmux", "screen", "script"];
 
 impl std::fmt::Display for Process {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -19,12 +34,35 @@ impl std::fmt::Display for Process {
 
 impl Process {
     pub fn works_in(&self, dir: &Path) -> bool {
-        self.cwd.starts_with(dir)
+        self.cwd.as_ref().is_some_and(|cwd| cwd.starts_with(dir))
+    }
+
+    /// The program's own name: a login shell's `-zsh` is `zsh`, tmux's
+    /// `tmux: server` is `tmux`.
+    fn program(&self) -> &str {
+        let name = self.name.strip_prefix('-').unwrap_or(&self.name);
+        name.split(':').next().unwrap_or_default()
+    }
+
+    /// Whether it is a shell (bash, zsh, fish, sh, dash, ksh, tcsh...).
+    pub fn is_shell(&self) -> bool {
+        SHELLS.contains(&self.program())
+    }
+
+    /// Whether it only holds terminals for others: tmux, screen, script.
+    pub fn holds_terminals(&self) -> bool {
+        TERMINAL_HOLDERS.contains(&self.program().to_ascii_lowercase().as_str())
     }
 }
 
-/// Every process whose working folder we can read, except this one. Taken
-/// once and matched against many worktrees, since reading it costs a scan.
+/// The processes of SNAPSHOT that PID started and that still run.
+pub fn children_of(snapshot: &[Process], pid: u32) -> impl Iterator<Item = &Process> {
+    snapshot.iter().filter(move |p| p.parent == pid)
+}
+
+/// Every running process except this one (zombies, which have finished,
+/// left out). Taken once and matched against many worktrees, since reading
+/// it costs a scan.
 pub fn snapshot() -> Vec<Process> {
     let own = std::process::id();
     let mut all = scan();
@@ -58,10 +96,49 @@ pub fn ancestors() -> Vec<u32> {
 
 #[cfg(target_os = "linux")]
 fn parent_of(pid: u32) -> Option<u32> {
+    stat_of(pid).map(|s| s.parent)
+}
+
+/// What `/proc/PID/stat` says of a process.
+#[cfg(target_os = "linux")]
+struct Stat {
+    name: String,
+    state: char,
+    parent: u32,
+    group: u32,
+}
+
+#[cfg(target_os = "linux")]
+fn stat_of(pid: impl std::fmt::Display) -> Option<Stat> {
     let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
-    // `pid (comm) state ppid ...`; comm may itself hold spaces and ')'.
-    let after_comm = &stat[stat.rfind(')')? + 1..];
-    after_comm.split_whitespace().nth(1)?.parse().ok()
+    // `pid (comm) state ppid pgrp ...`; comm may itself hold spaces and ')'.
+    let open = stat.find('(')?;
+    let close = stat.rfind(')')?;
+    let mut rest = stat.get(close + 1..)?.split_whitespace();
+    Some(Stat {
+        name: stat.get(open + 1..close)?.to_string(),
+        state: rest.next()?.chars().next()?,
+        parent: rest.next()?.parse().ok()?,
+        group: rest.next()?.parse().ok()?,
+    })
+}
+
+/// This process's group: the job a shell runs it in, with the rest of its
+/// pipeline.
+pub fn own_group() -> Option<u32> {
+    #[cfg(target_os = "linux")]
+    {
+        stat_of("self").map(|s| s.group)
+    }
+    #[cfg(not(target_os = "linux"))]
+    {
+        let output = std::process::Command::new("ps")
+            .args(["-o", "pgid=", "-p", &std::process::id().to_string()])
+            .stderr(std::process::Stdio::null())
+            .output()
+            .ok()?;
+        String::from_utf8_lossy(&output.stdout).trim().parse().ok()
+    }
 }
 
 #[cfg(not(target_os = "linux"))]
@@ -173,49 +250,67 @@ fn scan() -> Vec<Process> {
         .flatten()
         .filter_map(|entry| {
             let pid: u32 = entry.file_name().to_str()?.parse().ok()?;
-            let dir = entry.path();
-            let cwd = std::fs::read_link(dir.join("cwd")).ok()?;
-            let name = std::fs::read_to_string(dir.join("comm")).ok()?;
+            let stat = stat_of(pid).filter(|s| !matches!(s.state, 'Z' | 'X'))?;
             Some(Process {
                 pid,
-                name: name.trim_end().to_string(),
-                cwd,
+                name: stat.name,
+                cwd: std::fs::read_link(entry.path().join("cwd")).ok(),
+                parent: stat.parent,
+                group: stat.group,
             })
         })
         .collect()
 }
 
-/// Elsewhere `lsof` knows every process's working folder.
+/// Elsewhere `ps` lists the processes and `lsof` knows their working
+/// folders.
 #[cfg(not(target_os = "linux"))]
 fn scan() -> Vec<Process> {
-    let Ok(output) = std::process::Command::new("lsof")
-        .args(["-n", "-P", "-d", "cwd", "-F", "pcn"])
-        .stderr(std::process::Stdio::null())
-        .output()
-    else {
-        return Vec::new();
+    let run = |program: &str, args: &[&str]| {
+        std::process::Command::new(program)
+            .args(args)
+            .stderr(std::process::Stdio::null())
+            .output()
+            .map(|o| String::from_utf8_lossy(&o.stdout).into_owned())
+            .unwrap_or_default()
     };
-    let text = String::from_utf8_lossy(&output.stdout);
-    let mut all = Vec::new();
-    let (mut pid, mut name) = (None, String::new());
-    for line in text.lines() {
+    let mut cwds = std::collections::HashMap::new();
+    let mut pid = None;
+    for line in run("lsof", &["-n", "-P", "-d", "cwd", "-F", "pn"]).lines() {
         let (tag, value) = line.split_at(line.len().min(1));
         match tag {
-            "p" => pid = value.parse().ok(),
-            "c" => name = value.to_string(),
+            "p" => pid = value.parse::<u32>().ok(),
             "n" => {
                 if let Some(pid) = pid {
-                    all.push(Process {
-                        pid,
-                        name: name.clone(),
-                        cwd: PathBuf::from(value),
-                    });
+                    cwds.insert(pid, PathBuf::from(value));
                 }
             }
             _ => {}
         }
     }
-    all
+    run("ps", &["-axo", "pid=,ppid=,pgid=,stat=,comm="])
+        .lines()
+        .filter_map(|line| {
+            let mut fields = line.split_whitespace();
+            let pid: u32 = fields.next()?.parse().ok()?;
+            let parent = fields.next()?.parse().ok()?;
+            let group = fields.next()?.parse().ok()?;
+            if fields.next()?.starts_with('Z') {
+                return None;
+            }
+            // The command is the rest of the line, spaces and all; macOS
+            // gives the program's path, of which its name is the last part.
+            let command = fields.collect::<Vec<_>>().join(" ");
+            let name = command.rsplit('/').next().unwrap_or_default().to_string();
+            Some(Process {
+                pid,
+                name,
+                cwd: cwds.remove(&pid),
+                parent,
+                group,
+            })
+        })
+        .collect()
 }
 
 #[cfg(test)]

@@ -97,19 +97,23 @@ impl Shell {
     }
 }
 
-/// For bash and zsh. Only commands that can change folder (`new`, `cd`,
-/// `resume`) get a temporary file; everything else runs as is.
-const POSIX_INIT: &str = r#"# sessions shell integration: `sessions new`, `cd` and `resume` change folder.
+/// For bash and zsh. Only commands that can change folder get a temporary
+/// file: `new`, `cd` and `resume` go into a session; `rm` and `land` come
+/// back to the main worktree when they remove the session the shell is in.
+/// Everything else runs as is. Written for `set -e` too: a refusal, or no
+/// folder to go to, must not end the caller's script half-way.
+const POSIX_INIT: &str = r#"# sessions shell integration: `sessions new`, `cd` and `resume` change folder;
+# `rm` and `land` return to the main worktree from the session they remove.
 sessions() {
     local __sessions_arg __sessions_file __sessions_dir __sessions_status
     for __sessions_arg in "$@"; do
         case "$__sessions_arg" in
-            new|cd|resume)
+            new|cd|resume|rm|land)
                 __sessions_file="$(mktemp)" || return 1
-                SESSIONS_CD_FILE="$__sessions_file" command sessions "$@"
-                __sessions_status=$?
+                __sessions_status=0
+                SESSIONS_CD_FILE="$__sessions_file" command sessions "$@" || __sessions_status=$?
                 __sessions_dir=""
-                IFS= read -r __sessions_dir < "$__sessions_file"
+                IFS= read -r __sessions_dir < "$__sessions_file" || :
                 rm -f -- "$__sessions_file"
                 if [ -n "$__sessions_dir" ]; then
                     builtin cd -- "$__sessions_dir" || return $?
@@ -122,9 +126,10 @@ sessions() {
 }
 "#;
 
-const FISH_INIT: &str = r#"# sessions shell integration: `sessions new`, `cd` and `resume` change folder.
-function sessions --description 'sessions, changing folder after new, cd and resume'
-    if contains -- new $argv; or contains -- cd $argv; or contains -- resume $argv
+const FISH_INIT: &str = r#"# sessions shell integration: `sessions new`, `cd` and `resume` change folder;
+# `rm` and `land` return to the main worktree from the session they remove.
+function sessions --description 'sessions, changing folder after new, cd, resume, rm and land'
+    if contains -- new $argv; or contains -- cd $argv; or contains -- resume $argv; or contains -- rm $argv; or contains -- land $argv
         set -l file (mktemp); or return 1
         env SESSIONS_CD_FILE=$file sessions $argv
         set -l code $status
@@ -140,7 +145,8 @@ end
 "#;
 
 /// Tells the shell wrapper, if there is one, to change to DIR once this
-/// process ends. Returns false when there is no wrapper: the caller then
+/// process ends (`new`, `cd`, `resume`; `rm` and `land` when they remove
+/// the folder the shell is in). Returns false when there is no wrapper: the caller then
 /// prints the path and a hint instead.
 pub fn cd_to(dir: &Path) -> Result<bool> {
     let Some(file) = std::env::var_os(CD_FILE_VAR).filter(|v| !v.is_empty()) else {

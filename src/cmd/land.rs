@@ -20,6 +20,7 @@ pub fn run(args: LandArgs) -> Result<()> {
         message: args.message,
     };
     let asked_message = options.message.is_some();
+    let here = super::rm::here();
     let landed = session::land(&ws, &args.name, options)?;
     if asked_message && !matches!(landed.how, How::Squashed | How::Merged) {
         output::warn("--message was not used: no squash or merge commit was made");
@@ -61,5 +62,5 @@ pub fn run(args: LandArgs) -> Result<()> {
     if let Some(note) = &landed.unpushed {
         output::note(format!("Not pushed yet: {note}"));
     }
-    Ok(())
+    super::rm::step_out(&ws, here.as_deref(), landed.removed.as_slice())
 }

@@ -1,9 +1,12 @@
+use std::path::{Path, PathBuf};
+
 use anyhow::Result;
 
 use crate::cli::RmArgs;
 use crate::git;
 use crate::output::{self, tilde};
 use crate::session::{self, BranchFate, RemoveOptions, Removed, Workspace};
+use crate::shell;
 
 pub fn run(args: RmArgs) -> Result<()> {
     let ws = Workspace::discover(super::TERMINAL)?;
@@ -12,8 +15,36 @@ pub fn run(args: RmArgs) -> Result<()> {
         keep_branch: args.keep_branch,
         ..RemoveOptions::default()
     };
-    for removed in session::remove(&ws, &args.names, options)? {
-        output::note(describe(&removed));
+    let here = here();
+    let removed = session::remove(&ws, &args.names, options)?;
+    for removed in &removed {
+        output::note(describe(removed));
+    }
+    step_out(&ws, here.as_deref(), &removed)
+}
+
+/// The folder this command was run from, read before anything is removed:
+/// a removed folder has no name left to read.
+pub(super) fn here() -> Option<PathBuf> {
+    std::env::current_dir().ok()
+}
+
+/// When HERE was inside one of the REMOVED sessions, sends the calling shell
+/// to the main worktree (through the wrapper), or says how to get there.
+pub(super) fn step_out(ws: &Workspace, here: Option<&Path>, removed: &[Removed]) -> Result<()> {
+    let Some(here) = here else {
+        return Ok(());
+    };
+    if !removed.iter().any(|r| here.starts_with(&r.path)) {
+        return Ok(());
+    }
+    let main = ws.repo.home_dir();
+    if !shell::cd_to(main)? {
+        output::warn(format!(
+            "this shell's folder {} is gone; go back with `cd {}`",
+            here.display(),
+            shell::quote_path(main)
+        ));
     }
     Ok(())
 }

@@ -263,13 +263,3 @@ fn is_alive(agent: &Agent, snapshot: &[Process], dir: &Path) -> bool {
         .iter()
         .any(|p| Some(p.pid) == agent.pid || p.name == program)
 }
-
-/// A process working in DIR other than our own ancestors (the shell we run
-/// from), if any: what `sync` and `land` take for an agent at work there.
-/// One place to decide it, so it can follow the agent's recorded state
-/// instead.
-pub(super) fn working_in(dir: &Path) -> Option<Process> {
-    process::working_in(&process::snapshot(), dir, &process::ancestors())
-        .first()
-        .map(|p| (*p).clone())
-}

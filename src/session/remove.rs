@@ -117,6 +117,12 @@ pub(super) fn execute(
         ws.repo.remove_admin_entry(worktree)?;
     }
     remove_empty_parent(&entry.path);
+    for p in &plan.idle {
+        ws.ui.warn(&format!(
+            "{p} sat idle in {}, which is removed: it is left in a deleted folder; `cd` out of it there",
+            entry.path.display()
+        ));
+    }
     let branch = match plan.branch {
         BranchOutcome::Delete(_) => {
             let tip = ws.repo.branch_tip(&entry.branch);

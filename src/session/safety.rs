@@ -277,9 +277,12 @@ pub enum Blocker {
     MainWorktree {
         session: String,
     },
-    /// A live process whose working folder is inside the worktree.
+    /// A live process doing something inside the worktree: an agent, an
+    /// editor, a server, or a shell RUNNING a command. An idle shell is no
+    /// blocker (see `Occupant`).
     Process {
         process: String,
+        running: Option<String>,
         path: PathBuf,
     },
     /// Another worktree (of a session or not) lies inside the folder:
@@ -304,13 +307,24 @@ impl fmt::Display for Blocker {
                 f,
                 "session '{session}' points at the main worktree, which is never removed"
             ),
-            Blocker::Process { process, path } => {
-                write!(
-                    f,
-                    "{process} is working in {}; stop it first",
-                    path.display()
-                )
-            }
+            Blocker::Process {
+                process,
+                running: None,
+                path,
+            } => write!(
+                f,
+                "{process} is working in {}; stop it first",
+                path.display()
+            ),
+            Blocker::Process {
+                process,
+                running: Some(command),
+                path,
+            } => write!(
+                f,
+                "{process} is running {command} in {}; stop it first",
+                path.display()
+            ),
             Blocker::WorktreeInside { session, path } => write!(
                 f,
                 "another worktree, {}, lies inside the folder of session '{session}'; move it out or remove it first",
@@ -378,6 +392,9 @@ pub(super) struct RemovalPlan {
     pub branch: BranchOutcome,
     pub risks: Vec<Risk>,
     pub blockers: Vec<Blocker>,
+    /// Idle processes in the folder (shells at their prompt) other than
+    /// whoever asked: named in a warning once the folder is gone.
+    pub idle: Vec<Process>,
     /// Git's worktree at the session's path, if git has one.
     pub worktree: Option<Worktree>,
     /// Git has no working worktree there any more: only its admin entry
@@ -411,17 +428,8 @@ pub(super) fn plan_removal(
     if ws.repo.main_worktree() == Some(entry.path.as_path()) {
         blockers.push(Blocker::MainWorktree { session: session() });
     }
-    let callers = if options.spare_callers {
-        process::ancestors()
-    } else {
-        Vec::new()
-    };
-    for p in process::working_in(&around.processes, &entry.path, &callers) {
-        blockers.push(Blocker::Process {
-            process: p.to_string(),
-            path: entry.path.clone(),
-        });
-    }
+    let (busy, idle) = occupancy(&around.processes, &entry.path, options.spare_callers);
+    blockers.extend(busy);
     let worktree = worktree_at(&around.worktrees, &entry.path).cloned();
     let gone = worktree_gone(&around.worktrees, &entry.path);
     if let Some(operation) = worktree
@@ -531,6 +539,7 @@ pub(super) fn plan_removal(
         branch,
         risks,
         blockers,
+        idle,
         worktree,
         worktree_gone: gone,
     })
@@ -585,7 +594,9 @@ pub(super) fn worktree_only_starts(
     Ok(starts)
 }
 
+mod occupants;
 mod rewrite;
+use occupants::{busy_in, occupancy};
 pub(super) use rewrite::may_rewrite;
 
 #[cfg(test)]

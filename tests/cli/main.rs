@@ -16,6 +16,7 @@ mod doctor;
 mod fixes_attacked;
 mod guide;
 mod hostile_repo;
+mod idle_shells;
 mod in_progress;
 mod integrate;
 mod json;

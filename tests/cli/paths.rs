@@ -105,14 +105,26 @@ fn a_relative_agent_command_in_the_user_config_is_taken_from_its_folder() {
     );
 }
 
-// `land` from a shell inside the session refuses before anything moves
-// (exit 3 is "nothing changed"), and says how to go on; with --keep there
-// is nothing to remove, so it lands.
+// `land` from a shell inside the session, when the session could not be
+// removed afterwards (another worktree lies inside its folder), refuses
+// before anything moves (exit 3 is "nothing changed"), and says how to go
+// on; with --keep there is nothing to remove, so it lands. The shell itself,
+// waiting for `land`, is no obstacle.
 #[test]
 fn land_from_inside_the_session_refuses_before_moving_the_base() {
     let env = TestEnv::cloned();
     let dir = env.new_session("s");
     env.commit_in(&dir, "f.txt", "f\n", "session work");
+    let inner = dir.join("target/inner");
+    // Under the ignored target/: no untracked file for `land` to refuse.
+    env.git(&[
+        "worktree",
+        "add",
+        "-q",
+        "-b",
+        "inner",
+        inner.to_str().unwrap(),
+    ]);
     let main_before = env.git(&["rev-parse", "main"]);
     let bin = env!("CARGO_BIN_EXE_sessions");
     let land = |args: &str| {
@@ -125,6 +137,11 @@ fn land_from_inside_the_session_refuses_before_moving_the_base() {
     let out = land("");
     assert_eq!(out.status.code(), Some(3), "{}", stderr_of(&out));
     assert!(stderr_of(&out).contains("--keep"), "{}", stderr_of(&out));
+    assert!(
+        stderr_of(&out).contains("another worktree"),
+        "{}",
+        stderr_of(&out)
+    );
     assert_eq!(env.git(&["rev-parse", "main"]), main_before, "main moved");
     assert_eq!(env.session_names(), ["s"]);
 

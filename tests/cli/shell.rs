@@ -1,5 +1,6 @@
 //! Shell life: the `sessions init` wrapper run through real bash, zsh and
-//! fish, `sessions cd` without it, completions and the man page.
+//! fish (into sessions with `new` and `cd`, back out with `rm` and `land`),
+//! `sessions cd` without it, completions and the man page.
 
 use std::path::{Path, PathBuf};
 
@@ -90,6 +91,80 @@ fn fish_follows_new_and_cd() {
         &["--no-config", "-c"],
         "sessions init fish | source",
     );
+}
+
+/// From inside session x, `sessions rm x` brings the shell back to the main
+/// worktree; so does `sessions land y` from inside y.
+fn check_return(shell: &str, args: &[&str], init: &str) {
+    if !crate::common::require(shell) {
+        return;
+    }
+    let env = TestEnv::new();
+    let script = format!(
+        "{init}\n\
+         sessions new x --no-agent > /dev/null\n\
+         echo \"IN_X=$PWD\"\n\
+         sessions rm x\n\
+         echo \"AFTER_RM=$PWD\"\n\
+         sessions new y --no-agent > /dev/null\n\
+         echo y > y.txt; git add y.txt; git commit -q -m 'work in y'\n\
+         echo \"IN_Y=$PWD\"\n\
+         sessions land y\n\
+         echo \"AFTER_LAND=$PWD\"\n\
+         pwd\n"
+    );
+    let out = run_shell(&env, shell, args, &script);
+    assert_eq!(Path::new(value(&out, "IN_X")), env.sessions_dir().join("x"));
+    assert_eq!(Path::new(value(&out, "AFTER_RM")), env.repo);
+    assert_eq!(Path::new(value(&out, "IN_Y")), env.sessions_dir().join("y"));
+    assert_eq!(Path::new(value(&out, "AFTER_LAND")), env.repo);
+    assert_eq!(out.lines().last(), env.repo.to_str());
+    assert!(env.repo.join("y.txt").is_file(), "y landed");
+    assert!(env.session_names().is_empty());
+}
+
+#[test]
+fn bash_returns_to_the_main_worktree_after_rm_and_land() {
+    check_return(
+        "bash",
+        &["--norc", "--noprofile", "-c"],
+        "eval \"$(sessions init bash)\"",
+    );
+}
+
+#[test]
+fn zsh_returns_to_the_main_worktree_after_rm_and_land() {
+    check_return("zsh", &["-f", "-c"], "eval \"$(sessions init zsh)\"");
+}
+
+#[test]
+fn fish_returns_to_the_main_worktree_after_rm_and_land() {
+    check_return(
+        "fish",
+        &["--no-config", "-c"],
+        "sessions init fish | source",
+    );
+}
+
+#[test]
+fn rm_from_inside_without_the_wrapper_says_how_to_go_back() {
+    let env = TestEnv::new();
+    let path = env.new_session("x");
+    let out = env.sessions_in(&path).args(["rm", "x"]).output().unwrap();
+    assert!(out.status.success(), "{}", stderr_of(&out));
+    let err = stderr_of(&out);
+    assert!(
+        err.contains(&format!(
+            "warning: this shell's folder {} is gone; go back with `cd {}`",
+            path.display(),
+            env.repo.display()
+        )),
+        "{err}"
+    );
+    // From elsewhere, nothing to say.
+    env.new_session("z");
+    let err = env.exits_with(&["rm", "z"], 0);
+    assert!(!err.contains("gone"), "{err}");
 }
 
 #[test]

@@ -107,7 +107,7 @@ pub(in crate::session) fn may_rewrite(
             entry.path.display()
         ))));
     }
-    if let Some(process) = crate::session::agent::working_in(&entry.path) {
+    if let Some(process) = super::busy_in(&entry.path) {
         return Ok(Err(NoRewrite::Busy(process)));
     }
     Ok(Ok(worktree.clone()))

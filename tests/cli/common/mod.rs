@@ -492,7 +492,7 @@ pub fn stderr_of(output: &std::process::Output) -> String {
     String::from_utf8_lossy(&output.stderr).into_owned()
 }
 
-/// Whether TOOL (`claude`, `zsh`, `fish`, `script`), which a test needs and
+/// Whether TOOL (`claude`, `zsh`, `fish`, `script`, `tmux`), which a test needs and
 /// a machine may lack, is here. When it is not, the test skips, and says so
 /// in the summary at exit (libtest hides a passing test's own output); but
 /// SESSIONS_TEST_REQUIRE=all (which `.ci/run` sets), or a comma-separated
@@ -505,6 +505,11 @@ pub fn require(tool: &str) -> bool {
             .arg("--version")
             .output()
             .is_ok_and(|v| String::from_utf8_lossy(&v.stdout).contains("util-linux")),
+        // tmux knows only `-V`.
+        "tmux" => StdCommand::new("tmux")
+            .arg("-V")
+            .output()
+            .is_ok_and(|o| o.status.success()),
         _ => StdCommand::new(tool)
             .arg("--version")
             .output()
