@@ -30,4 +30,5 @@ mod shell;
 mod snapshots;
 mod status;
 mod stress;
+mod sync_clone;
 mod sync_land;
