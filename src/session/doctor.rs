@@ -11,7 +11,9 @@ use repair::repair;
 
 use super::adopt::{adopt, adoptable, entry_for};
 use super::remove::execute;
-use super::safety::{self, BranchOutcome, RemoveOptions, Surroundings, Unpushed, plan_removal};
+use super::safety::{
+    self, BranchOutcome, RemoveOptions, Risk, Surroundings, Unpushed, plan_removal,
+};
 use super::status::{merged_into, worktree_at, worktree_gone};
 use super::underway::{self, Leftover};
 use super::{Workspace, find_entry, leftovers, relocate, validate};
@@ -225,7 +227,7 @@ fn diagnose(ws: &Workspace) -> Result<Vec<Finding>> {
     let moves = relocate::moves(ws, &worktrees, &entries, &mut explained);
     let moving = !moves.is_empty();
     found.extend(moves);
-    found.extend(missing_folders(&worktrees, &entries, &explained));
+    found.extend(missing_folders(ws, &worktrees, &entries, &explained)?);
     found.extend(missing_branches(ws, &worktrees, &entries, &explained));
     found.extend(stray_worktrees(
         ws, &worktrees, &entries, &explained, moving,
@@ -316,13 +318,17 @@ fn stale_locks(worktrees: &[Worktree]) -> Vec<Finding> {
     found
 }
 
-/// Sessions whose worktree is gone.
+/// Sessions whose worktree is gone. The fix offered never loses work: a
+/// branch with commits found nowhere else is kept (`rm --keep-branch`), and
+/// commits only the gone worktree holds are put on a branch first.
 fn missing_folders(
+    ws: &Workspace,
     worktrees: &[Worktree],
     entries: &[Entry],
     explained: &Explained,
-) -> Vec<Finding> {
+) -> Result<Vec<Finding>> {
     let mut found = Vec::new();
+    let around = Surroundings::read(ws)?;
     for e in entries
         .iter()
         .filter(|e| worktree_gone(worktrees, &e.path) && !explained.sessions.contains(&e.name))
@@ -332,16 +338,56 @@ fn missing_folders(
         } else {
             "is gone"
         };
+        let (fix, why) = missing_fix(ws, &around, e)?;
         found.push(finding(
             Kind::MissingFolder,
-            format!("session '{}': its folder {} {what}", e.name, tilde(&e.path)),
-            format!("sessions rm {}", e.name),
+            format!(
+                "session '{}': its folder {} {what}{why}",
+                e.name,
+                tilde(&e.path)
+            ),
+            fix,
             Action::DropEntry {
                 name: e.name.clone(),
             },
         ));
     }
-    found
+    Ok(found)
+}
+
+/// The command that clears session E whose folder is gone without losing
+/// anything, and what the problem should add to say why that one.
+fn missing_fix(ws: &Workspace, around: &Surroundings, e: &Entry) -> Result<(String, String)> {
+    let name = quote(&e.name);
+    let plan = plan_removal(ws, around, e.clone(), RemoveOptions::default())?;
+    if let Some(blocker) = plan.blockers.first() {
+        return Ok((blocker.hint(), format!("; {blocker}")));
+    }
+    let mut why = String::new();
+    for risk in &plan.risks {
+        match risk {
+            Risk::BranchCommits { branch, .. } => {
+                why = format!(
+                    "; {risk}: `rm --keep-branch` keeps branch '{branch}' (`rm --force` would delete it)"
+                );
+            }
+            Risk::WorktreeCommits { .. } => {
+                let held = worktree_at(&around.worktrees, &e.path).map(|w| only_held_by(ws, w));
+                let fix = match held {
+                    Some(Held::From(start)) => format!(
+                        "git branch {} {} && sessions rm --keep-branch {name}",
+                        quote(&format!("rescued-{}", e.name)),
+                        git::short(start)
+                    ),
+                    _ => format!("sessions show {name}"),
+                };
+                return Ok((fix, format!("; {risk}")));
+            }
+            _ => return Ok((format!("sessions show {name}"), format!("; {risk}"))),
+        }
+    }
+    let keep = if why.is_empty() { "" } else { "--keep-branch " };
+    Ok((format!("sessions rm {keep}{name}"), why))
 }
 
 /// Sessions whose worktree stays but whose branch is gone (deleted by hand):
@@ -454,7 +500,7 @@ fn stray_worktrees(
             found.push(finding(
                 Kind::HalfMadeWorktree,
                 format!(
-                    "worktree {} was never finished: `git worktree add` was interrupted",
+                    "worktree {} was never finished: `git worktree add` was interrupted; removing it deletes that folder with anything in it",
                     tilde(&w.path)
                 ),
                 format!(
@@ -525,17 +571,24 @@ fn left_branches(
             Some(base_tip) => merged_into(&ws.repo, tip, base_tip)?,
             None => false,
         };
-        let (action, state) = if merged {
+        // Deleting an unmerged branch drops its work: the fix shows that
+        // work first, and the problem says what deleting it costs.
+        let (action, state, fix) = if merged {
             (
                 Action::DeleteBranch {
                     branch: branch.clone(),
                 },
                 format!("merged into {base}"),
+                format!("git branch -D {}", quote(&branch)),
             )
         } else {
             (
                 Action::Manual,
-                format!("not merged into {base}; delete it once its work is merged or unwanted"),
+                format!(
+                    "not merged into {base}; once its work is merged or unwanted, `git branch -D {}` deletes it and the commits only it has",
+                    quote(&branch)
+                ),
+                format!("git log --oneline {}", quote(&format!("{base}..{branch}"))),
             )
         };
         found.push(finding(
@@ -544,7 +597,7 @@ fn left_branches(
                 "branch '{branch}' of removed session '{}' is left behind, {state}",
                 left.session
             ),
-            format!("git branch -D {}", quote(&branch)),
+            fix,
             action,
         ));
     }

@@ -180,13 +180,12 @@ fn sync_one(ws: &Workspace, entry: &Entry, merge: bool) -> Result<(SyncOutcome, 
     if start_first
         && !matches!(result, Ok(SyncOutcome::Synced))
         && ws.repo.branch_tip(&entry.branch) == Some(tip)
+        && let Err(e) = record_start(ws, entry, &entry.base_commit)
     {
-        if let Err(e) = record_start(ws, entry, &entry.base_commit) {
-            return Err(match result {
-                Ok(_) => e,
-                Err(first) => first.context(e),
-            });
-        }
+        return Err(match result {
+            Ok(_) => e,
+            Err(first) => first.context(e),
+        });
     }
     let outcome = result?;
     let next = match &outcome {

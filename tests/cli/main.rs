@@ -13,6 +13,7 @@ mod conflicts;
 mod core;
 mod create;
 mod doctor;
+mod doctor_advice;
 mod fixes_attacked;
 mod guide;
 mod hostile_repo;

@@ -3,7 +3,7 @@
 //! `sync.fetch`) brings in what the remote gained, and every hint is a
 //! command that can be pasted as it is.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use crate::common::{TestEnv, stderr_of};
 
@@ -51,7 +51,7 @@ fn paste(env: &TestEnv, dir: &Path, command: &str) -> (bool, String) {
     (output.status.success(), said)
 }
 
-fn head_of(env: &TestEnv, dir: &PathBuf) -> String {
+fn head_of(env: &TestEnv, dir: &Path) -> String {
     env.git_in(dir, &["rev-parse", "HEAD"])
 }
 
