@@ -38,48 +38,73 @@ pub fn run(args: SyncArgs) -> Result<()> {
         .iter()
         .filter(|s| matches!(s.outcome, SyncOutcome::Conflicts(_)))
         .collect();
+    // Each step names its session when more than one is left.
+    let named = refused.len() + conflicted.len() > 1;
+    let mut hint = Vec::new();
     if !refused.is_empty() {
-        bail!(
-            Failure::refused(format!("refused to sync {} session(s)", refused.len()))
-                .with_hint(next_steps(&refused, args.merge))
-        );
+        hint.push(after_refusals(&refused, named, args.merge));
     }
     if !conflicted.is_empty() {
-        bail!(
-            Failure::error(format!("{} session(s) would conflict", conflicted.len()))
-                .with_hint(next_steps(&conflicted, args.merge))
-        );
+        hint.push(by_hand(&conflicted, named, args.merge));
+    }
+    let hint = hint.join("; ");
+    let conflicts = format!("{} session(s) would conflict", conflicted.len());
+    if !refused.is_empty() {
+        let mut message = format!("refused to sync {} session(s)", refused.len());
+        if !conflicted.is_empty() {
+            message += &format!(", and {conflicts}");
+        }
+        bail!(Failure::refused(message).with_hint(hint));
+    }
+    if !conflicted.is_empty() {
+        bail!(Failure::error(conflicts).with_hint(hint));
     }
     Ok(())
 }
 
-/// The hint after SESSIONS were not synced: for each, the command that deals
-/// with it; for refusals, then the `sessions sync` that takes them up again.
-fn next_steps(sessions: &[&Synced], merge: bool) -> String {
+/// Each refused session's own next step, then the `sessions sync` that
+/// takes them up again.
+fn after_refusals(refused: &[&Synced], named: bool, merge: bool) -> String {
+    let steps = each(refused, named);
+    let names: Vec<String> = refused.iter().map(|s| quote(&s.name)).collect();
+    let again = format!(
+        "sessions sync{} {}",
+        if merge { " --merge" } else { "" },
+        names.join(" ")
+    );
+    if steps.is_empty() {
+        format!("once each reason above is dealt with: {again}")
+    } else {
+        format!("{steps}; then {again}")
+    }
+}
+
+/// The commands that start each conflicting sync again by hand, and how to
+/// go on from the stop at the conflict.
+fn by_hand(conflicted: &[&Synced], named: bool, merge: bool) -> String {
+    let (verb, go_on) = if merge {
+        ("merge", "git commit --no-edit")
+    } else {
+        ("rebase", "git rebase --continue")
+    };
+    format!(
+        "to sync by hand: {}; then fix the files git names, `git add` them and `{go_on}` (or give up with `git {verb} --abort`)",
+        each(conflicted, named)
+    )
+}
+
+/// The next step of each of SESSIONS, each NAMED with its session or not.
+fn each(sessions: &[&Synced], named: bool) -> String {
     let steps: Vec<String> = sessions
         .iter()
         .filter_map(|s| {
             let next = s.next.as_ref()?;
-            Some(if sessions.len() == 1 {
-                next.clone()
-            } else {
+            Some(if named {
                 format!("for '{}': {next}", s.name)
+            } else {
+                next.clone()
             })
         })
         .collect();
-    let mut hint = steps.join("; ");
-    if matches!(sessions[0].outcome, SyncOutcome::Refused(_)) {
-        let names: Vec<String> = sessions.iter().map(|s| quote(&s.name)).collect();
-        let again = format!(
-            "sessions sync{} {}",
-            if merge { " --merge" } else { "" },
-            names.join(" ")
-        );
-        hint = if hint.is_empty() {
-            format!("once each reason above is dealt with: {again}")
-        } else {
-            format!("{hint}; then {again}")
-        };
-    }
-    hint
+    steps.join("; ")
 }

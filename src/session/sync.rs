@@ -279,7 +279,7 @@ fn record_start(ws: &Workspace, entry: &Entry, start: &str) -> Result<()> {
     registry.save()
 }
 
-/// The commands that sync ENTRY by hand after a conflict with BASE: git
+/// The command that syncs ENTRY by hand after a conflict with BASE: git
 /// stops on the conflict there, for the user to resolve and go on.
 fn by_hand(entry: &Entry, base: Oid, merge: bool) -> String {
     // The base's name as given, unless git could take it for an option.
@@ -288,15 +288,8 @@ fn by_hand(entry: &Entry, base: Oid, merge: bool) -> String {
     } else {
         shell::quote(&entry.base)
     };
-    let (verb, go_on) = if merge {
-        ("merge", "git commit --no-edit")
-    } else {
-        ("rebase", "git rebase --continue")
-    };
-    format!(
-        "cd {} && git {verb} {onto}; then fix the files it names, `git add` them and `{go_on}` (or give up with `git {verb} --abort`)",
-        shell::quote_path(&entry.path)
-    )
+    let verb = if merge { "merge" } else { "rebase" };
+    format!("cd {} && git {verb} {onto}", shell::quote_path(&entry.path))
 }
 
 /// The commits a rebase of TIP onto ONTO checks out on the way: ONTO, then

@@ -183,12 +183,15 @@ fn the_conflict_hint_pastes_into_a_rebase_to_finish_by_hand() {
 
     let stderr = env.exits_with(&["sync", "c"], 1);
     let hint = hint_of(&stderr);
-    let cd = format!("cd {} && git rebase origin/main;", dir.display());
-    assert!(hint.starts_with(&cd), "{hint}");
+    let cd = format!("cd {} && git rebase origin/main", dir.display());
+    assert!(
+        hint.starts_with(&format!("to sync by hand: {cd};")),
+        "{hint}"
+    );
     assert!(!hint.contains('<'), "no placeholders: {hint}");
     assert!(hint.contains("git rebase --continue"), "{hint}");
     // Pasted, it stops on the conflict for the user to resolve.
-    let (ok, said) = paste(&env, &env.repo, cd.trim_end_matches(';'));
+    let (ok, said) = paste(&env, &env.repo, &cd);
     assert!(!ok && said.contains("CONFLICT"), "{said}");
     env.git_in(&dir, &["rebase", "--abort"]);
 }
