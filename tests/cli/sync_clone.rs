@@ -225,3 +225,33 @@ fn the_uncommitted_hint_pastes_into_a_sync_that_works() {
         "draft\n"
     );
 }
+
+/// A fresh session's sync killed (SIGKILL, with its git) as the rebase
+/// checks out the base: it is empty, never merged, before and after
+/// `doctor --fix`, and a sync then finishes the job.
+#[test]
+fn a_fresh_session_killed_mid_sync_never_looks_merged() {
+    let env = TestEnv::cloned();
+    env.new_session("a");
+    env.commit_in(&env.repo, "base.txt", "base\n", "main moves on");
+    env.git(&["push", "-q", "origin", "main"]);
+    let pid_file = env.pid_hook("post-checkout", "", "kill -KILL \"$pid\" \"$PPID\"");
+    env.run_killed(&["sync", "a"], &pid_file, "post-checkout");
+    let unmerged = |when: &str| {
+        let a = env.listed("a");
+        assert_eq!(
+            (a["empty"].clone(), a["merged"].clone()),
+            (true.into(), false.into()),
+            "{when}: {a}"
+        );
+    };
+    unmerged("killed");
+    env.sessions().args(["doctor", "--fix"]).assert().success();
+    unmerged("repaired");
+    env.sessions().args(["sync", "a"]).assert().success();
+    unmerged("synced");
+    assert_eq!(
+        env.listed("a")["head"],
+        env.git(&["rev-parse", "origin/main"])
+    );
+}
