@@ -190,6 +190,12 @@ pub struct SyncArgs {
     /// Merge the base in instead of rebasing onto it
     #[arg(long)]
     pub merge: bool,
+    /// Fetch the base's remote first [default: config sync.fetch]
+    #[arg(long, overrides_with = "no_fetch")]
+    pub fetch: bool,
+    /// Do not fetch, whatever sync.fetch says
+    #[arg(long, overrides_with = "fetch")]
+    pub no_fetch: bool,
 }
 
 #[derive(Debug, Args)]

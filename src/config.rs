@@ -114,6 +114,8 @@ pub struct Config {
     pub land_check: Setting<Vec<String>>,
     /// Push the base branch after landing (never forced).
     pub land_push: Setting<bool>,
+    /// Fetch the base's remote before `sync`.
+    pub sync_fetch: Setting<bool>,
     /// Project values held back until approved (`trust::withhold_unapproved`).
     pub(crate) withheld: Withheld,
 }
@@ -146,6 +148,7 @@ struct Layer {
     max_sessions: Option<usize>,
     port_base: Option<u16>,
     land: Option<LandLayer>,
+    sync: Option<SyncLayer>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -154,6 +157,12 @@ struct LandLayer {
     method: Option<LandMethod>,
     check: Option<Vec<String>>,
     push: Option<bool>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SyncLayer {
+    fetch: Option<bool>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -182,6 +191,7 @@ impl Default for Config {
             land_method: Setting::default(LandMethod::Rebase),
             land_check: Setting::default(Vec::new()),
             land_push: Setting::default(false),
+            sync_fetch: Setting::default(false),
             withheld: Withheld::default(),
         }
     }
@@ -258,6 +268,9 @@ impl Config {
             set(&mut self.land_check, land.check, &source);
             set(&mut self.land_push, land.push, &source);
         }
+        if let Some(sync) = layer.sync {
+            set(&mut self.sync_fetch, sync.fetch, &source);
+        }
         if let Some(agent) = layer.agent {
             set(&mut self.agent_command, agent.command, &source);
             set(&mut self.agent_args, agent.args, &source);
@@ -293,6 +306,7 @@ impl Config {
             "land.method" => entry(&self.land_method),
             "land.check" => entry(&self.land_check),
             "land.push" => entry(&self.land_push),
+            "sync.fetch" => entry(&self.sync_fetch),
             _ => return None,
         })
     }

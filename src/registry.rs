@@ -16,6 +16,9 @@ use serde::{Deserialize, Serialize};
 use crate::error::Failure;
 use crate::interrupt;
 
+mod salvage;
+pub use salvage::Salvaged;
+
 const VERSION: u32 = 1;
 const DIR: &str = "sessions";
 const FILE: &str = "registry.toml";
@@ -227,13 +230,22 @@ impl Registry {
             .map(|e| corrupt(&file, &text, &e).message))
     }
 
-    /// Replaces a registry that does not parse with SESSIONS, keeping the
-    /// broken file as `registry.toml.bak-<timestamp>`; returns that name.
-    pub fn rebuild(&self, sessions: Vec<Entry>) -> Result<PathBuf> {
+    /// Replaces a registry that does not parse with what can still be read
+    /// from it (`salvage`), which COMPLETE may add to (from git), keeping
+    /// the broken file as `registry.toml.bak-<timestamp>`. Returns that
+    /// name and what was written, with what could not be read.
+    pub fn rebuild(
+        &self,
+        complete: impl FnOnce(&mut Salvaged) -> Result<()>,
+    ) -> Result<(PathBuf, Salvaged)> {
         let lock = self.wait_for_lock(announced)?;
         if self.corruption()?.is_none() {
             bail!("{} parses again; nothing rebuilt", self.file().display());
         }
+        let text = fs::read(self.file())
+            .with_context(|| format!("cannot read {}", self.file().display()))?;
+        let mut salvaged = salvage::salvage(&String::from_utf8_lossy(&text));
+        complete(&mut salvaged)?;
         let stamp = crate::clock::now().strftime("%Y%m%dT%H%M%SZ");
         let backup = self.dir.join(format!("{FILE}.bak-{stamp}"));
         fs::copy(self.file(), &backup)
@@ -241,12 +253,12 @@ impl Registry {
         Locked {
             file: self.file(),
             _lock: lock,
-            sessions,
-            left_branches: Vec::new(),
-            pending: Vec::new(),
+            sessions: salvaged.sessions.clone(),
+            left_branches: salvaged.left_branches.clone(),
+            pending: salvaged.pending.clone(),
         }
         .save()?;
-        Ok(backup)
+        Ok((backup, salvaged))
     }
 
     /// Takes the exclusive lock, waiting as long as it takes, as

@@ -172,6 +172,7 @@ impl Settings {
                 land_method: Setting::of(&c.land_method, |m| method_name(*m)),
                 land_check: Setting::of(&c.land_check, Vec::clone),
                 land_push: Setting::of(&c.land_push, |p| *p),
+                sync_fetch: Setting::of(&c.sync_fetch, |f| *f),
             },
         }
     }
@@ -393,6 +394,7 @@ struct Effective {
     land_method: Setting<&'static str>,
     land_check: Setting<Vec<String>>,
     land_push: Setting<bool>,
+    sync_fetch: Setting<bool>,
 }
 
 #[derive(Serialize)]

@@ -93,6 +93,11 @@ pub const KEYS: &[Key] = &[
         about: "push the base branch after landing (never forced)",
     },
     Key {
+        name: "sync.fetch",
+        default: Some("false"),
+        about: "fetch the base's remote before `sessions sync` (as `--fetch` does)",
+    },
+    Key {
         name: "agent.profiles.NAME.command",
         default: None,
         about: "the agent of profile NAME, instead of `agent.command`",

@@ -494,6 +494,38 @@ impl Repo {
         check(&output, "git push").with_context(|| format!("cannot push '{branch}' to {remote}"))
     }
 
+    /// The configured remote whose remote-tracking branch BASE names
+    /// (`origin` for `origin/main`), whether or not that branch is there now;
+    /// `None` for a local branch, a tag or a commit.
+    pub fn remote_of_base(&self, base: &str) -> Option<String> {
+        let tracking = self.repo.find_reference(&format!("refs/remotes/{base}"));
+        if tracking.is_err() && self.try_resolve_commit(base).is_some() {
+            return None;
+        }
+        let remotes = self.repo.remotes().ok()?;
+        remotes
+            .iter()
+            .filter_map(|remote| remote.ok().flatten())
+            .filter(|remote| {
+                base.strip_prefix(remote)
+                    .is_some_and(|rest| rest.len() > 1 && rest.starts_with('/'))
+            })
+            .max_by_key(|remote| remote.len())
+            .map(str::to_string)
+    }
+
+    /// `git fetch REMOTE`, with its configured refspecs. Never asks for
+    /// credentials: a remote that needs them fails instead of hanging.
+    pub fn fetch(&self, remote: &str) -> Result<()> {
+        let output = self
+            .git_command()
+            .env("GIT_TERMINAL_PROMPT", "0")
+            .args(["fetch", "--quiet", "--end-of-options", remote])
+            .output()
+            .map_err(GitError::CouldNotRun)?;
+        check(&output, "git fetch").with_context(|| format!("cannot fetch from {remote}"))
+    }
+
     fn git_command(&self) -> Command {
         git_in(self.home_dir())
     }

@@ -347,6 +347,8 @@ impl Workdir<'_> {
             &[
                 "merge",
                 "--no-edit",
+                // Whatever `merge.ff` says: a fast-forward when it can.
+                "--ff",
                 "--no-autostash",
                 "--no-overwrite-ignore",
                 "--quiet",

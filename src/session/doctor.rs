@@ -6,12 +6,16 @@ use std::path::PathBuf;
 
 use anyhow::{Context, Result, bail};
 
+mod missing;
 mod repair;
+use missing::missing_folders;
 use repair::repair;
 
 use super::adopt::{adopt, adoptable, entry_for};
 use super::remove::execute;
-use super::safety::{self, BranchOutcome, RemoveOptions, Surroundings, Unpushed, plan_removal};
+use super::safety::{
+    self, BranchOutcome, RemoveOptions, Risk, Surroundings, Unpushed, plan_removal,
+};
 use super::status::{merged_into, worktree_at, worktree_gone};
 use super::underway::{self, Leftover};
 use super::{Workspace, find_entry, leftovers, relocate, validate};
@@ -225,7 +229,7 @@ fn diagnose(ws: &Workspace) -> Result<Vec<Finding>> {
     let moves = relocate::moves(ws, &worktrees, &entries, &mut explained);
     let moving = !moves.is_empty();
     found.extend(moves);
-    found.extend(missing_folders(&worktrees, &entries, &explained));
+    found.extend(missing_folders(ws, &worktrees, &entries, &explained)?);
     found.extend(missing_branches(ws, &worktrees, &entries, &explained));
     found.extend(stray_worktrees(
         ws, &worktrees, &entries, &explained, moving,
@@ -312,34 +316,6 @@ fn stale_locks(worktrees: &[Worktree]) -> Vec<Finding> {
                 },
             ));
         }
-    }
-    found
-}
-
-/// Sessions whose worktree is gone.
-fn missing_folders(
-    worktrees: &[Worktree],
-    entries: &[Entry],
-    explained: &Explained,
-) -> Vec<Finding> {
-    let mut found = Vec::new();
-    for e in entries
-        .iter()
-        .filter(|e| worktree_gone(worktrees, &e.path) && !explained.sessions.contains(&e.name))
-    {
-        let what = if e.path.is_dir() {
-            "is no longer a git worktree"
-        } else {
-            "is gone"
-        };
-        found.push(finding(
-            Kind::MissingFolder,
-            format!("session '{}': its folder {} {what}", e.name, tilde(&e.path)),
-            format!("sessions rm {}", e.name),
-            Action::DropEntry {
-                name: e.name.clone(),
-            },
-        ));
     }
     found
 }
@@ -454,7 +430,7 @@ fn stray_worktrees(
             found.push(finding(
                 Kind::HalfMadeWorktree,
                 format!(
-                    "worktree {} was never finished: `git worktree add` was interrupted",
+                    "worktree {} was never finished: `git worktree add` was interrupted; removing it deletes that folder with anything in it",
                     tilde(&w.path)
                 ),
                 format!(
@@ -525,17 +501,24 @@ fn left_branches(
             Some(base_tip) => merged_into(&ws.repo, tip, base_tip)?,
             None => false,
         };
-        let (action, state) = if merged {
+        // Deleting an unmerged branch drops its work: the fix shows that
+        // work first, and the problem says what deleting it costs.
+        let (action, state, fix) = if merged {
             (
                 Action::DeleteBranch {
                     branch: branch.clone(),
                 },
                 format!("merged into {base}"),
+                format!("git branch -D {}", quote(&branch)),
             )
         } else {
             (
                 Action::Manual,
-                format!("not merged into {base}; delete it once its work is merged or unwanted"),
+                format!(
+                    "not merged into {base}; once its work is merged or unwanted, `git branch -D {}` deletes it and the commits only it has",
+                    quote(&branch)
+                ),
+                format!("git log --oneline {}", quote(&format!("{base}..{branch}"))),
             )
         };
         found.push(finding(
@@ -544,7 +527,7 @@ fn left_branches(
                 "branch '{branch}' of removed session '{}' is left behind, {state}",
                 left.session
             ),
-            format!("git branch -D {}", quote(&branch)),
+            fix,
             action,
         ));
     }

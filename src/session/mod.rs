@@ -39,7 +39,7 @@ pub use remove::{BranchFate, Removed, remove};
 pub use safety::RemoveOptions;
 pub use show::{Commit, Details, FileStat, show};
 pub use status::Summary;
-pub use sync::{SyncOutcome, sync};
+pub use sync::{SyncOptions, SyncOutcome, Synced, sync};
 pub use ui::{Progress, Ui};
 
 use std::path::PathBuf;

@@ -6,28 +6,7 @@ use super::*;
 /// Carries out one repair; says what it did.
 pub(super) fn repair(ws: &Workspace, action: &Action) -> Result<String> {
     match action {
-        Action::Rebuild => {
-            let mut sessions = Vec::new();
-            let worktrees = ws.repo.worktrees()?;
-            for w in worktrees
-                .iter()
-                .filter(|w| adoptable(ws, w) && w.branch.is_some())
-            {
-                let entry = entry_for(ws, w)?;
-                if !sessions
-                    .iter()
-                    .any(|e: &crate::registry::Entry| e.name == entry.name)
-                {
-                    sessions.push(entry);
-                }
-            }
-            let count = sessions.len();
-            let backup = ws.registry.rebuild(sessions)?;
-            Ok(format!(
-                "rebuilt the registry with {count} session(s) from git's worktrees; the broken file is kept as {}",
-                backup.display()
-            ))
-        }
+        Action::Rebuild => rebuild(ws),
         Action::Unlock { admin_name } => {
             ws.repo.unlock_worktree(admin_name)?;
             Ok(format!("released the lock on worktree '{admin_name}'"))
@@ -111,6 +90,72 @@ pub(super) fn repair(ws: &Workspace, action: &Action) -> Result<String> {
     }
 }
 
+/// Rebuilds a registry that does not parse: every table of it that still
+/// reads, as it was (ports, agents, branch ownership); then each worktree
+/// of git's that none of them has, as `adopt` would (no port, no agent,
+/// its branch never deleted: git cannot tell who made a branch). Says what
+/// could not be recovered.
+fn rebuild(ws: &Workspace) -> Result<String> {
+    let worktrees = ws.repo.worktrees()?;
+    let mut from_git = Vec::new();
+    let (backup, salvaged) = ws.registry.rebuild(|salvaged| {
+        for w in worktrees
+            .iter()
+            .filter(|w| adoptable(ws, w) && w.branch.is_some())
+        {
+            let entry = entry_for(ws, w)?;
+            let known = |e: &Entry| e.path == entry.path || e.name == entry.name;
+            if !salvaged.sessions.iter().any(known) {
+                from_git.push(entry.name.clone());
+                salvaged.sessions.push(entry);
+            }
+        }
+        Ok(())
+    })?;
+    let kept = salvaged.sessions.len() - from_git.len();
+    let mut done =
+        format!("rebuilt the registry: {kept} session(s) read back from it as they were");
+    if !from_git.is_empty() {
+        done += &format!(
+            ", {} from git's worktrees ({}) without their ports, agents or branch ownership (their branches will not be deleted by sessions)",
+            from_git.len(),
+            quoted(&from_git)
+        );
+    }
+    let lost_names: Vec<String> = salvaged
+        .lost
+        .iter()
+        .flat_map(|l| l.names.iter().cloned())
+        .filter(|n| !from_git.contains(n))
+        .collect();
+    for lost in &salvaged.lost {
+        let names = if lost.names.is_empty() {
+            String::new()
+        } else {
+            format!(" ({})", quoted(&lost.names))
+        };
+        done += &format!(
+            "; could not read {} at line {}{names}",
+            lost.header, lost.line
+        );
+    }
+    if !lost_names.is_empty() {
+        done += &format!(
+            "; not recovered, having no worktree: {}",
+            quoted(&lost_names)
+        );
+    }
+    Ok(format!(
+        "{done}; the broken file is kept as {}",
+        backup.display()
+    ))
+}
+
+fn quoted(names: &[String]) -> String {
+    let names: Vec<String> = names.iter().map(|n| format!("'{n}'")).collect();
+    names.join(", ")
+}
+
 /// Drops the entry of a session whose folder is gone, and git's admin entry
 /// with it. Its branch goes only when merged; otherwise it is kept.
 fn drop_missing(ws: &Workspace, name: &str) -> Result<String> {
@@ -123,7 +168,8 @@ fn drop_missing(ws: &Workspace, name: &str) -> Result<String> {
     if let Some(reason) = worktree_at(&around.worktrees, &entry.path).and_then(|w| w.locked.clone())
     {
         bail!(
-            "git has it locked ({reason}); unlock it with `git worktree unlock` if that lock is stale"
+            "git has it locked ({reason}); if that lock is stale: `git worktree unlock {}`",
+            quote_path(&entry.path)
         );
     }
     // Unpushed commits stay on the branch; anything else at risk (commits

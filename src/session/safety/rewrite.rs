@@ -9,6 +9,7 @@ use crate::process::Process;
 use crate::registry::Entry;
 use crate::session::Workspace;
 use crate::session::status::worktree_at;
+use crate::shell::{quote, quote_path};
 
 /// Why `sync` and `land` must not rewrite a session's worktree now.
 #[derive(Debug)]
@@ -60,6 +61,33 @@ impl fmt::Display for NoRewrite {
             ),
             NoRewrite::Uncommitted(what) => f.write_str(what),
             NoRewrite::Busy(process) => write!(f, "{process} is working in it"),
+        }
+    }
+}
+
+impl NoRewrite {
+    /// The command to paste in ENTRY's case to deal with it, with real
+    /// names, where there is one: the caller says what to run after it.
+    pub(in crate::session) fn next_step(&self, entry: &Entry) -> Option<String> {
+        let dir = &entry.path;
+        let git_c = |path: &std::path::Path| format!("git -C {}", quote_path(path));
+        match self {
+            NoRewrite::Missing(_) => Some("sessions doctor".into()),
+            NoRewrite::Interrupted(_) => Some("sessions doctor --fix".into()),
+            NoRewrite::InProgress(_) => None,
+            NoRewrite::OffBranch { branch, .. } => {
+                Some(format!("{} switch {}", git_c(dir), quote(branch)))
+            }
+            NoRewrite::CheckedOutElsewhere { path, .. } => {
+                Some(format!("{} switch --detach", git_c(path)))
+            }
+            NoRewrite::Uncommitted(_) => Some(format!(
+                "commit it (`cd {} && git add -A && git commit`) or stash it (`{} stash push --include-untracked`, and `{} stash pop` after)",
+                quote_path(dir),
+                git_c(dir),
+                git_c(dir)
+            )),
+            NoRewrite::Busy(_) => None,
         }
     }
 }

@@ -8,7 +8,11 @@ use crate::session::testing::{Fixture, commit_in, git};
 
 fn sync_of(f: &Fixture, entry: &Entry, merge: bool) -> SyncOutcome {
     f.register(&[entry]);
-    let mut synced = sync(&f.ws, std::slice::from_ref(&entry.name), false, merge).unwrap();
+    let options = SyncOptions {
+        merge,
+        ..SyncOptions::default()
+    };
+    let mut synced = sync(&f.ws, std::slice::from_ref(&entry.name), options).unwrap();
     assert_eq!(synced.len(), 1);
     synced.remove(0).outcome
 }
@@ -109,11 +113,73 @@ fn an_invalid_entry_is_never_synced() {
     f.commit("base", "b");
     let before = f.tip("main");
     f.register(&[&s]);
-    let synced = sync(&f.ws, &[], true, false).unwrap();
+    let all = SyncOptions {
+        all: true,
+        ..SyncOptions::default()
+    };
+    let synced = sync(&f.ws, &[], all).unwrap();
     assert!(
         matches!(&synced[0].outcome, SyncOutcome::Refused(why) if why.contains("main worktree")),
         "{:?}",
         synced[0].outcome
     );
     assert_eq!(f.tip("main"), before);
+}
+
+/// The start point ENTRY has in the registry now.
+fn start_of(f: &Fixture, name: &str) -> String {
+    let entries = f.ws.registry.read().unwrap();
+    entries
+        .iter()
+        .find(|e| e.name == name)
+        .unwrap()
+        .base_commit
+        .clone()
+}
+
+#[test]
+fn a_session_with_no_commits_starts_again_at_the_base_it_synced_to() {
+    for merge in [false, true] {
+        let f = Fixture::new();
+        let s = f.session("s");
+        f.commit("base", "b");
+        assert_eq!(sync_of(&f, &s, merge), SyncOutcome::Synced);
+        assert_eq!(f.tip("s"), f.tip("main"), "a fast-forward");
+        assert_eq!(start_of(&f, "s"), f.tip("main").to_string());
+    }
+}
+
+#[test]
+fn a_session_with_commits_starts_at_the_base_after_a_rebase() {
+    let f = Fixture::new();
+    let s = f.session("s");
+    commit_in(&s.path, "work", "w");
+    f.commit("base", "b");
+    assert_eq!(sync_of(&f, &s, false), SyncOutcome::Synced);
+    assert_eq!(start_of(&f, "s"), f.tip("main").to_string());
+}
+
+#[test]
+fn a_session_whose_commits_are_all_in_the_base_keeps_its_start() {
+    let f = Fixture::new();
+    let s = f.session("s");
+    commit_in(&s.path, "work", "w");
+    // The base took the session's work as it is (a fast-forward), then more.
+    git(&f.dir, &["merge", "-q", "--ff-only", "s"]);
+    f.commit("base", "b");
+    assert_eq!(sync_of(&f, &s, false), SyncOutcome::Synced);
+    assert_eq!(start_of(&f, "s"), s.base_commit, "it still looks merged");
+}
+
+#[test]
+fn a_conflict_names_the_commands_that_sync_by_hand() {
+    let f = Fixture::new();
+    let s = f.session("s");
+    commit_in(&s.path, "README", "session's");
+    f.commit("README", "base's");
+    f.register(&[&s]);
+    let synced = sync(&f.ws, &["s".into()], SyncOptions::default()).unwrap();
+    let next = synced[0].next.as_deref().unwrap();
+    assert_eq!(next, format!("cd {} && git rebase main", s.path.display()));
+    assert_eq!(start_of(&f, "s"), s.base_commit, "nothing changed");
 }
