@@ -74,7 +74,7 @@ impl NoRewrite {
         match self {
             NoRewrite::Missing(_) => Some("sessions doctor".into()),
             NoRewrite::Interrupted(_) => Some("sessions doctor --fix".into()),
-            NoRewrite::InProgress(_) => None,
+            NoRewrite::InProgress(..) => None,
             NoRewrite::OffBranch { branch, .. } => {
                 Some(format!("{} switch {}", git_c(dir), quote(branch)))
             }
