@@ -1,10 +1,15 @@
 //! The terminal side of the domain's `session::Ui`: messages on stderr
-//! through src/output.rs, the progress bar, and the one yes/no prompt.
+//! through src/output.rs, the progress bar, the one yes/no prompt and the
+//! session picker. Ctrl-C at either stops the whole command (exit 130).
 
 use std::io::{self, BufRead, IsTerminal, Write};
+use std::os::fd::AsFd;
+use std::sync::OnceLock;
 
 use anyhow::Result;
 
+use crate::error::Failure;
+use crate::interrupt;
 use crate::output;
 use crate::session::{Progress, Ui};
 use crate::trust::{self, Request};
@@ -35,11 +40,18 @@ impl Ui for Terminal {
     }
 
     fn approve(&self, request: &Request<'_>) -> Result<Option<bool>> {
+        // One question per command: `new` asks before it changes anything,
+        // and a "no" then holds for its later steps too.
+        static ANSWER: OnceLock<bool> = OnceLock::new();
         if !(self.asks && can_ask()) {
             return Ok(None);
         }
+        if let Some(&answer) = ANSWER.get() {
+            return Ok(Some(answer));
+        }
         trust::show(request.root, request.values, &mut io::stderr())?;
-        ask("Approve these? [y/N] ").map(Some)
+        let answer = ask("Approve these? [y/N] ")?;
+        Ok(Some(*ANSWER.get_or_init(|| answer)))
     }
 
     fn progress(&self, len: u64, message: &'static str) -> Box<dyn Progress> {
@@ -58,11 +70,33 @@ pub fn can_ask() -> bool {
     io::stdin().is_terminal() && io::stderr().is_terminal()
 }
 
-/// The one yes/no question on the terminal; anything but yes is no.
+/// The one yes/no question on the terminal; anything but yes is no, and
+/// Ctrl-C is an interruption (exit 130), never an answer.
 pub fn ask(question: &str) -> Result<bool> {
+    interrupt::install();
     eprint!("{question}");
     io::stderr().flush()?;
+    // A signal does not end a blocking read (SA_RESTART), but it does end
+    // the wait before it: the read starts only once a line is there.
+    loop {
+        interrupt::check()?;
+        match crate::sys::wait_readable(io::stdin().as_fd()) {
+            Ok(()) => break,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e.into()),
+        }
+    }
     let mut answer = String::new();
     io::stdin().lock().read_line(&mut answer)?;
+    interrupt::check()?;
     Ok(matches!(answer.trim(), "y" | "Y" | "yes" | "Yes" | "YES"))
+}
+
+/// An interruption for what the terminal reports as one: Ctrl-C read as a
+/// key in the picker's raw mode.
+fn interrupted(err: io::Error) -> anyhow::Error {
+    match err.kind() {
+        io::ErrorKind::Interrupted => Failure::interrupted().into(),
+        _ => err.into(),
+    }
 }

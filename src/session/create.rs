@@ -45,6 +45,14 @@ pub fn create(ws: &Workspace, request: NewSession) -> Result<Entry> {
         None => ws.repo.resolve_commit(&base)?,
     };
 
+    // Any question about the project's commands comes before anything is
+    // made (and never under the registry lock): Ctrl-C there leaves nothing
+    // behind, and the answer holds for the setup that follows.
+    if ws.config.withheld_worktree_dir().is_some()
+        || ws.config.setup.source.is_project() && !ws.config.setup.value.is_empty()
+    {
+        ws.approval()?;
+    }
     let prefix = &ws.config.branch_prefix.value;
     let notice = request.on_lock_wait.unwrap_or(|_| {});
     let mut registry = ws.registry.lock_waiting(notice)?;

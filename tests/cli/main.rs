@@ -21,6 +21,7 @@ mod json;
 mod kills;
 mod odd_states;
 mod paths;
+mod prompts;
 mod props;
 mod ready;
 mod removal;

@@ -1,0 +1,71 @@
+//! Prompts and names: Ctrl-C at a question, the session a command means
+//! when none is named, the picker, suggestions, completion of refs,
+//! agent profiles and command lines.
+
+use std::io::{Read, Write};
+use std::path::Path;
+use std::process::Stdio;
+use std::sync::mpsc;
+use std::time::Duration;
+
+use crate::common::{TestEnv, require};
+
+/// `sessions ARGS` in DIR on a terminal (util-linux `script`): for each
+/// step, waits until the output shows its text, then types its keys.
+/// Returns the exit code and everything the terminal showed.
+fn typing(env: &TestEnv, dir: &Path, args: &str, steps: &[(&str, &str)]) -> (i32, String) {
+    let bin = env!("CARGO_BIN_EXE_sessions");
+    let mut child = env
+        .command_in("script", dir)
+        .args(["-qec", &format!("{bin} {args}"), "/dev/null"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdout = child.stdout.take().unwrap();
+    let (tx, rx) = mpsc::channel();
+    let reader = std::thread::spawn(move || {
+        let mut buf = [0; 4096];
+        while let Ok(n @ 1..) = stdout.read(&mut buf) {
+            if tx.send(buf[..n].to_vec()).is_err() {
+                break;
+            }
+        }
+    });
+    let mut stdin = child.stdin.take().unwrap();
+    let mut shown = Vec::new();
+    for (text, keys) in steps {
+        // Waits for the program, not for time: the bound only ends a hang.
+        while !String::from_utf8_lossy(&shown).contains(text) {
+            match rx.recv_timeout(Duration::from_secs(60)) {
+                Ok(chunk) => shown.extend(chunk),
+                Err(_) => panic!("never showed {text:?}: {}", String::from_utf8_lossy(&shown)),
+            }
+        }
+        stdin.write_all(keys.as_bytes()).unwrap();
+        stdin.flush().unwrap();
+    }
+    drop(stdin);
+    let status = child.wait().unwrap();
+    reader.join().unwrap();
+    shown.extend(rx.try_iter().flatten());
+    let shown = String::from_utf8_lossy(&shown).into_owned();
+    (status.code().unwrap_or(-1), shown)
+}
+
+#[test]
+fn ctrl_c_at_the_trust_prompt_of_new_changes_nothing() {
+    if !require("script") {
+        return;
+    }
+    let env = TestEnv::cloned();
+    env.write(".sessions.toml", "setup = [\"echo ran > ran.txt\"]\n");
+    let (code, shown) = typing(&env, &env.repo, "new x --no-agent", &[("[y/N]", "\x03")]);
+    assert_eq!(code, 130, "{shown}");
+    assert!(shown.contains("interrupted"), "{shown}");
+    assert!(env.session_names().is_empty());
+    assert!(!env.branches().iter().any(|b| b == "x"), "{:?}", env.branches());
+    assert!(!env.sessions_dir().join("x").exists());
+    assert!(env.admin_entries().is_empty());
+}
