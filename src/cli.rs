@@ -16,8 +16,9 @@ pub struct Cli {
     /// Print only data and errors: no progress, no informational messages
     #[arg(long, short, global = true)]
     pub quiet: bool,
+    /// What to do; `sessions` alone lists the sessions
     #[command(subcommand)]
-    pub command: Command,
+    pub command: Option<Command>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -95,7 +96,7 @@ pub struct NewArgs {
     pub agent_args: Vec<String>,
 }
 
-#[derive(Debug, Args)]
+#[derive(Debug, Default, Args)]
 pub struct ListArgs {
     /// Print JSON for scripts
     #[arg(long)]
@@ -111,8 +112,8 @@ pub struct PathArgs {
 
 #[derive(Debug, Args)]
 pub struct RmArgs {
-    /// Sessions to remove
-    #[arg(required = true, add = session_names())]
+    /// Sessions to remove [default: the one the current folder is in, else picked on a terminal]
+    #[arg(value_name = "NAME", add = session_names())]
     pub names: Vec<String>,
     /// Remove even with uncommitted changes, a lock, or commits that exist nowhere else (never past a live process)
     #[arg(long, short)]
@@ -124,9 +125,9 @@ pub struct RmArgs {
 
 #[derive(Debug, Args)]
 pub struct CdArgs {
-    /// Session name
+    /// Session name [default: the one the current folder is in, else picked on a terminal]
     #[arg(add = session_names())]
-    pub name: String,
+    pub name: Option<String>,
 }
 
 #[derive(Debug, Args)]
@@ -175,8 +176,8 @@ pub struct ConflictsArgs {
 
 #[derive(Debug, Args)]
 pub struct SyncArgs {
-    /// Sessions to sync
-    #[arg(required_unless_present = "all", conflicts_with = "all", add = session_names())]
+    /// Sessions to sync [default: the one the current folder is in]
+    #[arg(value_name = "NAME", conflicts_with = "all", add = session_names())]
     pub names: Vec<String>,
     /// Sync every session
     #[arg(long)]
@@ -188,9 +189,9 @@ pub struct SyncArgs {
 
 #[derive(Debug, Args)]
 pub struct LandArgs {
-    /// Session to land
+    /// Session to land [default: the one the current folder is in]
     #[arg(add = session_names())]
-    pub name: String,
+    pub name: Option<String>,
     /// Land as one new commit on the base
     #[arg(long, group = "method")]
     pub squash: bool,
@@ -229,9 +230,9 @@ fn session_names() -> ArgValueCandidates {
 
 #[derive(Debug, Args)]
 pub struct ShowArgs {
-    /// Session name
+    /// Session name [default: the one the current folder is in, else picked on a terminal]
     #[arg(add = session_names())]
-    pub name: String,
+    pub name: Option<String>,
     /// Print JSON for scripts
     #[arg(long)]
     pub json: bool,
@@ -269,9 +270,9 @@ pub struct AdoptArgs {
 
 #[derive(Debug, Args)]
 pub struct ResumeArgs {
-    /// Session name
+    /// Session name [default: the one the current folder is in, else picked on a terminal]
     #[arg(add = session_names())]
-    pub name: String,
+    pub name: Option<String>,
     /// Arguments for the agent, after `--`
     #[arg(last = true, value_name = "AGENT_ARGS")]
     pub agent_args: Vec<String>,

@@ -1,3 +1,4 @@
+use super::target::Otherwise;
 use anyhow::Result;
 
 use crate::cli::LandArgs;
@@ -18,7 +19,8 @@ pub fn run(args: LandArgs) -> Result<()> {
         checks: args.check,
         keep: args.keep,
     };
-    let landed = session::land(&ws, &args.name, options)?;
+    let name = super::target::session(&ws, args.name, Otherwise::Refuse)?;
+    let landed = session::land(&ws, &name, options)?;
     let how = match landed.how {
         How::FastForward => "by fast-forward",
         How::Rebased => "by rebase and fast-forward",

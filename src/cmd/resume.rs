@@ -1,3 +1,4 @@
+use super::target::Otherwise;
 use anyhow::Result;
 
 use crate::cli::ResumeArgs;
@@ -6,7 +7,8 @@ use crate::shell;
 
 pub fn run(args: ResumeArgs) -> Result<()> {
     let ws = Workspace::discover(super::TERMINAL)?;
-    let entry = ws.present_entry(&args.name)?;
+    let name = super::target::session(&ws, args.name, Otherwise::Pick)?;
+    let entry = ws.present_entry(&name)?;
     // The shell wrapper, if any, follows into the worktree once we end.
     shell::cd_to(&entry.path)?;
     let code = session::resume(&ws, &entry, &args.agent_args)?;

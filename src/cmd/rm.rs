@@ -1,3 +1,4 @@
+use super::target::Otherwise;
 use anyhow::Result;
 
 use crate::cli::RmArgs;
@@ -12,7 +13,11 @@ pub fn run(args: RmArgs) -> Result<()> {
         keep_branch: args.keep_branch,
         ..RemoveOptions::default()
     };
-    for removed in session::remove(&ws, &args.names, options)? {
+    let names = match args.names.is_empty() {
+        true => vec![super::target::session(&ws, None, Otherwise::Pick)?],
+        false => args.names,
+    };
+    for removed in session::remove(&ws, &names, options)? {
         output::note(describe(&removed));
     }
     Ok(())

@@ -1,3 +1,4 @@
+use super::target::Otherwise;
 use anyhow::Result;
 
 use super::json;
@@ -8,7 +9,8 @@ use crate::session::{self, Workspace};
 
 pub fn run(args: ShowArgs) -> Result<()> {
     let ws = Workspace::discover(super::TERMINAL)?;
-    let details = session::show(&ws, &args.name)?;
+    let name = super::target::session(&ws, args.name, Otherwise::Pick)?;
+    let details = session::show(&ws, &name)?;
     if args.json {
         return output::print_json(&json::Show::new(&details));
     }

@@ -1,3 +1,4 @@
+use super::target::Otherwise;
 use anyhow::{Result, bail};
 
 use crate::cli::SyncArgs;
@@ -8,7 +9,11 @@ use crate::session::{self, SyncOutcome, Workspace};
 pub fn run(args: SyncArgs) -> Result<()> {
     let ws = Workspace::discover(super::TERMINAL)?;
     let how = if args.merge { "merged" } else { "rebased onto" };
-    let results = session::sync(&ws, &args.names, args.all, args.merge)?;
+    let names = match args.names.is_empty() && !args.all {
+        true => vec![super::target::session(&ws, None, Otherwise::Refuse)?],
+        false => args.names,
+    };
+    let results = session::sync(&ws, &names, args.all, args.merge)?;
     let (mut refused, mut conflicted) = (0, 0);
     for s in &results {
         match &s.outcome {

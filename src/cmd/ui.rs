@@ -100,3 +100,24 @@ fn interrupted(err: io::Error) -> anyhow::Error {
         _ => err.into(),
     }
 }
+
+/// The index of the item the person picks from ITEMS, typing to narrow
+/// them down; drawn on stderr. Esc and Ctrl-C pick nothing and stop the
+/// command (exit 130).
+pub fn pick(prompt: &str, items: &[String]) -> Result<usize> {
+    // Ctrl-C in the picker's raw mode is raised as SIGINT: caught, it ends
+    // the read with an error instead of killing us with the cursor hidden.
+    interrupt::install();
+    let term = dialoguer::console::Term::stderr();
+    let picked = dialoguer::FuzzySelect::new()
+        .with_prompt(prompt)
+        .items(items)
+        .default(0)
+        .interact_on_opt(&term);
+    let _ = term.show_cursor();
+    match picked {
+        Ok(Some(index)) => Ok(index),
+        Ok(None) => Err(Failure::interrupted().into()),
+        Err(dialoguer::Error::IO(err)) => Err(interrupted(err)),
+    }
+}

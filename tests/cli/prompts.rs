@@ -8,7 +8,7 @@ use std::process::Stdio;
 use std::sync::mpsc;
 use std::time::Duration;
 
-use crate::common::{TestEnv, require};
+use crate::common::{TestEnv, require, stderr_of};
 
 /// `sessions ARGS` in DIR on a terminal (util-linux `script`): for each
 /// step, waits until the output shows its text, then types its keys.
@@ -65,7 +65,82 @@ fn ctrl_c_at_the_trust_prompt_of_new_changes_nothing() {
     assert_eq!(code, 130, "{shown}");
     assert!(shown.contains("interrupted"), "{shown}");
     assert!(env.session_names().is_empty());
-    assert!(!env.branches().iter().any(|b| b == "x"), "{:?}", env.branches());
+    assert!(
+        !env.branches().iter().any(|b| b == "x"),
+        "{:?}",
+        env.branches()
+    );
     assert!(!env.sessions_dir().join("x").exists());
     assert!(env.admin_entries().is_empty());
+}
+
+#[test]
+fn without_a_name_a_command_means_the_session_the_folder_is_in() {
+    let env = TestEnv::cloned();
+    let path = env.new_session("inside");
+    env.new_session("other");
+    let deep = path.join("src/deep");
+    std::fs::create_dir_all(&deep).unwrap();
+    let out = env.sessions_in(&deep).arg("show").output().unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{}", stderr_of(&out));
+    assert!(text.starts_with("session:      inside\n"), "{text}");
+    let out = env.sessions_in(&deep).arg("sync").output().unwrap();
+    assert!(out.status.success(), "{}", stderr_of(&out));
+    assert!(stderr_of(&out).contains("'inside'"), "{}", stderr_of(&out));
+    // rm from a folder outside the worktree, but still naming none: only
+    // `inside`, where the command stands, goes.
+    let out = env.sessions_in(&path).args(["rm"]).output().unwrap();
+    assert!(out.status.success(), "{}", stderr_of(&out));
+    assert_eq!(env.session_names(), ["other"]);
+}
+
+#[test]
+fn outside_every_session_and_without_a_terminal_a_name_is_required() {
+    let env = TestEnv::new();
+    env.new_session("a");
+    for args in [
+        &["rm"][..],
+        &["show"],
+        &["cd"],
+        &["resume"],
+        &["land"],
+        &["sync"],
+    ] {
+        let err = env.exits_with(args, 2);
+        assert!(err.contains("<NAME>"), "{args:?}: {err}");
+    }
+    assert_eq!(env.session_names(), ["a"]);
+    // `sync --all` needs no name.
+    env.exits_with(&["sync", "--all"], 0);
+}
+
+#[test]
+fn sessions_alone_lists_the_sessions() {
+    let env = TestEnv::new();
+    env.new_session("listed");
+    let alone = env.sessions().output().unwrap();
+    let list = env.sessions().arg("list").output().unwrap();
+    assert!(alone.status.success(), "{}", stderr_of(&alone));
+    assert_eq!(alone.stdout, list.stdout);
+    assert!(String::from_utf8_lossy(&alone.stdout).contains("listed"));
+}
+
+#[test]
+fn on_a_terminal_a_session_is_picked_by_typing_part_of_its_name() {
+    if !require("script") {
+        return;
+    }
+    let env = TestEnv::new();
+    env.new_session("alpha");
+    env.new_session("feature-login");
+    let (code, shown) = typing(&env, &env.repo, "show", &[("Session", "login\r")]);
+    assert_eq!(code, 0, "{shown}");
+    assert!(shown.contains("session:      feature-login"), "{shown}");
+    // Esc picks nothing and does nothing.
+    let (code, shown) = typing(&env, &env.repo, "rm", &[("Session", "\x1b")]);
+    assert_eq!(code, 130, "{shown}");
+    let (code, shown) = typing(&env, &env.repo, "rm", &[("Session", "\x03")]);
+    assert_eq!(code, 130, "{shown}");
+    assert_eq!(env.session_names(), ["alpha", "feature-login"]);
 }
