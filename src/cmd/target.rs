@@ -35,9 +35,9 @@ pub fn session(ws: &Workspace, name: Option<String>, otherwise: Otherwise) -> Re
         }
         return ui::pick("Session", &names).map(|i| names[i].clone());
     }
-    Err(Failure::usage(
-        "the following required argument was not provided: <NAME> (the current folder is in no session)",
+    Err(
+        Failure::usage("no <NAME> given, and the current folder is in no session")
+            .with_hint("sessions list")
+            .into(),
     )
-    .with_hint("sessions list")
-    .into())
 }

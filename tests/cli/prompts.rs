@@ -144,3 +144,28 @@ fn on_a_terminal_a_session_is_picked_by_typing_part_of_its_name() {
     assert_eq!(code, 130, "{shown}");
     assert_eq!(env.session_names(), ["alpha", "feature-login"]);
 }
+
+#[test]
+fn a_mistyped_name_or_subcommand_suggests_the_closest() {
+    let env = TestEnv::new();
+    env.new_session("alpha");
+    let commands: [&[&str]; 9] = [
+        &["show"],
+        &["cd"],
+        &["resume"],
+        &["rm"],
+        &["land"],
+        &["sync"],
+        &["path"],
+        &["setup"],
+        &["conflicts"],
+    ];
+    for command in commands {
+        let args: Vec<&str> = command.iter().copied().chain(["alhpa"]).collect();
+        let err = env.exits_with(&args, 2);
+        assert!(err.contains("did you mean 'alpha'?"), "{args:?}: {err}");
+    }
+    assert_eq!(env.session_names(), ["alpha"]);
+    let err = env.exits_with(&["lsit"], 2);
+    insta::assert_snapshot!("mistyped_subcommand", err);
+}
