@@ -80,10 +80,10 @@ pub struct NewArgs {
     #[arg(allow_hyphen_values = true)]
     pub name: Option<String>,
     /// Branch or commit to start from [default: origin/HEAD, else the main worktree's branch]
-    #[arg(long, value_name = "REF")]
+    #[arg(long, value_name = "REF", add = ref_names())]
     pub base: Option<String>,
     /// Branch to create or reuse [default: NAME]
-    #[arg(long)]
+    #[arg(long, add = ref_names())]
     pub branch: Option<String>,
     /// Do not start an agent in the new worktree
     #[arg(long, conflicts_with_all = ["agent", "agent_args"])]
@@ -224,6 +224,24 @@ fn session_names() -> ArgValueCandidates {
             .unwrap_or_default()
             .into_iter()
             .map(|e| CompletionCandidate::new(e.name).help(Some(e.branch.into())))
+            .collect()
+    })
+}
+
+/// The repository's branches and tags for dynamic completion, each with
+/// what it is; nothing outside a repository.
+fn ref_names() -> ArgValueCandidates {
+    ArgValueCandidates::new(|| {
+        let Ok(cwd) = std::env::current_dir() else {
+            return Vec::new();
+        };
+        let Ok(repo) = crate::git::Repo::discover(&cwd) else {
+            return Vec::new();
+        };
+        repo.ref_names()
+            .unwrap_or_default()
+            .into_iter()
+            .map(|(name, kind)| CompletionCandidate::new(name).help(Some(kind.into())))
             .collect()
     })
 }

@@ -169,3 +169,47 @@ fn a_mistyped_name_or_subcommand_suggests_the_closest() {
     let err = env.exits_with(&["lsit"], 2);
     insta::assert_snapshot!("mistyped_subcommand", err);
 }
+
+/// What `sessions ARGS` completes to, by fish's completion request: each
+/// candidate with its description.
+fn completions(env: &TestEnv, args: &[&str]) -> Vec<String> {
+    let out = env
+        .sessions()
+        .env("COMPLETE", "fish")
+        .args(["--", "sessions"])
+        .args(args)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr_of(&out));
+    String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(String::from)
+        .collect()
+}
+
+#[test]
+fn base_and_branch_complete_to_the_branches_and_tags() {
+    let env = TestEnv::cloned();
+    env.git(&["branch", "topic"]);
+    env.git(&["tag", "v1.0"]);
+    env.new_session("s");
+    for flag in ["--base", "--branch"] {
+        let offered = completions(&env, &["new", "x", flag, ""]);
+        for expected in [
+            "main\tbranch",
+            "origin/main\tremote branch",
+            "s\tbranch",
+            "topic\tbranch",
+            "v1.0\ttag",
+        ] {
+            assert!(offered.iter().any(|o| o == expected), "{flag}: {offered:?}");
+        }
+        assert!(
+            !offered.iter().any(|o| o.starts_with("origin/HEAD")),
+            "{offered:?}"
+        );
+        let narrowed = completions(&env, &["new", "x", flag, "to"]);
+        assert_eq!(narrowed, ["topic\tbranch"], "{flag}");
+    }
+}
