@@ -86,11 +86,14 @@ pub struct NewArgs {
     #[arg(long, add = ref_names())]
     pub branch: Option<String>,
     /// Do not start an agent in the new worktree
-    #[arg(long, conflicts_with_all = ["agent", "agent_args"])]
+    #[arg(long, conflicts_with_all = ["agent", "agent_args", "profile"])]
     pub no_agent: bool,
-    /// Program to start instead of Claude Code (codex, gemini, aider...), without Claude's flags
-    #[arg(long, value_name = "CMD")]
+    /// Command line to start instead of Claude Code (`codex`, `aider --model x`...), without Claude's flags
+    #[arg(long, value_name = "CMD", conflicts_with = "profile")]
     pub agent: Option<String>,
+    /// Start the agent of profile NAME ([agent.profiles.NAME] in the configuration)
+    #[arg(long, value_name = "NAME")]
+    pub profile: Option<String>,
     /// Arguments for the agent, after `--`: `sessions new x -- -p "fix the bug"`
     #[arg(last = true, value_name = "AGENT_ARGS")]
     pub agent_args: Vec<String>,
@@ -291,6 +294,9 @@ pub struct ResumeArgs {
     /// Session name [default: the one the current folder is in, else picked on a terminal]
     #[arg(add = session_names())]
     pub name: Option<String>,
+    /// Resume with the agent of profile NAME ([agent.profiles.NAME]) instead of the one it ran
+    #[arg(long, value_name = "NAME")]
+    pub profile: Option<String>,
     /// Arguments for the agent, after `--`
     #[arg(last = true, value_name = "AGENT_ARGS")]
     pub agent_args: Vec<String>,

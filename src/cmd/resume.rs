@@ -2,6 +2,7 @@ use super::target::Otherwise;
 use anyhow::Result;
 
 use crate::cli::ResumeArgs;
+use crate::error::Failure;
 use crate::session::{self, Workspace};
 use crate::shell;
 
@@ -9,8 +10,22 @@ pub fn run(args: ResumeArgs) -> Result<()> {
     let ws = Workspace::discover(super::TERMINAL)?;
     let name = super::target::session(&ws, args.name, Otherwise::Pick)?;
     let entry = ws.present_entry(&name)?;
+    let command = match args.profile.as_deref() {
+        Some(profile) => match session::agent_command(&ws, None, Some(profile))? {
+            Some(command) => Some(command),
+            // Not approved: said why; starting another agent would not be asked for.
+            None => {
+                return Err(Failure::error(format!(
+                    "not resuming '{name}' with profile '{profile}'"
+                ))
+                .with_hint("sessions trust")
+                .into());
+            }
+        },
+        None => None,
+    };
     // The shell wrapper, if any, follows into the worktree once we end.
     shell::cd_to(&entry.path)?;
-    let code = session::resume(&ws, &entry, &args.agent_args)?;
+    let code = session::resume(&ws, &entry, command, &args.agent_args)?;
     super::exit_with(code)
 }

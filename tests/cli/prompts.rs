@@ -8,7 +8,7 @@ use std::process::Stdio;
 use std::sync::mpsc;
 use std::time::Duration;
 
-use crate::common::{TestEnv, require, stderr_of};
+use crate::common::{TestEnv, make_executable, require, stderr_of, write_file};
 
 /// `sessions ARGS` in DIR on a terminal (util-linux `script`): for each
 /// step, waits until the output shows its text, then types its keys.
@@ -119,8 +119,15 @@ fn outside_every_session_and_without_a_terminal_a_name_is_required() {
 fn sessions_alone_lists_the_sessions() {
     let env = TestEnv::new();
     env.new_session("listed");
-    let alone = env.sessions().output().unwrap();
-    let list = env.sessions().arg("list").output().unwrap();
+    // One clock for both, so that ages agree.
+    let now = ("SESSIONS_NOW", "2099-01-01T00:00:00Z");
+    let alone = env.sessions().env(now.0, now.1).output().unwrap();
+    let list = env
+        .sessions()
+        .env(now.0, now.1)
+        .arg("list")
+        .output()
+        .unwrap();
     assert!(alone.status.success(), "{}", stderr_of(&alone));
     assert_eq!(alone.stdout, list.stdout);
     assert!(String::from_utf8_lossy(&alone.stdout).contains("listed"));
@@ -212,4 +219,82 @@ fn base_and_branch_complete_to_the_branches_and_tags() {
         let narrowed = completions(&env, &["new", "x", flag, "to"]);
         assert_eq!(narrowed, ["topic\tbranch"], "{flag}");
     }
+}
+
+/// A stand-in agent at HOME/bin/NAME that writes its arguments, one a
+/// line, to `args` in the folder it runs in.
+fn recording_agent(env: &TestEnv, name: &str) -> std::path::PathBuf {
+    let path = env.home.join("bin").join(name);
+    write_file(&path, "#!/bin/sh\nprintf '%s\\n' \"$@\" > args\n");
+    make_executable(&path);
+    path
+}
+
+fn recorded_args(dir: &Path) -> Vec<String> {
+    std::fs::read_to_string(dir.join("args"))
+        .unwrap()
+        .lines()
+        .map(String::from)
+        .collect()
+}
+
+#[test]
+fn agent_takes_a_command_line_split_as_a_shell_would() {
+    let env = TestEnv::new();
+    let agent = recording_agent(&env, "fake agent");
+    let line = format!("'{}' --model \"big one\" -v", agent.display());
+    env.exits_with(&["new", "x", "--agent", &line, "--", "extra"], 0);
+    let wt = env.sessions_dir().join("x");
+    assert_eq!(recorded_args(&wt), ["--model", "big one", "-v", "extra"]);
+    assert_eq!(
+        env.listed("x")["agent"]["kind"],
+        agent.display().to_string()
+    );
+    // A line no shell could split changes nothing.
+    let err = env.exits_with(&["new", "y", "--agent", "aider \"--model"], 2);
+    assert!(err.contains("--agent"), "{err}");
+    assert_eq!(env.session_names(), ["x"]);
+}
+
+#[test]
+fn profile_selects_a_configured_agent_for_new_and_resume() {
+    let env = TestEnv::new();
+    let agent = recording_agent(&env, "reviewer");
+    env.user_config(&format!(
+        "[agent.profiles.review]\ncommand = '{}'\nargs = [\"--model\", \"opus\"]\n",
+        agent.display()
+    ));
+    env.exits_with(&["new", "x", "--profile", "review"], 0);
+    let wt = env.sessions_dir().join("x");
+    assert_eq!(recorded_args(&wt), ["--model", "opus"]);
+    std::fs::remove_file(wt.join("args")).unwrap();
+    env.exits_with(&["resume", "x", "--profile", "review", "--", "-c"], 0);
+    assert_eq!(recorded_args(&wt), ["--model", "opus", "-c"]);
+
+    for command in [&["new", "y"][..], &["resume", "x"]] {
+        let args: Vec<&str> = command
+            .iter()
+            .copied()
+            .chain(["--profile", "reveiw"])
+            .collect();
+        let err = env.exits_with(&args, 2);
+        assert!(err.contains("did you mean 'review'?"), "{err}");
+    }
+    assert_eq!(env.session_names(), ["x"]);
+}
+
+#[test]
+fn a_project_profile_needs_approval_like_the_agent() {
+    let env = TestEnv::new();
+    let agent = recording_agent(&env, "project-agent");
+    env.write(
+        ".sessions.toml",
+        &format!("[agent.profiles.proj]\ncommand = '{}'\n", agent.display()),
+    );
+    let err = env.exits_with(&["new", "x", "--profile", "proj"], 0);
+    assert!(err.contains("not starting the agent"), "{err}");
+    assert!(!env.sessions_dir().join("x/args").exists());
+    env.exits_with(&["trust", "--yes"], 0);
+    env.exits_with(&["new", "y", "--profile", "proj"], 0);
+    assert!(env.sessions_dir().join("y/args").exists());
 }
