@@ -4,7 +4,8 @@
 
 use std::io::{self, BufRead, IsTerminal, Write};
 use std::os::fd::AsFd;
-use std::sync::OnceLock;
+use std::sync::{OnceLock, mpsc};
+use std::time::Duration;
 
 use anyhow::Result;
 
@@ -56,6 +57,76 @@ impl Ui for Terminal {
 
     fn progress(&self, len: u64, message: &'static str) -> Box<dyn Progress> {
         Box::new(output::Progress::new(len, message))
+    }
+
+    fn busy(&self, message: &'static str) -> Box<dyn Progress> {
+        Box::new(Spinner::start(message))
+    }
+}
+
+/// A spinner on stderr for one step that takes more than half a second,
+/// on a terminal only; nothing at all when the step is quick.
+struct Spinner {
+    bar: indicatif::ProgressBar,
+    /// Closed (dropped) to tell the waiting thread the step is over.
+    done: Option<mpsc::Sender<()>>,
+    waiter: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Spinner {
+    fn start(message: &'static str) -> Spinner {
+        let bar = indicatif::ProgressBar::hidden();
+        bar.set_message(message);
+        if let Ok(style) = indicatif::ProgressStyle::with_template("{spinner} {msg} ({elapsed})") {
+            bar.set_style(style);
+        }
+        let mut spinner = Spinner {
+            bar,
+            done: None,
+            waiter: None,
+        };
+        if output::quiet() || !io::stderr().is_terminal() {
+            return spinner;
+        }
+        // SESSIONS_PROGRESS_AFTER_MS: how long to wait before showing, for
+        // tests (0 shows at once, without a thread to race).
+        let after = std::env::var("SESSIONS_PROGRESS_AFTER_MS")
+            .ok()
+            .and_then(|ms| ms.parse().ok())
+            .map_or(Duration::from_millis(500), Duration::from_millis);
+        if after.is_zero() {
+            show(&spinner.bar);
+            return spinner;
+        }
+        let (done, wait) = mpsc::channel::<()>();
+        let bar = spinner.bar.clone();
+        spinner.done = Some(done);
+        spinner.waiter = Some(std::thread::spawn(move || {
+            if wait.recv_timeout(after) == Err(mpsc::RecvTimeoutError::Timeout) {
+                show(&bar);
+            }
+        }));
+        spinner
+    }
+}
+
+fn show(bar: &indicatif::ProgressBar) {
+    bar.set_draw_target(indicatif::ProgressDrawTarget::stderr());
+    bar.enable_steady_tick(Duration::from_millis(100));
+    bar.tick();
+}
+
+impl Progress for Spinner {
+    fn inc(&mut self) {}
+}
+
+impl Drop for Spinner {
+    fn drop(&mut self) {
+        drop(self.done.take());
+        if let Some(waiter) = self.waiter.take() {
+            let _ = waiter.join();
+        }
+        self.bar.finish_and_clear();
     }
 }
 

@@ -175,7 +175,9 @@ pub fn create(ws: &Workspace, request: NewSession) -> Result<Entry> {
     }
     interrupt::check()?;
     undo.worktree_started = true;
+    let busy = ws.ui.busy("Checking out");
     ws.repo.add_worktree(&path, &branch)?;
+    drop(busy);
     interrupt::check()?;
     if let Some(root) = ws.repo.main_worktree() {
         copy::ignored_files(&ws.repo, root, &path, &ws.config.copy.value, ws.ui)?;

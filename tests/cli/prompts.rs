@@ -14,9 +14,21 @@ use crate::common::{TestEnv, make_executable, require, stderr_of, write_file};
 /// step, waits until the output shows its text, then types its keys.
 /// Returns the exit code and everything the terminal showed.
 fn typing(env: &TestEnv, dir: &Path, args: &str, steps: &[(&str, &str)]) -> (i32, String) {
+    typing_with(env, dir, &[], args, steps)
+}
+
+/// `typing`, with the environment variables VARS set.
+fn typing_with(
+    env: &TestEnv,
+    dir: &Path,
+    vars: &[(&str, &str)],
+    args: &str,
+    steps: &[(&str, &str)],
+) -> (i32, String) {
     let bin = env!("CARGO_BIN_EXE_sessions");
     let mut child = env
         .command_in("script", dir)
+        .envs(vars.iter().copied())
         .args(["-qec", &format!("{bin} {args}"), "/dev/null"])
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
@@ -297,4 +309,29 @@ fn a_project_profile_needs_approval_like_the_agent() {
     env.exits_with(&["trust", "--yes"], 0);
     env.exits_with(&["new", "y", "--profile", "proj"], 0);
     assert!(env.sessions_dir().join("y/args").exists());
+}
+
+#[test]
+fn a_slow_checkout_shows_progress_on_a_terminal_only() {
+    // The hook makes "slow" mean "any": no test waits on the clock.
+    let at_once = [("SESSIONS_PROGRESS_AFTER_MS", "0")];
+    let env = TestEnv::new();
+    let out = env
+        .sessions()
+        .envs(at_once)
+        .args(["new", "piped", "--no-agent"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr_of(&out));
+    assert!(
+        !stderr_of(&out).contains("Checking out"),
+        "{}",
+        stderr_of(&out)
+    );
+    if !require("script") {
+        return;
+    }
+    let (code, shown) = typing_with(&env, &env.repo, &at_once, "new tty --no-agent", &[]);
+    assert_eq!(code, 0, "{shown}");
+    assert!(shown.contains("Checking out"), "{shown}");
 }
