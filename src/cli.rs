@@ -92,7 +92,7 @@ pub struct NewArgs {
     #[arg(long, value_name = "CMD", conflicts_with = "profile")]
     pub agent: Option<String>,
     /// Start the agent of profile NAME ([agent.profiles.NAME] in the configuration)
-    #[arg(long, value_name = "NAME")]
+    #[arg(long, value_name = "NAME", add = profile_names())]
     pub profile: Option<String>,
     /// Arguments for the agent, after `--`: `sessions new x -- -p "fix the bug"`
     #[arg(last = true, value_name = "AGENT_ARGS")]
@@ -249,6 +249,24 @@ fn ref_names() -> ArgValueCandidates {
     })
 }
 
+/// The configured agent profiles for dynamic completion.
+fn profile_names() -> ArgValueCandidates {
+    ArgValueCandidates::new(|| {
+        let repo = std::env::current_dir()
+            .ok()
+            .and_then(|cwd| crate::git::Repo::discover(&cwd).ok());
+        let root = repo.as_ref().and_then(|r| r.main_worktree());
+        crate::config::Config::load(root)
+            .map(|c| {
+                c.profiles
+                    .into_keys()
+                    .map(CompletionCandidate::new)
+                    .collect()
+            })
+            .unwrap_or_default()
+    })
+}
+
 #[derive(Debug, Args)]
 pub struct ShowArgs {
     /// Session name [default: the one the current folder is in, else picked on a terminal]
@@ -295,7 +313,7 @@ pub struct ResumeArgs {
     #[arg(add = session_names())]
     pub name: Option<String>,
     /// Resume with the agent of profile NAME ([agent.profiles.NAME]) instead of the one it ran
-    #[arg(long, value_name = "NAME")]
+    #[arg(long, value_name = "NAME", add = profile_names())]
     pub profile: Option<String>,
     /// Arguments for the agent, after `--`
     #[arg(last = true, value_name = "AGENT_ARGS")]

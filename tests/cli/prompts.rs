@@ -283,6 +283,10 @@ fn profile_selects_a_configured_agent_for_new_and_resume() {
     env.exits_with(&["resume", "x", "--profile", "review", "--", "-c"], 0);
     assert_eq!(recorded_args(&wt), ["--model", "opus", "-c"]);
 
+    assert_eq!(
+        completions(&env, &["new", "y", "--profile", ""]),
+        ["review"]
+    );
     for command in [&["new", "y"][..], &["resume", "x"]] {
         let args: Vec<&str> = command
             .iter()
