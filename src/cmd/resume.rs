@@ -1,6 +1,6 @@
-use super::target::Otherwise;
 use anyhow::Result;
 
+use super::target::Otherwise;
 use crate::cli::ResumeArgs;
 use crate::error::Failure;
 use crate::session::{self, Workspace};
@@ -13,7 +13,8 @@ pub fn run(args: ResumeArgs) -> Result<()> {
     let command = match args.profile.as_deref() {
         Some(profile) => match session::agent_command(&ws, None, Some(profile))? {
             Some(command) => Some(command),
-            // Not approved: said why; starting another agent would not be asked for.
+            // Not approved (agent_command said so): another agent than the
+            // one asked for would be a surprise.
             None => {
                 return Err(Failure::error(format!(
                     "not resuming '{name}' with profile '{profile}'"

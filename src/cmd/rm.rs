@@ -1,6 +1,6 @@
-use super::target::Otherwise;
 use anyhow::Result;
 
+use super::target::Otherwise;
 use crate::cli::RmArgs;
 use crate::git;
 use crate::output::{self, tilde};

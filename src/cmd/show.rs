@@ -1,8 +1,8 @@
-use super::target::Otherwise;
 use anyhow::Result;
 
 use super::json;
 use super::list::agent_label;
+use super::target::Otherwise;
 use crate::cli::ShowArgs;
 use crate::output::{self, age, printable, tilde};
 use crate::session::{self, Workspace};

@@ -1,6 +1,6 @@
-use super::target::Otherwise;
 use anyhow::{Result, bail};
 
+use super::target::Otherwise;
 use crate::cli::SyncArgs;
 use crate::error::Failure;
 use crate::output;
