@@ -16,8 +16,9 @@ pub struct Cli {
     /// Print only data and errors: no progress, no informational messages
     #[arg(long, short, global = true)]
     pub quiet: bool,
+    /// What to do; `sessions` alone lists the sessions
     #[command(subcommand)]
-    pub command: Command,
+    pub command: Option<Command>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -79,23 +80,26 @@ pub struct NewArgs {
     #[arg(allow_hyphen_values = true)]
     pub name: Option<String>,
     /// Branch or commit to start from [default: origin/HEAD, else the main worktree's branch]
-    #[arg(long, value_name = "REF")]
+    #[arg(long, value_name = "REF", add = ref_names())]
     pub base: Option<String>,
     /// Branch to create or reuse [default: NAME]
-    #[arg(long)]
+    #[arg(long, add = ref_names())]
     pub branch: Option<String>,
     /// Do not start an agent in the new worktree
-    #[arg(long, conflicts_with_all = ["agent", "agent_args"])]
+    #[arg(long, conflicts_with_all = ["agent", "agent_args", "profile"])]
     pub no_agent: bool,
-    /// Program to start instead of Claude Code (codex, gemini, aider...), without Claude's flags
-    #[arg(long, value_name = "CMD")]
+    /// Command line to start instead of Claude Code (`codex`, `aider --model x`...), without Claude's flags
+    #[arg(long, value_name = "CMD", conflicts_with = "profile")]
     pub agent: Option<String>,
+    /// Start the agent of profile NAME ([agent.profiles.NAME] in the configuration)
+    #[arg(long, value_name = "NAME", add = profile_names())]
+    pub profile: Option<String>,
     /// Arguments for the agent, after `--`: `sessions new x -- -p "fix the bug"`
     #[arg(last = true, value_name = "AGENT_ARGS")]
     pub agent_args: Vec<String>,
 }
 
-#[derive(Debug, Args)]
+#[derive(Debug, Default, Args)]
 pub struct ListArgs {
     /// Print JSON for scripts
     #[arg(long)]
@@ -114,8 +118,8 @@ pub struct PathArgs {
 
 #[derive(Debug, Args)]
 pub struct RmArgs {
-    /// Sessions to remove
-    #[arg(required = true, add = session_names())]
+    /// Sessions to remove [default: the one the current folder is in, else picked on a terminal]
+    #[arg(value_name = "NAME", add = session_names())]
     pub names: Vec<String>,
     /// Remove even with uncommitted changes, a lock, or commits that exist nowhere else (never past a live process)
     #[arg(long, short)]
@@ -127,9 +131,9 @@ pub struct RmArgs {
 
 #[derive(Debug, Args)]
 pub struct CdArgs {
-    /// Session name
+    /// Session name [default: the one the current folder is in, else picked on a terminal]
     #[arg(add = session_names())]
-    pub name: String,
+    pub name: Option<String>,
 }
 
 #[derive(Debug, Args)]
@@ -181,8 +185,8 @@ pub struct ConflictsArgs {
 
 #[derive(Debug, Args)]
 pub struct SyncArgs {
-    /// Sessions to sync
-    #[arg(required_unless_present = "all", conflicts_with = "all", add = session_names())]
+    /// Sessions to sync [default: the one the current folder is in]
+    #[arg(value_name = "NAME", conflicts_with = "all", add = session_names())]
     pub names: Vec<String>,
     /// Sync every session
     #[arg(long)]
@@ -200,9 +204,9 @@ pub struct SyncArgs {
 
 #[derive(Debug, Args)]
 pub struct LandArgs {
-    /// Session to land
+    /// Session to land [default: the one the current folder is in]
     #[arg(add = session_names())]
-    pub name: String,
+    pub name: Option<String>,
     /// Land as one new commit on the base
     #[arg(long, group = "method")]
     pub squash: bool,
@@ -242,11 +246,47 @@ fn session_names() -> ArgValueCandidates {
     })
 }
 
+/// The repository's branches and tags for dynamic completion, each with
+/// what it is; nothing outside a repository.
+fn ref_names() -> ArgValueCandidates {
+    ArgValueCandidates::new(|| {
+        let Ok(cwd) = std::env::current_dir() else {
+            return Vec::new();
+        };
+        let Ok(repo) = crate::git::Repo::discover(&cwd) else {
+            return Vec::new();
+        };
+        repo.ref_names()
+            .unwrap_or_default()
+            .into_iter()
+            .map(|(name, kind)| CompletionCandidate::new(name).help(Some(kind.into())))
+            .collect()
+    })
+}
+
+/// The configured agent profiles for dynamic completion.
+fn profile_names() -> ArgValueCandidates {
+    ArgValueCandidates::new(|| {
+        let repo = std::env::current_dir()
+            .ok()
+            .and_then(|cwd| crate::git::Repo::discover(&cwd).ok());
+        let root = repo.as_ref().and_then(|r| r.main_worktree());
+        crate::config::Config::load(root)
+            .map(|c| {
+                c.profiles
+                    .into_keys()
+                    .map(CompletionCandidate::new)
+                    .collect()
+            })
+            .unwrap_or_default()
+    })
+}
+
 #[derive(Debug, Args)]
 pub struct ShowArgs {
-    /// Session name
+    /// Session name [default: the one the current folder is in, else picked on a terminal]
     #[arg(add = session_names())]
-    pub name: String,
+    pub name: Option<String>,
     /// Print JSON for scripts
     #[arg(long)]
     pub json: bool,
@@ -284,9 +324,12 @@ pub struct AdoptArgs {
 
 #[derive(Debug, Args)]
 pub struct ResumeArgs {
-    /// Session name
+    /// Session name [default: the one the current folder is in, else picked on a terminal]
     #[arg(add = session_names())]
-    pub name: String,
+    pub name: Option<String>,
+    /// Resume with the agent of profile NAME ([agent.profiles.NAME]) instead of the one it ran
+    #[arg(long, value_name = "NAME", add = profile_names())]
+    pub profile: Option<String>,
     /// Arguments for the agent, after `--`
     #[arg(last = true, value_name = "AGENT_ARGS")]
     pub agent_args: Vec<String>,

@@ -331,7 +331,15 @@ impl Config {
             } else {
                 format!("configured profiles: {}", known.join(", "))
             };
-            bail!(Failure::usage(format!("no agent profile named '{name}'")).with_hint(hint));
+            let near = crate::suggest::closest(name, known.iter().copied());
+            let message = match near.is_empty() {
+                true => format!("no agent profile named '{name}'"),
+                false => format!(
+                    "no agent profile named '{name}'; did you mean '{}'?",
+                    near.join("' or '")
+                ),
+            };
+            bail!(Failure::usage(message).with_hint(hint));
         };
         if let Some(command) = &found.value.command {
             agent.command = command.clone();

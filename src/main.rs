@@ -32,7 +32,10 @@ fn main() -> ExitCode {
     clap_complete::CompleteEnv::with_factory(cli::Cli::command).complete();
     let cli = cli::Cli::parse();
     output::set_quiet(cli.quiet);
-    match cmd::run(cli.command) {
+    let command = cli
+        .command
+        .unwrap_or_else(|| cli::Command::List(cli::ListArgs::default()));
+    match cmd::run(command) {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
             eprintln!("sessions: {err:#}");

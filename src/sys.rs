@@ -56,3 +56,20 @@ pub fn stdout_columns() -> Option<usize> {
     let result = unsafe { libc::ioctl(libc::STDOUT_FILENO, libc::TIOCGWINSZ, &mut size) };
     (result == 0 && size.ws_col > 0).then_some(usize::from(size.ws_col))
 }
+
+/// Waits until FD has input to read. A signal ends the wait with
+/// `ErrorKind::Interrupted` even under `SA_RESTART` (poll is never
+/// restarted), which is what lets Ctrl-C stop a question on the terminal.
+pub fn wait_readable(fd: std::os::fd::BorrowedFd<'_>) -> std::io::Result<()> {
+    use std::os::fd::AsRawFd;
+    let mut poll = libc::pollfd {
+        fd: fd.as_raw_fd(),
+        events: libc::POLLIN,
+        revents: 0,
+    };
+    // SAFETY: one valid pollfd, borrowed for the call; -1 waits without limit.
+    match unsafe { libc::poll(&raw mut poll, 1, -1) } {
+        -1 => Err(std::io::Error::last_os_error()),
+        _ => Ok(()),
+    }
+}

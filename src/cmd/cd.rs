@@ -1,5 +1,6 @@
 use anyhow::Result;
 
+use super::target::Otherwise;
 use crate::cli::CdArgs;
 use crate::output;
 use crate::session::Workspace;
@@ -7,7 +8,8 @@ use crate::shell;
 
 pub fn run(args: CdArgs) -> Result<()> {
     let ws = Workspace::discover(super::TERMINAL)?;
-    let entry = ws.present_entry(&args.name)?;
+    let name = super::target::session(&ws, args.name, Otherwise::Pick)?;
+    let entry = ws.present_entry(&name)?;
     if !shell::cd_to(&entry.path)? {
         println!("{}", entry.path.display());
         output::note(format!("hint: {}", shell::wrapper_hint()));

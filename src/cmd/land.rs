@@ -1,5 +1,6 @@
 use anyhow::Result;
 
+use super::target::Otherwise;
 use crate::cli::LandArgs;
 use crate::git;
 use crate::output;
@@ -19,9 +20,10 @@ pub fn run(args: LandArgs) -> Result<()> {
         keep: args.keep,
         message: args.message,
     };
+    let name = super::target::session(&ws, args.name, Otherwise::Refuse)?;
     let asked_message = options.message.is_some();
     let here = super::rm::here();
-    let landed = session::land(&ws, &args.name, options)?;
+    let landed = session::land(&ws, &name, options)?;
     if asked_message && !matches!(landed.how, How::Squashed | How::Merged) {
         output::warn("--message was not used: no squash or merge commit was made");
     }

@@ -22,6 +22,7 @@ mod rm;
 mod setup;
 mod show;
 mod sync;
+mod target;
 mod trust;
 mod ui;
 

@@ -12,7 +12,7 @@ pub fn run(args: NewArgs) -> Result<()> {
     let ws = Workspace::discover(super::TERMINAL)?;
     let agent = match args.no_agent {
         true => None,
-        false => session::agent_command(&ws, args.agent)?,
+        false => session::agent_command(&ws, args.agent, args.profile.as_deref())?,
     };
     let entry = session::create(
         &ws,

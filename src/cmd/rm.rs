@@ -2,6 +2,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Result;
 
+use super::target::Otherwise;
 use crate::cli::RmArgs;
 use crate::git;
 use crate::output::{self, tilde};
@@ -15,8 +16,12 @@ pub fn run(args: RmArgs) -> Result<()> {
         keep_branch: args.keep_branch,
         ..RemoveOptions::default()
     };
+    let names = match args.names.is_empty() {
+        true => vec![super::target::session(&ws, None, Otherwise::Pick)?],
+        false => args.names,
+    };
     let here = here();
-    let removed = session::remove(&ws, &args.names, options)?;
+    let removed = session::remove(&ws, &names, options)?;
     for removed in &removed {
         output::note(describe(removed));
     }

@@ -2,13 +2,15 @@ use anyhow::Result;
 
 use super::json;
 use super::list::agent_label;
+use super::target::Otherwise;
 use crate::cli::ShowArgs;
 use crate::output::{self, age, printable, tilde};
 use crate::session::{self, Workspace};
 
 pub fn run(args: ShowArgs) -> Result<()> {
     let ws = Workspace::discover(super::TERMINAL)?;
-    let details = session::show(&ws, &args.name)?;
+    let name = super::target::session(&ws, args.name, Otherwise::Pick)?;
+    let details = session::show(&ws, &name)?;
     if args.json {
         return output::print_json(&json::Show::new(&details));
     }

@@ -1,5 +1,6 @@
 use anyhow::{Result, bail};
 
+use super::target::Otherwise;
 use crate::cli::SyncArgs;
 use crate::error::Failure;
 use crate::output;
@@ -9,12 +10,16 @@ use crate::shell::quote;
 pub fn run(args: SyncArgs) -> Result<()> {
     let ws = Workspace::discover(super::TERMINAL)?;
     let how = if args.merge { "merged" } else { "rebased onto" };
+    let names = match args.names.is_empty() && !args.all {
+        true => vec![super::target::session(&ws, None, Otherwise::Refuse)?],
+        false => args.names,
+    };
     let options = SyncOptions {
         all: args.all,
         merge: args.merge,
         fetch: args.fetch || (ws.config.sync_fetch.value && !args.no_fetch),
     };
-    let results = session::sync(&ws, &args.names, options)?;
+    let results = session::sync(&ws, &names, options)?;
     for s in &results {
         match &s.outcome {
             SyncOutcome::UpToDate => {

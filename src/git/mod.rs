@@ -425,6 +425,29 @@ impl Repo {
         Ok(names)
     }
 
+    /// Every branch, remote-tracking branch and tag, short names with what
+    /// each is, sorted: what `--base` and `--branch` complete to.
+    pub fn ref_names(&self) -> Result<Vec<(String, &'static str)>> {
+        let mut names = Vec::new();
+        for reference in self.repo.references()? {
+            let reference = reference?;
+            let (Ok(full), Ok(short)) = (reference.name(), reference.shorthand()) else {
+                continue;
+            };
+            let kind = match full {
+                _ if full.starts_with("refs/heads/") => "branch",
+                _ if full.starts_with("refs/tags/") => "tag",
+                _ if full.starts_with("refs/remotes/") && !full.ends_with("/HEAD") => {
+                    "remote branch"
+                }
+                _ => continue,
+            };
+            names.push((short.to_string(), kind));
+        }
+        names.sort();
+        Ok(names)
+    }
+
     /// The tree of COMMIT.
     pub fn commit_tree(&self, commit: Oid) -> Result<Oid> {
         Ok(self.repo.find_commit(commit)?.tree_id())

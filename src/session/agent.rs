@@ -56,24 +56,35 @@ impl AgentCommand {
     }
 }
 
-/// The agent `sessions new` starts: `--agent CMD` as given, else the
-/// configured `[agent]`. One from the project's file starts only once
-/// trusted; otherwise the session is made without it, with a warning.
+/// The agent `sessions new` starts: `--agent CMD` as given (a command
+/// line, split into words as a shell would, without running one), else
+/// the configured `[agent]` or its PROFILE. One from the project's file
+/// starts only once trusted; otherwise the session is made without it, with
+/// a warning.
 ///
 /// A relative program path (one with a `/`) runs in the new worktree, so it
 /// is made absolute here against where the person named it: `--agent
 /// ./agent.sh` against their current folder, one from the user's config
 /// against that file's folder. One from the project's file is the project's
 /// own, and stays relative to the session's worktree.
-pub fn agent_command(ws: &Workspace, flag: Option<String>) -> Result<Option<AgentCommand>> {
-    if let Some(program) = flag {
+pub fn agent_command(
+    ws: &Workspace,
+    flag: Option<String>,
+    profile: Option<&str>,
+) -> Result<Option<AgentCommand>> {
+    if let Some(line) = flag {
         let here = std::env::current_dir().context("cannot read the current folder")?;
+        let words = shell_words::split(&line)
+            .map_err(|e| Failure::usage(format!("--agent {}: {e}", crate::shell::quote(&line))))?;
+        let Some((program, args)) = words.split_first() else {
+            bail!(Failure::usage("--agent names no program"));
+        };
         return Ok(Some(AgentCommand {
-            program: anchored(program, &here),
-            args: Vec::new(),
+            program: anchored(program.clone(), &here),
+            args: args.to_vec(),
         }));
     }
-    let configured = ws.config.agent(None)?;
+    let configured = ws.config.agent(profile)?;
     if configured.source.is_project() {
         match ws.approval()? {
             Approval::Trusted => {}
@@ -167,15 +178,20 @@ pub fn launch(
 
 /// Opens session NAME's agent again: Claude Code with `--resume` and the
 /// session id last seen (`--continue` when none is known), any other agent
-/// as it was launched.
-pub fn resume(ws: &Workspace, entry: &Entry, user_args: &[String]) -> Result<i32> {
-    let command = AgentCommand {
+/// as it was launched; COMMAND instead when given (`--profile`).
+pub fn resume(
+    ws: &Workspace,
+    entry: &Entry,
+    command: Option<AgentCommand>,
+    user_args: &[String],
+) -> Result<i32> {
+    let command = command.unwrap_or_else(|| AgentCommand {
         program: entry
             .agent
             .as_ref()
             .map_or_else(|| claude::KIND.into(), |a| a.kind.clone()),
         args: Vec::new(),
-    };
+    });
     let known_id = entry
         .agent
         .as_ref()

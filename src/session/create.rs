@@ -45,6 +45,14 @@ pub fn create(ws: &Workspace, request: NewSession) -> Result<Entry> {
         None => ws.repo.resolve_commit(&base)?,
     };
 
+    // Any question about the project's commands comes before anything is
+    // made (and never under the registry lock): Ctrl-C there leaves nothing
+    // behind, and the answer holds for the setup that follows.
+    if ws.config.withheld_worktree_dir().is_some()
+        || ws.config.setup.source.is_project() && !ws.config.setup.value.is_empty()
+    {
+        ws.approval()?;
+    }
     let prefix = &ws.config.branch_prefix.value;
     let notice = request.on_lock_wait.unwrap_or(|_| {});
     let mut registry = ws.registry.lock_waiting(notice)?;
@@ -167,7 +175,9 @@ pub fn create(ws: &Workspace, request: NewSession) -> Result<Entry> {
     }
     interrupt::check()?;
     undo.worktree_started = true;
+    let busy = ws.ui.busy("Checking out");
     ws.repo.add_worktree(&path, &branch)?;
+    drop(busy);
     interrupt::check()?;
     if let Some(root) = ws.repo.main_worktree() {
         copy::ignored_files(&ws.repo, root, &path, &ws.config.copy.value, ws.ui)?;

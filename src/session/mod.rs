@@ -122,6 +122,20 @@ impl Workspace {
     }
 }
 
+impl Workspace {
+    /// The session whose worktree holds DIR, however deep; the innermost
+    /// should one worktree lie inside another.
+    pub fn session_containing(&self, dir: &std::path::Path) -> Result<Option<Entry>> {
+        let dir = dir.canonicalize().unwrap_or_else(|_| dir.to_path_buf());
+        Ok(self
+            .registry
+            .read()?
+            .into_iter()
+            .filter(|e| dir.starts_with(&e.path))
+            .max_by_key(|e| e.path.as_os_str().len()))
+    }
+}
+
 pub(crate) fn find_entry<'a>(entries: &'a [Entry], name: &str) -> Result<&'a Entry> {
     entries
         .iter()

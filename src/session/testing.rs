@@ -68,6 +68,10 @@ impl Ui for Recording {
     fn progress(&self, _: u64, _: &'static str) -> Box<dyn Progress> {
         Box::new(Uncounted)
     }
+
+    fn busy(&self, _: &'static str) -> Box<dyn Progress> {
+        Box::new(Uncounted)
+    }
 }
 
 pub struct Fixture {

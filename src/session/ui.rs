@@ -20,6 +20,8 @@ pub trait Ui: Sync {
     fn approve(&self, request: &Request<'_>) -> Result<Option<bool>>;
     /// A counter of LEN steps of slow work; dropping it ends it.
     fn progress(&self, len: u64, message: &'static str) -> Box<dyn Progress>;
+    /// One slow step that cannot be counted (a checkout); dropping it ends it.
+    fn busy(&self, message: &'static str) -> Box<dyn Progress>;
 }
 
 /// One step of the work a `Ui::progress` counts is done.

@@ -25,6 +25,7 @@ mod kills;
 mod land_clone;
 mod odd_states;
 mod paths;
+mod prompts;
 mod props;
 mod ready;
 mod removal;
