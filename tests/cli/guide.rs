@@ -1,5 +1,5 @@
 //! Every command in docs/guide.md must work as written: the blocks fenced as
-//! ```` ```sh runnable ```` run, in order, in one bash against a fresh repository.
+//! ```` ```sh runnable ```` run, in order, in one bash in a fresh clone with a remote.
 
 use std::fs;
 use std::path::Path;
@@ -63,7 +63,8 @@ fn every_runnable_command_in_the_guide_works() {
         "the guide should show its workflow in runnable blocks"
     );
 
-    let env = TestEnv::new();
+    // Where users stand: a clone whose sessions start from `origin/main`.
+    let env = TestEnv::cloned();
     let bin = env.root().join("bin");
     fs::create_dir_all(&bin).unwrap();
     let sessions = Path::new(env!("CARGO_BIN_EXE_sessions"));
