@@ -97,6 +97,9 @@ const DEFECTS: usize = 30;
 fn config() -> ProptestConfig {
     ProptestConfig {
         cases: 512,
+        // Fixed, so that every run tries the same cases: a property found
+        // false fails every run, never one in twenty.
+        rng_seed: proptest::test_runner::RngSeed::Fixed(0x5e55_1045),
         ..ProptestConfig::default()
     }
 }

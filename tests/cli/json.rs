@@ -1,4 +1,4 @@
-//! `--json` against the README's "JSON output": every document carries the
+//! `--json` against docs/json.md: every document carries the
 //! schema version, every field it prints is listed there with its type, and
 //! every field listed there is printed, so the two cannot drift apart.
 
@@ -9,20 +9,17 @@ use serde_json::Value;
 
 use crate::common::{TestEnv, stderr_of};
 
-const README: &str = include_str!("../../README.md");
+const SCHEMA: &str = include_str!("../../docs/json.md");
 
-/// The fields the README lists for `sessions COMMAND`, by path, with their
+/// The fields docs/json.md lists for `sessions COMMAND`, by path, with their
 /// types; a `setting of T` stands for the object it names.
 fn documented(command: &str) -> BTreeMap<String, String> {
-    let section = README
-        .split("\n## ")
-        .find(|s| s.starts_with("JSON output\n"))
-        .expect("the README has a section \"JSON output\"");
+    let section = SCHEMA;
     let heading = format!("### `sessions {command}");
     let table = section
         .split("\n### ")
         .find(|s| format!("### {s}").starts_with(&heading))
-        .unwrap_or_else(|| panic!("the README documents no `{command} --json`"));
+        .unwrap_or_else(|| panic!("docs/json.md documents no `{command} --json`"));
     let mut fields = BTreeMap::new();
     for line in table.lines().filter(|l| l.starts_with("| `")) {
         let cells: Vec<&str> = line.trim_matches('|').split('|').map(str::trim).collect();
@@ -42,7 +39,7 @@ fn documented(command: &str) -> BTreeMap<String, String> {
     }
     assert!(
         fields.len() > 1,
-        "the README lists no fields for `{command} --json`"
+        "docs/json.md lists no fields for `{command} --json`"
     );
     fields
 }
@@ -59,7 +56,7 @@ fn has_type(value: &Value, ty: &str) -> bool {
         "object" => value.is_object(),
         "array of strings" => all(Value::is_string),
         "array of objects" => all(Value::is_object),
-        other => panic!("the README names a type this test does not know: {other}"),
+        other => panic!("docs/json.md names a type this test does not know: {other}"),
     }
 }
 
@@ -70,7 +67,7 @@ fn walk(value: &Value, path: &str, fields: &BTreeMap<String, String>, seen: &mut
     if !path.is_empty() && !path.ends_with("[]") {
         let ty = fields
             .get(path)
-            .unwrap_or_else(|| panic!("`{path}` is printed but not in the README"));
+            .unwrap_or_else(|| panic!("`{path}` is printed but not in docs/json.md"));
         assert!(
             has_type(value, ty),
             "`{path}` is documented as {ty}, but is {value}"
@@ -104,7 +101,7 @@ fn walk(value: &Value, path: &str, fields: &BTreeMap<String, String>, seen: &mut
     }
 }
 
-/// Checks DOCUMENTS, all printed by `COMMAND --json`, against the README:
+/// Checks DOCUMENTS, all printed by `COMMAND --json`, against docs/json.md:
 /// version 1, no field it does not list, and each field it lists seen.
 fn check(command: &str, fields: &BTreeMap<String, String>, documents: &[Value]) {
     let mut seen = BTreeSet::new();

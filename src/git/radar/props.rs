@@ -128,11 +128,16 @@ fn case() -> impl Strategy<Value = Case> {
                 add(&mut after, path, entry);
             }
             let paths: Vec<&String> = before.keys().chain(after.keys()).collect();
-            // Ignored paths cannot be added by name.
+            // Ignored paths cannot be added by name, nor paths that now lie
+            // beyond a symbolic link (git refuses them).
+            let beyond_a_link = |p: &str| {
+                p.match_indices('/')
+                    .any(|(at, _)| matches!(after.get(&p[..at]), Some(Entry::Link(_))))
+            };
             let mut staged: Vec<String> = staged
                 .iter()
                 .map(|i| (*i.get(&paths)).clone())
-                .filter(|p| !p.contains(".log"))
+                .filter(|p| !p.contains(".log") && !beyond_a_link(p))
                 .collect();
             staged.sort();
             staged.dedup();
@@ -204,6 +209,8 @@ fn a_snapshot_tree_is_git_write_tree_of_the_same_files() {
     let config = Config {
         cases: 64,
         failure_persistence: None,
+        // Fixed, so that every run tries the same cases.
+        rng_seed: proptest::test_runner::RngSeed::Fixed(0x5e55_1045),
         ..Config::default()
     };
     let temp = tempfile::tempdir().unwrap();
