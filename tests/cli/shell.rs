@@ -41,16 +41,31 @@ fn run_shell(env: &TestEnv, shell: &str, args: &[&str], script: &str) -> String 
     String::from_utf8(out.stdout).unwrap()
 }
 
+/// How to run a script in SHELL without its rc files, and the line that
+/// loads the shell function.
+fn invocation(shell: &str) -> (&'static [&'static str], &'static str) {
+    match shell {
+        "bash" => (
+            &["--norc", "--noprofile", "-c"],
+            "eval \"$(sessions init bash)\"",
+        ),
+        "zsh" => (&["-f", "-c"], "eval \"$(sessions init zsh)\""),
+        "fish" => (&["--no-config", "-c"], "sessions init fish | source"),
+        other => panic!("no invocation for {other}"),
+    }
+}
+
 fn value<'a>(out: &'a str, key: &str) -> &'a str {
     out.lines()
         .find_map(|l| l.strip_prefix(&format!("{key}=")))
         .unwrap_or_else(|| panic!("no {key} in {out}"))
 }
 
-fn check_wrapper(shell: &str, args: &[&str], init: &str) {
+fn check_wrapper(shell: &str) {
     if !crate::common::require(shell) {
         return;
     }
+    let (args, init) = invocation(shell);
     let env = TestEnv::new();
     let script = format!(
         "{init}\n\
@@ -72,33 +87,26 @@ fn check_wrapper(shell: &str, args: &[&str], init: &str) {
 
 #[test]
 fn bash_follows_new_and_cd() {
-    check_wrapper(
-        "bash",
-        &["--norc", "--noprofile", "-c"],
-        "eval \"$(sessions init bash)\"",
-    );
+    check_wrapper("bash");
 }
 
 #[test]
 fn zsh_follows_new_and_cd() {
-    check_wrapper("zsh", &["-f", "-c"], "eval \"$(sessions init zsh)\"");
+    check_wrapper("zsh");
 }
 
 #[test]
 fn fish_follows_new_and_cd() {
-    check_wrapper(
-        "fish",
-        &["--no-config", "-c"],
-        "sessions init fish | source",
-    );
+    check_wrapper("fish");
 }
 
 /// From inside session x, `sessions rm x` brings the shell back to the main
 /// worktree; so does `sessions land y` from inside y.
-fn check_return(shell: &str, args: &[&str], init: &str) {
+fn check_return(shell: &str) {
     if !crate::common::require(shell) {
         return;
     }
+    let (args, init) = invocation(shell);
     let env = TestEnv::new();
     let script = format!(
         "{init}\n\
@@ -125,25 +133,17 @@ fn check_return(shell: &str, args: &[&str], init: &str) {
 
 #[test]
 fn bash_returns_to_the_main_worktree_after_rm_and_land() {
-    check_return(
-        "bash",
-        &["--norc", "--noprofile", "-c"],
-        "eval \"$(sessions init bash)\"",
-    );
+    check_return("bash");
 }
 
 #[test]
 fn zsh_returns_to_the_main_worktree_after_rm_and_land() {
-    check_return("zsh", &["-f", "-c"], "eval \"$(sessions init zsh)\"");
+    check_return("zsh");
 }
 
 #[test]
 fn fish_returns_to_the_main_worktree_after_rm_and_land() {
-    check_return(
-        "fish",
-        &["--no-config", "-c"],
-        "sessions init fish | source",
-    );
+    check_return("fish");
 }
 
 #[test]
