@@ -20,9 +20,16 @@ pub struct WorktreeTips {
     pub held: Vec<Oid>,
     /// What its HEAD reflog records.
     pub logged: Vec<Oid>,
-    /// Where HEAD was when a rebase that finished started: the commits it
-    /// rewrote on purpose (conflicts resolved by hand included).
-    pub rebased: Vec<Oid>,
+    /// Each rebase that finished, oldest first: where HEAD was when it
+    /// started, and the commit it finished on.
+    pub rebases: Vec<Rebase>,
+}
+
+/// A finished rebase, from a worktree's HEAD reflog.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Rebase {
+    pub from: Oid,
+    pub onto: Oid,
 }
 
 /// Everything in a worktree's folder that removing it would lose, whatever
@@ -232,6 +239,35 @@ impl Repo {
         Ok(count)
     }
 
+    /// Whether TIP holds COMMIT as a rebase leaves it: COMMIT itself, or a
+    /// copy with the same author, author date and message among the commits
+    /// TIP does not share with COMMIT (a copy whose conflicts were resolved
+    /// by hand differs in content, never in those). Looks at most LIMIT
+    /// commits back.
+    pub fn rewritten_in(&self, commit: Oid, tip: Oid, limit: usize) -> Result<bool> {
+        if self.is_ancestor(commit, tip)? {
+            return Ok(true);
+        }
+        let original = self.repo.find_commit(commit)?;
+        let (author, message) = (original.author(), original.message_bytes().to_vec());
+        let mut walk = self.repo.revwalk()?;
+        walk.push(tip)?;
+        if let Some(shared) = self.merge_base(commit, tip)? {
+            walk.hide(shared)?;
+        }
+        for oid in walk.take(limit) {
+            let copy = self.repo.find_commit(oid?)?;
+            let theirs = copy.author();
+            if copy.message_bytes() == message.as_slice()
+                && theirs.when() == author.when()
+                && theirs.email_bytes() == author.email_bytes()
+            {
+                return Ok(true);
+            }
+        }
+        Ok(false)
+    }
+
     /// The commits only WORKTREE may hold: its HEAD (detached, or the branch
     /// it names) and its per-worktree refs (`refs/worktree/*`,
     /// `refs/bisect/*`, `refs/rewritten/*`), and apart from those every
@@ -264,10 +300,11 @@ impl Repo {
                 {
                     started = Some((action.to_string(), old));
                 } else if let Some((action, _)) = message.split_once(" (finish): ")
-                    && let Some((begun, old)) = started.take()
+                    && let Some((begun, from)) = started.take()
                     && begun == action
+                    && let Some(onto) = fields.get(1).and_then(|f| parse_oid(f))
                 {
-                    tips.rebased.push(old);
+                    tips.rebases.push(Rebase { from, onto });
                 }
                 let time = fields
                     .len()
@@ -279,7 +316,7 @@ impl Repo {
                 }
             }
         }
-        for list in [&mut tips.held, &mut tips.logged, &mut tips.rebased] {
+        for list in [&mut tips.held, &mut tips.logged] {
             list.retain(|oid| !oid.is_zero());
             list.sort();
             list.dedup();

@@ -76,7 +76,7 @@ pub enum Risk {
 
 fn commits(count: usize) -> String {
     match count {
-        1 => "1 commit that exist".into(),
+        1 => "1 commit that exists".into(),
         n => format!("{n} commits that exist"),
     }
 }
@@ -430,7 +430,11 @@ pub(super) fn worktree_only_commits(
 }
 
 /// The commits `worktree_only_commits` counts from: W's HEAD and own refs,
-/// and the reflog's commits whose changes are in none of KEEPERS.
+/// and the reflog's commits that nothing took up. A commit a finished rebase
+/// took up (itself, a copy of it, conflicts resolved by hand included, or its
+/// changes) is not lost as long as that rebase's result is not: the result
+/// is counted in its place. One the rebase dropped, or whose result was
+/// thrown away (`reset --hard`), is lost like any other.
 pub(super) fn worktree_only_starts(
     ws: &Workspace,
     w: &Worktree,
@@ -441,24 +445,42 @@ pub(super) fn worktree_only_starts(
     let tips = ws.repo.worktree_tips(w, since);
     let mut starts = tips.held;
     // The usual case, nothing the reflog alone holds, needs no trial merges.
-    if ws.repo.commits_only_in(&tips.logged, base_tip, None)? > 0 {
-        for logged in tips.logged {
-            // Rewritten by a finished rebase (conflicts resolved by hand
-            // included), or its changes are in a keeper.
-            let superseded = tips
-                .rebased
-                .iter()
-                .any(|r| ws.repo.is_ancestor(logged, *r).unwrap_or(false))
-                || keepers
-                    .iter()
-                    .any(|keeper| ws.repo.content_merged(logged, *keeper).unwrap_or(false));
-            if !superseded {
-                starts.push(logged);
+    if ws.repo.commits_only_in(&tips.logged, base_tip, None)? == 0 {
+        return Ok(starts);
+    }
+    let repo = &ws.repo;
+    let took_up = |commit: Oid, result: Oid| {
+        repo.rewritten_in(commit, result, REBASE_LOOKBACK)
+            .unwrap_or(false)
+            || repo.content_merged(commit, result).unwrap_or(false)
+    };
+    for logged in tips.logged {
+        // Followed through every later rebase that took it up in turn.
+        let mut now = logged;
+        for rebase in &tips.rebases {
+            if rebase.onto != now
+                && repo.is_ancestor(now, rebase.from).unwrap_or(false)
+                && took_up(now, rebase.onto)
+            {
+                now = rebase.onto;
             }
         }
+        if now != logged {
+            starts.push(now);
+        } else if !keepers
+            .iter()
+            .any(|keeper| repo.content_merged(logged, *keeper).unwrap_or(false))
+        {
+            starts.push(logged);
+        }
     }
+    starts.sort();
+    starts.dedup();
     Ok(starts)
 }
+
+/// How far back a rebase's result is searched for a copy of a commit.
+const REBASE_LOOKBACK: usize = 1000;
 
 mod branch;
 mod occupants;

@@ -313,7 +313,7 @@ fn rm_refuses_to_lose_work_and_force_overrides() {
     for (name, what) in [
         ("modified", "1 modified file"),
         ("untracked", "1 untracked file"),
-        ("unpushed", "1 commit that exist"),
+        ("unpushed", "1 commit that exists"),
     ] {
         env.sessions()
             .args(["rm", name])

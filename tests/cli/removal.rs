@@ -158,7 +158,7 @@ fn commits_on_a_detached_head_are_work() {
     let path = env.new_session("detached");
     env.git_in(&path, &["checkout", "-q", "--detach"]);
     env.commit_in(&path, "d.txt", "d\n", "detached work");
-    refused(&env, &["detached"], "1 commit that exist nowhere else");
+    refused(&env, &["detached"], "1 commit that exists nowhere else");
 }
 
 #[test]
@@ -176,7 +176,7 @@ fn commits_kept_only_by_a_per_worktree_ref_are_work() {
     let path = env.new_session("worktree-ref");
     let commit = dangling_commit(&env, &path);
     env.git_in(&path, &["update-ref", "refs/worktree/keep", &commit]);
-    refused(&env, &["worktree-ref"], "1 commit that exist nowhere else");
+    refused(&env, &["worktree-ref"], "1 commit that exists nowhere else");
 }
 
 #[test]
@@ -400,4 +400,34 @@ fn a_signal_during_rm_or_clean_stops_before_anything_goes() {
         assert_eq!(env.session_names(), ["stay"], "{args:?}");
         assert!(env.branches().contains(&"stay".to_string()), "{args:?}");
     }
+}
+
+/// A rebase takes up the commits it rewrites only while its result is
+/// kept: a no-op `rebase -i` then `reset --hard` loses them, so does a
+/// `drop` in one, and `rm` refuses both.
+#[test]
+fn commits_a_rebase_left_behind_or_dropped_are_still_work() {
+    let env = TestEnv::cloned();
+    let undone = env.new_session("undone");
+    env.commit_in(&undone, "a.txt", "a\n", "A");
+    env.commit_in(&undone, "b.txt", "b\n", "B");
+    let rebase = |dir: &Path, editor: &str| {
+        let out = env
+            .command_in("git", dir)
+            .args(["rebase", "-q", "-i", "origin/main"])
+            .env("GIT_SEQUENCE_EDITOR", editor)
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{}", stderr_of(&out));
+    };
+    rebase(&undone, "true");
+    env.git_in(&undone, &["reset", "-q", "--hard", "origin/main"]);
+    refused(&env, &["undone"], "2 commits that exist nowhere else");
+
+    let dropped = env.new_session("dropped");
+    env.commit_in(&dropped, "c.txt", "c\n", "C");
+    env.commit_in(&dropped, "d.txt", "d\n", "D");
+    rebase(&dropped, "sed -i '2s/^pick/drop/'");
+    env.git_in(&dropped, &["push", "-q", "origin", "dropped"]);
+    refused(&env, &["dropped"], "1 commit that exists nowhere else");
 }
