@@ -14,6 +14,10 @@ pub struct Process {
     pub cwd: Option<PathBuf>,
     pub parent: u32,
     pub group: u32,
+    /// A shell that may be sitting at its prompt: started with no script and
+    /// no `-c` command, its input a terminal. `bash deploy.sh`, `sh -c ...`
+    /// and a `#!/usr/bin/env bash` script are shells running a program.
+    pub interactive: bool,
 }
 
 /// Shells a person types commands into.
@@ -49,10 +53,38 @@ impl Process {
         SHELLS.contains(&self.program())
     }
 
+    /// Whether it is a shell a person types into, not one running a script.
+    pub fn is_interactive_shell(&self) -> bool {
+        self.is_shell() && self.interactive
+    }
+
     /// Whether it only holds terminals for others: tmux, screen, script.
     pub fn holds_terminals(&self) -> bool {
         TERMINAL_HOLDERS.contains(&self.program().to_ascii_lowercase().as_str())
     }
+}
+
+/// Whether ARGS, a shell's arguments after its name, start it to read
+/// commands from a person: no script operand and no command (`-c`, also in
+/// a cluster such as `-ec`). The options that take a value skip it.
+fn prompt_arguments<S: AsRef<str>>(args: &[S]) -> bool {
+    let mut args = args.iter().map(AsRef::as_ref);
+    while let Some(arg) = args.next() {
+        match arg {
+            "-C" | "-o" | "+o" | "-O" | "+O" | "--init-command" | "--rcfile" | "--init-file" => {
+                args.next();
+            }
+            "--" | "-" => return true,
+            long if long.starts_with("--") => {}
+            short if short.starts_with(['-', '+']) => {
+                if short.contains('c') {
+                    return false;
+                }
+            }
+            _ => return false,
+        }
+    }
+    true
 }
 
 /// The processes of SNAPSHOT that PID started and that still run.
@@ -251,15 +283,36 @@ fn scan() -> Vec<Process> {
         .filter_map(|entry| {
             let pid: u32 = entry.file_name().to_str()?.parse().ok()?;
             let stat = stat_of(pid).filter(|s| !matches!(s.state, 'Z' | 'X'))?;
+            let interactive = SHELLS.contains(&stat.name.trim_start_matches('-'))
+                && reads_a_terminal(&entry.path())
+                && std::fs::read(entry.path().join("cmdline")).is_ok_and(|line| {
+                    let args: Vec<String> = line
+                        .split(|b| *b == 0)
+                        .filter(|a| !a.is_empty())
+                        .skip(1)
+                        .map(|a| String::from_utf8_lossy(a).into_owned())
+                        .collect();
+                    prompt_arguments(&args)
+                });
             Some(Process {
                 pid,
                 name: stat.name,
                 cwd: std::fs::read_link(entry.path().join("cwd")).ok(),
                 parent: stat.parent,
                 group: stat.group,
+                interactive,
             })
         })
         .collect()
+}
+
+/// Whether the process at PROC (its `/proc/<pid>` folder) reads its
+/// standard input from a terminal.
+#[cfg(target_os = "linux")]
+fn reads_a_terminal(proc: &Path) -> bool {
+    std::fs::read_link(proc.join("fd/0")).is_ok_and(|input| {
+        input.starts_with("/dev/pts") || input.to_string_lossy().starts_with("/dev/tty")
+    })
 }
 
 /// Elsewhere `ps` lists the processes and `lsof` knows their working
@@ -288,6 +341,19 @@ fn scan() -> Vec<Process> {
             _ => {}
         }
     }
+    // Each shell's arguments, to tell one at its prompt from one running a
+    // script; `tty` is `??` for a process without a terminal.
+    let mut prompts = std::collections::HashMap::new();
+    for line in run("ps", &["-axo", "pid=,tty=,args="]).lines() {
+        let mut fields = line.split_whitespace();
+        let (Some(pid), Some(tty)) = (fields.next(), fields.next()) else {
+            continue;
+        };
+        let args: Vec<&str> = fields.skip(1).collect();
+        if let Ok(pid) = pid.parse::<u32>() {
+            prompts.insert(pid, tty != "??" && prompt_arguments(&args));
+        }
+    }
     run("ps", &["-axo", "pid=,ppid=,pgid=,stat=,comm="])
         .lines()
         .filter_map(|line| {
@@ -308,6 +374,7 @@ fn scan() -> Vec<Process> {
                 cwd: cwds.remove(&pid),
                 parent,
                 group,
+                interactive: prompts.remove(&pid).unwrap_or(false),
             })
         })
         .collect()
@@ -316,6 +383,28 @@ fn scan() -> Vec<Process> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_shell_at_its_prompt_has_no_script_and_no_command() {
+        for prompt in [
+            &[][..],
+            &["-i"],
+            &["-l"],
+            &["--login"],
+            &["-f"],
+            &["-C", "init x", "-i"],
+        ] {
+            assert!(prompt_arguments(prompt), "{prompt:?}");
+        }
+        for running in [
+            &["deploy.sh"][..],
+            &["-c", "make"],
+            &["-ec", "x"],
+            &["-x", "./a.sh"],
+        ] {
+            assert!(!prompt_arguments(running), "{running:?}");
+        }
+    }
 
     #[test]
     fn finds_a_child_working_in_a_folder() {

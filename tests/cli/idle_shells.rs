@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use crate::common::{TestEnv, require, stderr_of};
+use crate::common::{KillOnDrop, TestEnv, require, stderr_of};
 
 /// A tmux server on a socket in the test's folder, killed when dropped.
 struct Tmux {
@@ -248,4 +248,29 @@ fn sync_and_land_go_ahead_with_an_idle_shell_in_the_session() {
     );
     assert!(!wt.exists());
     assert!(env.repo.join("x.txt").is_file());
+}
+
+/// A shell running a script is busy even while the script waits in a
+/// builtin with no child (here `read` on a pipe nobody writes yet): only a
+/// shell started for a person, its input a terminal, counts as idle.
+#[test]
+fn a_shell_running_a_script_in_a_builtin_blocks() {
+    let env = TestEnv::new();
+    let path = env.new_session("s");
+    let fifo = env.root().join("fifo");
+    let made = Command::new("mkfifo").arg(&fifo).status().unwrap();
+    assert!(made.success());
+    let _script = KillOnDrop(
+        Command::new("bash")
+            .args(["-c", "read -r line < \"$0\"; echo done > out.txt"])
+            .arg(&fifo)
+            .current_dir(&path)
+            .stdin(std::process::Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    // Spawned means started in PATH: from then on it waits, with no child.
+    let stderr = env.exits_with(&["rm", "s"], 3);
+    assert!(stderr.contains("process bash"), "{stderr}");
+    assert!(path.is_dir());
 }

@@ -92,7 +92,7 @@ fn busy_with<'a>(
     if p.holds_terminals() {
         return None;
     }
-    if !p.is_shell() {
+    if !p.is_interactive_shell() {
         return Some(None);
     }
     if depth > 32 {
@@ -157,6 +157,7 @@ mod tests {
             cwd: Some(PathBuf::from(cwd)),
             parent,
             group,
+            interactive: true,
         }
     }
 
