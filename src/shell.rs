@@ -103,12 +103,12 @@ impl Shell {
 /// Everything else runs as is. Written for `set -e` too: a refusal, or no
 /// folder to go to, must not end the caller's script half-way.
 const POSIX_INIT: &str = r#"# sessions shell integration: `sessions new`, `cd` and `resume` change folder;
-# `rm` and `land` return to the main worktree from the session they remove.
+# `rm`, `land` and `clean` return to the main worktree from the session they remove.
 sessions() {
     local __sessions_arg __sessions_file __sessions_dir __sessions_status
     for __sessions_arg in "$@"; do
         case "$__sessions_arg" in
-            new|cd|resume|rm|land)
+            new|cd|resume|rm|land|clean)
                 __sessions_file="$(mktemp)" || return 1
                 __sessions_status=0
                 SESSIONS_CD_FILE="$__sessions_file" command sessions "$@" || __sessions_status=$?
@@ -127,9 +127,9 @@ sessions() {
 "#;
 
 const FISH_INIT: &str = r#"# sessions shell integration: `sessions new`, `cd` and `resume` change folder;
-# `rm` and `land` return to the main worktree from the session they remove.
-function sessions --description 'sessions, changing folder after new, cd, resume, rm and land'
-    if contains -- new $argv; or contains -- cd $argv; or contains -- resume $argv; or contains -- rm $argv; or contains -- land $argv
+# `rm`, `land` and `clean` return to the main worktree from the session they remove.
+function sessions --description 'sessions, changing folder after new, cd, resume, rm, land and clean'
+    if contains -- new $argv; or contains -- cd $argv; or contains -- resume $argv; or contains -- rm $argv; or contains -- land $argv; or contains -- clean $argv
         set -l file (mktemp); or return 1
         env SESSIONS_CD_FILE=$file sessions $argv
         set -l code $status

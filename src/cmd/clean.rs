@@ -38,6 +38,7 @@ pub fn run(args: CleanArgs) -> Result<()> {
         }
     }
     let names: Vec<String> = plan.remove.iter().map(|v| v.name.clone()).collect();
+    let here = super::rm::here();
     let (removed, kept) = session::clean_apply(&ws, &names)?;
     for r in &removed {
         output::note(describe(r));
@@ -50,7 +51,7 @@ pub fn run(args: CleanArgs) -> Result<()> {
         removed.len(),
         plan.keep.len() + kept.len()
     ));
-    Ok(())
+    super::rm::step_out(&ws, here.as_deref(), &removed)
 }
 
 fn print_plan(what: &str, candidates: &[Candidate]) {

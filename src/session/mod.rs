@@ -64,8 +64,35 @@ pub struct Workspace {
 impl Workspace {
     /// The workspace of the repository around the current directory.
     pub fn discover(ui: &'static dyn Ui) -> Result<Workspace> {
-        let cwd = std::env::current_dir().context("cannot read the current directory")?;
-        Workspace::at(&cwd, ui)
+        match std::env::current_dir() {
+            Ok(cwd) => Workspace::at(&cwd, ui),
+            // The shell stands in a removed session's folder: find the
+            // repository from where that folder was, so that `sessions cd`
+            // and `list` still work from there.
+            Err(err) if err.kind() == std::io::ErrorKind::NotFound => {
+                let gone = std::env::var_os("PWD").map(PathBuf::from);
+                let shown = gone
+                    .as_deref()
+                    .map_or_else(|| "the current folder".into(), |g| g.display().to_string());
+                let Some(back) = gone.as_deref().and_then(way_back) else {
+                    anyhow::bail!(
+                        Failure::error(format!("{shown} no longer exists")).with_hint("cd ~")
+                    );
+                };
+                let ws = Workspace::at(&back, ui).map_err(|e| {
+                    let hint = format!("cd {}", crate::shell::quote_path(&back));
+                    anyhow::Error::from(
+                        Failure::error(format!("{shown} no longer exists: {e:#}")).with_hint(hint),
+                    )
+                })?;
+                ui.warn(&format!(
+                    "{shown} no longer exists (a removed session?); using the repository at {}",
+                    back.display()
+                ));
+                Ok(ws)
+            }
+            Err(err) => Err(err).context("cannot read the current directory"),
+        }
     }
 
     /// The workspace of the repository around DIR.
@@ -134,6 +161,19 @@ impl Workspace {
             .filter(|e| dir.starts_with(&e.path))
             .max_by_key(|e| e.path.as_os_str().len()))
     }
+}
+
+/// Where to look for the repository when GONE, the folder the shell stood
+/// in, no longer exists: its nearest folder that does, or for the default
+/// layout (`<repo>.sessions/<name>`) the repository beside it.
+fn way_back(gone: &std::path::Path) -> Option<PathBuf> {
+    let there = gone.ancestors().skip(1).find(|a| a.is_dir())?;
+    let beside = there
+        .file_name()
+        .and_then(|n| n.to_str()?.strip_suffix(".sessions"))
+        .map(|repo| there.with_file_name(repo))
+        .filter(|repo| repo.is_dir());
+    Some(beside.unwrap_or_else(|| there.to_path_buf()))
 }
 
 pub(crate) fn find_entry<'a>(entries: &'a [Entry], name: &str) -> Result<&'a Entry> {

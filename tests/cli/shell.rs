@@ -101,7 +101,8 @@ fn fish_follows_new_and_cd() {
 }
 
 /// From inside session x, `sessions rm x` brings the shell back to the main
-/// worktree; so does `sessions land y` from inside y.
+/// worktree; so do `sessions land y` from inside y and `sessions clean`
+/// from inside a merged z.
 fn check_return(shell: &str) {
     if !crate::common::require(shell) {
         return;
@@ -119,13 +120,20 @@ fn check_return(shell: &str) {
          echo \"IN_Y=$PWD\"\n\
          sessions land y\n\
          echo \"AFTER_LAND=$PWD\"\n\
-         pwd\n"
+         sessions new z --no-agent > /dev/null\n\
+         echo z > z.txt; git add z.txt; git commit -q -m 'work in z'\n\
+         git -C '{repo}' merge -q --ff-only z\n\
+         sessions clean --yes > /dev/null\n\
+         echo \"AFTER_CLEAN=$PWD\"\n\
+         pwd\n",
+        repo = env.repo.display()
     );
     let out = run_shell(&env, shell, args, &script);
     assert_eq!(Path::new(value(&out, "IN_X")), env.sessions_dir().join("x"));
     assert_eq!(Path::new(value(&out, "AFTER_RM")), env.repo);
     assert_eq!(Path::new(value(&out, "IN_Y")), env.sessions_dir().join("y"));
     assert_eq!(Path::new(value(&out, "AFTER_LAND")), env.repo);
+    assert_eq!(Path::new(value(&out, "AFTER_CLEAN")), env.repo);
     assert_eq!(out.lines().last(), env.repo.to_str());
     assert!(env.repo.join("y.txt").is_file(), "y landed");
     assert!(env.session_names().is_empty());
@@ -243,4 +251,24 @@ fn quiet_leaves_only_the_data() {
     assert!(out.status.success());
     assert_eq!(stderr_of(&out), "");
     assert!(!out.stdout.is_empty());
+}
+
+/// A shell left in a removed session's folder still reaches the
+/// repository: `list` and `path` work from there, with a warning.
+#[test]
+fn commands_work_from_a_removed_sessions_folder() {
+    let env = TestEnv::new();
+    let gone = env.new_session("x");
+    let other = env.new_session("y");
+    let out = run_shell(
+        &env,
+        "sh",
+        &["-c"],
+        &format!(
+            "cd '{}' && sessions rm x 2> /dev/null && sessions list > /dev/null && sessions path y",
+            gone.display()
+        ),
+    );
+    assert!(!gone.exists());
+    assert_eq!(out.trim_end(), other.to_str().unwrap());
 }

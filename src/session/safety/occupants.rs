@@ -92,7 +92,12 @@ fn busy_with<'a>(
     if p.holds_terminals() {
         return None;
     }
-    if !p.is_interactive_shell() {
+    // A shell is judged by what it runs when a person types into it, or when
+    // it is the caller's own script running us; any other shell runs a
+    // script, which is work even while it waits in a builtin.
+    let judged_by_children =
+        p.is_interactive_shell() || (p.is_shell() && caller.ancestors.contains(&p.pid));
+    if !judged_by_children {
         return Some(None);
     }
     if depth > 32 {
