@@ -215,8 +215,11 @@ impl Table {
             for &(rank, min) in &column.cuts {
                 steps.push((rank, false, i, min));
             }
+            // A droppable column with nothing to say (every cell `-`) goes
+            // before any other gives way.
+            let says_nothing = !self.rows.is_empty() && self.rows.iter().all(|r| r[i].text == "-");
             if let Some(rank) = column.drop {
-                steps.push((rank, true, i, 0));
+                steps.push((if says_nothing { 0 } else { rank }, true, i, 0));
             }
         }
         steps.sort();
@@ -339,6 +342,21 @@ mod tests {
         // The name is cut last, and never below its minimum.
         let lines = table().lines(Some(3), false);
         assert_eq!(lines[1], "* alph…");
+    }
+
+    #[test]
+    fn a_column_of_dashes_gives_way_first() {
+        let mut table = Table::new(vec![
+            Column::new("NAME"),
+            Column::new("PORT").drop(1),
+            Column::new("LOCKED").drop(9),
+        ]);
+        table.row(vec!["alpha".into(), "4100".into(), "-".into()]);
+        table.row(vec!["beta".into(), "4101".into(), "-".into()]);
+        assert_eq!(
+            table.lines(Some(12), false),
+            ["NAME   PORT", "alpha  4100", "beta   4101"]
+        );
     }
 
     #[test]
