@@ -13,6 +13,7 @@ use crate::error::Failure;
 use crate::git::RemovalChecks;
 use crate::interrupt;
 use crate::registry::Locked;
+use crate::shell::quote;
 
 /// What happened to one removed session's branch.
 #[derive(Debug)]
@@ -71,10 +72,27 @@ pub(super) fn refuse_unless_acceptable(plans: &[RemovalPlan], force: bool) -> Re
         .flat_map(|p| p.risks.iter().map(ToString::to_string))
         .collect();
     if !risks.is_empty() && !force {
+        // The ones at risk only, by their own hints: what saves their work.
+        let names: Vec<String> = plans
+            .iter()
+            .filter(|p| !p.risks.is_empty())
+            .map(|p| quote(&p.entry.name))
+            .collect();
+        let again = format!("sessions rm {}", names.join(" "));
+        let mut hints: Vec<String> = Vec::new();
+        for hint in plans.iter().flat_map(|p| &p.risks).flat_map(|r| r.hints(&again)) {
+            if !hints.contains(&hint) {
+                hints.push(hint);
+            }
+        }
         bail!(
-            Failure::refused(format!("refusing to remove: {}", risks.join("; "))).with_hint(
-                "commit or push that work (or unlock the worktree) first, or pass --force to remove anyway"
-            )
+            Failure::refused(format!(
+                "refusing to remove: {}; `sessions rm --force {}` would remove {} anyway and delete that work",
+                risks.join("; "),
+                names.join(" "),
+                if names.len() == 1 { "it" } else { "them" }
+            ))
+            .with_hints(hints)
         );
     }
     Ok(())
