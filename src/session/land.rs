@@ -32,7 +32,8 @@ fn checks(ws: &Workspace, asked: Vec<String>) -> Result<Vec<String>> {
             Approval::Trusted => {}
             Approval::Declined | Approval::Unapproved => bail!(
                 Failure::refused(format!(
-                    "the land.check commands of {} are not approved, and landing needs them to pass",
+                    "the land.check commands of {} are not approved, and landing needs them to pass; \
+                     review and approve them, or pass --check",
                     configured.source
                 ))
                 .with_hint("sessions trust")

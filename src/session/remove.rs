@@ -6,7 +6,7 @@ use anyhow::{Context, Result, bail};
 
 use super::Workspace;
 use super::safety::{
-    BranchOutcome, Keeping, RemovalPlan, RemoveOptions, Surroundings, plan_removal,
+    BranchOutcome, Keeping, RemovalPlan, RemoveOptions, Risk, Surroundings, plan_removal,
 };
 use super::validate::valid_entry;
 use crate::error::Failure;
@@ -80,9 +80,19 @@ pub(super) fn refuse_unless_acceptable(plans: &[RemovalPlan], force: bool) -> Re
             .collect();
         let again = format!("sessions rm {}", names.join(" "));
         let mut hints: Vec<String> = Vec::new();
-        for hint in plans.iter().flat_map(|p| &p.risks).flat_map(|r| r.hints(&again)) {
-            if !hints.contains(&hint) {
-                hints.push(hint);
+        for plan in plans {
+            // Mid-rebase, the changes are the rebase's: finishing or
+            // aborting it is the step, never committing or stashing them.
+            let operation = plan.risks.iter().any(|r| matches!(r, Risk::Operation { .. }));
+            for risk in &plan.risks {
+                if operation && matches!(risk, Risk::Changes { .. }) {
+                    continue;
+                }
+                for hint in risk.hints(&again) {
+                    if !hints.contains(&hint) {
+                        hints.push(hint);
+                    }
+                }
             }
         }
         bail!(
