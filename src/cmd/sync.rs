@@ -69,9 +69,7 @@ pub fn run(args: SyncArgs) -> Result<()> {
     let by_hand = format!(
         "to sync by hand, run its `git {}` below, fix the files git names, `git add` them \
          and `{}` (or give up with `git {} --abort`)",
-        by_hand.0,
-        by_hand.1,
-        by_hand.0
+        by_hand.0, by_hand.1, by_hand.0
     );
     if !refused.is_empty() {
         let mut message = format!("refused to sync {} session(s)", refused.len());

@@ -310,7 +310,10 @@ pub fn land(ws: &Workspace, name: &str, options: LandOptions) -> Result<Landed> 
                     false => Err(anyhow::anyhow!("'{into}' moved meanwhile")),
                 };
                 return Err(match back {
-                    Ok(()) => e,
+                    Ok(()) => e.context(format!(
+                        "nothing was landed: '{into}' is back at {}, as it was",
+                        crate::git::short(local)
+                    )),
                     Err(why) => e.context(format!(
                         "'{into}' stays fast-forwarded from {} to {} ({}): cannot put it back: {why:#}",
                         crate::git::short(local),

@@ -83,7 +83,10 @@ pub(super) fn refuse_unless_acceptable(plans: &[RemovalPlan], force: bool) -> Re
         for plan in plans {
             // Mid-rebase, the changes are the rebase's: finishing or
             // aborting it is the step, never committing or stashing them.
-            let operation = plan.risks.iter().any(|r| matches!(r, Risk::Operation { .. }));
+            let operation = plan
+                .risks
+                .iter()
+                .any(|r| matches!(r, Risk::Operation { .. }));
             for risk in &plan.risks {
                 if operation && matches!(risk, Risk::Changes { .. }) {
                     continue;

@@ -48,10 +48,7 @@ pub enum Risk {
         path: PathBuf,
     },
     /// A nested repository with commits or changes of its own.
-    NestedRepository {
-        session: String,
-        path: PathBuf,
-    },
+    NestedRepository { session: String, path: PathBuf },
     Locked {
         session: String,
         reason: String,
@@ -74,10 +71,7 @@ pub enum Risk {
     },
     /// Commits only the worktree holds: on a detached HEAD, in its
     /// per-worktree refs, or only in its HEAD reflog.
-    WorktreeCommits {
-        session: String,
-        count: usize,
-    },
+    WorktreeCommits { session: String, count: usize },
 }
 
 fn commits(count: usize) -> String {
@@ -156,7 +150,11 @@ impl Risk {
         let git_c = |path: &std::path::Path| format!("git -C {}", quote_path(path));
         match self {
             Risk::Changes { path, .. } => vec![
-                format!("cd {} && git add -A && git commit && {again}", quote_path(path)),
+                format!(
+                    "{} add -A && {} commit && {again}",
+                    git_c(path),
+                    git_c(path)
+                ),
                 format!("{} stash push --include-untracked && {again}", git_c(path)),
             ],
             // Lower-case tags mark assume-unchanged files, `S` skip-worktree.
@@ -165,7 +163,10 @@ impl Risk {
             }
             Risk::NestedRepository { path, .. } => vec![format!("{} status", git_c(path))],
             Risk::Locked { path, .. } => {
-                vec![format!("git worktree unlock {} && {again}", quote_path(path))]
+                vec![format!(
+                    "git worktree unlock {} && {again}",
+                    quote_path(path)
+                )]
             }
             Risk::Operation { path, .. } => vec![format!("{} status", git_c(path))],
             Risk::BranchCommits {

@@ -6,9 +6,9 @@ use std::path::Path;
 
 use anyhow::{Result, bail};
 
-use super::underway::{Started, Underway};
-use super::safety;
 use super::Workspace;
+use super::safety;
+use super::underway::{Started, Underway};
 use crate::error::Failure;
 use crate::git::{self, Integration, Oid, Repo};
 use crate::registry::Entry;

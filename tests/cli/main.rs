@@ -16,6 +16,7 @@ mod doctor;
 mod doctor_advice;
 mod fixes_attacked;
 mod guide;
+mod hints;
 mod hostile_repo;
 mod idle_shells;
 mod in_progress;

@@ -204,7 +204,7 @@ fn the_uncommitted_hint_pastes_into_a_sync_that_works() {
 
     let stderr = env.exits_with(&["sync", "d"], 3);
     let hint = hint_of(&stderr);
-    let commit = format!("cd {} && git add -A && git commit", dir.display());
+    let commit = format!("git -C {0} add -A && git -C {0} commit", dir.display());
     assert_eq!(hint, format!("{commit} && sessions sync d"));
     // Putting it aside instead is in the message, in words.
     let stash = format!("git -C {} stash push --include-untracked", dir.display());

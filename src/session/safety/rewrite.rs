@@ -84,8 +84,11 @@ impl NoRewrite {
             NoRewrite::CheckedOutElsewhere { path, .. } => {
                 Some(format!("{} switch --detach", git_c(path)))
             }
+            // `git -C`, not `cd`: a shell left in the folder would stop
+            // the `land` that follows from removing it.
             NoRewrite::Uncommitted(_) => {
-                Some(format!("cd {} && git add -A && git commit", quote_path(dir)))
+                let git = git_c(dir);
+                Some(format!("{git} add -A && {git} commit"))
             }
             NoRewrite::Busy(_) => None,
         }
