@@ -9,6 +9,7 @@ mod agent;
 mod claude_e2e;
 mod clean;
 mod config;
+mod completion;
 mod conflicts;
 mod core;
 mod create;
