@@ -57,7 +57,9 @@ fn bash_completes_an_option_value_after_an_equals_sign() {
     // An earlier `--opt=value` does not shift what follows.
     let later = offered(
         &env,
-        &["sessions", "new", "--base", "=", "v1", "--branch", "=", "vb"],
+        &[
+            "sessions", "new", "--base", "=", "v1", "--branch", "=", "vb",
+        ],
     );
     assert_eq!(later, ["vbranch"]);
 }
