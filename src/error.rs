@@ -14,7 +14,8 @@ pub enum Exit {
 }
 
 /// A failure the user can act on: what went wrong, which exit code it maps
-/// to, and optionally the next step to take.
+/// to, and optionally the next step to take: one command a line, each
+/// pasteable as is (prose belongs in the message).
 #[derive(Debug)]
 pub struct Failure {
     pub exit: Exit,
@@ -72,6 +73,13 @@ impl Failure {
 
     pub fn with_hint(mut self, hint: impl Into<String>) -> Self {
         self.hint = Some(hint.into());
+        self
+    }
+
+    /// Several next steps, one command a line; none leaves the hint out.
+    pub fn with_hints(mut self, hints: impl IntoIterator<Item = String>) -> Self {
+        let lines: Vec<String> = hints.into_iter().collect();
+        self.hint = (!lines.is_empty()).then(|| lines.join("\n"));
         self
     }
 }

@@ -40,8 +40,11 @@ fn main() -> ExitCode {
         Err(err) => {
             eprintln!("sessions: {err:#}");
             let failure = failure_of(&err);
+            // One `hint:` line per command, each pasteable on its own.
             if let Some(hint) = failure.and_then(|f| f.hint.as_deref()) {
-                eprintln!("hint: {hint}");
+                for line in hint.lines() {
+                    eprintln!("hint: {line}");
+                }
             }
             // A signal that stopped a step (git killed along with us by
             // Ctrl-C, say) is an interruption, whatever error it surfaced as.

@@ -87,7 +87,7 @@ impl Shell {
     pub fn completion_line(self) -> &'static str {
         match self {
             // eval rather than `source <(...)`, which bash 3.2 (macOS) breaks.
-            Shell::Bash => "eval \"$(COMPLETE=bash command sessions)\"\n",
+            Shell::Bash => BASH_COMPLETION,
             // compdef exists only once the completion system is loaded.
             Shell::Zsh => {
                 "if (( $+functions[compdef] )); then eval \"$(COMPLETE=zsh command sessions)\"; fi\n"
@@ -96,6 +96,28 @@ impl Shell {
         }
     }
 }
+
+/// clap_complete's bash completion, registered through a function that
+/// gives clap `--base=v` as bash split it (`--base`, `=`, `v`, the `=` a word
+/// of its own by COMP_WORDBREAKS) without the `=`, which clap would take for
+/// the option's value, leaving `v` a positional with nothing to offer.
+const BASH_COMPLETION: &str = r#"eval "$(COMPLETE=bash command sessions)"
+_sessions_complete() {
+    local __words=() __cword=0 __i
+    for ((__i = 0; __i < ${#COMP_WORDS[@]}; __i++)); do
+        if [[ ${COMP_WORDS[__i]} == = && __i -gt 0 && __i -lt COMP_CWORD && ${COMP_WORDS[__i-1]} == --* ]]; then
+            continue
+        fi
+        [[ __i -eq COMP_CWORD ]] && __cword=${#__words[@]}
+        __words+=("${COMP_WORDS[__i]}")
+    done
+    local COMP_WORDS=("${__words[@]}") COMP_CWORD=$__cword
+    _clap_complete_sessions "$@"
+}
+__sessions_registration="$(complete -p sessions)"
+eval "${__sessions_registration/_clap_complete_sessions/_sessions_complete}"
+unset __sessions_registration
+"#;
 
 /// For bash and zsh. Only commands that can change folder get a temporary
 /// file: `new`, `cd` and `resume` go into a session; `rm` and `land` come

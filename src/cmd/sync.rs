@@ -32,7 +32,14 @@ pub fn run(args: SyncArgs) -> Result<()> {
                 s.base,
                 paths.join(", ")
             )),
-            SyncOutcome::Refused(why) => output::warn(format!("'{}' not synced: {why}", s.name)),
+            SyncOutcome::Refused(why) => {
+                let otherwise = s.otherwise.as_ref().map(|o| format!("; {o}"));
+                output::warn(format!(
+                    "'{}' not synced: {why}{}",
+                    s.name,
+                    otherwise.unwrap_or_default()
+                ))
+            }
         }
     }
     let refused: Vec<&Synced> = results
@@ -43,73 +50,36 @@ pub fn run(args: SyncArgs) -> Result<()> {
         .iter()
         .filter(|s| matches!(s.outcome, SyncOutcome::Conflicts(_)))
         .collect();
-    // Each step names its session when more than one is left.
-    let named = refused.len() + conflicted.len() > 1;
-    let mut hint = Vec::new();
-    if !refused.is_empty() {
-        hint.push(after_refusals(&refused, named, args.merge));
-    }
-    if !conflicted.is_empty() {
-        hint.push(by_hand(&conflicted, named, args.merge));
-    }
-    let hint = hint.join("; ");
+    // One pasteable command a line: each refused session's own step, then
+    // the sync that takes it up again; each conflict's sync by hand.
+    let again = |name: &str| {
+        let merge = if args.merge { " --merge" } else { "" };
+        format!("sessions sync{merge} {}", quote(name))
+    };
+    let hints = refused
+        .iter()
+        .map(|s| s.next.clone().unwrap_or_else(|| again(&s.name)))
+        .chain(conflicted.iter().filter_map(|s| s.next.clone()));
     let conflicts = format!("{} session(s) would conflict", conflicted.len());
-    if !refused.is_empty() {
-        let mut message = format!("refused to sync {} session(s)", refused.len());
-        if !conflicted.is_empty() {
-            message += &format!(", and {conflicts}");
-        }
-        bail!(Failure::refused(message).with_hint(hint));
-    }
-    if !conflicted.is_empty() {
-        bail!(Failure::error(conflicts).with_hint(hint));
-    }
-    Ok(())
-}
-
-/// Each refused session's own next step, then the `sessions sync` that
-/// takes them up again.
-fn after_refusals(refused: &[&Synced], named: bool, merge: bool) -> String {
-    let steps = each(refused, named);
-    let names: Vec<String> = refused.iter().map(|s| quote(&s.name)).collect();
-    let again = format!(
-        "sessions sync{} {}",
-        if merge { " --merge" } else { "" },
-        names.join(" ")
-    );
-    if steps.is_empty() {
-        format!("once each reason above is dealt with: {again}")
-    } else {
-        format!("{steps}; then {again}")
-    }
-}
-
-/// The commands that start each conflicting sync again by hand, and how to
-/// go on from the stop at the conflict.
-fn by_hand(conflicted: &[&Synced], named: bool, merge: bool) -> String {
-    let (verb, go_on) = if merge {
+    let by_hand = if args.merge {
         ("merge", "git commit --no-edit")
     } else {
         ("rebase", "git rebase --continue")
     };
-    format!(
-        "to sync by hand: {}; then fix the files git names, `git add` them and `{go_on}` (or give up with `git {verb} --abort`)",
-        each(conflicted, named)
-    )
-}
-
-/// The next step of each of SESSIONS, each NAMED with its session or not.
-fn each(sessions: &[&Synced], named: bool) -> String {
-    let steps: Vec<String> = sessions
-        .iter()
-        .filter_map(|s| {
-            let next = s.next.as_ref()?;
-            Some(if named {
-                format!("for '{}': {next}", s.name)
-            } else {
-                next.clone()
-            })
-        })
-        .collect();
-    steps.join("; ")
+    let by_hand = format!(
+        "to sync by hand, run its `git {}` below, fix the files git names, `git add` them \
+         and `{}` (or give up with `git {} --abort`)",
+        by_hand.0, by_hand.1, by_hand.0
+    );
+    if !refused.is_empty() {
+        let mut message = format!("refused to sync {} session(s)", refused.len());
+        if !conflicted.is_empty() {
+            message += &format!(", and {conflicts}; {by_hand}");
+        }
+        bail!(Failure::refused(message).with_hints(hints));
+    }
+    if !conflicted.is_empty() {
+        bail!(Failure::error(format!("{conflicts}; {by_hand}")).with_hints(hints));
+    }
+    Ok(())
 }

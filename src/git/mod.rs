@@ -503,11 +503,7 @@ impl Repo {
     /// Pushes local BRANCH to the same name on its remote (its upstream's
     /// remote, else `origin`). Never forced.
     pub fn push_branch(&self, branch: &str) -> Result<()> {
-        let remote = self
-            .repo
-            .config()?
-            .get_string(&format!("branch.{branch}.remote"))
-            .unwrap_or_else(|_| "origin".into());
+        let remote = self.push_remote(branch);
         let refspec = format!("refs/heads/{branch}:refs/heads/{branch}");
         let output = self
             .git_command()
@@ -515,6 +511,15 @@ impl Repo {
             .output()
             .map_err(GitError::CouldNotRun)?;
         check(&output, "git push").with_context(|| format!("cannot push '{branch}' to {remote}"))
+    }
+
+    /// The remote `push_branch` pushes BRANCH to: its configured remote,
+    /// else `origin`.
+    pub fn push_remote(&self, branch: &str) -> String {
+        self.repo
+            .config()
+            .and_then(|c| c.get_string(&format!("branch.{branch}.remote")))
+            .unwrap_or_else(|_| "origin".into())
     }
 
     /// The configured remote whose remote-tracking branch BASE names

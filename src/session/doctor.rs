@@ -8,6 +8,7 @@ use anyhow::{Context, Result, bail};
 
 mod missing;
 mod repair;
+pub(super) use missing::missing_fix;
 use missing::missing_folders;
 use repair::repair;
 

@@ -32,10 +32,11 @@ fn checks(ws: &Workspace, asked: Vec<String>) -> Result<Vec<String>> {
             Approval::Trusted => {}
             Approval::Declined | Approval::Unapproved => bail!(
                 Failure::refused(format!(
-                    "the land.check commands of {} are not approved, and landing needs them to pass",
+                    "the land.check commands of {} are not approved, and landing needs them to pass; \
+                     review and approve them, or pass --check",
                     configured.source
                 ))
-                .with_hint("review and approve them with `sessions trust`, or pass --check")
+                .with_hint("sessions trust")
             ),
         }
     }
@@ -111,16 +112,30 @@ pub fn land(ws: &Workspace, name: &str, options: LandOptions) -> Result<Landed> 
                 main.path.display()
             ))
             .with_hint(format!(
-                "run `git -C {} switch --end-of-options {}` first",
+                "git -C {} switch --end-of-options {} && sessions land {}",
                 quote_path(&main.path),
-                quote(&into)
+                quote(&into),
+                quote(name)
             ))
         );
     }
     let refuse = |why: String| -> anyhow::Error {
         Failure::refused(format!("refusing to land '{name}': {why}")).into()
     };
-    let session = safety::may_rewrite(ws, &entry)?.map_err(|why| refuse(why.to_string()))?;
+    let again = format!("sessions land {}", quote(name));
+    let session = match safety::may_rewrite(ws, &entry)? {
+        Ok(session) => session,
+        Err(why) => {
+            let otherwise = why.otherwise(&entry).map(|o| format!("; {o}"));
+            bail!(
+                Failure::refused(format!(
+                    "refusing to land '{name}': {why}{}",
+                    otherwise.unwrap_or_default()
+                ))
+                .with_hint(why.way_on(ws, &entry, &again)?)
+            );
+        }
+    };
     // What would stop the removal after landing (a shell working in the
     // folder, say) refuses now, while nothing has changed: once the base
     // has moved, "refused" would be a lie.
@@ -130,12 +145,10 @@ pub fn land(ws: &Workspace, name: &str, options: LandOptions) -> Result<Landed> 
         if let Some(blocker) = plan.blockers.first() {
             bail!(
                 Failure::refused(format!(
-                    "refusing to land '{name}': the session could not be removed afterwards: {blocker}"
+                    "refusing to land '{name}': the session could not be removed afterwards: {blocker}; \
+                     run it from outside the session's folder, or keep the session"
                 ))
-                .with_hint(format!(
-                    "run it from outside the session's folder, or keep the session: `sessions land {} --keep`",
-                    quote(name)
-                ))
+                .with_hint(format!("sessions land --keep {}", quote(name)))
             );
         }
     }
@@ -152,13 +165,14 @@ pub fn land(ws: &Workspace, name: &str, options: LandOptions) -> Result<Landed> 
     if main_status.modified > 0 {
         bail!(
             Failure::refused(format!(
-                "refusing to land '{name}': the main worktree {} has {} modified file{}",
+                "refusing to land '{name}': the main worktree {} has {} modified file{}; \
+                 commit them, or put them aside (`git stash pop` brings them back)",
                 main.path.display(),
                 main_status.modified,
                 if main_status.modified == 1 { "" } else { "s" }
             ))
             .with_hint(format!(
-                "commit them, or put them aside: `git -C {} stash`",
+                "git -C {} stash && {again}",
                 quote_path(&main.path)
             ))
         );
@@ -176,14 +190,13 @@ pub fn land(ws: &Workspace, name: &str, options: LandOptions) -> Result<Landed> 
     // Where the session's conflicts get resolved, by hand: a rebase onto
     // what it lands on.
     let resolve = format!(
-        "resolve them in the session: `git -C {} rebase {}`, then `sessions land {}`",
+        "git -C {} rebase {}",
         quote_path(&entry.path),
         quote(if catch_up.is_some() {
             &entry.base
         } else {
             &into
         }),
-        quote(name)
     );
 
     let how = if ws.repo.content_merged(tip, from)? {
@@ -195,8 +208,9 @@ pub fn land(ws: &Workspace, name: &str, options: LandOptions) -> Result<Landed> 
             if !prediction.conflicts.is_empty() {
                 bail!(
                     Failure::refused(format!(
-                        "refusing to land '{name}': it would conflict with '{into}' in {}",
-                        prediction.conflicts.join(", ")
+                        "refusing to land '{name}': it would conflict with '{into}' in {}; {}",
+                        prediction.conflicts.join(", "),
+                        by_hand(name)
                     ))
                     .with_hint(resolve.clone())
                 );
@@ -245,7 +259,7 @@ pub fn land(ws: &Workspace, name: &str, options: LandOptions) -> Result<Landed> 
                         main.path.display()
                     ))
                     .with_hint(format!(
-                        "put them aside: `git -C {} stash push --include-untracked -- {}`",
+                        "git -C {} stash push --include-untracked -- {} && {again}",
                         quote_path(&main.path),
                         untracked.iter().map(|p| quote_path(p)).collect::<Vec<_>>().join(" ")
                     ))
@@ -261,30 +275,53 @@ pub fn land(ws: &Workspace, name: &str, options: LandOptions) -> Result<Landed> 
             // Loses nothing: `into` is an ancestor of REMOTE.
             ws.repo.workdir(&main.path).merge_ff_only(remote)?;
         }
-        let record = Started::new(
-            &entry,
-            tip,
-            Some(Target {
-                branch: into.clone(),
-                tip: from.to_string(),
-                path: main.path.clone(),
-            }),
-        );
-        let underway = Underway::begin(&ws.repo.admin_dir(&session), &record)?;
-        let landing = Landing {
-            entry: &entry,
-            main: &main.path,
-            tip,
-            from,
-            message: options.message.as_deref(),
-            resolve: &resolve,
-        };
-        match integrate(ws, &landing, method) {
-            Ok(how) => {
-                underway.end()?;
-                how
+        let landed = (|| {
+            let record = Started::new(
+                &entry,
+                tip,
+                Some(Target {
+                    branch: into.clone(),
+                    tip: from.to_string(),
+                    path: main.path.clone(),
+                }),
+            );
+            let underway = Underway::begin(&ws.repo.admin_dir(&session), &record)?;
+            let landing = Landing {
+                entry: &entry,
+                main: &main.path,
+                tip,
+                from,
+                message: options.message.as_deref(),
+                resolve: &resolve,
+            };
+            match integrate(ws, &landing, method) {
+                Ok(how) => underway.end().map(|()| how),
+                Err(e) => Err(underway.settle(&ws.repo, e)),
             }
-            Err(e) => return Err(underway.settle(&ws.repo, e)),
+        })();
+        match (landed, catch_up) {
+            (Ok(how), _) => how,
+            (Err(e), None) => return Err(e),
+            // All or nothing: `into` goes back from where it was caught up
+            // to, if it is still there.
+            (Err(e), Some(remote)) => {
+                let back = match ws.repo.branch_tip(&into) == Some(remote) {
+                    true => ws.repo.workdir(&main.path).reset_keep(local),
+                    false => Err(anyhow::anyhow!("'{into}' moved meanwhile")),
+                };
+                return Err(match back {
+                    Ok(()) => e.context(format!(
+                        "nothing was landed: '{into}' is back at {}, as it was",
+                        crate::git::short(local)
+                    )),
+                    Err(why) => e.context(format!(
+                        "'{into}' stays fast-forwarded from {} to {} ({}): cannot put it back: {why:#}",
+                        crate::git::short(local),
+                        crate::git::short(remote),
+                        entry.base
+                    )),
+                });
+            }
         }
     };
     let to = ws
@@ -292,8 +329,22 @@ pub fn land(ws: &Workspace, name: &str, options: LandOptions) -> Result<Landed> 
         .branch_tip(&into)
         .context("the base branch is gone")?;
     let pushed = ws.config.land_push.value && how != How::AlreadyThere;
-    if pushed {
-        ws.repo.push_branch(&into)?;
+    if pushed && let Err(e) = ws.repo.push_branch(&into) {
+        // Landed, not pushed: the session stays for `land` to finish once
+        // the remote's new commits are in.
+        let remote = quote(&ws.repo.push_remote(&into));
+        let git = format!("git -C {}", quote_path(&main.path));
+        bail!(
+            Failure::error(format!(
+                "landed '{name}' into '{into}' but did not push it ({}); the session is kept",
+                format!("{e:#}").lines().collect::<Vec<_>>().join(" ")
+            ))
+            .with_hint(format!(
+                "{git} pull --rebase {remote} {branch} && {git} push {remote} {branch} && sessions land {}",
+                quote(name),
+                branch = quote(&into),
+            ))
+        );
     }
     let mut retargeted = Vec::new();
     let removed = if options.keep {
@@ -338,6 +389,15 @@ pub fn land(ws: &Workspace, name: &str, options: LandOptions) -> Result<Landed> 
     })
 }
 
+/// How to go on from the rebase the hint starts, in words.
+fn by_hand(name: &str) -> String {
+    format!(
+        "resolve them in the session with the rebase below: fix the files git names, \
+         `git add` them, `git rebase --continue`, then `sessions land {}`",
+        quote(name)
+    )
+}
+
 /// What `integrate` lands, and where.
 struct Landing<'a> {
     entry: &'a Entry,
@@ -366,9 +426,10 @@ fn integrate(ws: &Workspace, landing: &Landing, method: Method) -> Result<How> {
     } = *landing;
     let refuse = |paths: Vec<String>, place: &str| -> anyhow::Error {
         Failure::refused(format!(
-            "landing '{}' stopped on conflicts in {}; {place} is as it was",
+            "landing '{}' stopped on conflicts in {}; {place} is as it was; {}",
             entry.name,
-            paths.join(", ")
+            paths.join(", "),
+            by_hand(&entry.name)
         ))
         .with_hint(landing.resolve.to_string())
         .into()
@@ -442,13 +503,11 @@ fn run_check(ws: &Workspace, name: &str, check: &str, dir: &std::path::Path) -> 
             |c| format!("exited with {c}"),
         );
         bail!(
-            Failure::error(format!("check `{check}` {code}; nothing was landed")).with_hint(
-                format!(
-                    "fix the session in {}, then `sessions land {}`",
-                    quote_path(dir),
-                    quote(name)
-                )
-            )
+            Failure::error(format!(
+                "check `{check}` {code}; nothing was landed; fix the session in {}, then land it",
+                quote_path(dir)
+            ))
+            .with_hint(format!("sessions land {}", quote(name)))
         );
     }
     Ok(())

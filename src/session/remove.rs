@@ -6,13 +6,14 @@ use anyhow::{Context, Result, bail};
 
 use super::Workspace;
 use super::safety::{
-    BranchOutcome, Keeping, RemovalPlan, RemoveOptions, Surroundings, plan_removal,
+    BranchOutcome, Keeping, RemovalPlan, RemoveOptions, Risk, Surroundings, plan_removal,
 };
 use super::validate::valid_entry;
 use crate::error::Failure;
 use crate::git::RemovalChecks;
 use crate::interrupt;
 use crate::registry::Locked;
+use crate::shell::quote;
 
 /// What happened to one removed session's branch.
 #[derive(Debug)]
@@ -71,10 +72,40 @@ pub(super) fn refuse_unless_acceptable(plans: &[RemovalPlan], force: bool) -> Re
         .flat_map(|p| p.risks.iter().map(ToString::to_string))
         .collect();
     if !risks.is_empty() && !force {
+        // The ones at risk only, by their own hints: what saves their work.
+        let names: Vec<String> = plans
+            .iter()
+            .filter(|p| !p.risks.is_empty())
+            .map(|p| quote(&p.entry.name))
+            .collect();
+        let again = format!("sessions rm {}", names.join(" "));
+        let mut hints: Vec<String> = Vec::new();
+        for plan in plans {
+            // Mid-rebase, the changes are the rebase's: finishing or
+            // aborting it is the step, never committing or stashing them.
+            let operation = plan
+                .risks
+                .iter()
+                .any(|r| matches!(r, Risk::Operation { .. }));
+            for risk in &plan.risks {
+                if operation && matches!(risk, Risk::Changes { .. }) {
+                    continue;
+                }
+                for hint in risk.hints(&again) {
+                    if !hints.contains(&hint) {
+                        hints.push(hint);
+                    }
+                }
+            }
+        }
         bail!(
-            Failure::refused(format!("refusing to remove: {}", risks.join("; "))).with_hint(
-                "commit or push that work (or unlock the worktree) first, or pass --force to remove anyway"
-            )
+            Failure::refused(format!(
+                "refusing to remove: {}; `sessions rm --force {}` would remove {} anyway and delete that work",
+                risks.join("; "),
+                names.join(" "),
+                if names.len() == 1 { "it" } else { "them" }
+            ))
+            .with_hints(hints)
         );
     }
     Ok(())

@@ -14,7 +14,7 @@ use super::status::{branch_state, worktree_at, worktree_gone};
 use crate::git::{Oid, Operation, WorkStatus, Worktree};
 use crate::process::{self, Process};
 use crate::registry::Entry;
-use crate::shell::quote_path;
+use crate::shell::{quote, quote_path};
 
 /// How a removal may go about it.
 #[derive(Debug, Default, Clone, Copy)]
@@ -45,15 +45,14 @@ pub enum Risk {
     HiddenChanges {
         session: String,
         count: usize,
-    },
-    /// A nested repository with commits or changes of its own.
-    NestedRepository {
-        session: String,
         path: PathBuf,
     },
+    /// A nested repository with commits or changes of its own.
+    NestedRepository { session: String, path: PathBuf },
     Locked {
         session: String,
         reason: String,
+        path: PathBuf,
     },
     Operation {
         session: String,
@@ -65,13 +64,14 @@ pub enum Risk {
         branch: String,
         count: usize,
         base: String,
+        session: String,
+        path: PathBuf,
+        /// Where pushing it would keep them: the base's remote, if any.
+        remote: Option<String>,
     },
     /// Commits only the worktree holds: on a detached HEAD, in its
     /// per-worktree refs, or only in its HEAD reflog.
-    WorktreeCommits {
-        session: String,
-        count: usize,
-    },
+    WorktreeCommits { session: String, count: usize },
 }
 
 fn commits(count: usize) -> String {
@@ -94,7 +94,7 @@ impl fmt::Display for Risk {
                 status.describe(),
                 path.display()
             ),
-            Risk::HiddenChanges { session, count } => write!(
+            Risk::HiddenChanges { session, count, .. } => write!(
                 f,
                 "session '{session}' has {count} changed file{} marked assume-unchanged or skip-worktree",
                 if *count == 1 { "" } else { "s" }
@@ -104,10 +104,14 @@ impl fmt::Display for Risk {
                 "session '{session}' holds a nested repository at {} with commits or changes of its own",
                 path.display()
             ),
-            Risk::Locked { session, reason } if reason.is_empty() => {
+            Risk::Locked {
+                session, reason, ..
+            } if reason.is_empty() => {
                 write!(f, "session '{session}' is locked")
             }
-            Risk::Locked { session, reason } => {
+            Risk::Locked {
+                session, reason, ..
+            } => {
                 write!(f, "session '{session}' is locked ({reason})")
             }
             Risk::Operation {
@@ -123,6 +127,7 @@ impl fmt::Display for Risk {
                 branch,
                 count,
                 base,
+                ..
             } => write!(
                 f,
                 "branch '{branch}' has {} nowhere else (neither in {base}, another branch, a tag nor on a remote)",
@@ -133,6 +138,58 @@ impl fmt::Display for Risk {
                 "session '{session}' has {} nowhere else (on its detached HEAD, its per-worktree refs or its HEAD reflog)",
                 commits(*count)
             ),
+        }
+    }
+}
+
+impl Risk {
+    /// The commands that save this work or clear the way, one line each,
+    /// each pasteable alone; AGAIN (the removal, with real names) follows
+    /// those after which it can go on. None loses work.
+    pub fn hints(&self, again: &str) -> Vec<String> {
+        let git_c = |path: &std::path::Path| format!("git -C {}", quote_path(path));
+        match self {
+            Risk::Changes { path, .. } => vec![
+                format!(
+                    "{} add -A && {} commit && {again}",
+                    git_c(path),
+                    git_c(path)
+                ),
+                format!("{} stash push --include-untracked && {again}", git_c(path)),
+            ],
+            // Lower-case tags mark assume-unchanged files, `S` skip-worktree.
+            Risk::HiddenChanges { path, .. } => {
+                vec![format!("{} ls-files -v | grep '^[a-zS]'", git_c(path))]
+            }
+            Risk::NestedRepository { path, .. } => vec![format!("{} status", git_c(path))],
+            Risk::Locked { path, .. } => {
+                vec![format!(
+                    "git worktree unlock {} && {again}",
+                    quote_path(path)
+                )]
+            }
+            Risk::Operation { path, .. } => vec![format!("{} status", git_c(path))],
+            Risk::BranchCommits {
+                branch,
+                session,
+                path,
+                remote,
+                ..
+            } => {
+                let push = remote.iter().map(|remote| {
+                    format!(
+                        "{} push -u {} {} && {again}",
+                        git_c(path),
+                        quote(remote),
+                        quote(branch)
+                    )
+                });
+                let keep = format!("sessions rm --keep-branch {}", quote(session));
+                push.chain([keep]).collect()
+            }
+            Risk::WorktreeCommits { session, .. } => {
+                vec![format!("sessions show {}", quote(session))]
+            }
         }
     }
 }
@@ -316,6 +373,7 @@ pub(super) fn plan_removal(
         Some(reason) => risks.push(Risk::Locked {
             session: session(),
             reason,
+            path: entry.path.clone(),
         }),
         None => {}
     }
@@ -343,6 +401,7 @@ pub(super) fn plan_removal(
             risks.push(Risk::HiddenChanges {
                 session: session(),
                 count: status.hidden,
+                path: entry.path.clone(),
             });
         }
         for path in status.nested {
@@ -385,6 +444,9 @@ pub(super) fn plan_removal(
             branch: entry.branch.clone(),
             count: facts.unpushed,
             base: entry.base.clone(),
+            session: session(),
+            path: entry.path.clone(),
+            remote: ws.repo.remote_of_base(&entry.base),
         });
     }
     // Every branch's commits are accounted for above; here, what only the

@@ -6,8 +6,9 @@ use std::path::Path;
 
 use anyhow::{Result, bail};
 
+use super::Workspace;
+use super::safety;
 use super::underway::{Started, Underway};
-use super::{Workspace, safety};
 use crate::error::Failure;
 use crate::git::{self, Integration, Oid, Repo};
 use crate::registry::Entry;
@@ -30,9 +31,29 @@ pub struct Synced {
     pub name: String,
     pub base: String,
     pub outcome: SyncOutcome,
-    /// For a refusal or a conflict: the command to paste to deal with it,
-    /// with real names (`sessions sync NAME` then takes it up again).
+    /// For a refusal or a conflict: the line to paste to deal with it, with
+    /// real names (for a refusal, ending in the `sessions sync` that takes
+    /// it up again where that can work).
     pub next: Option<String>,
+    /// What else would do, in words (`next` is a command).
+    pub otherwise: Option<String>,
+}
+
+/// How one session's sync ended, and what to do about it.
+struct Ended {
+    outcome: SyncOutcome,
+    next: Option<String>,
+    otherwise: Option<String>,
+}
+
+impl Ended {
+    fn new(outcome: SyncOutcome, next: Option<String>) -> Self {
+        Ended {
+            outcome,
+            next,
+            otherwise: None,
+        }
+    }
 }
 
 /// What `sync` is asked to do.
@@ -74,8 +95,8 @@ pub fn sync(ws: &Workspace, names: &[String], options: SyncOptions) -> Result<Ve
         .into_iter()
         .map(|entry| {
             interrupt::check()?;
-            let (outcome, next) = match invalid.iter().find(|v| v.name == entry.name) {
-                Some(v) => (
+            let ended = match invalid.iter().find(|v| v.name == entry.name) {
+                Some(v) => Ended::new(
                     SyncOutcome::Refused(v.problem.clone()),
                     Some("sessions doctor".to_string()),
                 ),
@@ -84,8 +105,9 @@ pub fn sync(ws: &Workspace, names: &[String], options: SyncOptions) -> Result<Ve
             Ok(Synced {
                 name: entry.name.clone(),
                 base: entry.base.clone(),
-                outcome,
-                next,
+                outcome: ended.outcome,
+                next: ended.next,
+                otherwise: ended.otherwise,
             })
         })
         .collect()
@@ -117,16 +139,26 @@ fn fetch_bases(repo: &Repo, entries: &[&Entry]) -> Result<()> {
     Ok(())
 }
 
-fn refused(why: impl Into<String>, next: Option<String>) -> Result<(SyncOutcome, Option<String>)> {
-    Ok((SyncOutcome::Refused(why.into()), next))
+fn refused(why: impl Into<String>, next: Option<String>) -> Result<Ended> {
+    Ok(Ended::new(SyncOutcome::Refused(why.into()), next))
 }
 
-fn sync_one(ws: &Workspace, entry: &Entry, merge: bool) -> Result<(SyncOutcome, Option<String>)> {
+fn sync_one(ws: &Workspace, entry: &Entry, merge: bool) -> Result<Ended> {
     let worktree = match safety::may_rewrite(ws, entry)? {
         Ok(worktree) => worktree,
         Err(why) => {
-            let next = why.next_step(entry);
-            return refused(why.to_string(), next);
+            let again = format!(
+                "sessions sync{} {}",
+                if merge { " --merge" } else { "" },
+                shell::quote(&entry.name)
+            );
+            return Ok(Ended {
+                otherwise: why.otherwise(entry),
+                ..Ended::new(
+                    SyncOutcome::Refused(why.to_string()),
+                    Some(why.way_on(ws, entry, &again)?),
+                )
+            });
         }
     };
     let Some(base) = ws.repo.resolve_base(&entry.base) else {
@@ -146,7 +178,7 @@ fn sync_one(ws: &Workspace, entry: &Entry, merge: bool) -> Result<(SyncOutcome, 
         );
     };
     if ws.repo.is_ancestor(base, tip)? {
-        return Ok((SyncOutcome::UpToDate, None));
+        return Ok(Ended::new(SyncOutcome::UpToDate, None));
     }
     let written = if merge {
         vec![base]
@@ -192,7 +224,7 @@ fn sync_one(ws: &Workspace, entry: &Entry, merge: bool) -> Result<(SyncOutcome, 
         SyncOutcome::Conflicts(_) => Some(by_hand(entry, base, merge)),
         _ => None,
     };
-    Ok((outcome, next))
+    Ok(Ended::new(outcome, next))
 }
 
 /// Rebases (or merges) the session from TIP onto BASE in its worktree, all

@@ -187,22 +187,34 @@ fn a_hint_naming_the_remotes_branch_runs_nothing_when_pasted() {
     env.git_in(&dir, &["commit", "-q", "--allow-empty", "-m", "work"]);
     let err = env.exits_with(&["land", "s"], 3);
     let hint = err
-        .split("hint: run `")
-        .nth(1)
-        .and_then(|rest| rest.split('`').next())
-        .unwrap_or_else(|| panic!("no command in the hint: {err}"));
+        .lines()
+        .find_map(|l| l.strip_prefix("hint: "))
+        .unwrap_or_else(|| panic!("no hint: {err}"));
+    let bin = std::path::Path::new(env!("CARGO_BIN_EXE_sessions"));
+    let path = format!(
+        "{}:{}",
+        bin.parent().unwrap().display(),
+        std::env::var("PATH").unwrap()
+    );
     let out = env
         .command_in("sh", &env.repo)
         .arg("-c")
         .arg(hint)
+        .env("PATH", path)
         .output()
         .unwrap();
     assert!(
         !env.repo.join("PWNED").exists(),
         "pasting the hint `{hint}` ran the remote's command"
     );
-    assert!(out.status.success(), "`{hint}`: {}", stderr_of(&out));
+    // The switch went through, and the land it ends in got past it (an
+    // empty commit's branch then stays for `rm` to decide).
     assert_eq!(env.git(&["branch", "--show-current"]), hostile);
+    let said = stderr_of(&out);
+    assert!(
+        said.contains(&format!("landed 's' into '{hostile}'")),
+        "`{hint}`: {said}"
+    );
 }
 
 // `worktree_dir = "../{name}"` counted as the repository's own area: for a

@@ -24,27 +24,33 @@ fn everything(env: &TestEnv, dir: &Path) -> (String, String, String, Vec<u8>) {
     )
 }
 
-/// The command in the first `...` of HINT's last `hint:` line.
+/// HINT's last `hint:` line: a command as it is to be pasted.
 fn hinted(stderr: &str) -> String {
-    let hint = stderr
+    stderr
         .lines()
-        .rfind(|l| l.starts_with("hint:"))
-        .unwrap_or_else(|| panic!("no hint: {stderr}"));
-    hint.split('`')
-        .nth(1)
-        .unwrap_or_else(|| panic!("no command in the hint: {hint}"))
+        .rev()
+        .find_map(|l| l.strip_prefix("hint: "))
+        .unwrap_or_else(|| panic!("no hint: {stderr}"))
         .to_string()
 }
 
-/// Runs COMMAND (a hint) with `sh -c` in the main worktree; it must succeed.
+/// Runs COMMAND (a hint) with `sh -c` in the main worktree, `sessions` on
+/// the PATH as for a user; it must succeed.
 fn paste(env: &TestEnv, command: &str) {
-    let out = env
-        .command_in("sh", &env.repo)
+    let out = pasted(env, command);
+    assert!(out.status.success(), "{command}: {}", stderr_of(&out));
+}
+
+/// COMMAND's output, run as `paste` runs it.
+fn pasted(env: &TestEnv, command: &str) -> std::process::Output {
+    let bin = Path::new(env!("CARGO_BIN_EXE_sessions")).parent().unwrap();
+    let path = format!("{}:{}", bin.display(), std::env::var("PATH").unwrap());
+    env.command_in("sh", &env.repo)
         .arg("-c")
         .arg(command)
+        .env("PATH", path)
         .output()
-        .unwrap();
-    assert!(out.status.success(), "{command}: {}", stderr_of(&out));
+        .unwrap()
 }
 
 #[test]
@@ -132,8 +138,9 @@ fn land_refuses_a_local_main_diverged_from_origin_and_its_hint_leads_on() {
     );
     assert_eq!(everything(&env, &dir), before);
 
-    paste(&env, &hinted(&stderr));
-    env.exits_with(&["land", "x"], 0);
+    let hint = hinted(&stderr);
+    assert!(hint.ends_with("&& sessions land x"), "{hint}");
+    paste(&env, &hint);
     assert!(env.repo.join("mine.txt").exists() && env.repo.join("x.txt").exists());
     assert!(env.session_names().is_empty());
 }
@@ -263,12 +270,7 @@ fn every_hint_of_land_leads_to_a_land_that_goes_through() {
         "{stderr}"
     );
     let rebase = hinted(&stderr);
-    let out = env
-        .command_in("sh", &env.repo)
-        .arg("-c")
-        .arg(&rebase)
-        .output()
-        .unwrap();
+    let out = pasted(&env, &rebase);
     assert!(!out.status.success(), "stops on the conflict: {rebase}");
     std::fs::write(dir.join("shared.txt"), "both\n").unwrap();
     env.git_in(&dir, &["add", "shared.txt"]);
@@ -276,24 +278,27 @@ fn every_hint_of_land_leads_to_a_land_that_goes_through() {
         .args(["-c", "core.editor=true", "rebase", "--continue"])
         .output()
         .unwrap();
-
-    // main has a modified file: the stash it names.
+    // main, with a modified file and an untracked one in the way, is not
+    // checked out: each hint deals with one and lands again, which stops
+    // on the next, until the last goes through.
     std::fs::write(env.repo.join("shared.txt"), "edited, not committed\n").unwrap();
-    let stderr = env.exits_with(&["land", "it's"], 3);
-    paste(&env, &hinted(&stderr));
-
-    // An untracked file in the way: the stash of just that file.
     std::fs::write(env.repo.join("new.txt"), "mine\n").unwrap();
     env.commit_in(&dir, "new.txt", "session's\n", "session adds new.txt");
-    let stderr = env.exits_with(&["land", "it's"], 3);
-    paste(&env, &hinted(&stderr));
-
-    // main is not checked out in the main worktree: the switch it names.
     env.git(&["switch", "-q", "-c", "elsewhere"]);
-    let stderr = env.exits_with(&["land", "it's"], 3);
-    paste(&env, &hinted(&stderr));
-
-    env.exits_with(&["land", "it's"], 0);
+    let mut stderr = env.exits_with(&["land", "it's"], 3);
+    for next in ["modified file", "untracked file", ""] {
+        let hint = hinted(&stderr);
+        assert!(hint.ends_with("&& sessions land 'it'\\''s'"), "{hint}");
+        let out = pasted(&env, &hint);
+        stderr = stderr_of(&out);
+        match next {
+            "" => assert!(out.status.success(), "{hint}: {stderr}"),
+            _ => assert!(
+                out.status.code() == Some(3) && stderr.contains(next),
+                "{hint}: {stderr}"
+            ),
+        }
+    }
     assert_eq!(
         std::fs::read_to_string(env.repo.join("shared.txt")).unwrap(),
         "both\n"
@@ -314,9 +319,11 @@ fn land_without_a_local_branch_for_the_base_says_how_to_make_one() {
         stderr.contains("no local branch tracks 'origin/main'"),
         "{stderr}"
     );
-    paste(&env, &hinted(&stderr));
-    paste(&env, "git switch -q main");
-    env.exits_with(&["land", "x"], 0);
+    // It makes the branch; the land then names the switch to it.
+    let out = pasted(&env, &hinted(&stderr));
+    assert_eq!(out.status.code(), Some(3), "{}", stderr_of(&out));
+    paste(&env, &hinted(&stderr_of(&out)));
+    assert!(env.session_names().is_empty());
 }
 
 /// A session branch that tracks the base itself holds its own work, never

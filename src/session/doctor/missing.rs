@@ -40,8 +40,13 @@ pub(super) fn missing_folders(
 }
 
 /// The command that clears session E whose folder is gone without losing
-/// anything, and what the problem should add to say why that one.
-fn missing_fix(ws: &Workspace, around: &Surroundings, e: &Entry) -> Result<(String, String)> {
+/// anything, and what the problem should add to say why that one. `sync`
+/// gives the same advice for such a session.
+pub(in crate::session) fn missing_fix(
+    ws: &Workspace,
+    around: &Surroundings,
+    e: &Entry,
+) -> Result<(String, String)> {
     let name = quote(&e.name);
     let plan = plan_removal(ws, around, e.clone(), RemoveOptions::default())?;
     if let Some(blocker) = plan.blockers.first() {

@@ -44,9 +44,10 @@ pub(super) fn local_base(ws: &Workspace, entry: &Entry) -> Result<(String, Optio
             "no local branch tracks '{base}', the session's base, to land into"
         ))
         .with_hint(format!(
-            "create one: `git branch --track {} {}`",
+            "git branch --track --end-of-options {} {} && sessions land {}",
             quote(name),
-            quote(base)
+            quote(base),
+            quote(&entry.name)
         ))
         .into());
     } else if ws.repo.branch_tip(base).is_some() {
@@ -81,14 +82,15 @@ pub(super) fn catch_up(
     }
     bail!(
         Failure::refused(format!(
-            "refusing to land '{}': '{into}' and '{}' have diverged (each has commits the other has not)",
-            entry.name, entry.base
+            "refusing to land '{}': '{into}' and '{}' have diverged (each has commits the other has not); \
+             put the commits of '{into}' on top of '{}' first",
+            entry.name, entry.base, entry.base
         ))
         .with_hint(format!(
-            "put the commits of '{into}' on top of '{}': `git -C {} rebase {}`, then land again",
-            entry.base,
+            "git -C {} rebase {} && sessions land {}",
             quote_path(main),
-            quote(&entry.base)
+            quote(&entry.base),
+            quote(&entry.name)
         ))
     )
 }

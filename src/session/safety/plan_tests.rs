@@ -159,7 +159,8 @@ fn a_lock_is_a_risk_while_the_folder_is_there_and_a_blocker_when_it_is_away() {
         p.risks,
         [Risk::Locked {
             session: "s".into(),
-            reason: "usb".into()
+            reason: "usb".into(),
+            path: s.path.clone(),
         }]
     );
     fs::remove_dir_all(&s.path).unwrap();

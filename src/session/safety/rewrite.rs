@@ -67,27 +67,68 @@ impl fmt::Display for NoRewrite {
 
 impl NoRewrite {
     /// The command to paste in ENTRY's case to deal with it, with real
-    /// names, where there is one: the caller says what to run after it.
-    pub(in crate::session) fn next_step(&self, entry: &Entry) -> Option<String> {
+    /// names, where there is one: the caller appends what to run after it
+    /// (`&& sessions sync NAME`), so it is one command, never prose.
+    fn next_step(&self, entry: &Entry) -> Option<String> {
         let dir = &entry.path;
         let git_c = |path: &std::path::Path| format!("git -C {}", quote_path(path));
         match self {
             NoRewrite::Missing(_) => Some("sessions doctor".into()),
             NoRewrite::Interrupted(_) => Some("sessions doctor --fix".into()),
             NoRewrite::InProgress(..) => None,
-            NoRewrite::OffBranch { branch, .. } => {
-                Some(format!("{} switch {}", git_c(dir), quote(branch)))
-            }
+            NoRewrite::OffBranch { branch, .. } => Some(format!(
+                "{} switch --end-of-options {}",
+                git_c(dir),
+                quote(branch)
+            )),
             NoRewrite::CheckedOutElsewhere { path, .. } => {
                 Some(format!("{} switch --detach", git_c(path)))
             }
-            NoRewrite::Uncommitted(_) => Some(format!(
-                "commit it (`cd {} && git add -A && git commit`) or stash it (`{} stash push --include-untracked`, and `{} stash pop` after)",
-                quote_path(dir),
-                git_c(dir),
-                git_c(dir)
-            )),
+            // `git -C`, not `cd`: a shell left in the folder would stop
+            // the `land` that follows from removing it.
+            NoRewrite::Uncommitted(_) => {
+                let git = git_c(dir);
+                Some(format!("{git} add -A && {git} commit"))
+            }
             NoRewrite::Busy(_) => None,
+        }
+    }
+
+    /// The line to paste in ENTRY's case: its step, then AGAIN (the command
+    /// refused, with real names). A session
+    /// whose folder is gone gets what `doctor` advises for it, which ends
+    /// it: running AGAIN after that could only fail.
+    pub(in crate::session) fn way_on(
+        &self,
+        ws: &Workspace,
+        entry: &Entry,
+        again: &str,
+    ) -> anyhow::Result<String> {
+        if let NoRewrite::Missing(_) = self {
+            let around = super::Surroundings::read(ws)?;
+            return Ok(crate::session::doctor::missing_fix(ws, &around, entry)?.0);
+        }
+        Ok(match self.next_step(entry) {
+            Some(step) => format!("{step} && {again}"),
+            None => again.to_string(),
+        })
+    }
+
+    /// What else would do, in words for the message (the hint holds only
+    /// commands): putting the work aside instead of committing it, or what
+    /// to do about a process.
+    pub(in crate::session) fn otherwise(&self, entry: &Entry) -> Option<String> {
+        match self {
+            NoRewrite::Uncommitted(_) => Some(format!(
+                "commit it, or put it aside with `git -C {} stash push --include-untracked` \
+                 (`git stash pop` brings it back)",
+                quote_path(&entry.path)
+            )),
+            NoRewrite::Busy(process) => Some(format!(
+                "wait for {} to finish, or stop it (`kill {}`, which ends whatever it is doing)",
+                process.name, process.pid
+            )),
+            _ => None,
         }
     }
 }
