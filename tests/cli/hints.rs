@@ -3,62 +3,8 @@
 //! takes the user to the next state, never back to the same refusal, and
 //! never loses work.
 
-use std::path::Path;
-
+use crate::common::hints::{hint_of, hints_of, paste};
 use crate::common::{TestEnv, sleeper_in, stderr_of, write_file};
-
-/// Every `hint:` line of STDERR.
-fn hints_of(stderr: &str) -> Vec<String> {
-    stderr
-        .lines()
-        .filter_map(|l| l.strip_prefix("hint: "))
-        .map(str::to_string)
-        .collect()
-}
-
-/// The one `hint:` line of STDERR.
-fn hint_of(stderr: &str) -> String {
-    match &hints_of(stderr)[..] {
-        [one] => one.clone(),
-        other => panic!("not one hint but {other:?}: {stderr}"),
-    }
-}
-
-/// COMMAND (a hint) run with `sh -c` in the main worktree as a user would
-/// run it: `sessions` on the PATH, and an editor that writes the message.
-fn paste(env: &TestEnv, command: &str) -> std::process::Output {
-    let bin = Path::new(env!("CARGO_BIN_EXE_sessions")).parent().unwrap();
-    let path = format!("{}:{}", bin.display(), std::env::var("PATH").unwrap());
-    env.command_in("sh", &env.repo)
-        .arg("-c")
-        .arg(command)
-        .env("PATH", path)
-        .env("GIT_EDITOR", "sed -i 1s/^/wip/")
-        .output()
-        .unwrap()
-}
-
-/// Pastes COMMAND, which must succeed; its stderr.
-fn paste_ok(env: &TestEnv, command: &str) -> String {
-    let out = paste(env, command);
-    assert!(out.status.success(), "{command}: {}", stderr_of(&out));
-    stderr_of(&out)
-}
-
-/// Commits FILE on `main` in another clone of the env's origin and pushes
-/// it: the remote is then ahead of what the env has fetched.
-fn pushed_elsewhere(env: &TestEnv, file: &str) {
-    let other = env.root().join("elsewhere");
-    let origin = env.origin();
-    env.git(&[
-        "clone",
-        "-q",
-        origin.to_str().unwrap(),
-        other.to_str().unwrap(),
-    ]);
-    env.commit_in(&other, file, "theirs\n", "someone else's work");
-    env.git_in(&other, &["push", "-q", "origin", "main"]);
-}
 
 /// `sync --all` with uncommitted work in u1 and k2's folder deleted: u1's
 /// line commits and syncs it again; k2's is what doctor advises (its branch
@@ -88,7 +34,7 @@ fn sync_all_gives_each_session_its_own_line_and_none_retries_a_gone_one() {
         "{stderr}"
     );
     for hint in &hints {
-        paste_ok(&env, hint);
+        paste(&env, hint);
     }
     assert_eq!(env.session_names(), ["u1"]);
     assert!(env.branches().contains(&"k2".to_string()), "k2's work kept");
@@ -124,7 +70,7 @@ fn land_refused_for_uncommitted_work_hints_the_commit_then_the_land() {
             dir.display()
         )
     );
-    paste_ok(&env, &hint);
+    paste(&env, &hint);
     assert!(env.session_names().is_empty());
     assert_eq!(
         std::fs::read_to_string(env.repo.join("a.txt")).unwrap(),
@@ -152,7 +98,7 @@ fn land_refused_for_a_busy_session_names_the_process_then_lands() {
     let hint = hint_of(&stderr);
     assert_eq!(hint, "sessions land e");
     drop(sleeper);
-    paste_ok(&env, &hint);
+    paste(&env, &hint);
     assert!(env.session_names().is_empty());
 }
 
@@ -174,7 +120,7 @@ fn rm_hints_follow_the_risks_and_each_leads_on() {
         hints_of(&stderr),
         [push.clone(), "sessions rm --keep-branch x".into()]
     );
-    paste_ok(&env, &push);
+    paste(&env, &push);
     assert!(env.session_names().is_empty());
     let origin = env.origin();
     let on_remote = env.git_in(&origin, &["log", "--format=%s", "x"]);
@@ -189,7 +135,7 @@ fn rm_hints_follow_the_risks_and_each_leads_on() {
         hint,
         format!("git worktree unlock {} && sessions rm l", dir.display())
     );
-    paste_ok(&env, &hint);
+    paste(&env, &hint);
     assert!(env.session_names().is_empty());
 }
 
@@ -201,7 +147,7 @@ fn a_failed_push_after_landing_hints_the_pull_push_and_land() {
     env.user_config("[land]\npush = true\n");
     let dir = env.new_session("x");
     env.commit_in(&dir, "x.txt", "x\n", "x work");
-    pushed_elsewhere(&env, "theirs.txt");
+    env.pushed_elsewhere("theirs.txt", "theirs\n");
     let stderr = env.exits_with(&["land", "x"], 1);
     assert!(stderr.contains("did not push it"), "{stderr}");
     let hint = hint_of(&stderr);
@@ -210,7 +156,7 @@ fn a_failed_push_after_landing_hints_the_pull_push_and_land() {
         hint,
         format!("{git} pull --rebase origin main && {git} push origin main && sessions land x")
     );
-    paste_ok(&env, &hint);
+    paste(&env, &hint);
     assert!(env.session_names().is_empty());
     let origin = env.origin();
     let files = env.git_in(&origin, &["ls-tree", "--name-only", "main"]);
@@ -228,7 +174,7 @@ fn a_land_that_fails_after_catching_up_puts_main_back() {
     let env = TestEnv::cloned();
     let dir = env.new_session("x");
     env.commit_in(&dir, "README.md", "the session's\n", "x edits README");
-    pushed_elsewhere(&env, "theirs.txt");
+    env.pushed_elsewhere("theirs.txt", "theirs\n");
     env.git(&["fetch", "-q", "origin"]);
     env.git(&["update-index", "--skip-worktree", "README.md"]);
     write_file(&env.repo.join("README.md"), "hidden local edit\n");

@@ -7,6 +7,7 @@
 
 use std::path::Path;
 
+use crate::common::hints::{last_hint, paste, pasted};
 use crate::common::{TestEnv, stderr_of};
 
 fn rev(env: &TestEnv, rev: &str) -> String {
@@ -22,35 +23,6 @@ fn everything(env: &TestEnv, dir: &Path) -> (String, String, String, Vec<u8>) {
         env.git(&["for-each-ref"]),
         env.registry_bytes(),
     )
-}
-
-/// HINT's last `hint:` line: a command as it is to be pasted.
-fn hinted(stderr: &str) -> String {
-    stderr
-        .lines()
-        .rev()
-        .find_map(|l| l.strip_prefix("hint: "))
-        .unwrap_or_else(|| panic!("no hint: {stderr}"))
-        .to_string()
-}
-
-/// Runs COMMAND (a hint) with `sh -c` in the main worktree, `sessions` on
-/// the PATH as for a user; it must succeed.
-fn paste(env: &TestEnv, command: &str) {
-    let out = pasted(env, command);
-    assert!(out.status.success(), "{command}: {}", stderr_of(&out));
-}
-
-/// COMMAND's output, run as `paste` runs it.
-fn pasted(env: &TestEnv, command: &str) -> std::process::Output {
-    let bin = Path::new(env!("CARGO_BIN_EXE_sessions")).parent().unwrap();
-    let path = format!("{}:{}", bin.display(), std::env::var("PATH").unwrap());
-    env.command_in("sh", &env.repo)
-        .arg("-c")
-        .arg(command)
-        .env("PATH", path)
-        .output()
-        .unwrap()
 }
 
 #[test]
@@ -138,7 +110,7 @@ fn land_refuses_a_local_main_diverged_from_origin_and_its_hint_leads_on() {
     );
     assert_eq!(everything(&env, &dir), before);
 
-    let hint = hinted(&stderr);
+    let hint = last_hint(&stderr);
     assert!(hint.ends_with("&& sessions land x"), "{hint}");
     paste(&env, &hint);
     assert!(env.repo.join("mine.txt").exists() && env.repo.join("x.txt").exists());
@@ -269,7 +241,7 @@ fn every_hint_of_land_leads_to_a_land_that_goes_through() {
         stderr.contains("would conflict with 'main' in shared.txt"),
         "{stderr}"
     );
-    let rebase = hinted(&stderr);
+    let rebase = last_hint(&stderr);
     let out = pasted(&env, &rebase);
     assert!(!out.status.success(), "stops on the conflict: {rebase}");
     std::fs::write(dir.join("shared.txt"), "both\n").unwrap();
@@ -287,7 +259,7 @@ fn every_hint_of_land_leads_to_a_land_that_goes_through() {
     env.git(&["switch", "-q", "-c", "elsewhere"]);
     let mut stderr = env.exits_with(&["land", "it's"], 3);
     for next in ["modified file", "untracked file", ""] {
-        let hint = hinted(&stderr);
+        let hint = last_hint(&stderr);
         assert!(hint.ends_with("&& sessions land 'it'\\''s'"), "{hint}");
         let out = pasted(&env, &hint);
         stderr = stderr_of(&out);
@@ -320,9 +292,9 @@ fn land_without_a_local_branch_for_the_base_says_how_to_make_one() {
         "{stderr}"
     );
     // It makes the branch; the land then names the switch to it.
-    let out = pasted(&env, &hinted(&stderr));
+    let out = pasted(&env, &last_hint(&stderr));
     assert_eq!(out.status.code(), Some(3), "{}", stderr_of(&out));
-    paste(&env, &hinted(&stderr_of(&out)));
+    paste(&env, &last_hint(&stderr_of(&out)));
     assert!(env.session_names().is_empty());
 }
 

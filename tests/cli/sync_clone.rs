@@ -5,51 +5,8 @@
 
 use std::path::Path;
 
+use crate::common::hints::{hint_of, paste, pasted};
 use crate::common::{TestEnv, stderr_of};
-
-/// Commits FILE on `main` in a second clone of the env's origin and pushes
-/// it: someone else's work, which the env has not fetched.
-fn pushed_elsewhere(env: &TestEnv, file: &str, text: &str) -> String {
-    let other = env.root().join("elsewhere");
-    if !other.exists() {
-        let origin = env.origin();
-        env.git(&[
-            "clone",
-            "-q",
-            origin.to_str().unwrap(),
-            other.to_str().unwrap(),
-        ]);
-    }
-    env.git_in(&other, &["pull", "-q", "--ff-only"]);
-    env.commit_in(&other, file, text, &format!("elsewhere: {file}"));
-    env.git_in(&other, &["push", "-q", "origin", "main"]);
-    env.git_in(&other, &["rev-parse", "HEAD"])
-}
-
-/// The line after `hint: ` in STDERR.
-fn hint_of(stderr: &str) -> String {
-    stderr
-        .lines()
-        .find_map(|l| l.strip_prefix("hint: "))
-        .unwrap_or_else(|| panic!("no hint in: {stderr}"))
-        .to_string()
-}
-
-/// Runs COMMAND (pasted from a hint) in a POSIX shell in DIR, as a user
-/// would; whether it succeeded, and its output.
-fn paste(env: &TestEnv, dir: &Path, command: &str) -> (bool, String) {
-    let output = env
-        .command_in("sh", dir)
-        .args(["-c", command])
-        .output()
-        .unwrap();
-    let said = format!(
-        "{}{}",
-        String::from_utf8_lossy(&output.stdout),
-        stderr_of(&output)
-    );
-    (output.status.success(), said)
-}
 
 fn head_of(env: &TestEnv, dir: &Path) -> String {
     env.git_in(dir, &["rev-parse", "HEAD"])
@@ -110,7 +67,7 @@ fn sync_fetch_brings_in_what_the_remote_gained() {
     let env = TestEnv::cloned();
     let dir = env.new_session("w");
     env.commit_in(&dir, "w.txt", "work\n", "work");
-    let theirs = pushed_elsewhere(&env, "theirs.txt", "theirs\n");
+    let theirs = env.pushed_elsewhere("theirs.txt", "theirs\n");
 
     // As last fetched: nothing new.
     let plain = env.sessions().args(["sync", "w"]).output().unwrap();
@@ -129,7 +86,7 @@ fn sync_fetch_brings_in_what_the_remote_gained() {
 
     // Configured, it fetches every time; `--no-fetch` says otherwise.
     env.user_config("[sync]\nfetch = true\n");
-    let later = pushed_elsewhere(&env, "later.txt", "later\n");
+    let later = env.pushed_elsewhere("later.txt", "later\n");
     let skipped = env
         .sessions()
         .args(["sync", "--no-fetch", "w"])
@@ -188,8 +145,13 @@ fn the_conflict_hint_pastes_into_a_rebase_to_finish_by_hand() {
     assert_eq!(hint, cd);
     assert!(stderr.contains("`git rebase --continue`"), "{stderr}");
     // Pasted, it stops on the conflict for the user to resolve.
-    let (ok, said) = paste(&env, &env.repo, &cd);
-    assert!(!ok && said.contains("CONFLICT"), "{said}");
+    let out = pasted(&env, &cd);
+    let said = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        stderr_of(&out)
+    );
+    assert!(!out.status.success() && said.contains("CONFLICT"), "{said}");
     env.git_in(&dir, &["rebase", "--abort"]);
 }
 
@@ -212,9 +174,7 @@ fn the_uncommitted_hint_pastes_into_a_sync_that_works() {
     assert!(stderr.contains("`git stash pop`"), "{stderr}");
     let pop = format!("git -C {} stash pop", dir.display());
     for step in [stash.as_str(), "sessions sync d", pop.as_str()] {
-        let step = step.replace("sessions ", &format!("{} ", env!("CARGO_BIN_EXE_sessions")));
-        let (ok, said) = paste(&env, &env.repo, &step);
-        assert!(ok, "{step}: {said}");
+        paste(&env, step);
     }
     assert_eq!(
         env.git_in(&dir, &["rev-parse", "HEAD^"]),

@@ -15,6 +15,7 @@ use serde_json::Value;
 use tempfile::TempDir;
 
 pub mod fake_anthropic;
+pub mod hints;
 
 pub struct TestEnv {
     root: TempDir,
