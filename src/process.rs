@@ -64,17 +64,32 @@ impl Process {
     }
 }
 
-/// Whether ARGS, a shell's arguments after its name, start it to read
-/// commands from a person: no script operand and no command (`-c`, also in
-/// a cluster such as `-ec`). The options that take a value skip it.
-fn prompt_arguments<S: AsRef<str>>(args: &[S]) -> bool {
+/// Whether ARGS, the arguments SHELL was started with (after its name),
+/// start it to read commands from a person: no command (`-c`, also in a
+/// cluster such as `-ec`, or `--command`) and no script operand, also after
+/// `--` or `-`. The options that take a value, which differ from shell to
+/// shell (`-C` is fish's init command but bash's noclobber), skip it.
+fn prompt_arguments<S: AsRef<str>>(shell: &str, args: &[S]) -> bool {
+    let takes_value: &[&str] = match shell {
+        "fish" => &[
+            "-C",
+            "--init-command",
+            "-d",
+            "--debug",
+            "-o",
+            "--debug-output",
+        ],
+        "bash" => &["-o", "+o", "-O", "+O", "--rcfile", "--init-file"],
+        _ => &["-o", "+o"],
+    };
     let mut args = args.iter().map(AsRef::as_ref);
     while let Some(arg) = args.next() {
         match arg {
-            "-C" | "-o" | "+o" | "-O" | "+O" | "--init-command" | "--rcfile" | "--init-file" => {
+            value if takes_value.contains(&value) => {
                 args.next();
             }
-            "--" | "-" => return true,
+            "--" | "-" => return args.next().is_none(),
+            long if long.starts_with("--command") => return false,
             long if long.starts_with("--") => {}
             short if short.starts_with(['-', '+']) => {
                 if short.contains('c') {
@@ -250,11 +265,16 @@ pub fn wrote_and_runs(
         return now == started;
     }
     match (written.and_then(|w| w.elapsed().ok()), age_of(pid)) {
-        // Start times are whole ticks, rounded down: it errs towards alive.
-        (Some(record_age), Some(age)) => age >= record_age,
+        // Uptime and start times are whole hundredths of a second: a
+        // process that seems younger than the record by less than that
+        // slack may still be its writer, so it errs towards alive.
+        (Some(record_age), Some(age)) => age + AGE_SLACK >= record_age,
         _ => true,
     }
 }
+
+/// How far `age_of` may fall short of a process's real age.
+const AGE_SLACK: std::time::Duration = std::time::Duration::from_millis(50);
 
 /// The process that ran this one as a hook: our parent, or the parent of the
 /// shell that ran the hook command.
@@ -283,7 +303,8 @@ fn scan() -> Vec<Process> {
         .filter_map(|entry| {
             let pid: u32 = entry.file_name().to_str()?.parse().ok()?;
             let stat = stat_of(pid).filter(|s| !matches!(s.state, 'Z' | 'X'))?;
-            let interactive = SHELLS.contains(&stat.name.trim_start_matches('-'))
+            let shell = stat.name.trim_start_matches('-');
+            let interactive = SHELLS.contains(&shell)
                 && reads_a_terminal(&entry.path())
                 && std::fs::read(entry.path().join("cmdline")).is_ok_and(|line| {
                     let args: Vec<String> = line
@@ -292,7 +313,7 @@ fn scan() -> Vec<Process> {
                         .skip(1)
                         .map(|a| String::from_utf8_lossy(a).into_owned())
                         .collect();
-                    prompt_arguments(&args)
+                    prompt_arguments(shell, &args)
                 });
             Some(Process {
                 pid,
@@ -349,9 +370,14 @@ fn scan() -> Vec<Process> {
         let (Some(pid), Some(tty)) = (fields.next(), fields.next()) else {
             continue;
         };
-        let args: Vec<&str> = fields.skip(1).collect();
+        let Some(program) = fields.next() else {
+            continue;
+        };
+        let shell = program.rsplit('/').next().unwrap_or_default();
+        let args: Vec<&str> = fields.collect();
         if let Ok(pid) = pid.parse::<u32>() {
-            prompts.insert(pid, tty != "??" && prompt_arguments(&args));
+            let shell = shell.trim_start_matches('-');
+            prompts.insert(pid, tty != "??" && prompt_arguments(shell, &args));
         }
     }
     run("ps", &["-axo", "pid=,ppid=,pgid=,stat=,comm="])
@@ -386,24 +412,23 @@ mod tests {
 
     #[test]
     fn a_shell_at_its_prompt_has_no_script_and_no_command() {
-        for prompt in [
-            &[][..],
-            &["-i"],
-            &["-l"],
-            &["--login"],
-            &["-f"],
-            &["-C", "init x", "-i"],
-        ] {
-            assert!(prompt_arguments(prompt), "{prompt:?}");
+        for prompt in [&[][..], &["-i"], &["-l"], &["--login"], &["-f"], &["--"]] {
+            assert!(prompt_arguments("bash", prompt), "{prompt:?}");
         }
+        assert!(prompt_arguments("fish", &["-C", "init x", "-i"]));
         for running in [
             &["deploy.sh"][..],
             &["-c", "make"],
             &["-ec", "x"],
             &["-x", "./a.sh"],
+            &["--", "a.sh"],
+            &["-", "a.sh"],
+            &["-C", "a.sh"],
         ] {
-            assert!(!prompt_arguments(running), "{running:?}");
+            assert!(!prompt_arguments("bash", running), "{running:?}");
         }
+        assert!(!prompt_arguments("fish", &["--command=read x"]));
+        assert!(!prompt_arguments("zsh", &["-f", "-C", "a.sh"]));
     }
 
     #[test]
