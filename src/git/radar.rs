@@ -418,7 +418,11 @@ impl Repo {
     }
 
     /// The paths that differ between two trees, both sides of each change.
-    fn changed_paths(&self, from: &git2::Tree, to: &git2::Tree) -> Result<BTreeSet<String>> {
+    pub(super) fn changed_paths(
+        &self,
+        from: &git2::Tree,
+        to: &git2::Tree,
+    ) -> Result<BTreeSet<String>> {
         let diff = self.repo.diff_tree_to_tree(Some(from), Some(to), None)?;
         let mut paths = BTreeSet::new();
         for delta in diff.deltas() {

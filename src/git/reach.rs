@@ -2,6 +2,7 @@
 //! removing its folder would lose (changes git is told to hide, nested
 //! repositories).
 
+use std::collections::BTreeSet;
 use std::fs;
 use std::path::{Path, PathBuf};
 
@@ -239,33 +240,51 @@ impl Repo {
         Ok(count)
     }
 
-    /// Whether TIP holds COMMIT as a rebase leaves it: COMMIT itself, or a
-    /// copy with the same author, author date and message among the commits
-    /// TIP does not share with COMMIT (a copy whose conflicts were resolved
-    /// by hand differs in content, never in those). Looks at most LIMIT
-    /// commits back.
-    pub fn rewritten_in(&self, commit: Oid, tip: Oid, limit: usize) -> Result<bool> {
-        if self.is_ancestor(commit, tip)? {
-            return Ok(true);
-        }
+    /// The copy of COMMIT that a rebase left in TIP: a commit TIP does not
+    /// share with COMMIT with the same author, author date and message, and
+    /// the same changed paths (a copy whose conflicts were resolved by hand
+    /// differs only inside them). Never one of TAKEN, copies already matched
+    /// to other commits. Looks at most LIMIT commits back.
+    pub fn rebased_copy(
+        &self,
+        commit: Oid,
+        tip: Oid,
+        taken: &[Oid],
+        limit: usize,
+    ) -> Result<Option<Oid>> {
         let original = self.repo.find_commit(commit)?;
-        let (author, message) = (original.author(), original.message_bytes().to_vec());
+        let Some(paths) = self.commit_paths(&original)? else {
+            return Ok(None);
+        };
         let mut walk = self.repo.revwalk()?;
         walk.push(tip)?;
         if let Some(shared) = self.merge_base(commit, tip)? {
             walk.hide(shared)?;
         }
         for oid in walk.take(limit) {
-            let copy = self.repo.find_commit(oid?)?;
-            let theirs = copy.author();
-            if copy.message_bytes() == message.as_slice()
-                && theirs.when() == author.when()
-                && theirs.email_bytes() == author.email_bytes()
+            let oid = oid?;
+            let copy = self.repo.find_commit(oid)?;
+            let (mine, theirs) = (original.author(), copy.author());
+            if !taken.contains(&oid)
+                && copy.message_bytes() == original.message_bytes()
+                && theirs.when() == mine.when()
+                && theirs.email_bytes() == mine.email_bytes()
+                && self.commit_paths(&copy)?.as_ref() == Some(&paths)
             {
-                return Ok(true);
+                return Ok(Some(oid));
             }
         }
-        Ok(false)
+        Ok(None)
+    }
+
+    /// The paths COMMIT changes against its first parent; `None` for a root
+    /// or merge commit, which no rebase copies as such.
+    fn commit_paths(&self, commit: &git2::Commit<'_>) -> Result<Option<BTreeSet<String>>> {
+        if commit.parent_count() != 1 {
+            return Ok(None);
+        }
+        let parent = commit.parent(0)?.tree()?;
+        Ok(Some(self.changed_paths(&parent, &commit.tree()?)?))
     }
 
     /// The commits only WORKTREE may hold: its HEAD (detached, or the branch

@@ -477,9 +477,9 @@ pub(super) fn plan_removal(
 /// own refs (`refs/worktree/*`), or recorded by its HEAD reflog since SINCE
 /// (seconds), and from no branch, tag or remote-tracking ref, nor BASE_TIP.
 /// A commit the reflog alone remembers counts only when its changes are in
-/// none of KEEPERS and no finished rebase rewrote it: one rewritten by a
-/// rebase (`sync`, `land`, or by hand with conflicts resolved) or an amend
-/// is not lost; one undone by `reset --hard` is.
+/// none of KEEPERS and no finished rebase took it up: one rebased by
+/// `sync`, `land` or by hand is not lost while the result holds it; one
+/// undone by `reset --hard`, dropped, or cut down is.
 pub(super) fn worktree_only_commits(
     ws: &Workspace,
     w: &Worktree,
@@ -493,10 +493,11 @@ pub(super) fn worktree_only_commits(
 
 /// The commits `worktree_only_commits` counts from: W's HEAD and own refs,
 /// and the reflog's commits that nothing took up. A commit a finished rebase
-/// took up (itself, a copy of it, conflicts resolved by hand included, or its
-/// changes) is not lost as long as that rebase's result is not: the result
-/// is counted in its place. One the rebase dropped, or whose result was
-/// thrown away (`reset --hard`), is lost like any other.
+/// took up (the result holds its changes, or a copy of it with the same
+/// author, date, message and changed paths: a conflict resolved by hand)
+/// is not lost as long as that result is not: the result is counted in its
+/// place. One the rebase dropped or cut down, or whose result was thrown
+/// away (`reset --hard`), is lost like any other.
 pub(super) fn worktree_only_starts(
     ws: &Workspace,
     w: &Worktree,
@@ -511,10 +512,21 @@ pub(super) fn worktree_only_starts(
         return Ok(starts);
     }
     let repo = &ws.repo;
-    let took_up = |commit: Oid, result: Oid| {
-        repo.rewritten_in(commit, result, REBASE_LOOKBACK)
-            .unwrap_or(false)
-            || repo.content_merged(commit, result).unwrap_or(false)
+    // The result holds its changes, or its copy: same author, date, message
+    // and changed paths (a conflict resolved by hand); each copy stands for
+    // one commit only.
+    let mut copies = Vec::new();
+    let mut took_up = |commit: Oid, result: Oid| {
+        if repo.content_merged(commit, result).unwrap_or(false) {
+            return true;
+        }
+        match repo.rebased_copy(commit, result, &copies, REBASE_LOOKBACK) {
+            Ok(Some(copy)) => {
+                copies.push(copy);
+                true
+            }
+            _ => false,
+        }
     };
     for logged in tips.logged {
         // Followed through every later rebase that took it up in turn.

@@ -58,8 +58,27 @@ fn typing_with(
         stdin.write_all(keys.as_bytes()).unwrap();
         stdin.flush().unwrap();
     }
+    // Waits for the program to end, the bound only ending a hang. A lone
+    // Esc may arrive before the picker puts the terminal in raw mode, where
+    // it waits for a newline or is flushed away: it is typed again, as a
+    // person would, until the program ends.
+    let last = steps.last().map_or("", |(_, keys)| *keys);
+    let start = std::time::Instant::now();
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if start.elapsed() > Duration::from_secs(60) {
+            let _ = child.kill();
+            panic!("never ended: {}", String::from_utf8_lossy(&shown));
+        }
+        std::thread::sleep(Duration::from_millis(50));
+        if last == "\x1b" {
+            let _ = stdin.write_all(last.as_bytes());
+            let _ = stdin.flush();
+        }
+    };
     drop(stdin);
-    let status = child.wait().unwrap();
     reader.join().unwrap();
     shown.extend(rx.try_iter().flatten());
     let shown = String::from_utf8_lossy(&shown).into_owned();

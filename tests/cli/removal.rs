@@ -430,4 +430,35 @@ fn commits_a_rebase_left_behind_or_dropped_are_still_work() {
     rebase(&dropped, "sed -i '2s/^pick/drop/'");
     env.git_in(&dropped, &["push", "-q", "origin", "dropped"]);
     refused(&env, &["dropped"], "1 commit that exists nowhere else");
+
+    // Two commits alike but for what they change (same message, same
+    // second, as an autosave makes them): the one kept is no copy of the
+    // one dropped.
+    let alike = env.new_session("alike");
+    for file in ["precious.txt", "other.txt"] {
+        write_file(&alike.join(file), "work\n");
+        env.git_in(&alike, &["add", file]);
+        let out = env
+            .command_in("git", &alike)
+            .args(["commit", "-q", "-m", "wip"])
+            .env("GIT_AUTHOR_DATE", "2026-01-02T03:04:05Z")
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{}", stderr_of(&out));
+    }
+    rebase(&alike, "sed -i '1s/^pick/drop/'");
+    env.git_in(&alike, &["push", "-q", "origin", "alike"]);
+    refused(&env, &["alike"], "1 commit that exists nowhere else");
+
+    // A commit cut down at an `edit` stop, its message kept.
+    let cut = env.new_session("cut");
+    write_file(&cut.join("keep.txt"), "k\n");
+    env.git_in(&cut, &["add", "keep.txt"]);
+    env.commit_in(&cut, "precious.txt", "p\n", "keep and precious");
+    rebase(&cut, "sed -i 's/^pick/edit/'");
+    env.git_in(&cut, &["rm", "-q", "precious.txt"]);
+    env.git_in(&cut, &["commit", "-q", "--amend", "--no-edit"]);
+    env.git_in(&cut, &["rebase", "--continue"]);
+    env.git_in(&cut, &["push", "-q", "origin", "cut"]);
+    refused(&env, &["cut"], "1 commit that exists nowhere else");
 }

@@ -16,6 +16,7 @@ use tempfile::TempDir;
 
 pub mod fake_anthropic;
 pub mod hints;
+pub mod procs;
 
 pub struct TestEnv {
     root: TempDir,
@@ -214,7 +215,10 @@ impl TestEnv {
             .spawn()
             .unwrap();
         fs::write(pid_file, child.id().to_string()).unwrap();
-        child.wait_with_output().unwrap()
+        let output = child.wait_with_output().unwrap();
+        // The hook the signal also reached may still be exiting.
+        procs::until_nothing_works_in(&self.root());
+        output
     }
 
     /// `run_handing_pid` for a `pid_hook` that SIGKILLs `sessions`: checks it
