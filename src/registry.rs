@@ -62,6 +62,10 @@ pub struct Agent {
     /// `--fork-session`), oldest first.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub earlier_session_ids: Vec<String>,
+    /// The last Notification type `sessions` does not know, which left the
+    /// state as it was; cleared by the next state a hook reports.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unknown_notification: Option<String>,
 }
 
 impl Agent {
@@ -74,6 +78,7 @@ impl Agent {
             updated_at: None,
             transcript_path: None,
             earlier_session_ids: Vec::new(),
+            unknown_notification: None,
         }
     }
 
@@ -120,12 +125,10 @@ impl AgentState {
         }
     }
 
-    /// States that claim a live process.
+    /// States that claim a live process: all but `exited` (an idle Claude,
+    /// or one whose turn failed, still runs).
     pub fn claims_alive(self) -> bool {
-        matches!(
-            self,
-            AgentState::Starting | AgentState::Running | AgentState::Working | AgentState::Waiting
-        )
+        self != AgentState::Exited
     }
 }
 

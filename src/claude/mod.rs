@@ -28,7 +28,9 @@ pub const STATE_EVENTS: &[&str] = &[
     "UserPromptSubmit",
     "PreToolUse",
     "PostToolUse",
+    "PostToolUseFailure",
     "PermissionRequest",
+    "PermissionDenied",
     "Notification",
     "Stop",
     "StopFailure",
@@ -130,15 +132,35 @@ pub fn new_session_id() -> String {
 pub fn state_of(event: &str, notification_type: Option<&str>) -> Option<AgentState> {
     Some(match event {
         "SessionStart" => AgentState::Idle,
-        "UserPromptSubmit" | "PreToolUse" | "PostToolUse" => AgentState::Working,
+        // Any tool hook means Claude runs again, also after a permission
+        // prompt was answered (PostToolUseFailure: the approved tool failed;
+        // PermissionDenied: a rule or auto mode said no and Claude goes on).
+        "UserPromptSubmit" | "PreToolUse" | "PostToolUse" | "PostToolUseFailure"
+        | "PermissionDenied" => AgentState::Working,
         "PermissionRequest" => AgentState::Waiting,
-        "Notification" => match notification_type? {
-            "permission_prompt" | "idle_prompt" | "elicitation_dialog" => AgentState::Waiting,
-            _ => return None,
-        },
+        "Notification" => notification_state(notification_type?)??,
         "Stop" => AgentState::Idle,
         "StopFailure" => AgentState::Error,
         "SessionEnd" => AgentState::Exited,
+        _ => return None,
+    })
+}
+
+/// What a Notification of KIND says: `None` for a kind Claude is not known
+/// to send (the caller records it), `Some(None)` for a known kind that
+/// leaves the state as it is.
+pub fn notification_state(kind: &str) -> Option<Option<AgentState>> {
+    Some(match kind {
+        // Claude waits for the user: a permission prompt, an MCP server's
+        // question, auto mode's choice dialog.
+        "permission_prompt" | "elicitation_dialog" | "agent_needs_input" => {
+            Some(AgentState::Waiting)
+        }
+        // Sent after 60 s at the prompt: the turn is over, nothing is asked.
+        "idle_prompt" => Some(AgentState::Idle),
+        // The question was answered: Claude goes on with its turn.
+        "elicitation_response" | "elicitation_complete" => Some(AgentState::Working),
+        "auth_success" => None,
         _ => return None,
     })
 }
@@ -248,10 +270,23 @@ mod tests {
         assert_eq!(state_of("UserPromptSubmit", None), Some(Working));
         assert_eq!(state_of("PreToolUse", None), Some(Working));
         assert_eq!(state_of("PermissionRequest", None), Some(Waiting));
-        for kind in ["permission_prompt", "idle_prompt", "elicitation_dialog"] {
+        assert_eq!(state_of("PostToolUseFailure", None), Some(Working));
+        assert_eq!(state_of("PermissionDenied", None), Some(Working));
+        for kind in [
+            "permission_prompt",
+            "elicitation_dialog",
+            "agent_needs_input",
+        ] {
             assert_eq!(state_of("Notification", Some(kind)), Some(Waiting));
         }
+        assert_eq!(state_of("Notification", Some("idle_prompt")), Some(Idle));
+        assert_eq!(
+            state_of("Notification", Some("elicitation_response")),
+            Some(Working)
+        );
         assert_eq!(state_of("Notification", Some("auth_success")), None);
+        assert_eq!(notification_state("auth_success"), Some(None));
+        assert_eq!(notification_state("new_kind"), None);
         assert_eq!(state_of("Notification", None), None);
         assert_eq!(state_of("Stop", None), Some(Idle));
         assert_eq!(state_of("StopFailure", None), Some(Error));

@@ -244,6 +244,7 @@ struct Agent {
     updated_at: Option<Timestamp>,
     transcript_path: Option<PathBuf>,
     earlier_session_ids: Vec<String>,
+    unknown_notification: Option<String>,
 }
 
 impl From<&registry::Agent> for Agent {
@@ -256,6 +257,7 @@ impl From<&registry::Agent> for Agent {
             updated_at: a.updated_at,
             transcript_path: a.transcript_path.clone(),
             earlier_session_ids: a.earlier_session_ids.clone(),
+            unknown_notification: a.unknown_notification.clone(),
         }
     }
 }

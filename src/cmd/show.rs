@@ -60,7 +60,13 @@ pub fn run(args: ShowArgs) -> Result<()> {
                 || "-".into(),
                 |a| {
                     let id = a.session_id.as_deref().unwrap_or("no session id");
-                    format!("{} {} ({id})", a.kind, agent_label(a, now))
+                    let unknown = a
+                        .unknown_notification
+                        .as_deref()
+                        .map_or_else(String::new, |t| {
+                            format!(", unknown notification {}", printable(t))
+                        });
+                    format!("{} {} ({id}{unknown})", a.kind, agent_label(a, now))
                 },
             ),
         ),

@@ -57,9 +57,19 @@ pub fn run_hook(event: &str, input: Result<Input>, ui: &'static dyn Ui) -> Hooke
 /// outside any session, does nothing.
 fn record_state(event: &str, input: Result<Input>) -> Result<()> {
     let input = input?;
-    let Some(state) = state_of(event, input.notification_type.as_deref()) else {
-        return Ok(());
+    let kind = input.notification_type.as_deref();
+    let state = state_of(event, kind);
+    // A Notification type we do not know keeps the state but is recorded,
+    // so `show` tells what Claude said.
+    let unknown = match (event, kind) {
+        ("Notification", Some(kind)) if claude::notification_state(kind).is_none() => {
+            Some(kind.to_string())
+        }
+        _ => None,
     };
+    if state.is_none() && unknown.is_none() {
+        return Ok(());
+    }
     let dir = input.dir()?;
     // Only the registry: no configuration to read, nothing to fail on.
     let Ok(repo) = Repo::discover(&dir) else {
@@ -100,14 +110,22 @@ fn record_state(event: &str, input: Result<Input>) -> Result<()> {
     if let Some(pid) = claude_pid() {
         agent.pid = Some(pid);
     }
-    agent.state = Some(state);
+    match state {
+        Some(state) => {
+            agent.state = Some(state);
+            agent.unknown_notification = None;
+        }
+        None => agent.unknown_notification = unknown,
+    }
     // Tool hooks fire on every tool call while the state stays the same:
     // nothing to write then, and `updated_at` keeps meaning "in this state
     // since".
     if entry.agent.as_ref() == Some(&agent) {
         return Ok(());
     }
-    agent.updated_at = Some(crate::clock::now());
+    if state.is_some() {
+        agent.updated_at = Some(crate::clock::now());
+    }
     entry.agent = Some(agent);
     locked.save()
 }

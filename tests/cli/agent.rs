@@ -129,12 +129,14 @@ fn hooks_record_state_session_id_rotation_and_exit() {
     let registry = String::from_utf8(env.registry_bytes()).unwrap();
     assert!(registry.contains("state = \"working\""), "{registry}");
 
+    // A new Claude whose turn failed: error, while it runs.
+    let again = sleeper_in(&wt);
     hook(
         &env,
         &wt,
         "StopFailure",
         &payload("StopFailure", "id-2", &wt),
-        None,
+        Some(again.id()),
     );
     assert_eq!(env.listed("x")["agent"]["state"], "error");
     hook(

@@ -6,6 +6,7 @@
 mod common;
 
 mod agent;
+mod agent_states;
 mod claude_e2e;
 mod clean;
 mod completion;
