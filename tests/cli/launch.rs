@@ -2,10 +2,12 @@
 //! `--settings`, the terminal given back after a killed agent, and a
 //! WorktreeRemove that does not claim a kept worktree was discarded.
 
-use std::path::Path;
+use std::fs;
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
 
 use crate::common::{TestEnv, stderr_of, write_file};
-use serde_json::json;
+use serde_json::{Value, json};
 
 fn worktree_remove(env: &TestEnv, wt: &Path) -> std::process::Output {
     let input = json!({ "cwd": wt, "hook_event_name": "WorktreeRemove", "worktree_path": wt });
@@ -40,4 +42,131 @@ fn worktree_remove_fails_when_the_worktree_is_kept_and_succeeds_when_removed() {
     let removed = worktree_remove(&env, &wt);
     assert_eq!(removed.status.code(), Some(0), "{}", stderr_of(&removed));
     assert!(!wt.exists());
+}
+
+/// A stand-in `claude` that writes its arguments, one a line, to
+/// `<root>/claude-args`, then runs SCRIPT.
+fn fake_claude(env: &TestEnv, script: &str) -> (PathBuf, PathBuf) {
+    let claude = env.root().join("bin/claude");
+    let log = env.root().join("claude-args");
+    write_file(
+        &claude,
+        &format!(
+            "#!/bin/sh\nfor a in \"$@\"; do printf '%s\\n' \"$a\" >> '{}'; done\n{script}\n",
+            log.display()
+        ),
+    );
+    fs::set_permissions(&claude, fs::Permissions::from_mode(0o755)).unwrap();
+    (claude, log)
+}
+
+fn configure_agent(env: &TestEnv, claude: &Path, args: &[&str]) {
+    write_file(
+        &env.home.join(".xdg/config/sessions/config.toml"),
+        &format!(
+            "[agent]\ncommand = {}\nargs = {}\n",
+            json!(claude),
+            json!(args)
+        ),
+    );
+}
+
+#[test]
+fn a_users_settings_are_merged_with_our_hooks_into_one_flag() {
+    let env = TestEnv::new();
+    let (claude, log) = fake_claude(&env, "exit 0");
+    let file = env.root().join("my settings.json");
+    let user_stop = json!({ "hooks": [{ "type": "command", "command": "notify-me" }] });
+    write_file(
+        &file,
+        &json!({ "model": "opus", "theme": "light", "hooks": { "Stop": [user_stop] } }).to_string(),
+    );
+    configure_agent(&env, &claude, &["--settings", file.to_str().unwrap()]);
+    let output = env
+        .sessions()
+        .args([
+            "new",
+            "x",
+            "--",
+            "--settings",
+            r#"{"theme":"dark"}"#,
+            "-p",
+            "hi",
+        ])
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{}", stderr_of(&output));
+
+    let args: Vec<String> = fs::read_to_string(&log)
+        .unwrap()
+        .lines()
+        .map(String::from)
+        .collect();
+    let flags: Vec<usize> = (0..args.len())
+        .filter(|&i| args[i].starts_with("--settings"))
+        .collect();
+    assert_eq!(flags.len(), 1, "{args:?}");
+    assert_eq!(args[args.len() - 2..], ["-p", "hi"]);
+    let settings: Value = serde_json::from_str(&args[flags[0] + 1]).unwrap();
+    assert_eq!(settings["model"], "opus");
+    // Later settings win, as they would in Claude: `--` comes after the config.
+    assert_eq!(settings["theme"], "dark");
+    let stop = settings["hooks"]["Stop"].as_array().unwrap();
+    assert_eq!(stop.len(), 2, "{stop:?}");
+    assert_eq!(stop[0], user_stop);
+    assert!(
+        stop[1]["hooks"][0]["command"]
+            .as_str()
+            .unwrap()
+            .ends_with(" hook Stop")
+    );
+    assert!(
+        settings["hooks"]["SessionStart"][0]["hooks"][0]["command"]
+            .as_str()
+            .unwrap()
+            .ends_with(" hook SessionStart")
+    );
+
+    // `resume` merges the same way (it starts the recorded program without
+    // the configured arguments).
+    fs::remove_file(&log).unwrap();
+    env.sessions()
+        .args(["resume", "x", "--", "--settings", r#"{"theme":"dark"}"#])
+        .assert()
+        .success();
+    let args = fs::read_to_string(&log).unwrap();
+    assert_eq!(args.matches("--settings").count(), 1, "{args}");
+    assert!(args.contains(r#""theme":"dark""#), "{args}");
+    assert!(args.contains(" hook Stop"), "{args}");
+}
+
+#[test]
+fn bad_user_settings_are_a_usage_error_that_launches_nothing() {
+    let env = TestEnv::new();
+    let (claude, log) = fake_claude(&env, "exit 0");
+    let file = env.root().join("broken.json");
+    write_file(&file, "{ not json");
+    configure_agent(&env, &claude, &["--settings", file.to_str().unwrap()]);
+    let output = env.sessions().args(["new", "x"]).output().unwrap();
+    assert_eq!(output.status.code(), Some(2), "{}", stderr_of(&output));
+    let stderr = stderr_of(&output);
+    assert!(stderr.contains(&file.display().to_string()), "{stderr}");
+    assert!(!log.exists());
+    assert!(env.list_json().is_empty());
+
+    // Given after `--` to `resume`, the same.
+    configure_agent(&env, &claude, &[]);
+    env.new_session("y");
+    let output = env
+        .sessions()
+        .args(["resume", "y", "--", "--settings", "{\"hooks\": []}"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2), "{}", stderr_of(&output));
+    assert!(
+        stderr_of(&output).contains("inline JSON"),
+        "{}",
+        stderr_of(&output)
+    );
+    assert!(!log.exists());
 }
