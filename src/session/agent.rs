@@ -166,6 +166,9 @@ pub fn launch(
     // Ctrl-C belongs to the agent now: we only note it and stay to report
     // the agent's exit.
     interrupt::install();
+    // An agent killed, or failing, in raw mode leaves the terminal so: no
+    // echo, no line editing. Its parent puts it back.
+    let terminal = crate::sys::stdin_terminal();
     let spawned = child.spawn();
     let mut running = match spawned {
         Ok(running) => running,
@@ -185,6 +188,13 @@ pub fn launch(
     let pid = running.id();
     note(ws, &entry.name, |agent| agent.pid = Some(pid));
     let status = running.wait()?;
+    if let Some(terminal) = terminal.filter(|_| !status.success())
+        && let Err(e) = crate::sys::restore_stdin_terminal(&terminal)
+    {
+        ws.ui.warn(&format!(
+            "could not restore the terminal: {e}; `stty sane` does"
+        ));
+    }
     note(ws, &entry.name, |agent| {
         if agent.state != Some(AgentState::Exited) {
             agent.state = Some(AgentState::Exited);

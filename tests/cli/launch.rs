@@ -170,3 +170,45 @@ fn bad_user_settings_are_a_usage_error_that_launches_nothing() {
     );
     assert!(!log.exists());
 }
+
+/// `stty -a`'s words on the terminal `script` gives, after `sessions ARGS`
+/// ran there and its agent (AGENT_SCRIPT, sh) left the terminal raw.
+fn terminal_after(env: &TestEnv, args: &str, agent_script: &str) -> Vec<String> {
+    let agent = env.root().join("bin/raw-agent");
+    write_file(&agent, &format!("#!/bin/sh\n{agent_script}\n"));
+    fs::set_permissions(&agent, fs::Permissions::from_mode(0o755)).unwrap();
+    let bin = env!("CARGO_BIN_EXE_sessions");
+    let after = env.root().join("stty-after");
+    let inner = format!(
+        "{bin} {args} --agent '{}' >/dev/null 2>&1; stty -a > '{}'",
+        agent.display(),
+        after.display()
+    );
+    let output = env
+        .command_in("script", &env.repo)
+        .args(["-qec", &inner, "/dev/null"])
+        .stdin(std::process::Stdio::null())
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{}", stderr_of(&output));
+    fs::read_to_string(&after)
+        .unwrap()
+        .split([' ', ';', '\n'])
+        .map(String::from)
+        .collect()
+}
+
+#[test]
+fn the_terminal_is_restored_after_the_agent_is_killed() {
+    if !crate::common::require("script") {
+        return;
+    }
+    let env = TestEnv::new();
+    // The agent turns echo and line editing off, as Claude does, then dies
+    // without a chance to turn them back on.
+    let words = terminal_after(&env, "new x", "stty -echo -icanon -isig; kill -9 $$");
+    for setting in ["echo", "icanon", "isig"] {
+        assert!(words.iter().any(|w| w == setting), "{setting}: {words:?}");
+    }
+    assert_eq!(env.listed("x")["agent"]["state"], "exited");
+}
