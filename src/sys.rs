@@ -88,8 +88,15 @@ pub fn stdin_terminal() -> Option<TerminalState> {
     }
 }
 
-/// Puts the terminal on stdin back as STATE had it.
+/// Puts the terminal on stdin back as STATE had it; only from the
+/// foreground, since a background process setting it would be stopped
+/// (SIGTTOU) instead.
 pub fn restore_stdin_terminal(state: &TerminalState) -> std::io::Result<()> {
+    // SAFETY: tcgetpgrp and getpgrp have no preconditions; the first fails
+    // (-1) on a file that is not a terminal.
+    if unsafe { libc::tcgetpgrp(libc::STDIN_FILENO) != libc::getpgrp() } {
+        return Ok(());
+    }
     // SAFETY: STATE came from tcgetattr on the same kind of descriptor and
     // is only read.
     match unsafe { libc::tcsetattr(libc::STDIN_FILENO, libc::TCSANOW, &state.0) } {

@@ -172,16 +172,12 @@ fn bad_user_settings_are_a_usage_error_that_launches_nothing() {
 }
 
 /// `stty -a`'s words on the terminal `script` gives, after `sessions ARGS`
-/// ran there and its agent (AGENT_SCRIPT, sh) left the terminal raw.
-fn terminal_after(env: &TestEnv, args: &str, agent_script: &str) -> Vec<String> {
-    let agent = env.root().join("bin/raw-agent");
-    write_file(&agent, &format!("#!/bin/sh\n{agent_script}\n"));
-    fs::set_permissions(&agent, fs::Permissions::from_mode(0o755)).unwrap();
+/// ran there.
+fn terminal_after(env: &TestEnv, args: &str) -> Vec<String> {
     let bin = env!("CARGO_BIN_EXE_sessions");
     let after = env.root().join("stty-after");
     let inner = format!(
-        "{bin} {args} --agent '{}' >/dev/null 2>&1; stty -a > '{}'",
-        agent.display(),
+        "{bin} {args} >/dev/null 2>&1; stty -a > '{}'",
         after.display()
     );
     let output = env
@@ -206,9 +202,23 @@ fn the_terminal_is_restored_after_the_agent_is_killed() {
     let env = TestEnv::new();
     // The agent turns echo and line editing off, as Claude does, then dies
     // without a chance to turn them back on.
-    let words = terminal_after(&env, "new x", "stty -echo -icanon -isig; kill -9 $$");
-    for setting in ["echo", "icanon", "isig"] {
-        assert!(words.iter().any(|w| w == setting), "{setting}: {words:?}");
+    let agent = env.root().join("bin/raw-agent");
+    write_file(
+        &agent,
+        "#!/bin/sh\necho ran >> raw-agent.log\nstty -echo -icanon -isig; kill -9 $$\n",
+    );
+    fs::set_permissions(&agent, fs::Permissions::from_mode(0o755)).unwrap();
+    let new = format!("new x --agent '{}'", agent.display());
+    for args in [new.as_str(), "resume x"] {
+        let words = terminal_after(&env, args);
+        for setting in ["echo", "icanon", "isig"] {
+            assert!(
+                words.iter().any(|w| w == setting),
+                "{args}: {setting}: {words:?}"
+            );
+        }
+        assert_eq!(env.listed("x")["agent"]["state"], "exited");
     }
-    assert_eq!(env.listed("x")["agent"]["state"], "exited");
+    let log = fs::read_to_string(env.sessions_dir().join("x/raw-agent.log")).unwrap();
+    assert_eq!(log, "ran\nran\n", "both launches ran the agent");
 }
