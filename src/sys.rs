@@ -73,3 +73,34 @@ pub fn wait_readable(fd: std::os::fd::BorrowedFd<'_>) -> std::io::Result<()> {
         _ => Ok(()),
     }
 }
+
+/// The settings of the terminal on stdin, saved to be put back.
+pub struct TerminalState(libc::termios);
+
+/// The settings of the terminal on stdin, when stdin is a terminal.
+pub fn stdin_terminal() -> Option<TerminalState> {
+    // SAFETY: an all-zero termios is a valid value of this plain C struct,
+    // and tcgetattr only writes it; on a file that is not a terminal it
+    // fails and we keep nothing.
+    unsafe {
+        let mut state: libc::termios = std::mem::zeroed();
+        (libc::tcgetattr(libc::STDIN_FILENO, &mut state) == 0).then_some(TerminalState(state))
+    }
+}
+
+/// Puts the terminal on stdin back as STATE had it; only from the
+/// foreground, since a background process setting it would be stopped
+/// (SIGTTOU) instead.
+pub fn restore_stdin_terminal(state: &TerminalState) -> std::io::Result<()> {
+    // SAFETY: tcgetpgrp and getpgrp have no preconditions; the first fails
+    // (-1) on a file that is not a terminal.
+    if unsafe { libc::tcgetpgrp(libc::STDIN_FILENO) != libc::getpgrp() } {
+        return Ok(());
+    }
+    // SAFETY: STATE came from tcgetattr on the same kind of descriptor and
+    // is only read.
+    match unsafe { libc::tcsetattr(libc::STDIN_FILENO, libc::TCSANOW, &state.0) } {
+        0 => Ok(()),
+        _ => Err(std::io::Error::last_os_error()),
+    }
+}

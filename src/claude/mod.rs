@@ -4,6 +4,7 @@
 //! what the hook events ask).
 
 mod hook;
+mod launch;
 mod settings;
 mod worktree;
 
@@ -62,24 +63,37 @@ pub enum Start {
     Continue,
 }
 
-/// Claude's arguments for START, the hooks that call EXE, then the user's.
-pub fn arguments(start: &Start, exe: &Path, user_args: &[String]) -> Vec<String> {
-    let mut args: Vec<String> = match start {
+/// Claude's arguments for START: FIXED (the configured ones), how to
+/// start, one `--settings` with the hooks that call EXE merged into any the
+/// user gave (a relative file taken from HERE), then USER_ARGS.
+pub fn arguments(
+    start: &Start,
+    exe: &Path,
+    fixed: &[String],
+    user_args: &[String],
+    here: &Path,
+) -> anyhow::Result<Vec<String>> {
+    let (mut args, mut settings) = launch::take_settings(fixed)?;
+    let (user_args, more) = launch::take_settings(user_args)?;
+    settings.extend(more);
+    let ours = json!({ "hooks": hooks(exe, STATE_EVENTS) });
+    let settings = launch::merged(&settings, ours, here)?;
+    match start {
         Start::New { session_id, name } => {
-            vec![
+            args.extend([
                 "--session-id".into(),
                 session_id.clone(),
                 "-n".into(),
                 name.clone(),
-            ]
+            ]);
         }
-        Start::Resume { session_id } => vec!["--resume".into(), session_id.clone()],
-        Start::Continue => vec!["--continue".into()],
-    };
+        Start::Resume { session_id } => args.extend(["--resume".into(), session_id.clone()]),
+        Start::Continue => args.push("--continue".into()),
+    }
     args.push("--settings".into());
-    args.push(json!({ "hooks": hooks(exe, STATE_EVENTS) }).to_string());
-    args.extend(user_args.iter().cloned());
-    args
+    args.push(settings.to_string());
+    args.extend(user_args);
+    Ok(args)
 }
 
 /// Claude's `hooks` settings for EVENTS, each calling `EXE hook EVENT`.
@@ -301,7 +315,8 @@ mod tests {
             session_id: "id-1".into(),
             name: "x".into(),
         };
-        let args = arguments(&start, exe, &["-p".into(), "hi".into()]);
+        let here = Path::new("/");
+        let args = arguments(&start, exe, &[], &["-p".into(), "hi".into()], here).unwrap();
         assert_eq!(args[..4], ["--session-id", "id-1", "-n", "x"]);
         assert_eq!(args[4], "--settings");
         assert_eq!(args[6..], ["-p", "hi"]);
@@ -323,8 +338,10 @@ mod tests {
         let resume = Start::Resume {
             session_id: "id-2".into(),
         };
-        assert_eq!(arguments(&resume, exe, &[])[..2], ["--resume", "id-2"]);
-        assert_eq!(arguments(&Start::Continue, exe, &[])[0], "--continue");
+        let args = arguments(&resume, exe, &[], &[], here).unwrap();
+        assert_eq!(args[..2], ["--resume", "id-2"]);
+        let args = arguments(&Start::Continue, exe, &[], &[], here).unwrap();
+        assert_eq!(args[0], "--continue");
     }
 
     #[test]

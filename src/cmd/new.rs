@@ -14,6 +14,9 @@ pub fn run(args: NewArgs) -> Result<()> {
         true => None,
         false => session::agent_command(&ws, args.agent, args.profile.as_deref())?,
     };
+    if let Some(agent) = &agent {
+        agent.check(&args.agent_args)?;
+    }
     let entry = session::create(
         &ws,
         NewSession {

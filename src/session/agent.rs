@@ -43,6 +43,18 @@ impl AgentCommand {
         claude::is_claude(&self.program)
     }
 
+    /// Fails (usage) when Claude's launch with USER_ARGS could not be
+    /// built, such as a `--settings` that is not JSON: checked before the
+    /// session is made, so that bad input changes nothing.
+    pub fn check(&self, user_args: &[String]) -> Result<()> {
+        if self.is_claude() {
+            let here = std::env::current_dir().context("cannot read the current folder")?;
+            let start = Start::Continue;
+            claude::arguments(&start, Path::new("sessions"), &self.args, user_args, &here)?;
+        }
+        Ok(())
+    }
+
     /// The registry record of this agent about to start: for Claude Code,
     /// with the session id it will be given.
     pub fn record(&self) -> Agent {
@@ -132,22 +144,31 @@ pub fn launch(
 ) -> Result<i32> {
     let mut child = Command::new(&command.program);
     child
-        .args(&command.args)
         .current_dir(&entry.path)
         .envs(lifecycle::env(ws, entry));
     git::strip_repository_env(&mut child);
     match start.filter(|_| command.is_claude()) {
         Some(start) => {
             let exe = std::env::current_exe()?;
-            child.args(claude::arguments(&start, &exe, user_args));
+            let here = std::env::current_dir().context("cannot read the current folder")?;
+            child.args(claude::arguments(
+                &start,
+                &exe,
+                &command.args,
+                user_args,
+                &here,
+            )?);
         }
         None => {
-            child.args(user_args);
+            child.args(&command.args).args(user_args);
         }
     }
     // Ctrl-C belongs to the agent now: we only note it and stay to report
     // the agent's exit.
     interrupt::install();
+    // An agent killed, or failing, in raw mode leaves the terminal so: no
+    // echo, no line editing. Its parent puts it back.
+    let terminal = crate::sys::stdin_terminal();
     let spawned = child.spawn();
     let mut running = match spawned {
         Ok(running) => running,
@@ -167,6 +188,13 @@ pub fn launch(
     let pid = running.id();
     note(ws, &entry.name, |agent| agent.pid = Some(pid));
     let status = running.wait()?;
+    if let Some(terminal) = terminal.filter(|_| !status.success())
+        && let Err(e) = crate::sys::restore_stdin_terminal(&terminal)
+    {
+        ws.ui.warn(&format!(
+            "could not restore the terminal: {e}; `stty sane` does"
+        ));
+    }
     note(ws, &entry.name, |agent| {
         if agent.state != Some(AgentState::Exited) {
             agent.state = Some(AgentState::Exited);
@@ -201,6 +229,7 @@ pub fn resume(
         Some(session_id) => Start::Resume { session_id },
         None => Start::Continue,
     };
+    command.check(user_args)?;
     note(ws, &entry.name, |agent| {
         agent.kind = command.program.clone();
         agent.state = Some(AgentState::Starting);

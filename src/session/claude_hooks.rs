@@ -31,7 +31,9 @@ pub enum Hooked {
     Removed(String),
     /// Nothing to tell (a state recorded, or nothing to do).
     Done,
-    /// The hook failed; only WorktreeCreate tells Claude so, by exit code.
+    /// The hook failed; only the worktree hooks tell Claude so, by exit
+    /// code: a WorktreeRemove that exits 0 makes Claude say the worktree and
+    /// its changes were discarded, so a kept one must not.
     Failed { error: anyhow::Error, exit: i32 },
 }
 
@@ -46,7 +48,10 @@ pub fn run_hook(event: &str, input: Result<Input>, ui: &'static dyn Ui) -> Hooke
             };
         }
         "WorktreeRemove" => {
-            worktree_remove(input, ui).map(|r| r.map_or(Hooked::Done, Hooked::Removed))
+            return match worktree_remove(input, ui) {
+                Ok(removed) => removed.map_or(Hooked::Done, Hooked::Removed),
+                Err(error) => Hooked::Failed { error, exit: 1 },
+            };
         }
         _ => record_state(event, input).map(|()| Hooked::Done),
     };
@@ -250,8 +255,13 @@ fn worktree_remove(input: Result<Input>, ui: &'static dyn Ui) -> Result<Option<S
         spare_callers: true,
         ..RemoveOptions::default()
     };
-    remove(&ws, std::slice::from_ref(&entry.name), options)
-        .with_context(|| format!("kept session '{}'", entry.name))?;
+    remove(&ws, std::slice::from_ref(&entry.name), options).with_context(|| {
+        format!(
+            "kept session '{}': its worktree {} stays as it is",
+            entry.name,
+            path.display()
+        )
+    })?;
     Ok(Some(entry.name))
 }
 

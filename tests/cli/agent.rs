@@ -536,7 +536,7 @@ fn worktree_hooks_create_a_session_and_remove_it_when_safe() {
         .write_stdin(remove.clone())
         .output()
         .unwrap();
-    assert!(kept.status.success());
+    assert_eq!(kept.status.code(), Some(1));
     assert!(
         stderr_of(&kept).contains("kept session 'feat'"),
         "{}",
@@ -570,7 +570,7 @@ fn worktree_hooks_create_a_session_and_remove_it_when_safe() {
     let blocked = hook_from_inside(&remove);
     bystander.kill().unwrap();
     bystander.wait().unwrap();
-    assert!(blocked.status.success());
+    assert_eq!(blocked.status.code(), Some(1));
     assert!(
         stderr_of(&blocked).contains("sleep"),
         "{}",

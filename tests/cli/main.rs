@@ -26,6 +26,7 @@ mod integrate;
 mod json;
 mod kills;
 mod land_clone;
+mod launch;
 mod odd_states;
 mod paths;
 mod prompts;
