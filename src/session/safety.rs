@@ -528,8 +528,17 @@ pub(super) fn worktree_only_starts(
             _ => false,
         }
     };
+    let in_keeper = |commit: Oid| {
+        keepers
+            .iter()
+            .any(|keeper| repo.content_merged(commit, *keeper).unwrap_or(false))
+    };
     for logged in tips.logged {
-        // Followed through every later rebase that took it up in turn.
+        if in_keeper(logged) {
+            continue;
+        }
+        // Followed through every later rebase that took it up in turn; what
+        // it ends as is safe in a keeper like any other commit.
         let mut now = logged;
         for rebase in &tips.rebases {
             if rebase.onto != now
@@ -539,13 +548,8 @@ pub(super) fn worktree_only_starts(
                 now = rebase.onto;
             }
         }
-        if now != logged {
+        if now == logged || !in_keeper(now) {
             starts.push(now);
-        } else if !keepers
-            .iter()
-            .any(|keeper| repo.content_merged(logged, *keeper).unwrap_or(false))
-        {
-            starts.push(logged);
         }
     }
     starts.sort();

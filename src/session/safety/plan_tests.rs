@@ -223,3 +223,34 @@ fn force_overrides_risks_and_never_blockers() {
         assert_eq!(failure_of(&refused).unwrap().exit, Exit::Refused);
     }
 }
+
+/// A rebase put back (a land undone at Ctrl-C), then done again: the first
+/// result, a copy with another committer date, is in no branch, but its
+/// changes are in the base the second one landed in.
+#[test]
+fn a_rebase_put_back_then_done_again_loses_nothing() {
+    let f = Fixture::new();
+    let s = f.session("s");
+    commit_in(&s.path, "work", "session");
+    let before = f.tip("s").to_string();
+    f.commit("base", "main");
+    let main = f.tip("main").to_string();
+    let rebase_at = |date: &str| {
+        let out = std::process::Command::new("git")
+            .args(["-c", "user.name=t", "-c", "user.email=t@example.com"])
+            .args(["rebase", "-q", &main])
+            .current_dir(&s.path)
+            .env("GIT_CONFIG_GLOBAL", "/dev/null")
+            .env("GIT_CONFIG_NOSYSTEM", "1")
+            .env("GIT_COMMITTER_DATE", date)
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{out:?}");
+    };
+    rebase_at("2026-01-02T03:04:05Z");
+    git(&s.path, &["reset", "-q", "--keep", &before]);
+    rebase_at("2026-01-02T03:04:06Z");
+    git(&f.dir, &["merge", "-q", "--ff-only", "s"]);
+    let p = plan(&f, &s);
+    assert!(p.is_safe(), "{:?}", p.objections());
+}
