@@ -80,14 +80,9 @@ fn hooks_record_state_session_id_rotation_and_exit() {
         table.contains("AGENT") && table.contains("working "),
         "{table}"
     );
-    let shown = env
-        .sessions()
-        .args(["show", "x", "--json"])
-        .output()
-        .unwrap();
-    let shown: Value = serde_json::from_slice(&shown.stdout).unwrap();
-    assert_eq!(shown["session"]["agent"]["state"], "working");
-    assert_eq!(shown["session"]["agent"]["session_id"], "id-1");
+    let shown = env.shown("x");
+    assert_eq!(shown["agent"]["state"], "working");
+    assert_eq!(shown["agent"]["session_id"], "id-1");
     env.sessions()
         .args(["show", "x"])
         .assert()

@@ -2,9 +2,9 @@
 //! sends them (issue 13): the idle notification, approval, every
 //! notification type, and agents that died in any state.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
-use crate::common::{TestEnv, sleeper_in, stderr_of};
+use crate::common::{KillOnDrop, TestEnv, sleeper_in, stderr_of};
 use serde_json::{Value, json};
 
 /// Runs `sessions hook EVENT` in DIR as Claude process PID would, with
@@ -34,15 +34,21 @@ fn hook(env: &TestEnv, dir: &Path, event: &str, notification: Option<&str>, pid:
     assert!(output.stdout.is_empty(), "hook {event} printed on stdout");
 }
 
+/// Session x with a stand-in for Claude's process working in it.
+fn with_agent() -> (TestEnv, PathBuf, KillOnDrop) {
+    let env = TestEnv::new();
+    let wt = env.new_session("x");
+    let claude = sleeper_in(&wt);
+    (env, wt, claude)
+}
+
 fn state(env: &TestEnv) -> Value {
     env.listed("x")["agent"]["state"].clone()
 }
 
 #[test]
 fn the_idle_notification_means_idle_and_questions_mean_waiting() {
-    let env = TestEnv::new();
-    let wt = env.new_session("x");
-    let claude = sleeper_in(&wt);
+    let (env, wt, claude) = with_agent();
     let pid = claude.id();
     hook(&env, &wt, "UserPromptSubmit", None, pid);
     hook(&env, &wt, "Stop", None, pid);
@@ -67,9 +73,7 @@ fn the_idle_notification_means_idle_and_questions_mean_waiting() {
 
 #[test]
 fn approval_or_denial_ends_waiting() {
-    let env = TestEnv::new();
-    let wt = env.new_session("x");
-    let claude = sleeper_in(&wt);
+    let (env, wt, claude) = with_agent();
     let pid = claude.id();
     // An approved command that fails, one denied by a rule or auto mode, and
     // one that succeeds: each is Claude working again.
@@ -89,9 +93,7 @@ fn approval_or_denial_ends_waiting() {
 
 #[test]
 fn an_unknown_notification_keeps_the_state_and_is_recorded() {
-    let env = TestEnv::new();
-    let wt = env.new_session("x");
-    let claude = sleeper_in(&wt);
+    let (env, wt, claude) = with_agent();
     let pid = claude.id();
     hook(&env, &wt, "UserPromptSubmit", None, pid);
     let since = env.listed("x")["agent"]["updated_at"].clone();
@@ -106,16 +108,8 @@ fn an_unknown_notification_keeps_the_state_and_is_recorded() {
     assert_eq!(agent["state"], "working");
     assert_eq!(agent["updated_at"], since, "the state did not change");
     assert_eq!(agent["unknown_notification"], "brand_new_dialog");
-    let shown = env
-        .sessions()
-        .args(["show", "x", "--json"])
-        .output()
-        .unwrap();
-    let shown: Value = serde_json::from_slice(&shown.stdout).unwrap();
-    assert_eq!(
-        shown["session"]["agent"]["unknown_notification"],
-        "brand_new_dialog"
-    );
+    let shown = env.shown("x");
+    assert_eq!(shown["agent"]["unknown_notification"], "brand_new_dialog");
     env.sessions()
         .args(["show", "x"])
         .assert()
@@ -151,13 +145,8 @@ fn every_state_of_a_dead_agent_shows_exited() {
         claude.kill().unwrap();
         claude.wait().unwrap();
         assert_eq!(state(&env), "exited", "{recorded} after {events:?}");
-        let shown = env
-            .sessions()
-            .args(["show", "x", "--json"])
-            .output()
-            .unwrap();
-        let shown: Value = serde_json::from_slice(&shown.stdout).unwrap();
-        assert_eq!(shown["session"]["agent"]["state"], "exited");
+        let shown = env.shown("x");
+        assert_eq!(shown["agent"]["state"], "exited");
         // The record keeps what the hooks said.
         let registry = String::from_utf8(env.registry_bytes()).unwrap();
         assert!(

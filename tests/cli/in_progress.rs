@@ -45,15 +45,8 @@ fn a_session_mid_rebase_is_rebasing_with_its_conflicts_and_next_step() {
     assert!(row.contains("rebasing"), "{stdout}");
     let shown = env.sessions().args(["show", "x"]).output().unwrap();
     assert!(String::from_utf8_lossy(&shown.stdout).contains("rebasing"));
-    let shown: Value = serde_json::from_slice(
-        &env.sessions()
-            .args(["show", "x", "--json"])
-            .output()
-            .unwrap()
-            .stdout,
-    )
-    .unwrap();
-    assert_eq!(shown["session"]["operation"], "rebasing");
+    let shown = env.shown("x");
+    assert_eq!(shown["operation"], "rebasing");
 
     let radar = env
         .sessions()

@@ -193,14 +193,8 @@ fn show_lists_commits_files_and_the_start() {
     env.commit_in(&path, "README.md", "hello\nworld\n", "extend readme");
     commit_on_main(&env, "m.txt", "main moves on");
 
-    let output = env
-        .sessions()
-        .args(["show", "feat", "--json"])
-        .output()
-        .unwrap();
-    assert!(output.status.success(), "{}", stderr_of(&output));
-    let shown: Value = serde_json::from_slice(&output.stdout).unwrap();
-    let details = &shown["session"];
+    let shown = env.shown("feat");
+    let details = &shown;
     assert_eq!(details["name"], "feat");
     assert_eq!(details["ahead"], 2);
     assert_eq!(details["started_from"]["id"], start.as_str());

@@ -312,6 +312,18 @@ impl TestEnv {
             .unwrap_or_else(|| panic!("session {name} is not listed"))
     }
 
+    /// `sessions show NAME --json`, which must succeed: its `session`.
+    pub fn shown(&self, name: &str) -> Value {
+        let out = self
+            .sessions()
+            .args(["show", name, "--json"])
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{}", stderr_of(&out));
+        let document: Value = serde_json::from_slice(&out.stdout).unwrap();
+        document["session"].clone()
+    }
+
     /// Where the default layout puts session folders.
     pub fn sessions_dir(&self) -> PathBuf {
         self.repo.parent().unwrap().join("repo.sessions")
