@@ -201,3 +201,22 @@ fn claude_worktree_goes_through_sessions_once_its_hooks_are_installed() {
         "the user's own SessionEnd hook did not run"
     );
 }
+
+/// The tests run the release `.ci/claude-code-version` pins, so that a
+/// stale install cannot pass for it.
+#[test]
+fn the_claude_tested_is_the_pinned_release() {
+    let Some((claude, _api)) = setup() else {
+        return;
+    };
+    let output = Command::new(&claude).arg("--version").output().unwrap();
+    let version = String::from_utf8_lossy(&output.stdout);
+    let pinned = crate::common::pinned_claude_version();
+    if std::env::var_os("SESSIONS_TEST_CLAUDE").is_none() {
+        assert!(
+            version.starts_with(&format!("{pinned} ")),
+            "{} is Claude Code {version}, not the pinned {pinned}: run .ci/run",
+            claude.display()
+        );
+    }
+}

@@ -587,11 +587,24 @@ pub fn claude_binary() -> Option<PathBuf> {
     if let Some(path) = std::env::var_os("SESSIONS_TEST_CLAUDE") {
         return Some(PathBuf::from(path));
     }
-    let on_path = std::env::var_os("PATH")
+    // The pinned release first, so that a newer one on PATH does not stand
+    // in for it unnoticed.
+    let local = Path::new(env!("CARGO_MANIFEST_DIR")).join(".ci/node/node_modules/.bin/claude");
+    if local.is_file() {
+        return Some(local);
+    }
+    std::env::var_os("PATH")
         .iter()
         .flat_map(std::env::split_paths)
         .map(|dir| dir.join("claude"))
-        .find(|file| file.is_file());
-    let local = Path::new(env!("CARGO_MANIFEST_DIR")).join(".ci/node/node_modules/.bin/claude");
-    on_path.or_else(|| local.is_file().then_some(local))
+        .find(|file| file.is_file())
+}
+
+/// The Claude Code release the tests are pinned to (`.ci/claude-code-version`).
+pub fn pinned_claude_version() -> String {
+    let file = Path::new(env!("CARGO_MANIFEST_DIR")).join(".ci/claude-code-version");
+    fs::read_to_string(&file)
+        .unwrap_or_else(|e| panic!("{}: {e}", file.display()))
+        .trim()
+        .to_string()
 }
