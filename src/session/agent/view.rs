@@ -44,14 +44,21 @@ pub fn agent_view(entry: &Entry, snapshot: &[Process]) -> Option<Agent> {
     Some(agent)
 }
 
-/// Whether a process of AGENT works in DIR: its recorded pid, or a process
-/// named like its program.
+/// Whether a process of AGENT works in DIR.
 fn is_alive(agent: &Agent, snapshot: &[Process], dir: &Path) -> bool {
+    !live_agents(agent, snapshot, dir).is_empty()
+}
+
+/// The processes of AGENT that work in DIR: its recorded pid, and any
+/// process named like its program (a second Claude started by hand, or by
+/// a second `resume`).
+pub fn live_agents<'a>(agent: &Agent, snapshot: &'a [Process], dir: &Path) -> Vec<&'a Process> {
     let program = Path::new(&agent.kind)
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
     process::working_in(snapshot, dir, &[])
-        .iter()
-        .any(|p| Some(p.pid) == agent.pid || p.name == program)
+        .into_iter()
+        .filter(|p| Some(p.pid) == agent.pid || p.name == program)
+        .collect()
 }
