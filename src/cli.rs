@@ -264,6 +264,43 @@ fn ref_names() -> ArgValueCandidates {
     })
 }
 
+/// The sessions' Claude conversation ids for dynamic completion, each with
+/// its session and first prompt: only the named session's when the line
+/// names one (the completer is not told the other arguments, but they are
+/// on its command line).
+fn conversation_ids() -> ArgValueCandidates {
+    ArgValueCandidates::new(|| {
+        let Ok(cwd) = std::env::current_dir() else {
+            return Vec::new();
+        };
+        let Ok(repo) = crate::git::Repo::discover(&cwd) else {
+            return Vec::new();
+        };
+        let entries = crate::registry::Registry::new(repo.common_dir())
+            .read()
+            .unwrap_or_default();
+        let words: Vec<String> = std::env::args().skip(1).collect();
+        let named: Vec<_> = entries.iter().filter(|e| words.contains(&e.name)).collect();
+        let chosen = if named.is_empty() {
+            entries.iter().collect()
+        } else {
+            named
+        };
+        chosen
+            .into_iter()
+            .flat_map(|entry| {
+                crate::session::conversations(entry)
+                    .into_iter()
+                    .map(move |c| {
+                        let about = c.first_prompt.unwrap_or_default();
+                        let help = format!("{}: {}", entry.name, crate::output::printable(&about));
+                        CompletionCandidate::new(c.session_id).help(Some(help.into()))
+                    })
+            })
+            .collect()
+    })
+}
+
 /// The configured agent profiles for dynamic completion.
 fn profile_names() -> ArgValueCandidates {
     ArgValueCandidates::new(|| {
@@ -330,6 +367,12 @@ pub struct ResumeArgs {
     /// Resume with the agent of profile NAME ([agent.profiles.NAME]) instead of the one it ran
     #[arg(long, value_name = "NAME", add = profile_names())]
     pub profile: Option<String>,
+    /// Open this earlier Claude conversation of the session (`sessions show` lists them)
+    #[arg(long, value_name = "ID", add = conversation_ids())]
+    pub id: Option<String>,
+    /// Start the agent even while one of the session's still runs
+    #[arg(long)]
+    pub force: bool,
     /// Arguments for the agent, after `--`
     #[arg(last = true, value_name = "AGENT_ARGS")]
     pub agent_args: Vec<String>,

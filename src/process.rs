@@ -221,6 +221,36 @@ pub fn start_of(pid: u32) -> Option<u64> {
     }
 }
 
+/// Where a person reaches process PID: the tmux pane it runs in (its
+/// `TMUX_PANE`, when we may read its environment), else the terminal its
+/// input comes from. `None` when neither can be told (another user's, or
+/// not Linux).
+pub fn whereabouts(pid: u32) -> Option<Whereabouts> {
+    let environ = std::fs::read(format!("/proc/{pid}/environ")).ok();
+    let pane = environ
+        .iter()
+        .flat_map(|e| e.split(|b| *b == 0))
+        .find_map(|var| {
+            let value = var.strip_prefix(b"TMUX_PANE=")?;
+            Some(String::from_utf8_lossy(value).into_owned())
+        });
+    if let Some(pane) = pane.filter(|p| !p.is_empty()) {
+        return Some(Whereabouts::TmuxPane(pane));
+    }
+    let input = std::fs::read_link(format!("/proc/{pid}/fd/0")).ok()?;
+    let terminal = input.starts_with("/dev/pts") || input.to_string_lossy().starts_with("/dev/tty");
+    terminal.then_some(Whereabouts::Terminal(input))
+}
+
+/// Where a process can be reached: see `whereabouts`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Whereabouts {
+    /// A tmux pane id, such as `%3`.
+    TmuxPane(String),
+    /// A terminal device, such as `/dev/pts/4`.
+    Terminal(PathBuf),
+}
+
 /// This process's `start_of`, for the records it writes.
 pub fn own_start() -> Option<u64> {
     start_of(std::process::id())

@@ -6,15 +6,16 @@
 mod hook;
 mod launch;
 mod settings;
+mod transcript;
 mod worktree;
 
 pub use hook::{HookInput, claude_pid};
 pub use settings::{Scope, SettingsEdit, install, uninstall};
+pub use transcript::{Transcript, latest_transcript, transcript_of, transcripts};
 pub use worktree::{is_claude_worktree, parse_lock};
 
 use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
-use std::time::SystemTime;
 
 use serde_json::{Value, json};
 
@@ -187,82 +188,9 @@ pub fn config_dir() -> Option<PathBuf> {
     }
 }
 
-/// The newest transcript Claude wrote for a folder.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Transcript {
-    pub session_id: String,
-    pub path: PathBuf,
-    pub modified: SystemTime,
-}
-
-/// The newest `<config>/projects/<encoded DIR>/<session-id>.jsonl`.
-pub fn latest_transcript(dir: &Path) -> Option<Transcript> {
-    let projects = config_dir()?.join("projects");
-    let dir = dir.canonicalize().ok()?;
-    let encoded = encode_project(&dir.to_string_lossy());
-    let folders: Vec<PathBuf> = if encoded.len() <= MAX_ENCODED {
-        vec![projects.join(&encoded)]
-    } else {
-        // Claude cuts long names and appends a hash of its own; match the
-        // cut part rather than recompute the hash.
-        let prefix = format!("{}-", &encoded[..MAX_ENCODED]);
-        std::fs::read_dir(&projects)
-            .ok()?
-            .flatten()
-            .filter(|e| e.file_name().to_string_lossy().starts_with(&prefix))
-            .map(|e| e.path())
-            .collect()
-    };
-    folders
-        .iter()
-        .filter_map(|folder| std::fs::read_dir(folder).ok())
-        .flatten()
-        .flatten()
-        .filter_map(|entry| {
-            let path = entry.path();
-            if path.extension() != Some(OsStr::new("jsonl")) {
-                return None;
-            }
-            let modified = entry.metadata().ok()?.modified().ok()?;
-            let session_id = path.file_stem()?.to_str()?.to_string();
-            Some(Transcript {
-                session_id,
-                path,
-                modified,
-            })
-        })
-        .max_by_key(|t| t.modified)
-}
-
-const MAX_ENCODED: usize = 200;
-
-/// Claude's folder name for a project path: every character outside
-/// `[A-Za-z0-9]` becomes `-` (per UTF-16 unit, as Claude counts them).
-fn encode_project(path: &str) -> String {
-    path.encode_utf16()
-        .map(|unit| match char::from_u32(u32::from(unit)) {
-            Some(c) if c.is_ascii_alphanumeric() => c,
-            _ => '-',
-        })
-        .collect()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn encodes_project_paths_like_claude() {
-        assert_eq!(encode_project("/tmp/repo.3iunX8"), "-tmp-repo-3iunX8");
-        assert_eq!(
-            encode_project("/tmp/enc.TrSAeJ/My Repo_x.y+z@\u{e9}"),
-            "-tmp-enc-TrSAeJ-My-Repo-x-y-z--"
-        );
-        assert_eq!(
-            encode_project("/tmp/enc.6TnWux/e\u{1F600}x"),
-            "-tmp-enc-6TnWux-e--x"
-        );
-    }
 
     #[test]
     fn session_ids_are_version_4_uuids() {

@@ -57,6 +57,11 @@ impl Show {
                         kind: c.kind,
                     })
                     .collect(),
+                earlier_conversations: details
+                    .earlier_conversations
+                    .iter()
+                    .map(Conversation::from)
+                    .collect(),
             },
         }
     }
@@ -272,6 +277,27 @@ struct Shown {
     commits: Vec<Commit>,
     files: Vec<FileStat>,
     uncommitted: Vec<Uncommitted>,
+    earlier_conversations: Vec<Conversation>,
+}
+
+/// An earlier Claude conversation of a session (`resume NAME --id`).
+#[derive(Serialize)]
+struct Conversation {
+    session_id: String,
+    first_prompt: Option<String>,
+    updated_at: Option<Timestamp>,
+    transcript_path: Option<PathBuf>,
+}
+
+impl From<&session::Conversation> for Conversation {
+    fn from(c: &session::Conversation) -> Conversation {
+        Conversation {
+            session_id: c.session_id.clone(),
+            first_prompt: c.first_prompt.clone(),
+            updated_at: c.updated_at,
+            transcript_path: c.transcript.as_ref().map(|t| t.path.clone()),
+        }
+    }
 }
 
 #[derive(Serialize)]

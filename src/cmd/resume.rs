@@ -3,7 +3,7 @@ use anyhow::Result;
 use super::target::Otherwise;
 use crate::cli::ResumeArgs;
 use crate::error::Failure;
-use crate::session::{self, Workspace};
+use crate::session::{self, ResumeOptions, Workspace};
 use crate::shell;
 
 pub fn run(args: ResumeArgs) -> Result<()> {
@@ -27,6 +27,11 @@ pub fn run(args: ResumeArgs) -> Result<()> {
     };
     // The shell wrapper, if any, follows into the worktree once we end.
     shell::cd_to(&entry.path)?;
-    let code = session::resume(&ws, &entry, command, &args.agent_args)?;
+    let options = ResumeOptions {
+        command,
+        id: args.id,
+        force: args.force,
+    };
+    let code = session::resume(&ws, &entry, options, &args.agent_args)?;
     super::exit_with(code)
 }

@@ -98,5 +98,30 @@ pub fn run(args: ShowArgs) -> Result<()> {
             println!("  {:<10} {}", c.kind, printable(&c.path));
         }
     }
+    earlier_conversations(&s.entry.name, &details.earlier_conversations);
     Ok(())
+}
+
+/// The conversations `resume NAME --id ID` opens again: id, date and the
+/// first line of the first prompt, cut to the terminal's width.
+fn earlier_conversations(name: &str, conversations: &[session::Conversation]) {
+    if conversations.is_empty() {
+        return;
+    }
+    println!(
+        "\nEarlier conversations (`sessions resume {} --id ID`):",
+        crate::shell::quote(name)
+    );
+    let width = output::width();
+    for c in conversations {
+        let date = c.updated_at.map_or_else(
+            || "not saved".to_string(),
+            |t| t.strftime("%Y-%m-%d %H:%M UTC").to_string(),
+        );
+        let line = format!("  {} {date:<20}", c.session_id);
+        let prompt = printable(c.first_prompt.as_deref().unwrap_or("-"));
+        let room = width.map_or(usize::MAX, |w| w.saturating_sub(line.chars().count() + 1));
+        let prompt = output::cut(&prompt, room.max(8), output::Keep::Start);
+        println!("{line} {prompt}");
+    }
 }

@@ -27,7 +27,10 @@ mod underway;
 mod validate;
 
 pub use adopt::adopt;
-pub use agent::{AgentCommand, agent_command, agent_view, launch, resume};
+pub use agent::{
+    AgentCommand, Conversation, ResumeOptions, agent_command, agent_view, conversations,
+    earlier_conversations, launch, resume,
+};
 pub use claude_hooks::{Hooked, run_hook};
 pub use clean::{Candidate, clean_apply, clean_plan};
 pub use conflicts::{Radar, conflicts};

@@ -20,6 +20,9 @@ pub struct Details {
     /// Uncommitted changes in the worktree, untracked files included
     /// (none when the folder is missing).
     pub uncommitted: Vec<WorkChange>,
+    /// Claude conversations the session had before its current one, newest
+    /// first: what `resume --id` opens.
+    pub earlier_conversations: Vec<super::Conversation>,
 }
 
 #[derive(Debug)]
@@ -80,6 +83,7 @@ pub fn show(ws: &Workspace, name: &str) -> Result<Details> {
                 .collect();
         }
     }
+    let earlier_conversations = super::earlier_conversations(&entry);
     let summary = summarize(repo, &repo.worktrees()?, entry, Batch::Alone)?;
     let uncommitted = if summary.missing {
         Vec::new()
@@ -92,5 +96,6 @@ pub fn show(ws: &Workspace, name: &str) -> Result<Details> {
         commits,
         files,
         uncommitted,
+        earlier_conversations,
     })
 }

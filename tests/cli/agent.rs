@@ -273,13 +273,16 @@ fn resume_passes_the_known_session_id_or_continues() {
         .assert()
         .success();
     let id = lines(&log)[2].clone();
+    let wt = env.sessions_dir().join("x");
     hook(
         &env,
-        &env.sessions_dir().join("x"),
+        &wt,
         "SessionStart",
-        &payload("SessionStart", "id-2", &env.sessions_dir().join("x")),
+        &payload("SessionStart", "id-2", &wt),
         None,
     );
+    // Claude saved the conversation: resumed, not started again.
+    write_file(&env.claude_project_dir(&wt).join("id-2.jsonl"), "{}\n");
 
     env.sessions()
         .args(["resume", "x", "--", "-p", "again"])
@@ -290,8 +293,9 @@ fn resume_passes_the_known_session_id_or_continues() {
     assert_eq!(args[3], "--settings");
     assert_eq!(args[5..], ["-p", "again"]);
 
-    // A session that never had an agent: Claude picks the newest conversation.
-    env.new_session("y");
+    // A session that never had an agent: its newest conversation.
+    let y = env.new_session("y");
+    write_file(&env.claude_project_dir(&y).join("id-y.jsonl"), "{}\n");
     let path_dir = claude.parent().unwrap().to_path_buf();
     let path = format!("{}:{}", path_dir.display(), std::env::var("PATH").unwrap());
     env.sessions()
@@ -299,7 +303,7 @@ fn resume_passes_the_known_session_id_or_continues() {
         .args(["resume", "y"])
         .assert()
         .success();
-    assert_eq!(lines(&log)[1], "--continue");
+    assert_eq!(lines(&log)[1..3], ["--resume", "id-y"]);
     assert_eq!(env.listed("y")["agent"]["state"], "exited");
 }
 
@@ -382,7 +386,7 @@ fn an_agent_that_cannot_start_leaves_the_session_and_says_so() {
         stderr.contains("cannot start no-such-agent-program"),
         "{stderr}"
     );
-    assert!(stderr.contains("`sessions resume x`"), "{stderr}");
+    assert!(stderr.contains("\nhint: sessions resume x\n"), "{stderr}");
     assert_eq!(env.listed("x")["agent"]["state"], "exited");
 }
 

@@ -6,7 +6,7 @@ use crate::common::{TestEnv, require, stderr_of};
 
 /// What bash's completion of sessions offers for WORDS (as bash splits the
 /// line) with the cursor on the last word.
-fn offered(env: &TestEnv, words: &[&str]) -> Vec<String> {
+pub(crate) fn offered(env: &TestEnv, words: &[&str]) -> Vec<String> {
     let bin = std::path::Path::new(env!("CARGO_BIN_EXE_sessions"))
         .parent()
         .unwrap();

@@ -156,6 +156,15 @@ fn show_json_is_as_documented() {
         .map(|(path, ty)| (format!("session.{path}"), ty))
         .collect();
     fields.extend(documented("show"));
+    // Two conversations in a's worktree: the newer is current, the other earlier.
+    let projects = env.claude_project_dir(&env.sessions_dir().join("a"));
+    for id in ["c-1", "c-2"] {
+        let prompt = serde_json::json!({"type": "user", "message": {"content": id}});
+        crate::common::write_file(
+            &projects.join(format!("{id}.jsonl")),
+            &format!("{prompt}\n"),
+        );
+    }
     let documents = ["a", "b"].map(|name| document(&env, &["show", name, "--json"]));
     check("show", &fields, &documents);
 }

@@ -1,8 +1,10 @@
 //! The agent of a session: launching it in the worktree, resuming it, and
 //! what it is doing now (view.rs).
 
+mod conversations;
 mod view;
 
+pub use conversations::{Conversation, conversations, earlier_conversations};
 pub use view::agent_view;
 
 use std::path::Path;
@@ -17,7 +19,9 @@ use crate::config::Source;
 use crate::error::Failure;
 use crate::git;
 use crate::interrupt;
+use crate::process::{self, Whereabouts};
 use crate::registry::{Agent, AgentState, Entry};
+use crate::shell::quote;
 use crate::trust::Approval;
 
 /// How long launching waits for the registry to note the agent's pid and
@@ -111,17 +115,40 @@ pub fn agent_command(
             }
         }
     }
-    let program = match &configured.source {
-        Source::User(file) => match file.parent() {
-            Some(dir) => anchored(configured.command, dir),
-            None => configured.command,
-        },
-        Source::Project(_) | Source::Default => configured.command,
-    };
     Ok(Some(AgentCommand {
-        program,
+        program: configured_program(&configured),
         args: configured.args,
     }))
+}
+
+/// The configured agent's program as `new` runs it: one from the user's
+/// config anchored to that file's folder.
+fn configured_program(configured: &crate::config::AgentConfig) -> String {
+    match &configured.source {
+        Source::User(file) => match file.parent() {
+            Some(dir) => anchored(configured.command.clone(), dir),
+            None => configured.command.clone(),
+        },
+        Source::Project(_) | Source::Default => configured.command.clone(),
+    }
+}
+
+/// The agent KIND a session ran, to start again: with the configured
+/// `[agent] args` when KIND is the configured program (as `new` started
+/// it; a project's only once trusted), else plainly.
+fn recorded_command(ws: &Workspace, kind: &str) -> Result<AgentCommand> {
+    let configured = ws.config.agent(None)?;
+    let args = if configured_program(&configured) == kind
+        && (!configured.source.is_project() || matches!(ws.approval()?, Approval::Trusted))
+    {
+        configured.args
+    } else {
+        Vec::new()
+    };
+    Ok(AgentCommand {
+        program: kind.to_string(),
+        args,
+    })
 }
 
 /// PROGRAM made absolute against DIR when it is a relative path; a bare
@@ -178,12 +205,14 @@ pub fn launch(
             note(ws, &entry.name, |agent| {
                 agent.state = Some(AgentState::Exited)
             });
+            // The session stays; resume starts its agent once it can start
+            // (a Claude never started gets its session id again).
             bail!(
-                Failure::error(format!("cannot start {}: {e}", command.program))
-                    .with_hint(format!(
-                        "session '{0}' was created; once the agent can start, `sessions resume {0}` starts it there",
-                        entry.name
-                    ))
+                Failure::error(format!(
+                    "cannot start {}: {e}; session '{}' stays, without its agent",
+                    command.program, entry.name
+                ))
+                .with_hint(format!("sessions resume {}", quote(&entry.name)))
             );
         }
     };
@@ -197,47 +226,170 @@ pub fn launch(
             "could not restore the terminal: {e}; `stty sane` does"
         ));
     }
+    // Another agent of the session (a forced second resume, one started by
+    // hand) may still run: the session's agent has not exited then.
+    let snapshot = process::snapshot();
     note(ws, &entry.name, |agent| {
-        if agent.state != Some(AgentState::Exited) {
-            agent.state = Some(AgentState::Exited);
-            agent.updated_at = Some(crate::clock::now());
+        let others: Vec<u32> = view::live_agents(agent, &snapshot, &entry.path)
+            .iter()
+            .map(|p| p.pid)
+            .filter(|&other| other != pid)
+            .collect();
+        match others.first() {
+            Some(&other) => {
+                if !agent.pid.is_some_and(|p| others.contains(&p)) {
+                    agent.pid = Some(other);
+                }
+                // Our agent's own exit hook may have said exited; what the
+                // other one does is unknown until its next hook.
+                if agent.state.is_none_or(|s| !s.claims_alive()) {
+                    agent.state = Some(AgentState::Running);
+                    agent.updated_at = Some(crate::clock::now());
+                }
+            }
+            None if agent.state != Some(AgentState::Exited) => {
+                agent.state = Some(AgentState::Exited);
+                agent.updated_at = Some(crate::clock::now());
+            }
+            None => {}
         }
     });
     Ok(exit_code(status))
 }
 
-/// Opens session NAME's agent again: Claude Code with `--resume` and the
-/// session id last seen (`--continue` when none is known), any other agent
-/// as it was launched; COMMAND instead when given (`--profile`).
+/// How `resume` opens a session's agent again.
+#[derive(Debug, Default)]
+pub struct ResumeOptions {
+    /// Another agent than the one it ran (`--profile`).
+    pub command: Option<AgentCommand>,
+    /// The Claude conversation to open (`--id`): one the session had.
+    pub id: Option<String>,
+    /// Start even while an agent of the session still runs.
+    pub force: bool,
+}
+
+/// Opens ENTRY's agent again: Claude Code with its conversation (the one
+/// last seen, or OPTIONS.id): `--resume` once Claude saved it, else
+/// `--session-id` again (Claude saves a conversation only from its first
+/// message on); any other agent as it was launched. Refused while an agent
+/// of the session still runs, unless forced.
 pub fn resume(
     ws: &Workspace,
     entry: &Entry,
-    command: Option<AgentCommand>,
+    options: ResumeOptions,
     user_args: &[String],
 ) -> Result<i32> {
-    let command = command.unwrap_or_else(|| AgentCommand {
-        program: entry
-            .agent
-            .as_ref()
-            .map_or_else(|| claude::KIND.into(), |a| a.kind.clone()),
-        args: Vec::new(),
-    });
-    let known_id = entry
+    let recorded = entry
         .agent
-        .as_ref()
-        .and_then(|a| a.session_id.clone())
-        .or_else(|| claude::latest_transcript(&entry.path).map(|t| t.session_id));
-    let start = match known_id {
-        Some(session_id) => Start::Resume { session_id },
-        None => Start::Continue,
+        .clone()
+        .unwrap_or_else(|| Agent::new(claude::KIND));
+    let command = match options.command {
+        Some(command) => command,
+        None => recorded_command(ws, &recorded.kind)?,
     };
+    if !options.force {
+        refuse_a_second(entry, &recorded)?;
+    }
+    let session_id = match options.id {
+        Some(id) if command.is_claude() => Some(known_conversation(entry, &id)?),
+        Some(_) => bail!(Failure::usage(format!(
+            "--id opens a Claude Code conversation; session '{}' runs {}",
+            entry.name, command.program
+        ))),
+        None if command.is_claude() => Some(
+            recorded
+                .session_id
+                .clone()
+                .or_else(|| claude::latest_transcript(&entry.path).map(|t| t.session_id))
+                .unwrap_or_else(claude::new_session_id),
+        ),
+        None => None,
+    };
+    let start = session_id.as_ref().map(|session_id| {
+        if saved(entry, &recorded, session_id) {
+            Start::Resume {
+                session_id: session_id.clone(),
+            }
+        } else {
+            Start::New {
+                session_id: session_id.clone(),
+                name: entry.name.clone(),
+            }
+        }
+    });
     command.check(user_args)?;
     note(ws, &entry.name, |agent| {
         agent.kind = command.program.clone();
+        if let Some(id) = &session_id {
+            agent.set_session_id(id);
+        }
         agent.state = Some(AgentState::Starting);
         agent.updated_at = Some(crate::clock::now());
     });
-    launch(ws, entry, &command, Some(start), user_args)
+    launch(ws, entry, &command, start, user_args)
+}
+
+/// Whether Claude saved conversation SESSION_ID of ENTRY: it has a
+/// transcript where Claude keeps the worktree's, or where a hook said.
+fn saved(entry: &Entry, agent: &Agent, session_id: &str) -> bool {
+    let recorded = agent.transcript_path.as_ref().is_some_and(|path| {
+        path.file_stem().is_some_and(|stem| stem == session_id) && path.is_file()
+    });
+    recorded || claude::transcript_of(&entry.path, session_id).is_some()
+}
+
+/// ID when it is one of ENTRY's conversations; a usage error listing them
+/// otherwise.
+fn known_conversation(entry: &Entry, id: &str) -> Result<String> {
+    let known = conversations(entry);
+    if known.iter().any(|c| c.session_id == id) {
+        return Ok(id.to_string());
+    }
+    let ids: Vec<&str> = known.iter().map(|c| c.session_id.as_str()).collect();
+    let message = match ids.is_empty() {
+        true => format!(
+            "session '{}' has had no conversation {id}, nor any other",
+            entry.name
+        ),
+        false => format!(
+            "session '{}' has had no conversation {id}; its conversations: {}",
+            entry.name,
+            ids.join(", ")
+        ),
+    };
+    bail!(Failure::usage(message).with_hint(format!("sessions show {}", quote(&entry.name))))
+}
+
+/// Refuses (exit 3) while a process of AGENT still runs in ENTRY's
+/// worktree: a second agent would work on the same files, unseen by the
+/// first. Says where each one can be reached.
+fn refuse_a_second(entry: &Entry, agent: &Agent) -> Result<()> {
+    let snapshot = process::snapshot();
+    let live = view::live_agents(agent, &snapshot, &entry.path);
+    if live.is_empty() {
+        return Ok(());
+    }
+    let mut hints = Vec::new();
+    let running: Vec<String> = live
+        .iter()
+        .map(|p| match process::whereabouts(p.pid) {
+            Some(Whereabouts::TmuxPane(pane)) => {
+                hints.push(format!("tmux switch-client -t {}", quote(&pane)));
+                format!("{p} in tmux pane {pane}")
+            }
+            Some(Whereabouts::Terminal(tty)) => format!("{p} on {}", tty.display()),
+            None => p.to_string(),
+        })
+        .collect();
+    hints.push(format!("sessions resume {} --force", quote(&entry.name)));
+    bail!(
+        Failure::refused(format!(
+            "session '{}' has its agent running: {}; reach it there, or start a second one with --force",
+            entry.name,
+            running.join(", ")
+        ))
+        .with_hints(hints)
+    )
 }
 
 /// Changes session NAME's agent record, creating it if needed; a registry
