@@ -45,9 +45,15 @@ fn a_second_resume_is_refused_while_the_agent_runs_unless_forced() {
     let pid = running.id();
     fs::remove_file(&log).unwrap();
 
-    let output = env.sessions().args(["resume", "x"]).output().unwrap();
-    let stderr = stderr_of(&output);
-    assert_eq!(output.status.code(), Some(3), "{stderr}");
+    // From inside tmux, one switches to it; from outside, one attaches.
+    let inside = env
+        .sessions()
+        .args(["resume", "x"])
+        .env("TMUX", "/tmp/tmux-0/default,1,0")
+        .output()
+        .unwrap();
+    let stderr = stderr_of(&inside);
+    assert_eq!(inside.status.code(), Some(3), "{stderr}");
     assert!(
         stderr.contains(&format!("process claude (pid {pid}) in tmux pane %42")),
         "{stderr}"
@@ -55,6 +61,17 @@ fn a_second_resume_is_refused_while_the_agent_runs_unless_forced() {
     assert_eq!(
         hints_of(&stderr),
         ["tmux switch-client -t %42", "sessions resume x --force"]
+    );
+    let outside = env
+        .sessions()
+        .args(["resume", "x"])
+        .env_remove("TMUX")
+        .output()
+        .unwrap();
+    assert_eq!(outside.status.code(), Some(3));
+    assert_eq!(
+        hints_of(&stderr_of(&outside)),
+        ["tmux attach -t %42", "sessions resume x --force"]
     );
     assert!(!log.exists(), "a second agent started");
 
@@ -92,4 +109,26 @@ fn the_refusal_names_the_pid_of_an_agent_outside_tmux() {
         "{stderr}"
     );
     assert_eq!(hints_of(&stderr), ["sessions resume x --force"]);
+}
+
+#[test]
+fn a_forced_second_agent_that_cannot_start_leaves_the_first_one_running() {
+    let env = TestEnv::new();
+    let (claude, _log) = stand_in(&env, true);
+    env.sessions()
+        .args(["new", "x", "--agent"])
+        .arg(&claude)
+        .assert()
+        .success();
+    let running = running_claude(&env, &env.sessions_dir().join("x"), None);
+    fs::remove_file(&claude).unwrap();
+    let output = env
+        .sessions()
+        .args(["resume", "x", "--force"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1), "{}", stderr_of(&output));
+    let agent = env.listed("x")["agent"].clone();
+    assert_ne!(agent["state"], "exited", "{agent}");
+    assert_eq!(agent["pid"], running.id(), "{agent}");
 }

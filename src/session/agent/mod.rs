@@ -202,9 +202,7 @@ pub fn launch(
     let mut running = match spawned {
         Ok(running) => running,
         Err(e) => {
-            note(ws, &entry.name, |agent| {
-                agent.state = Some(AgentState::Exited)
-            });
+            note_exit(ws, entry, None);
             // The session stays; resume starts its agent once it can start
             // (a Claude never started gets its session id again).
             bail!(
@@ -226,21 +224,27 @@ pub fn launch(
             "could not restore the terminal: {e}; `stty sane` does"
         ));
     }
-    // Another agent of the session (a forced second resume, one started by
-    // hand) may still run: the session's agent has not exited then.
+    note_exit(ws, entry, Some(pid));
+    Ok(exit_code(status))
+}
+
+/// Notes that ENTRY's agent process ENDED (None: it never started) is gone:
+/// the agent exited, unless another agent process of the session (a forced
+/// second resume, one started by hand) still runs.
+fn note_exit(ws: &Workspace, entry: &Entry, ended: Option<u32>) {
     let snapshot = process::snapshot();
     note(ws, &entry.name, |agent| {
         let others: Vec<u32> = view::live_agents(agent, &snapshot, &entry.path)
             .iter()
             .map(|p| p.pid)
-            .filter(|&other| other != pid)
+            .filter(|&other| Some(other) != ended)
             .collect();
         match others.first() {
             Some(&other) => {
                 if !agent.pid.is_some_and(|p| others.contains(&p)) {
                     agent.pid = Some(other);
                 }
-                // Our agent's own exit hook may have said exited; what the
+                // The ended one's exit hook may have said exited; what the
                 // other one does is unknown until its next hook.
                 if agent.state.is_none_or(|s| !s.claims_alive()) {
                     agent.state = Some(AgentState::Running);
@@ -254,7 +258,6 @@ pub fn launch(
             None => {}
         }
     });
-    Ok(exit_code(status))
 }
 
 /// How `resume` opens a session's agent again.
@@ -374,7 +377,12 @@ fn refuse_a_second(entry: &Entry, agent: &Agent) -> Result<()> {
         .iter()
         .map(|p| match process::whereabouts(p.pid) {
             Some(Whereabouts::TmuxPane(pane)) => {
-                hints.push(format!("tmux switch-client -t {}", quote(&pane)));
+                // From inside tmux, attaching would nest it.
+                let verb = match std::env::var_os("TMUX") {
+                    Some(_) => "switch-client",
+                    None => "attach",
+                };
+                hints.push(format!("tmux {verb} -t {}", quote(&pane)));
                 format!("{p} in tmux pane {pane}")
             }
             Some(Whereabouts::Terminal(tty)) => format!("{p} on {}", tty.display()),
