@@ -293,7 +293,9 @@ fn conversation_ids() -> ArgValueCandidates {
                     .into_iter()
                     .map(move |c| {
                         let about = c.first_prompt.unwrap_or_default();
-                        let help = format!("{}: {}", entry.name, crate::output::printable(&about));
+                        let about = crate::output::printable(&about);
+                        let about = crate::output::cut(&about, 60, crate::output::Keep::Start);
+                        let help = format!("{}: {about}", entry.name);
                         CompletionCandidate::new(c.session_id).help(Some(help.into()))
                     })
             })
