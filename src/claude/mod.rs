@@ -5,10 +5,12 @@
 
 mod hook;
 mod launch;
+mod live;
 mod settings;
 mod worktree;
 
 pub use hook::{HookInput, claude_pid};
+pub use live::{LiveRecord, live_records};
 pub use settings::{Scope, SettingsEdit, install, uninstall};
 pub use worktree::{is_claude_worktree, parse_lock};
 
