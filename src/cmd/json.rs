@@ -372,6 +372,7 @@ fn kind_name(kind: Kind) -> &'static str {
         Kind::StaleLock => "stale_lock",
         Kind::StaleTempFile => "stale_temp_file",
         Kind::LeftBranch => "left_branch",
+        Kind::DeadAgent => "dead_agent",
     }
 }
 

@@ -6,7 +6,7 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::common::{KillOnDrop, TestEnv, dead_pid, sleeper_in, stderr_of};
+use crate::common::{KillOnDrop, TestEnv, dead_pid, finding_kinds, sleeper_in, stderr_of};
 use serde_json::{Value, json};
 
 /// When the hooks report, pinned; records are written a minute after (or
@@ -253,4 +253,26 @@ fn an_unknown_status_means_running_in_an_unknown_state() {
     // ...but that Claude runs, after its hooks said it ended.
     hook(&env, &wt, "SessionEnd", dead_pid());
     assert_eq!(state(&env), says("running", "claude"));
+}
+
+#[test]
+fn doctor_reports_an_agent_that_claims_to_run_and_records_it_exited() {
+    let (env, wt, mut claude) = with_agent();
+    hook(&env, &wt, "UserPromptSubmit", claude.id());
+    Record::of(&claude, &wt, "idle", LATER).write(&env);
+    let (_, report) = env.doctor(&[]);
+    assert_eq!(finding_kinds(&report), Vec::<String>::new());
+    claude.kill().unwrap();
+    claude.wait().unwrap();
+    // Doctor sees what list sees: the leftover record does not keep it alive.
+    assert_eq!(state(&env), says("exited", "process"));
+    let fixed = env.found_then_fixed(&["dead_agent"]);
+    assert!(
+        fixed["fixed"][0]["done"]
+            .as_str()
+            .unwrap()
+            .contains("exited"),
+        "{fixed}"
+    );
+    assert_eq!(state(&env), says("exited", "hook"));
 }
