@@ -276,3 +276,16 @@ fn doctor_reports_an_agent_that_claims_to_run_and_records_it_exited() {
     );
     assert_eq!(state(&env), says("exited", "hook"));
 }
+
+#[test]
+fn a_failed_turn_stays_shown_until_claude_starts_another() {
+    let (env, wt, claude) = with_agent();
+    hook(&env, &wt, "StopFailure", claude.id());
+    // Claude sits at its prompt after the error: still the error to see.
+    let mut record = Record::of(&claude, &wt, "idle", LATER);
+    record.write(&env);
+    assert_eq!(state(&env), says("error", "hook"));
+    record.status = "busy";
+    record.write(&env);
+    assert_eq!(state(&env), says("working", "claude"));
+}
