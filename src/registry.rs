@@ -17,7 +17,9 @@ use crate::error::Failure;
 use crate::interrupt;
 
 mod salvage;
+mod source;
 pub use salvage::Salvaged;
+pub use source::StateSource;
 
 const VERSION: u32 = 1;
 const DIR: &str = "sessions";
@@ -55,6 +57,12 @@ pub struct Agent {
     /// Claude Code's current session id.
     pub session_id: Option<String>,
     pub state: Option<AgentState>,
+    /// Where a view of the agent took `state` from; never stored.
+    #[serde(skip)]
+    pub source: Option<StateSource>,
+    /// What a waiting agent waits for, when Claude said; never stored.
+    #[serde(skip)]
+    pub waiting_for: Option<String>,
     pub pid: Option<u32>,
     pub updated_at: Option<Timestamp>,
     pub transcript_path: Option<PathBuf>,
@@ -74,6 +82,8 @@ impl Agent {
             kind: kind.into(),
             session_id: None,
             state: None,
+            source: None,
+            waiting_for: None,
             pid: None,
             updated_at: None,
             transcript_path: None,

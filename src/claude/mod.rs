@@ -5,11 +5,13 @@
 
 mod hook;
 mod launch;
+mod live;
 mod settings;
 mod transcript;
 mod worktree;
 
 pub use hook::{HookInput, claude_pid};
+pub use live::{LiveRecord, live_records};
 pub use settings::{Scope, SettingsEdit, install, uninstall};
 pub use transcript::{Transcript, latest_transcript, transcript_of, transcripts};
 pub use worktree::{is_claude_worktree, parse_lock};

@@ -245,6 +245,8 @@ struct Agent {
     kind: String,
     session_id: Option<String>,
     state: Option<&'static str>,
+    source: Option<&'static str>,
+    waiting_for: Option<String>,
     pid: Option<u32>,
     updated_at: Option<Timestamp>,
     transcript_path: Option<PathBuf>,
@@ -258,6 +260,8 @@ impl From<&registry::Agent> for Agent {
             kind: a.kind.clone(),
             session_id: a.session_id.clone(),
             state: a.state.map(registry::AgentState::as_str),
+            source: a.source.map(registry::StateSource::as_str),
+            waiting_for: a.waiting_for.clone(),
             pid: a.pid,
             updated_at: a.updated_at,
             transcript_path: a.transcript_path.clone(),
@@ -394,6 +398,7 @@ fn kind_name(kind: Kind) -> &'static str {
         Kind::StaleLock => "stale_lock",
         Kind::StaleTempFile => "stale_temp_file",
         Kind::LeftBranch => "left_branch",
+        Kind::DeadAgent => "dead_agent",
     }
 }
 

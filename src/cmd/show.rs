@@ -5,6 +5,7 @@ use super::list::agent_label;
 use super::target::Otherwise;
 use crate::cli::ShowArgs;
 use crate::output::{self, age, printable, tilde};
+use crate::registry::{AgentState, StateSource};
 use crate::session::{self, Workspace};
 
 pub fn run(args: ShowArgs) -> Result<()> {
@@ -66,7 +67,23 @@ pub fn run(args: ShowArgs) -> Result<()> {
                         .map_or_else(String::new, |t| {
                             format!(", unknown notification {}", printable(t))
                         });
-                    format!("{} {} ({id}{unknown})", a.kind, agent_label(a, now))
+                    let waiting_for = a
+                        .waiting_for
+                        .as_deref()
+                        .map_or_else(String::new, |w| format!(" ({})", printable(w)));
+                    let source = match (a.source, a.state) {
+                        (Some(StateSource::Claude), _) => " · from Claude's live status",
+                        (Some(StateSource::Process), Some(AgentState::Exited)) => {
+                            " · no process of it left"
+                        }
+                        (Some(StateSource::Process), _) => " · a process of it runs",
+                        _ => "",
+                    };
+                    format!(
+                        "{} {}{waiting_for}{source} ({id}{unknown})",
+                        a.kind,
+                        agent_label(a, now)
+                    )
                 },
             ),
         ),

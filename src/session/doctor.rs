@@ -6,6 +6,7 @@ use std::path::PathBuf;
 
 use anyhow::{Context, Result, bail};
 
+mod agents;
 mod missing;
 mod repair;
 pub(super) use missing::missing_fix;
@@ -58,6 +59,8 @@ pub enum Kind {
     StaleLock,
     StaleTempFile,
     LeftBranch,
+    /// The registry says the agent runs; no process of it does.
+    DeadAgent,
 }
 
 /// One thing out of place: what is wrong and the command that fixes it.
@@ -118,6 +121,10 @@ pub(super) enum Action {
     },
     /// Puts back (or completes) what a killed `sync` or `land` left.
     Recover(Box<Leftover>),
+    /// Records a session's agent, whose process is gone, as exited.
+    AgentExited {
+        name: String,
+    },
     Manual,
 }
 
@@ -236,6 +243,7 @@ fn diagnose(ws: &Workspace) -> Result<Vec<Finding>> {
         ws, &worktrees, &entries, &explained, moving,
     ));
     found.extend(left_branches(ws, &worktrees, &entries, &explained)?);
+    found.extend(agents::dead_agents(&entries, &explained));
     Ok(found)
 }
 

@@ -6,7 +6,7 @@ use jiff::Timestamp;
 use super::Workspace;
 use super::status::{Summary, base_tip, summarize};
 use crate::git::{self, Batch, CommitInfo, WorkChange};
-use crate::process;
+use crate::{claude, process};
 
 #[derive(Debug)]
 pub struct Details {
@@ -53,7 +53,7 @@ impl From<CommitInfo> for Commit {
 
 pub fn show(ws: &Workspace, name: &str) -> Result<Details> {
     let mut entry = ws.entry(name)?;
-    entry.agent = super::agent_view(&entry, &process::snapshot());
+    entry.agent = super::agent_view(&entry, &process::snapshot(), &claude::live_records());
     let repo = &ws.repo;
     let started_from = git::parse_oid(&entry.base_commit)
         .and_then(|oid| repo.commit_info(oid).ok())

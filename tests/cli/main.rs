@@ -28,6 +28,7 @@ mod json;
 mod kills;
 mod land_clone;
 mod launch;
+mod live_status;
 mod odd_states;
 mod paths;
 mod prompts;

@@ -86,6 +86,7 @@ pub(super) fn repair(ws: &Workspace, action: &Action) -> Result<String> {
         Action::DeleteTemp { file } => leftovers::delete_temp(file),
         Action::DropHalfWritten { admin } => leftovers::drop_half_written(ws, admin),
         Action::Recover(leftover) => underway::recover(&ws.repo, leftover),
+        Action::AgentExited { name } => super::agents::record_exited(ws, name),
         Action::Manual => bail!("this needs a decision only you can make"),
     }
 }
