@@ -15,7 +15,9 @@ pub fn run(args: ListArgs) -> Result<()> {
     let mut repos: Vec<String> = Vec::new();
     for known in super::indexed()?.repos {
         // One broken repository must not hide the others' sessions.
-        let listed = Workspace::at(&known.home, super::TERMINAL).and_then(|ws| session::list(&ws));
+        // By its git dir, which outlives a moved main worktree.
+        let listed =
+            Workspace::at(&known.git_dir, super::TERMINAL).and_then(|ws| session::list(&ws));
         match listed {
             Ok(listed) => {
                 repos.extend(std::iter::repeat_n(known.short.clone(), listed.len()));

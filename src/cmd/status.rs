@@ -4,8 +4,6 @@
 //! therefore as the hooks last reported them (`list` corrects them by the
 //! live processes).
 
-use std::path::Path;
-
 use anyhow::Result;
 
 use super::json;
@@ -130,7 +128,7 @@ pub fn run(args: StatusArgs) -> Result<()> {
 /// read is named in a warning and skipped.
 fn all(tally: &mut Tally) -> Result<()> {
     for known in super::indexed()?.repos {
-        match Registry::new(Path::new(&known.git_dir)).read() {
+        match Registry::new(&known.git_dir).read() {
             Ok(entries) => tally.add(&entries, Some(&known.short)),
             Err(e) => output::warn(format!("{}: {e:#}", known.short)),
         }

@@ -63,7 +63,7 @@ pub fn anywhere(name: Option<String>, otherwise: Otherwise) -> Result<(Workspace
         && let Some(known) = super::indexed()?.find(repo)?
     {
         return Ok((
-            Workspace::at(&known.home, super::TERMINAL)?,
+            Workspace::at(&known.git_dir, super::TERMINAL)?,
             rest.to_string(),
         ));
     }

@@ -149,6 +149,32 @@ fn repo_slash_name_reaches_another_repository_from_anywhere() {
 }
 
 #[test]
+fn resume_takes_repo_slash_name_from_anywhere() {
+    let env = TestEnv::new();
+    let other = second_repo(&env, "work", "other");
+    // An agent that notes where it runs.
+    let log = env.root().join("agent.log");
+    let agent = env.root().join("agent.sh");
+    crate::common::write_file(&agent, &format!("#!/bin/sh\npwd >> '{}'\n", log.display()));
+    crate::common::make_executable(&agent);
+    env.sessions_in(&other)
+        .args(["new", "b", "--agent"])
+        .arg(&agent)
+        .assert()
+        .success();
+    fs::remove_file(&log).unwrap();
+    env.sessions_in(&elsewhere(&env))
+        .args(["resume", "other/b"])
+        .assert()
+        .success();
+    let there = env.root().join("work/other.sessions/b");
+    assert_eq!(
+        fs::read_to_string(&log).unwrap().trim(),
+        there.to_str().unwrap()
+    );
+}
+
+#[test]
 fn a_folder_name_two_repositories_share_is_ambiguous() {
     let env = TestEnv::new();
     let one = second_repo(&env, "team", "api");
