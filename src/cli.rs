@@ -66,6 +66,8 @@ pub enum Command {
     Claude(ClaudeCommand),
     /// Called by Claude Code's hooks: record what the agent is doing
     Hook(HookArgs),
+    /// One line for a prompt or tmux's status bar: which agents work, wait, idle
+    Status(StatusArgs),
     /// Print the man page (roff) to stdout
     #[command(hide = true)]
     Man,
@@ -107,6 +109,22 @@ pub struct ListArgs {
     /// Show every column in full, however wide the terminal
     #[arg(long)]
     pub wide: bool,
+    /// List the sessions of every repository sessions knows, from anywhere
+    #[arg(long)]
+    pub all: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct StatusArgs {
+    /// Count the sessions of every repository sessions knows [default outside a repository]
+    #[arg(long)]
+    pub all: bool,
+    /// The line, with {working} {waiting} {waiting_names} {error} {error_names} {idle} {exited} {total}
+    #[arg(long, value_name = "TEXT", conflicts_with = "json")]
+    pub format: Option<String>,
+    /// Print JSON for scripts
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Debug, Args)]
@@ -131,7 +149,7 @@ pub struct RmArgs {
 
 #[derive(Debug, Args)]
 pub struct CdArgs {
-    /// Session name [default: the one the current folder is in, else picked on a terminal]
+    /// Session name, or REPO/NAME from anywhere [default: the one the current folder is in, else picked on a terminal]
     #[arg(add = session_names())]
     pub name: Option<String>,
 }
@@ -323,7 +341,7 @@ fn profile_names() -> ArgValueCandidates {
 
 #[derive(Debug, Args)]
 pub struct ShowArgs {
-    /// Session name [default: the one the current folder is in, else picked on a terminal]
+    /// Session name, or REPO/NAME from anywhere [default: the one the current folder is in, else picked on a terminal]
     #[arg(add = session_names())]
     pub name: Option<String>,
     /// Print JSON for scripts
@@ -363,7 +381,7 @@ pub struct AdoptArgs {
 
 #[derive(Debug, Args)]
 pub struct ResumeArgs {
-    /// Session name [default: the one the current folder is in, else picked on a terminal]
+    /// Session name, or REPO/NAME from anywhere [default: the one the current folder is in, else picked on a terminal]
     #[arg(add = session_names())]
     pub name: Option<String>,
     /// Resume with the agent of profile NAME ([agent.profiles.NAME]) instead of the one it ran

@@ -7,6 +7,7 @@ mod config;
 mod copy;
 mod error;
 mod git;
+mod index;
 mod interrupt;
 mod name;
 mod output;

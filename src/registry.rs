@@ -2,10 +2,9 @@
 //! their history. A TOML file in the repository's common git dir, changed only
 //! under an exclusive lock and written atomically.
 
-use std::fs::{self, File, OpenOptions};
-use std::io::{ErrorKind, Read, Seek, SeekFrom, Write};
+use std::fs::{self, File};
+use std::io::ErrorKind;
 use std::path::{Path, PathBuf};
-use std::sync::OnceLock;
 use std::thread;
 use std::time::{Duration, Instant};
 
@@ -14,10 +13,12 @@ use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
 use crate::error::Failure;
-use crate::interrupt;
 
+mod lock;
 mod salvage;
 mod source;
+pub use lock::{LockWait, announce_lock_waits, lock_file};
+use lock::{announced, claim, open_lock, wait_for_lock};
 pub use salvage::Salvaged;
 pub use source::StateSource;
 
@@ -291,38 +292,13 @@ impl Registry {
 
     /// The one wait for the lock file, every command's: see `lock_waiting`.
     fn wait_for_lock(&self, notice: impl FnOnce(&LockWait)) -> Result<File> {
-        let lock = self.open_lock()?;
-        let started = Instant::now();
-        let mut notice = Some(notice);
-        let mut pause = Duration::from_millis(1);
-        loop {
-            match lock.try_lock() {
-                Ok(()) => return Ok(lock),
-                Err(fs::TryLockError::WouldBlock) => {
-                    interrupt::check()?;
-                    if started.elapsed() >= NOTICE_AFTER
-                        && let Some(notice) = notice.take()
-                    {
-                        notice(&LockWait {
-                            file: self.dir.join(LOCK),
-                            holder: holder_of(&lock),
-                        });
-                    }
-                    thread::sleep(pause);
-                    pause = (pause * 2).min(Duration::from_millis(50));
-                }
-                Err(fs::TryLockError::Error(e)) => {
-                    return Err(e)
-                        .with_context(|| format!("cannot lock {}", self.dir.join(LOCK).display()));
-                }
-            }
-        }
+        wait_for_lock(&self.dir.join(LOCK), notice)
     }
 
     /// Takes the exclusive lock, giving up after `wait`: for callers that
     /// must never hang, such as hooks.
     pub fn lock_within(&self, wait: Duration) -> Result<Locked> {
-        let lock = self.open_lock()?;
+        let lock = open_lock(&self.dir.join(LOCK))?;
         let deadline = Instant::now() + wait;
         loop {
             match lock.try_lock() {
@@ -338,25 +314,8 @@ impl Registry {
         }
     }
 
-    fn open_lock(&self) -> Result<File> {
-        fs::create_dir_all(&self.dir)
-            .with_context(|| format!("cannot create {}", self.dir.display()))?;
-        let path = self.dir.join(LOCK);
-        OpenOptions::new()
-            .create(true)
-            .truncate(false)
-            .read(true)
-            .write(true)
-            .open(&path)
-            .with_context(|| format!("cannot open {}", path.display()))
-    }
-
-    fn locked(&self, mut lock: File) -> Result<Locked> {
-        // Who holds it, for whoever waits (`lock_waiting`); unsynced, and
-        // never needed for correctness.
-        let _ = lock
-            .set_len(0)
-            .and_then(|()| lock.write_all(std::process::id().to_string().as_bytes()));
+    fn locked(&self, lock: File) -> Result<Locked> {
+        claim(&lock);
         let file = self.file();
         let contents = read_file(&file)?;
         Ok(Locked {
@@ -367,39 +326,6 @@ impl Registry {
             pending: contents.pending,
         })
     }
-}
-
-/// What `lock` tells while it waits for another process: set once by the
-/// command layer (the domain prints nothing).
-static ON_LOCK_WAIT: OnceLock<fn(&LockWait)> = OnceLock::new();
-
-/// Has every later `lock` tell NOTICE when it has to wait.
-pub fn announce_lock_waits(notice: fn(&LockWait)) {
-    let _ = ON_LOCK_WAIT.set(notice);
-}
-
-fn announced(wait: &LockWait) {
-    if let Some(notice) = ON_LOCK_WAIT.get() {
-        notice(wait);
-    }
-}
-
-/// How long `lock_waiting` waits quietly before it says what it waits for.
-const NOTICE_AFTER: Duration = Duration::from_secs(1);
-
-/// Another process holds the registry lock.
-#[derive(Debug)]
-pub struct LockWait {
-    pub file: PathBuf,
-    /// Its pid, as the holder wrote it into the lock file.
-    pub holder: Option<u32>,
-}
-
-fn holder_of(mut lock: &File) -> Option<u32> {
-    let mut text = String::new();
-    lock.seek(SeekFrom::Start(0)).ok()?;
-    lock.read_to_string(&mut text).ok()?;
-    text.trim().parse().ok()
 }
 
 impl Locked {

@@ -7,6 +7,7 @@ use crate::session::{self, Workspace};
 pub fn run(args: AdoptArgs) -> Result<()> {
     let ws = Workspace::discover(super::TERMINAL)?;
     let (adopted, skipped) = session::adopt(&ws, &args.paths, args.all)?;
+    super::remember(&ws);
     for skipped in &skipped {
         output::note(format!("Skipped {}: {}", tilde(&skipped.path), skipped.why));
     }

@@ -3,12 +3,10 @@ use anyhow::Result;
 use super::target::Otherwise;
 use crate::cli::CdArgs;
 use crate::output;
-use crate::session::Workspace;
 use crate::shell;
 
 pub fn run(args: CdArgs) -> Result<()> {
-    let ws = Workspace::discover(super::TERMINAL)?;
-    let name = super::target::session(&ws, args.name, Otherwise::Pick)?;
+    let (ws, name) = super::target::anywhere(args.name, Otherwise::Pick)?;
     let entry = ws.present_entry(&name)?;
     if !shell::cd_to(&entry.path)? {
         println!("{}", entry.path.display());

@@ -9,6 +9,7 @@ use crate::session::{self, Workspace};
 pub fn run(args: DoctorArgs) -> Result<()> {
     let ws = Workspace::discover(super::TERMINAL)?;
     let report = session::doctor(&ws, args.fix)?;
+    super::remember(&ws);
     if args.json {
         output::print_json(&json::Doctor::new(&report))?;
     } else {

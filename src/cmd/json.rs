@@ -31,6 +31,15 @@ impl List {
             sessions: sessions.iter().map(Session::from).collect(),
         }
     }
+
+    /// `list --all --json`: each session with its repository's short name.
+    pub fn with_repos(sessions: &[Summary], repos: &[String]) -> List {
+        let mut list = List::new(sessions);
+        for (session, repo) in list.sessions.iter_mut().zip(repos) {
+            session.repo = Some(repo.clone());
+        }
+        list
+    }
 }
 
 /// `show NAME --json`.
@@ -208,6 +217,8 @@ struct Session {
     locked: Option<String>,
     operation: Option<&'static str>,
     last_commit_at: Option<Timestamp>,
+    /// The repository's short name in `list --all`.
+    repo: Option<String>,
 }
 
 impl From<&Summary> for Session {
@@ -236,6 +247,7 @@ impl From<&Summary> for Session {
             locked: s.locked.clone(),
             operation: s.operation.map(|o| o.word()),
             last_commit_at: s.last_commit_at,
+            repo: None,
         }
     }
 }
@@ -461,4 +473,34 @@ struct Source {
 struct Profile {
     command: Option<String>,
     args: Option<Vec<String>>,
+}
+
+/// `status --json`.
+#[derive(Serialize)]
+pub struct Status {
+    version: u32,
+    working: usize,
+    waiting: usize,
+    waiting_names: Vec<String>,
+    error: usize,
+    error_names: Vec<String>,
+    idle: usize,
+    exited: usize,
+    total: usize,
+}
+
+impl Status {
+    pub fn new(t: &super::status::Tally) -> Status {
+        Status {
+            version: VERSION,
+            working: t.working,
+            waiting: t.waiting.len(),
+            waiting_names: t.waiting.clone(),
+            error: t.error.len(),
+            error_names: t.error.clone(),
+            idle: t.idle,
+            exited: t.exited,
+            total: t.total,
+        }
+    }
 }

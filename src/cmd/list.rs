@@ -10,6 +10,9 @@ use crate::registry::{Agent, AgentState};
 use crate::session::{self, Summary, Workspace};
 
 pub fn run(args: ListArgs) -> Result<()> {
+    if args.all {
+        return super::list_all::run(args);
+    }
     let ws = Workspace::discover(super::TERMINAL)?;
     let sessions = session::list(&ws)?;
     if args.json {
@@ -20,25 +23,31 @@ pub fn run(args: ListArgs) -> Result<()> {
         return Ok(());
     }
     let parent = ws.repo.home_dir().parent().map(Path::to_path_buf);
-    table(&sessions, parent.as_deref(), current(&sessions)).print(args.wide)
+    table(&sessions, &[], parent.as_deref(), current(&sessions)).print(args.wide)
 }
 
 /// The table of SESSIONS, paths under PARENT (the repository's parent
-/// folder) relative to it, the session named HERE marked.
+/// folder) relative to it, the session whose folder is HERE marked; with
+/// a REPO column when REPOS (one per session) are given.
 ///
 /// Ranks, least important first: the path is cut (its end stays), long
 /// names and branches are cut, the creation age goes, the branch and the
 /// lock reason are cut further, the commit age, the port, the lock, the
 /// path and the branch go, the name is cut further, and last the counts and
 /// the agent go. NAME and STATE always show.
-fn table(sessions: &[Summary], parent: Option<&Path>, here: Option<&str>) -> Table {
+pub(super) fn table(
+    sessions: &[Summary],
+    repos: &[String],
+    parent: Option<&Path>,
+    here: Option<&Path>,
+) -> Table {
     // A branch named as its session says nothing new: it goes first.
     let branch_rank = if sessions.iter().all(|s| s.entry.branch == s.entry.name) {
         5
     } else {
         60
     };
-    let mut table = Table::new(vec![
+    let mut columns = vec![
         Column::new("NAME")
             .cut(12, 24, Keep::Start)
             .cut(62, 16, Keep::Start),
@@ -56,9 +65,13 @@ fn table(sessions: &[Summary], parent: Option<&Path>, here: Option<&str>) -> Tab
         Column::new("AGENT").drop(80),
         Column::new("PATH").cut(8, 16, Keep::End).drop(55),
         Column::new("AGE").drop(20),
-    ]);
+    ];
+    if !repos.is_empty() {
+        columns.insert(0, Column::new("REPO").cut(12, 16, Keep::Start));
+    }
+    let mut table = Table::new(columns);
     let now = crate::clock::now();
-    for s in sessions {
+    for (i, s) in sessions.iter().enumerate() {
         let dash_if_zero = |n: usize| if n == 0 { "-".into() } else { n.to_string() };
         let locked = match &s.locked {
             None => "-".to_string(),
@@ -77,25 +90,25 @@ fn table(sessions: &[Summary], parent: Option<&Path>, here: Option<&str>) -> Tab
             Some(rest) if !rest.as_os_str().is_empty() => rest.display().to_string(),
             _ => tilde(&s.entry.path),
         };
-        let marked = here == Some(s.entry.name.as_str());
-        table.marked_row(
-            marked,
-            vec![
-                Cell::new(&s.entry.name).style(if waiting { Style::Bold } else { row }),
-                Cell::new(&s.entry.branch).style(row),
-                Cell::new(s.state()).style(row),
-                Cell::new(dash_if_zero(s.changes)).style(row),
-                Cell::new(dash_if_zero(s.ahead)).style(row),
-                Cell::new(dash_if_zero(s.behind)).style(row),
-                Cell::new(locked).style(row),
-                Cell::new(s.entry.port.map_or_else(|| "-".into(), |p| p.to_string())).style(row),
-                Cell::new(s.last_commit_at.map_or_else(|| "-".into(), |t| age(t, now))).style(row),
-                Cell::new(agent.map_or_else(|| "-".into(), |a| agent_label(a, now)))
-                    .style(agent_style),
-                Cell::new(path).style(row),
-                Cell::new(age(s.entry.created_at, now)).style(row),
-            ],
-        );
+        let marked = here == Some(s.entry.path.as_path());
+        let mut cells = vec![
+            Cell::new(&s.entry.name).style(if waiting { Style::Bold } else { row }),
+            Cell::new(&s.entry.branch).style(row),
+            Cell::new(s.state()).style(row),
+            Cell::new(dash_if_zero(s.changes)).style(row),
+            Cell::new(dash_if_zero(s.ahead)).style(row),
+            Cell::new(dash_if_zero(s.behind)).style(row),
+            Cell::new(locked).style(row),
+            Cell::new(s.entry.port.map_or_else(|| "-".into(), |p| p.to_string())).style(row),
+            Cell::new(s.last_commit_at.map_or_else(|| "-".into(), |t| age(t, now))).style(row),
+            Cell::new(agent.map_or_else(|| "-".into(), |a| agent_label(a, now))).style(agent_style),
+            Cell::new(path).style(row),
+            Cell::new(age(s.entry.created_at, now)).style(row),
+        ];
+        if let Some(repo) = repos.get(i) {
+            cells.insert(0, Cell::new(repo).style(row));
+        }
+        table.marked_row(marked, cells);
     }
     table
 }
@@ -110,8 +123,8 @@ fn row_style(s: &Summary) -> Style {
     }
 }
 
-/// The session the current folder is in, however deep.
-fn current(sessions: &[Summary]) -> Option<&str> {
+/// The folder of the session the current folder is in, however deep.
+pub(super) fn current(sessions: &[Summary]) -> Option<&Path> {
     let here = std::env::current_dir().ok()?;
     let here = here.canonicalize().unwrap_or(here);
     sessions
@@ -125,7 +138,7 @@ fn current(sessions: &[Summary]) -> Option<&str> {
         .filter(|(_, path)| here.starts_with(path))
         // A worktree may sit inside another session's folder: the deepest.
         .max_by_key(|(_, path)| path.components().count())
-        .map(|(s, _)| s.entry.name.as_str())
+        .map(|(s, _)| s.entry.path.as_path())
 }
 
 /// `working 2m`, `waiting 10s`, `exited`: the state, and for a live agent

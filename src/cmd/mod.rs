@@ -14,6 +14,7 @@ mod init;
 mod json;
 mod land;
 mod list;
+mod list_all;
 mod man;
 mod new;
 mod path;
@@ -21,6 +22,7 @@ mod resume;
 mod rm;
 mod setup;
 mod show;
+mod status;
 mod sync;
 mod target;
 mod trust;
@@ -56,7 +58,31 @@ pub fn run(command: Command) -> Result<()> {
         Command::Conflicts(args) => conflicts::run(args),
         Command::Sync(args) => sync::run(args),
         Command::Land(args) => land::run(args),
+        Command::Status(args) => status::run(args),
     }
+}
+
+/// Records WS's repository in the user's index (`list --all`, `REPO/NAME`);
+/// a failure is only a warning, never the command's.
+fn remember(ws: &crate::session::Workspace) {
+    if let Err(e) = crate::index::record(ws.repo.common_dir(), ws.repo.home_dir()) {
+        crate::output::warn(format!(
+            "could not record this repository in the index of repositories: {e:#}"
+        ));
+    }
+}
+
+/// The indexed repositories, with a note for each one dropped because it
+/// no longer exists.
+fn indexed() -> Result<crate::index::Indexed> {
+    let indexed = crate::index::repositories()?;
+    for gone in &indexed.dropped {
+        crate::output::note(format!(
+            "Dropped {} from the index of repositories: it no longer exists",
+            crate::output::tilde(gone)
+        ));
+    }
+    Ok(indexed)
 }
 
 /// Ends this process with an agent's exit code, once what we printed is out.

@@ -27,6 +27,7 @@ pub fn run(args: NewArgs) -> Result<()> {
             on_lock_wait: Some(waiting),
         },
     )?;
+    super::remember(&ws);
     let start = git::parse_oid(&entry.base_commit)
         .map(git::short)
         .unwrap_or_default();

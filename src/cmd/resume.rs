@@ -3,12 +3,11 @@ use anyhow::Result;
 use super::target::Otherwise;
 use crate::cli::ResumeArgs;
 use crate::error::Failure;
-use crate::session::{self, ResumeOptions, Workspace};
+use crate::session::{self, ResumeOptions};
 use crate::shell;
 
 pub fn run(args: ResumeArgs) -> Result<()> {
-    let ws = Workspace::discover(super::TERMINAL)?;
-    let name = super::target::session(&ws, args.name, Otherwise::Pick)?;
+    let (ws, name) = super::target::anywhere(args.name, Otherwise::Pick)?;
     let entry = ws.present_entry(&name)?;
     let command = match args.profile.as_deref() {
         Some(profile) => match session::agent_command(&ws, None, Some(profile))? {

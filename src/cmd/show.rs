@@ -6,11 +6,10 @@ use super::target::Otherwise;
 use crate::cli::ShowArgs;
 use crate::output::{self, age, printable, tilde};
 use crate::registry::{AgentState, StateSource};
-use crate::session::{self, Workspace};
+use crate::session;
 
 pub fn run(args: ShowArgs) -> Result<()> {
-    let ws = Workspace::discover(super::TERMINAL)?;
-    let name = super::target::session(&ws, args.name, Otherwise::Pick)?;
+    let (ws, name) = super::target::anywhere(args.name, Otherwise::Pick)?;
     let details = session::show(&ws, &name)?;
     if args.json {
         return output::print_json(&json::Show::new(&details));

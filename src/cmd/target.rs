@@ -41,3 +41,38 @@ pub fn session(ws: &Workspace, name: Option<String>, otherwise: Otherwise) -> Re
             .into(),
     )
 }
+
+/// The repository and session NAME means, from anywhere: a session of the
+/// current repository by that whole name first (names may contain `/`),
+/// else `REPO/NAME`, REPO an indexed repository's short name; without a
+/// name, `session` in the current repository.
+pub fn anywhere(name: Option<String>, otherwise: Otherwise) -> Result<(Workspace, String)> {
+    let here = Workspace::discover(super::TERMINAL);
+    let Some(name) = name else {
+        let ws = here?;
+        let name = session(&ws, None, otherwise)?;
+        return Ok((ws, name));
+    };
+    if let Ok(ws) = &here
+        && ws.registry.read()?.iter().any(|e| e.name == name)
+    {
+        return Ok((here?, name));
+    }
+    if let Some((repo, rest)) = name.split_once('/')
+        && !rest.is_empty()
+        && let Some(known) = super::indexed()?.find(repo)?
+    {
+        return Ok((
+            Workspace::at(&known.git_dir, super::TERMINAL)?,
+            rest.to_string(),
+        ));
+    }
+    match here {
+        Ok(ws) => Ok((ws, name)),
+        Err(_) => Err(Failure::usage(format!(
+            "the current folder is in no repository, and '{name}' is not REPO/NAME of a known one"
+        ))
+        .with_hint("sessions list --all")
+        .into()),
+    }
+}

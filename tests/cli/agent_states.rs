@@ -9,7 +9,7 @@ use serde_json::{Value, json};
 
 /// Runs `sessions hook EVENT` in DIR as Claude process PID would, with
 /// NOTIFICATION as `notification_type`; it must succeed silently.
-fn hook(env: &TestEnv, dir: &Path, event: &str, notification: Option<&str>, pid: u32) {
+pub(crate) fn hook(env: &TestEnv, dir: &Path, event: &str, notification: Option<&str>, pid: u32) {
     let mut input = json!({
         "session_id": "id-1",
         "transcript_path": "/t/id-1.jsonl",

@@ -13,7 +13,7 @@ const SCHEMA: &str = include_str!("../../docs/json.md");
 
 /// The fields docs/json.md lists for `sessions COMMAND`, by path, with their
 /// types; a `setting of T` stands for the object it names.
-fn documented(command: &str) -> BTreeMap<String, String> {
+pub(crate) fn documented(command: &str) -> BTreeMap<String, String> {
     let section = SCHEMA;
     let heading = format!("### `sessions {command}");
     let table = section
@@ -103,7 +103,7 @@ fn walk(value: &Value, path: &str, fields: &BTreeMap<String, String>, seen: &mut
 
 /// Checks DOCUMENTS, all printed by `COMMAND --json`, against docs/json.md:
 /// version 1, no field it does not list, and each field it lists seen.
-fn check(command: &str, fields: &BTreeMap<String, String>, documents: &[Value]) {
+pub(crate) fn check(command: &str, fields: &BTreeMap<String, String>, documents: &[Value]) {
     let mut seen = BTreeSet::new();
     for document in documents {
         assert_eq!(document["version"], 1, "{document}");

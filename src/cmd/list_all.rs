@@ -1,0 +1,39 @@
+//! `sessions list --all`: the sessions of every indexed repository, from
+//! anywhere, each with its repository's short name (what `REPO/NAME`
+//! takes).
+
+use anyhow::Result;
+
+use super::json;
+use super::list::{current, table};
+use crate::cli::ListArgs;
+use crate::output;
+use crate::session::{self, Summary, Workspace};
+
+pub fn run(args: ListArgs) -> Result<()> {
+    let mut sessions: Vec<Summary> = Vec::new();
+    let mut repos: Vec<String> = Vec::new();
+    for known in super::indexed()?.repos {
+        // One broken repository must not hide the others' sessions.
+        // By its git dir, which outlives a moved main worktree.
+        let listed =
+            Workspace::at(&known.git_dir, super::TERMINAL).and_then(|ws| session::list(&ws));
+        match listed {
+            Ok(listed) => {
+                repos.extend(std::iter::repeat_n(known.short.clone(), listed.len()));
+                sessions.extend(listed);
+            }
+            Err(e) => output::warn(format!("{}: {e:#}", known.short)),
+        }
+    }
+    if args.json {
+        return output::print_json(&json::List::with_repos(&sessions, &repos));
+    }
+    if sessions.is_empty() {
+        eprintln!(
+            "No sessions in any repository sessions knows; `sessions new NAME` in a repository creates one."
+        );
+        return Ok(());
+    }
+    table(&sessions, &repos, None, current(&sessions)).print(args.wide)
+}
