@@ -19,6 +19,7 @@ mod doctor_advice;
 mod fixes_attacked;
 mod guide;
 mod hints;
+mod hooks_lifecycle;
 mod hostile_repo;
 mod idle_shells;
 mod in_progress;
