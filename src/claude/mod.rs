@@ -10,7 +10,7 @@ mod worktree;
 
 pub use hook::{HookInput, claude_pid};
 pub use settings::{Scope, SettingsEdit, install, uninstall};
-pub use worktree::{is_claude_worktree, parse_lock};
+pub use worktree::{is_claude_worktree, parse_lock, resumes_into};
 
 use std::ffi::OsStr;
 use std::path::{Path, PathBuf};

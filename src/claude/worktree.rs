@@ -1,7 +1,10 @@
 //! Worktrees Claude Code makes itself with `claude -w NAME`: where it puts
 //! them and how it locks them.
 
-use std::path::Path;
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+
+use serde_json::Value;
 
 use crate::process;
 
@@ -52,6 +55,31 @@ pub fn parse_lock(reason: &str) -> Option<Lock> {
         pid,
         start,
     })
+}
+
+/// The worktree a conversation resumed from TRANSCRIPT moves into: a
+/// `claude -w` conversation records its worktree (`worktree-state` entries,
+/// the last one standing; `null` after leaving it), and `claude --resume`
+/// typed anywhere goes back there (measured with 2.1.332). `None` when it
+/// stays where it is resumed.
+pub fn resumes_into(transcript: &Path) -> Option<PathBuf> {
+    let file = std::fs::File::open(transcript).ok()?;
+    let mut last = None;
+    for line in BufReader::new(file).lines() {
+        let Ok(line) = line else { break };
+        // Most lines are messages: only parse the few that can match.
+        if line.contains("\"worktree-state\"")
+            && let Ok(entry) = serde_json::from_str::<Value>(&line)
+            && entry["type"] == "worktree-state"
+        {
+            last = Some(
+                entry["worktreeSession"]["worktreePath"]
+                    .as_str()
+                    .map(PathBuf::from),
+            );
+        }
+    }
+    last.flatten()
 }
 
 /// Whether PATH is where `claude -w` puts worktrees of the repository whose
@@ -106,6 +134,34 @@ mod tests {
             };
             assert!(!reused.is_held());
         }
+    }
+
+    #[test]
+    fn finds_the_worktree_a_conversation_goes_back_to() {
+        let dir = tempfile::tempdir().unwrap();
+        let transcript = dir.path().join("t.jsonl");
+        let state = |path: &str| {
+            format!(r#"{{"type":"worktree-state","worktreeSession":{path},"sessionId":"s"}}"#)
+        };
+        let message = r#"{"type":"user","message":{"content":"worktree-state"}}"#;
+        let write = |lines: &[&str]| std::fs::write(&transcript, lines.join("\n")).unwrap();
+        write(&[
+            message,
+            &state(r#"{"worktreePath":"/r.sessions/x"}"#),
+            message,
+        ]);
+        assert_eq!(
+            resumes_into(&transcript),
+            Some(PathBuf::from("/r.sessions/x"))
+        );
+        write(&[
+            &state(r#"{"worktreePath":"/r.sessions/x"}"#),
+            &state("null"),
+        ]);
+        assert_eq!(resumes_into(&transcript), None);
+        write(&[message]);
+        assert_eq!(resumes_into(&transcript), None);
+        assert_eq!(resumes_into(&dir.path().join("none.jsonl")), None);
     }
 
     #[test]

@@ -16,7 +16,7 @@ use crate::claude::{self, HookInput as Input, KIND, claude_pid, state_of};
 use crate::error::Failure;
 use crate::git::Repo;
 use crate::process;
-use crate::registry::{Agent, AgentState, Registry};
+use crate::registry::{Agent, AgentState, Entry, Registry};
 
 /// How long a state hook waits for the registry lock before it drops its
 /// update: long enough to outwait another hook, short enough not to be felt.
@@ -118,11 +118,7 @@ fn record_state(event: &str, input: Result<Input>) -> Result<Option<Hooked>> {
     };
     let outside = match by_id() {
         Some(i) if event == "SessionStart" && !dir.starts_with(&locked.sessions[i].path) => {
-            Some(Hooked::Outside {
-                name: locked.sessions[i].name.clone(),
-                worktree: locked.sessions[i].path.clone(),
-                dir: dir.clone(),
-            })
+            outside(&locked.sessions[i], &dir)
         }
         _ => None,
     };
@@ -162,6 +158,23 @@ fn record_state(event: &str, input: Result<Input>) -> Result<Option<Hooked>> {
     entry.agent = Some(agent);
     locked.save()?;
     Ok(outside)
+}
+
+/// The warning for ENTRY's conversation starting in DIR, outside its
+/// worktree, unless Claude is about to move into the worktree itself (a
+/// conversation begun with `claude -w` records where it belongs).
+fn outside(entry: &Entry, dir: &Path) -> Option<Hooked> {
+    let transcript = entry.agent.as_ref()?.transcript_path.as_deref();
+    if let Some(back) = transcript.and_then(claude::resumes_into)
+        && same_path(&entry.path, &back)
+    {
+        return None;
+    }
+    Some(Hooked::Outside {
+        name: entry.name.clone(),
+        worktree: entry.path.clone(),
+        dir: dir.to_path_buf(),
+    })
 }
 
 /// Creates the worktree for `claude -w NAME` as session NAME; its path.

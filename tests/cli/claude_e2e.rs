@@ -17,7 +17,7 @@ use serde_json::Value;
 const TIMEOUT: Duration = Duration::from_secs(90);
 
 /// The claude binary and a fake API, or None when the test skips.
-fn setup() -> Option<(PathBuf, FakeAnthropic)> {
+pub(crate) fn setup() -> Option<(PathBuf, FakeAnthropic)> {
     if !require("claude") {
         return None;
     }
@@ -25,7 +25,7 @@ fn setup() -> Option<(PathBuf, FakeAnthropic)> {
 }
 
 /// What Claude needs to talk to the fake API from the isolated HOME.
-fn claude_env(command: &mut Command, env: &TestEnv, api: &FakeAnthropic) {
+pub(crate) fn claude_env(command: &mut Command, env: &TestEnv, api: &FakeAnthropic) {
     let tmp = env.root().join("tmp");
     fs::create_dir_all(&tmp).unwrap();
     command
@@ -38,7 +38,7 @@ fn claude_env(command: &mut Command, env: &TestEnv, api: &FakeAnthropic) {
 }
 
 /// Runs COMMAND to completion, killing it after TIMEOUT.
-fn run(mut command: Command, what: &str, env: &TestEnv) -> Output {
+pub(crate) fn run(mut command: Command, what: &str, env: &TestEnv) -> Output {
     let out = env.root().join("out");
     let err = env.root().join("err");
     command
@@ -74,7 +74,13 @@ fn run(mut command: Command, what: &str, env: &TestEnv) -> Output {
     output
 }
 
-fn sessions(env: &TestEnv, api: &FakeAnthropic, dir: &Path, args: &[&str], what: &str) -> Output {
+pub(crate) fn sessions(
+    env: &TestEnv,
+    api: &FakeAnthropic,
+    dir: &Path,
+    args: &[&str],
+    what: &str,
+) -> Output {
     let mut command = env.sessions_std(dir);
     command.args(args);
     claude_env(&mut command, env, api);
@@ -82,7 +88,7 @@ fn sessions(env: &TestEnv, api: &FakeAnthropic, dir: &Path, args: &[&str], what:
 }
 
 /// The transcripts Claude wrote for DIR, by session id.
-fn transcripts(env: &TestEnv, dir: &Path) -> Vec<String> {
+pub(crate) fn transcripts(env: &TestEnv, dir: &Path) -> Vec<String> {
     let folder = env.claude_project_dir(dir);
     let mut ids: Vec<String> = fs::read_dir(&folder)
         .unwrap_or_else(|e| panic!("no transcripts in {}: {e}", folder.display()))

@@ -125,6 +125,20 @@ fn a_conversation_resumed_outside_its_worktree_is_warned_about() {
     // Inside its worktree, nothing is said.
     let start = json!({"session_id": "id-1", "source": "resume"});
     quiet_hook(&env, &wt, "SessionStart", start, elsewhere.id());
+
+    // Nor when the conversation began with `claude -w x`: its transcript
+    // records the worktree, and Claude moves back into it by itself.
+    let transcript = env.root().join("id-1.jsonl");
+    let state = json!({
+        "type": "worktree-state",
+        "worktreeSession": {"worktreePath": wt, "worktreeName": "x", "hookBased": true},
+        "sessionId": "id-1",
+    });
+    std::fs::write(&transcript, format!("{state}\n")).unwrap();
+    let start = json!({"session_id": "id-1", "source": "startup", "transcript_path": transcript});
+    quiet_hook(&env, &wt, "SessionStart", start, elsewhere.id());
+    let start = json!({"session_id": "id-1", "source": "resume"});
+    quiet_hook(&env, &env.repo, "SessionStart", start, elsewhere.id());
 }
 
 /// Locks WT as Claude Code 2.1.332 does for its session NAME run by PID

@@ -8,6 +8,7 @@ mod common;
 mod agent;
 mod agent_states;
 mod claude_e2e;
+mod claude_hooks_e2e;
 mod clean;
 mod completion;
 mod config;
