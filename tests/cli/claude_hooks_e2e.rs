@@ -96,3 +96,116 @@ fn a_claude_w_conversation_resumed_in_main_goes_back_unwarned() {
         "the resumed prompt never reached the model"
     );
 }
+
+/// Stops background session ID when dropped, whatever the test came to.
+struct StopOnDrop<'a> {
+    claude: &'a Path,
+    env: &'a TestEnv,
+    api: &'a FakeAnthropic,
+    id: String,
+}
+
+impl StopOnDrop<'_> {
+    fn stop(&self) {
+        let mut command = Command::new(self.claude);
+        command.args(["stop", &self.id]).current_dir(&self.env.repo);
+        command
+            .env_remove("CLAUDE_CONFIG_DIR")
+            .envs(self.env.vars());
+        claude_env(&mut command, self.env, self.api);
+        let _ = command.output();
+    }
+}
+
+impl Drop for StopOnDrop<'_> {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+/// Polls CONDITION until it holds, failing after the e2e timeout.
+fn until(what: &str, mut condition: impl FnMut() -> bool) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    while !condition() {
+        assert!(std::time::Instant::now() < deadline, "never: {what}");
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+}
+
+#[test]
+#[cfg(target_os = "linux")]
+fn a_background_sessions_lock_blocks_removal_while_it_runs() {
+    let Some((claude, api)) = setup() else {
+        return;
+    };
+    let env = TestEnv::new();
+    let repo = env.repo.canonicalize().unwrap();
+    // Outside `-p`, `-w` wants the folder trusted.
+    crate::common::write_file(
+        &env.home.join(".claude.json"),
+        &serde_json::json!({
+            "hasCompletedOnboarding": true,
+            "projects": { repo.to_str().unwrap(): { "hasTrustDialogAccepted": true } },
+        })
+        .to_string(),
+    );
+    let mut command = Command::new(&claude);
+    command
+        .args(["--bg", "-w", "bgx", "hi"])
+        .current_dir(&env.repo)
+        .env_remove("CLAUDE_CONFIG_DIR")
+        .envs(env.vars());
+    claude_env(&mut command, &env, &api);
+    let output = run(command, "claude --bg -w bgx hi", &env);
+    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+    let id = stdout
+        .split_whitespace()
+        .skip_while(|w| *w != "·")
+        .nth(1)
+        .unwrap_or_else(|| panic!("no id in: {stdout}"))
+        .to_string();
+    let bg = StopOnDrop {
+        claude: &claude,
+        env: &env,
+        api: &api,
+        id,
+    };
+
+    let locked = env.git_dir().join("worktrees").join("bgx").join("locked");
+    until("Claude locks its worktree", || locked.is_file());
+    let reason = std::fs::read_to_string(&locked).unwrap();
+    assert!(reason.starts_with("claude session bgx (pid "), "{reason}");
+    let pid: u32 = reason["claude session bgx (pid ".len()..]
+        .split_whitespace()
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap();
+
+    let path = repo.join(".claude").join("worktrees").join("bgx");
+    let adopted = env
+        .sessions()
+        .args(["adopt", path.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(adopted.status.success(), "{adopted:?}");
+    let stderr = env.exits_with(&["rm", "bgx", "--force"], 3);
+    assert!(
+        stderr.contains(&format!("Claude Code session 'bgx' (pid {pid})")),
+        "{stderr}"
+    );
+    assert!(path.is_dir());
+
+    bg.stop();
+    until("the background session ends", || {
+        !Path::new(&format!("/proc/{pid}")).exists()
+    });
+    // Gone: its lock, if Claude left it, is stale, a lock like any other.
+    let output = env
+        .sessions()
+        .args(["rm", "bgx", "--force"])
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{output:?}");
+    assert!(!path.exists());
+}
