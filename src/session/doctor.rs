@@ -305,7 +305,7 @@ fn stale_locks(worktrees: &[Worktree]) -> Vec<Finding> {
             found.push(finding(
                 Kind::StaleLock,
                 format!(
-                    "{} is locked by Claude Code session '{}', but pid {} is gone",
+                    "{} is locked by Claude Code session '{}', but its process (pid {}) is gone",
                     tilde(&w.path),
                     lock.session,
                     lock.pid
