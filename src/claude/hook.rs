@@ -17,6 +17,8 @@ pub struct HookInput {
     pub transcript_path: Option<PathBuf>,
     pub cwd: Option<PathBuf>,
     pub notification_type: Option<String>,
+    /// SessionEnd: why (`clear`, `logout`, `prompt_input_exit`, `other`...).
+    pub reason: Option<String>,
     /// WorktreeCreate: the worktree's name.
     pub name: Option<String>,
     /// WorktreeRemove: the worktree to remove.
@@ -31,6 +33,13 @@ impl HookInput {
             .read_to_string(&mut text)
             .context("cannot read the hook input")?;
         serde_json::from_str(&text).context("the hook input is not the JSON Claude Code sends")
+    }
+
+    /// Whether this SessionEnd only closes a conversation that `/clear`
+    /// replaces at once (a SessionStart with source `clear` follows): the
+    /// process goes on.
+    pub fn ends_for_clear(&self) -> bool {
+        self.reason.as_deref() == Some("clear")
     }
 
     /// The folder the hook fired in: its `cwd`, else ours, resolved.

@@ -14,7 +14,7 @@ pub use hook::{HookInput, claude_pid};
 pub use live::{LiveRecord, live_records};
 pub use settings::{Scope, SettingsEdit, install, uninstall};
 pub use transcript::{Transcript, latest_transcript, transcript_of, transcripts};
-pub use worktree::{is_claude_worktree, parse_lock};
+pub use worktree::{is_claude_worktree, parse_lock, resumes_into};
 
 use std::ffi::OsStr;
 use std::path::{Path, PathBuf};

@@ -19,6 +19,30 @@ pub fn run(args: HookArgs) -> Result<()> {
             0
         }
         Hooked::Done => 0,
+        Hooked::Outside {
+            name,
+            worktree,
+            dir,
+        } => {
+            let (worktree, dir) = (worktree.display(), dir.display());
+            eprintln!(
+                "sessions: this is session '{name}', whose worktree is {worktree}, but Claude runs in {dir}: edits land there; `sessions resume {name}` opens it in its worktree"
+            );
+            // What SessionStart prints as additionalContext, Claude reads.
+            let context = format!(
+                "This conversation belongs to the `sessions` session '{name}', whose git worktree is {worktree}. \
+                 It was resumed in {dir}, outside that worktree: files edited here change {dir}, not the session's branch. \
+                 Before changing anything, tell the user, and suggest quitting and running `sessions resume {name}` to continue in the worktree."
+            );
+            let output = serde_json::json!({
+                "hookSpecificOutput": {
+                    "hookEventName": "SessionStart",
+                    "additionalContext": context,
+                }
+            });
+            println!("{output}");
+            0
+        }
         Hooked::Failed { error, exit } => {
             eprintln!("sessions hook {event}: {error:#}");
             exit

@@ -116,6 +116,28 @@ pub fn linked_gitdir(dir: &Path) -> Option<PathBuf> {
 }
 
 impl Repo {
+    /// A local branch that keeps new branch NAME from being made, as git
+    /// stores branches as files under folders: `feat` for `feat/login`, or
+    /// `feat/x` for `feat` (git2 says only "cannot lock ref").
+    pub fn branch_folder_clash(&self, name: &str) -> Option<String> {
+        let prefix = name
+            .match_indices('/')
+            .map(|(at, _)| &name[..at])
+            .find(|prefix| self.branch_tip(prefix).is_some());
+        if let Some(prefix) = prefix {
+            return Some(prefix.to_string());
+        }
+        let under = format!("refs/heads/{name}/*");
+        let mut refs = self.repo.references_glob(&under).ok()?;
+        let found = refs.names().flatten().next()?;
+        Some(
+            found
+                .strip_prefix("refs/heads/")
+                .unwrap_or(found)
+                .to_string(),
+        )
+    }
+
     /// Every worktree of the repository, the main one first.
     pub fn worktrees(&self) -> Result<Vec<Worktree>> {
         let mut all = Vec::new();

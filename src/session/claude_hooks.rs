@@ -1,7 +1,8 @@
 //! `sessions hook EVENT`: what Claude Code's hooks do to sessions. State
 //! hooks must never disturb Claude: they always succeed, print nothing on
-//! stdout (what SessionStart prints becomes Claude's context), and give up
-//! rather than wait long for the registry. What to print, and the exit
+//! stdout (what SessionStart prints becomes Claude's context) except the
+//! warning of a session resumed outside its worktree, and give up rather
+//! than wait long for the registry. What to print, and the exit
 //! code, are for src/cmd/hook.rs.
 
 use std::path::{Path, PathBuf};
@@ -15,7 +16,7 @@ use crate::claude::{self, HookInput as Input, KIND, claude_pid, state_of};
 use crate::error::Failure;
 use crate::git::Repo;
 use crate::process;
-use crate::registry::{Agent, AgentState, Registry};
+use crate::registry::{Agent, AgentState, Entry, Registry};
 
 /// How long a state hook waits for the registry lock before it drops its
 /// update: long enough to outwait another hook, short enough not to be felt.
@@ -31,6 +32,14 @@ pub enum Hooked {
     Removed(String),
     /// Nothing to tell (a state recorded, or nothing to do).
     Done,
+    /// SessionStart of session NAME's conversation outside its worktree
+    /// (`claude --resume ID` typed in the main checkout): Claude and the
+    /// user are told, and the state is recorded as usual.
+    Outside {
+        name: String,
+        worktree: PathBuf,
+        dir: PathBuf,
+    },
     /// The hook failed; only the worktree hooks tell Claude so, by exit
     /// code: a WorktreeRemove that exits 0 makes Claude say the worktree and
     /// its changes were discarded, so a kept one must not.
@@ -43,7 +52,9 @@ pub fn run_hook(event: &str, input: Result<Input>, ui: &'static dyn Ui) -> Hooke
     let result = match event {
         "WorktreeCreate" => {
             return match worktree_create(input, ui) {
-                Ok(path) => Hooked::Worktree(path),
+                // Claude 2.1.325+ refuses a worktree path that is a
+                // symbolic link (a session folder moved and linked back).
+                Ok(path) => Hooked::Worktree(path.canonicalize().unwrap_or(path)),
                 Err(error) => Hooked::Failed { error, exit: 1 },
             };
         }
@@ -53,17 +64,24 @@ pub fn run_hook(event: &str, input: Result<Input>, ui: &'static dyn Ui) -> Hooke
                 Err(error) => Hooked::Failed { error, exit: 1 },
             };
         }
-        _ => record_state(event, input).map(|()| Hooked::Done),
+        _ => record_state(event, input).map(|outside| outside.unwrap_or(Hooked::Done)),
     };
     result.unwrap_or_else(|error| Hooked::Failed { error, exit: 0 })
 }
 
 /// Records what EVENT says about the session whose worktree holds `cwd`;
-/// outside any session, does nothing.
-fn record_state(event: &str, input: Result<Input>) -> Result<()> {
+/// outside any session, does nothing. A SessionStart of a session's
+/// conversation outside its worktree comes back as `Hooked::Outside`.
+fn record_state(event: &str, input: Result<Input>) -> Result<Option<Hooked>> {
     let input = input?;
     let kind = input.notification_type.as_deref();
-    let state = state_of(event, kind);
+    // `/clear` ends one conversation and starts the next in the same
+    // process: nothing exits, and the SessionStart that follows records
+    // the new id (keeping this one among the earlier ones).
+    let state = match event {
+        "SessionEnd" if input.ends_for_clear() => None,
+        _ => state_of(event, kind),
+    };
     // A Notification type we do not know keeps the state but is recorded,
     // so `show` tells what Claude said.
     let unknown = match (event, kind) {
@@ -73,12 +91,12 @@ fn record_state(event: &str, input: Result<Input>) -> Result<()> {
         _ => None,
     };
     if state.is_none() && unknown.is_none() {
-        return Ok(());
+        return Ok(None);
     }
     let dir = input.dir()?;
     // Only the registry: no configuration to read, nothing to fail on.
     let Ok(repo) = Repo::discover(&dir) else {
-        return Ok(());
+        return Ok(None);
     };
     let mut locked = Registry::new(repo.common_dir()).lock_within(LOCK_WAIT)?;
     // By folder; else by session id, for events Claude sends from elsewhere
@@ -98,8 +116,14 @@ fn record_state(event: &str, input: Result<Input>) -> Result<()> {
                 .is_some_and(|a| a.session_id.as_deref() == Some(id))
         })
     };
+    let outside = match by_id() {
+        Some(i) if event == "SessionStart" && !dir.starts_with(&locked.sessions[i].path) => {
+            outside(&locked.sessions[i], &dir)
+        }
+        _ => None,
+    };
     let Some(index) = by_dir.or_else(by_id) else {
-        return Ok(());
+        return Ok(outside);
     };
     let entry = &mut locked.sessions[index];
     let mut agent = entry.agent.clone().unwrap_or_else(|| Agent::new(KIND));
@@ -126,13 +150,31 @@ fn record_state(event: &str, input: Result<Input>) -> Result<()> {
     // nothing to write then, and `updated_at` keeps meaning "in this state
     // since".
     if entry.agent.as_ref() == Some(&agent) {
-        return Ok(());
+        return Ok(outside);
     }
     if state.is_some() {
         agent.updated_at = Some(crate::clock::now());
     }
     entry.agent = Some(agent);
-    locked.save()
+    locked.save()?;
+    Ok(outside)
+}
+
+/// The warning for ENTRY's conversation starting in DIR, outside its
+/// worktree, unless Claude is about to move into the worktree itself (a
+/// conversation begun with `claude -w` records where it belongs).
+fn outside(entry: &Entry, dir: &Path) -> Option<Hooked> {
+    let transcript = entry.agent.as_ref()?.transcript_path.as_deref();
+    if let Some(back) = transcript.and_then(claude::resumes_into)
+        && same_path(&entry.path, &back)
+    {
+        return None;
+    }
+    Some(Hooked::Outside {
+        name: entry.name.clone(),
+        worktree: entry.path.clone(),
+        dir: dir.to_path_buf(),
+    })
 }
 
 /// Creates the worktree for `claude -w NAME` as session NAME; its path.

@@ -143,7 +143,12 @@ pub fn create(ws: &Workspace, request: NewSession) -> Result<Entry> {
                 ws.repo.merge_base(tip, base_commit)?.unwrap_or(base_commit),
             )
         }
-        None => (true, base_commit),
+        None => {
+            if let Some(clash) = ws.repo.branch_folder_clash(&branch) {
+                bail!(branch_folder_clash(&name, &branch, &clash));
+            }
+            (true, base_commit)
+        }
     };
 
     unambiguous_branch(ws, &branch, &base)?;
@@ -222,6 +227,28 @@ fn unambiguous_branch(ws: &Workspace, branch: &str, base: &str) -> Result<()> {
         Failure::usage(format!("branch '{branch}' would be ambiguous with {clash}"))
             .with_hint("sessions new <another-name>")
     )
+}
+
+/// The refusal of new branch BRANCH of session NAME, which git cannot
+/// store next to existing branch CLASH (one's name is a folder of the
+/// other's), with a name that fits.
+fn branch_folder_clash(name: &str, branch: &str, clash: &str) -> Failure {
+    let (why, other) = match clash.len() < branch.len() {
+        true => (
+            format!(
+                "branch '{clash}' exists, and a branch name cannot also be a folder of branches"
+            ),
+            name.replace('/', "-"),
+        ),
+        false => (
+            format!("branch '{clash}' exists, which makes '{branch}' a folder of branches"),
+            format!("{name}-2"),
+        ),
+    };
+    Failure::usage(format!(
+        "cannot create branch '{branch}': {why}; choose another name, such as '{other}'"
+    ))
+    .with_hint(format!("sessions new {other}"))
 }
 
 fn checked_out_in<'a>(worktrees: &'a [Worktree], branch: &str) -> Option<&'a Worktree> {

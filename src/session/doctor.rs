@@ -24,7 +24,6 @@ use super::{Workspace, find_entry, leftovers, relocate, validate};
 use crate::claude;
 use crate::git::{self, Worktree};
 use crate::output::tilde;
-use crate::process;
 use crate::registry::Entry;
 use crate::shell::{quote, quote_path};
 
@@ -309,12 +308,12 @@ fn stale_locks(worktrees: &[Worktree]) -> Vec<Finding> {
             continue;
         };
         if let Some(lock) = claude::parse_lock(reason)
-            && !process::is_alive(lock.pid)
+            && !lock.is_held()
         {
             found.push(finding(
                 Kind::StaleLock,
                 format!(
-                    "{} is locked by Claude Code session '{}', but pid {} is gone",
+                    "{} is locked by Claude Code session '{}', but its process (pid {}) is gone",
                     tilde(&w.path),
                     lock.session,
                     lock.pid

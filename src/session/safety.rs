@@ -221,6 +221,14 @@ pub enum Blocker {
         session: String,
         path: PathBuf,
     },
+    /// Claude Code locked the worktree for its session NAME (`claude -w`,
+    /// `claude --bg`), and the process PID that wrote the lock still runs.
+    /// A lock whose process is gone is only a `Risk::Locked`.
+    ClaudeLock {
+        session: String,
+        name: String,
+        pid: u32,
+    },
 }
 
 impl fmt::Display for Blocker {
@@ -258,6 +266,10 @@ impl fmt::Display for Blocker {
                 "the folder of session '{session}' ({}) is gone, but git has it locked: it may only be away (a drive unplugged)",
                 path.display()
             ),
+            Blocker::ClaudeLock { session, name, pid } => write!(
+                f,
+                "session '{session}' is locked by Claude Code session '{name}' (pid {pid}), which is still running; stop it first"
+            ),
         }
     }
 }
@@ -271,6 +283,8 @@ impl Blocker {
                 format!("git worktree unlock {}", quote_path(path))
             }
             Blocker::MainWorktree { .. } => "sessions doctor".into(),
+            // Lists background sessions with the id `claude stop` takes.
+            Blocker::ClaudeLock { .. } => "claude agents".into(),
             Blocker::Process { .. } => {
                 "--force does not override this; stop the process (or leave its folder) first"
                     .into()
@@ -370,11 +384,14 @@ pub(super) fn plan_removal(
             session: session(),
             path: entry.path.clone(),
         }),
-        Some(reason) => risks.push(Risk::Locked {
-            session: session(),
-            reason,
-            path: entry.path.clone(),
-        }),
+        Some(reason) => match occupants::claude_lock(&session(), &reason) {
+            Some(live) => blockers.push(live),
+            None => risks.push(Risk::Locked {
+                session: session(),
+                reason,
+                path: entry.path.clone(),
+            }),
+        },
         None => {}
     }
     if !gone {

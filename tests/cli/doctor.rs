@@ -140,10 +140,13 @@ fn an_adopted_claude_worktree_with_a_stale_lock_is_unlocked() {
 }
 
 #[test]
+#[cfg(target_os = "linux")]
 fn a_live_claude_lock_is_left_alone() {
+    use crate::common::procs::start_of;
     let env = TestEnv::new();
     let path = claude_worktree(&env, "busy");
-    let reason = format!("claude session busy (pid {} start 1)", std::process::id());
+    let pid = std::process::id();
+    let reason = format!("claude session busy (pid {pid} start {})", start_of(pid));
     lock(&env, &path, &reason);
     let output = env.sessions().args(["adopt", "--all"]).output().unwrap();
     assert!(output.status.success(), "{}", stderr_of(&output));

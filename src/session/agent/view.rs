@@ -155,8 +155,18 @@ pub fn live_agents<'a>(agent: &Agent, snapshot: &'a [Process], dir: &Path) -> Ve
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
-    process::working_in(snapshot, dir, &[])
+    let mut live: Vec<&Process> = process::working_in(snapshot, dir, &[])
         .into_iter()
         .filter(|p| Some(p.pid) == agent.pid || p.name == program)
-        .collect()
+        .collect();
+    // `claude -w NAME` records its pid at WorktreeCreate, about a second
+    // before it moves into the worktree it asked for: until its first hook
+    // (state `starting`), the recorded process counts wherever it works.
+    if agent.state == Some(AgentState::Starting)
+        && let Some(pid) = agent.pid
+        && !live.iter().any(|p| p.pid == pid)
+    {
+        live.extend(snapshot.iter().find(|p| p.pid == pid));
+    }
+    live
 }

@@ -3,6 +3,7 @@
 //! same view; `--fix` records it.
 
 use super::*;
+use crate::process;
 use crate::registry::{AgentState, StateSource};
 
 /// Sessions whose recorded agent claims a live process that no process, and

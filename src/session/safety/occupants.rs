@@ -4,7 +4,22 @@
 use std::path::Path;
 
 use super::Blocker;
+use crate::claude;
 use crate::process::{self, Process};
+
+/// The blocker a worktree lock with REASON is, when Claude Code wrote it
+/// and the process it names still runs (a background `claude --bg`, or a
+/// `claude -w` whose folder is elsewhere): that Claude works on the
+/// worktree wherever its folder is. Any other lock, a stale Claude one
+/// included, is for the caller to weigh as a risk.
+pub(super) fn claude_lock(session: &str, reason: &str) -> Option<Blocker> {
+    let lock = claude::parse_lock(reason)?;
+    lock.is_held().then(|| Blocker::ClaudeLock {
+        session: session.to_string(),
+        name: lock.session,
+        pid: lock.pid,
+    })
+}
 
 /// A live process working in a session's folder, judged by what it does
 /// there: the one rule for removing (rm, clean, doctor --fix, land) and

@@ -169,6 +169,41 @@ fn a_lock_is_a_risk_while_the_folder_is_there_and_a_blocker_when_it_is_away() {
 }
 
 #[test]
+#[cfg(target_os = "linux")]
+fn a_claude_lock_blocks_while_its_process_runs_and_is_a_risk_after() {
+    let f = Fixture::new();
+    let s = f.session("s");
+    let pid = std::process::id();
+    let start = crate::process::start_of(pid).unwrap();
+    // The same pid with another start time is a later process: stale.
+    for (start, live) in [(start, true), (start + 1, false)] {
+        let reason = format!("claude session s (pid {pid} start {start})");
+        let path = s.path.to_str().unwrap();
+        git(&f.dir, &["worktree", "lock", "--reason", &reason, path]);
+        let p = plan(&f, &s);
+        git(&f.dir, &["worktree", "unlock", path]);
+        if live {
+            assert_eq!(
+                p.blockers,
+                [Blocker::ClaudeLock {
+                    session: "s".into(),
+                    name: "s".into(),
+                    pid
+                }]
+            );
+            assert!(p.risks.is_empty(), "{:?}", p.risks);
+        } else {
+            assert!(
+                matches!(&p.risks[..], [Risk::Locked { .. }]),
+                "{:?}",
+                p.risks
+            );
+            assert!(p.blockers.is_empty(), "{:?}", p.blockers);
+        }
+    }
+}
+
+#[test]
 fn the_main_worktree_and_a_worktree_inside_are_blockers() {
     let f = Fixture::new();
     let mut main = f.session("s");

@@ -37,3 +37,13 @@ pub fn until_nothing_works_in(dir: &Path) {
         std::thread::sleep(Duration::from_millis(20));
     }
 }
+
+/// PID's start time as Claude Code writes it in its worktree locks
+/// (`(pid N start S)`): field 22 of /proc/PID/stat, in clock ticks.
+#[cfg(target_os = "linux")]
+pub fn start_of(pid: u32) -> u64 {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap();
+    // The fields after the parenthesised name start with field 3.
+    let rest = &stat[stat.rfind(')').unwrap() + 1..];
+    rest.split_whitespace().nth(19).unwrap().parse().unwrap()
+}
