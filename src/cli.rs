@@ -36,6 +36,8 @@ pub enum Command {
     Cd(CdArgs),
     /// Open a session's agent again: `claude --resume` with its last session id
     Resume(ResumeArgs),
+    /// Switch to the tmux window where a session's agent runs
+    Attach(AttachArgs),
     /// Predict conflicts between sessions, and with their base, touching nothing
     Conflicts(ConflictsArgs),
     /// Bring sessions up to date with their base: rebase, or merge with --merge
@@ -71,6 +73,9 @@ pub enum Command {
     /// Print the man page (roff) to stdout
     #[command(hide = true)]
     Man,
+    /// Claude Code's status line: the other sessions that wait (`claude install --statusline`)
+    #[command(hide = true)]
+    Statusline(StatuslineArgs),
 }
 
 #[derive(Debug, Args)]
@@ -96,6 +101,9 @@ pub struct NewArgs {
     /// Start the agent of profile NAME ([agent.profiles.NAME] in the configuration)
     #[arg(long, value_name = "NAME", add = profile_names())]
     pub profile: Option<String>,
+    /// Inside tmux, start the agent in a new window named after the session ([agent] tmux)
+    #[arg(long, conflicts_with = "no_agent")]
+    pub tmux: bool,
     /// Arguments for the agent, after `--`: `sessions new x -- -p "fix the bug"`
     #[arg(last = true, value_name = "AGENT_ARGS")]
     pub agent_args: Vec<String>,
@@ -393,9 +401,29 @@ pub struct ResumeArgs {
     /// Start the agent even while one of the session's still runs
     #[arg(long)]
     pub force: bool,
+    /// Restart, each in its own tmux window, every agent that was running when the machine stopped
+    #[arg(long, conflicts_with_all = ["name", "profile", "id", "force", "agent", "agent_args"])]
+    pub all: bool,
+    /// The agent's command line, as `new --agent` gave it (`new --tmux` passes it on)
+    #[arg(long, value_name = "CMD", hide = true, conflicts_with = "profile")]
+    pub agent: Option<String>,
     /// Arguments for the agent, after `--`
     #[arg(last = true, value_name = "AGENT_ARGS")]
     pub agent_args: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct AttachArgs {
+    /// Session name [default: the one the current folder is in, else picked on a terminal]
+    #[arg(add = session_names())]
+    pub name: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct StatuslineArgs {
+    /// The status line command the user had before, run first and kept on the line
+    #[arg(long, value_name = "COMMAND")]
+    pub theirs: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -423,6 +451,9 @@ pub struct ClaudeInstallArgs {
     /// Also make plain `claude -w NAME` create and remove its worktree through sessions
     #[arg(long)]
     pub worktree: bool,
+    /// Also show the other sessions that wait in Claude's status line, after any you have
+    #[arg(long)]
+    pub statusline: bool,
 }
 
 #[derive(Debug, Args)]

@@ -103,6 +103,8 @@ pub struct Config {
     pub base: Setting<Option<String>>,
     pub agent_command: Setting<String>,
     pub agent_args: Setting<Vec<String>>,
+    /// Start agents in a tmux window of their own when run inside tmux.
+    pub agent_tmux: Setting<bool>,
     pub profiles: BTreeMap<String, Setting<Profile>>,
     pub copy: Setting<Vec<String>>,
     pub setup: Setting<Vec<String>>,
@@ -170,6 +172,7 @@ struct SyncLayer {
 struct AgentLayer {
     command: Option<String>,
     args: Option<Vec<String>>,
+    tmux: Option<bool>,
     #[serde(default)]
     profiles: BTreeMap<String, Profile>,
 }
@@ -182,6 +185,7 @@ impl Default for Config {
             base: Setting::default(None),
             agent_command: Setting::default(DEFAULT_AGENT.into()),
             agent_args: Setting::default(Vec::new()),
+            agent_tmux: Setting::default(false),
             profiles: BTreeMap::new(),
             copy: Setting::default(Vec::new()),
             setup: Setting::default(Vec::new()),
@@ -274,6 +278,7 @@ impl Config {
         if let Some(agent) = layer.agent {
             set(&mut self.agent_command, agent.command, &source);
             set(&mut self.agent_args, agent.args, &source);
+            set(&mut self.agent_tmux, agent.tmux, &source);
             for (name, profile) in agent.profiles {
                 self.profiles.insert(
                     name,
@@ -303,6 +308,7 @@ impl Config {
             "port_base" => entry(&self.port_base),
             "agent.command" => entry(&self.agent_command),
             "agent.args" => entry(&self.agent_args),
+            "agent.tmux" => entry(&self.agent_tmux),
             "land.method" => entry(&self.land_method),
             "land.check" => entry(&self.land_check),
             "land.push" => entry(&self.land_push),

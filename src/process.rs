@@ -226,20 +226,22 @@ pub fn start_of(pid: u32) -> Option<u64> {
 /// input comes from. `None` when neither can be told (another user's, or
 /// not Linux).
 pub fn whereabouts(pid: u32) -> Option<Whereabouts> {
-    let environ = std::fs::read(format!("/proc/{pid}/environ")).ok();
-    let pane = environ
-        .iter()
-        .flat_map(|e| e.split(|b| *b == 0))
-        .find_map(|var| {
-            let value = var.strip_prefix(b"TMUX_PANE=")?;
-            Some(String::from_utf8_lossy(value).into_owned())
-        });
-    if let Some(pane) = pane.filter(|p| !p.is_empty()) {
+    if let Some(pane) = environment_of(pid, "TMUX_PANE").filter(|p| !p.is_empty()) {
         return Some(Whereabouts::TmuxPane(pane));
     }
     let input = std::fs::read_link(format!("/proc/{pid}/fd/0")).ok()?;
     let terminal = input.starts_with("/dev/pts") || input.to_string_lossy().starts_with("/dev/tty");
     terminal.then_some(Whereabouts::Terminal(input))
+}
+
+/// Variable NAME in the environment process PID started with, where the
+/// system lets us read it (Linux, our own processes).
+pub fn environment_of(pid: u32, name: &str) -> Option<String> {
+    let environ = std::fs::read(format!("/proc/{pid}/environ")).ok()?;
+    environ.split(|b| *b == 0).find_map(|var| {
+        let value = var.strip_prefix(name.as_bytes())?.strip_prefix(b"=")?;
+        Some(String::from_utf8_lossy(value).into_owned())
+    })
 }
 
 /// Where a process can be reached: see `whereabouts`.

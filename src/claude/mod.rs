@@ -7,6 +7,7 @@ mod hook;
 mod launch;
 mod live;
 mod settings;
+mod statusline;
 mod transcript;
 mod worktree;
 

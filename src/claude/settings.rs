@@ -58,9 +58,10 @@ pub enum SettingsEdit {
     Written { backup: Option<PathBuf> },
 }
 
-/// Merges hooks calling EXE into FILE: the state hooks, and with `worktree`
-/// the WorktreeCreate/WorktreeRemove ones. Running it again changes nothing.
-pub fn install(file: &Path, exe: &Path, worktree: bool) -> Result<SettingsEdit> {
+/// Merges hooks calling EXE into FILE: the state hooks, with `worktree`
+/// the WorktreeCreate/WorktreeRemove ones, and with `statusline` our status
+/// line in front of the user's. Running it again changes nothing.
+pub fn install(file: &Path, exe: &Path, worktree: bool, statusline: bool) -> Result<SettingsEdit> {
     let mut events = STATE_EVENTS.to_vec();
     if worktree {
         events.extend(WORKTREE_EVENTS);
@@ -83,13 +84,18 @@ pub fn install(file: &Path, exe: &Path, worktree: bool) -> Result<SettingsEdit> 
             remove_ours(list, event);
             list.extend(group.as_array().expect("a list of groups").iter().cloned());
         }
+        if statusline {
+            super::statusline::install(settings, exe)?;
+        }
         Ok(())
     })
 }
 
-/// Takes every hook `install` added out of FILE again.
+/// Takes every hook `install` added out of FILE again, and gives the user's
+/// status line back.
 pub fn uninstall(file: &Path) -> Result<SettingsEdit> {
     update(file, |settings| {
+        super::statusline::uninstall(settings);
         let Some(Value::Object(all)) = settings.get_mut("hooks") else {
             return Ok(());
         };
@@ -226,7 +232,7 @@ mod tests {
         fs::write(&file, &original).unwrap();
         let exe = Path::new("/usr/bin/sessions");
 
-        let change = install(&file, exe, false).unwrap();
+        let change = install(&file, exe, false, false).unwrap();
         assert_eq!(
             change,
             SettingsEdit::Written {
@@ -251,9 +257,9 @@ mod tests {
         let keys: Vec<&String> = installed.as_object().unwrap().keys().collect();
         assert_eq!(keys, ["model", "hooks", "permissions"]);
 
-        assert_eq!(install(&file, exe, false).unwrap(), SettingsEdit::Unchanged);
+        assert_eq!(install(&file, exe, false, false).unwrap(), SettingsEdit::Unchanged);
         // A moved binary replaces its old hooks rather than adding more.
-        install(&file, Path::new("/opt/sessions"), true).unwrap();
+        install(&file, Path::new("/opt/sessions"), true, false).unwrap();
         let moved = read(&file);
         assert_eq!(moved["hooks"]["Stop"].as_array().unwrap().len(), 2);
         assert_eq!(
@@ -273,7 +279,7 @@ mod tests {
     fn install_creates_a_missing_file_and_uninstall_leaves_it_empty() {
         let dir = tempfile::tempdir().unwrap();
         let file = dir.path().join(".claude").join("settings.local.json");
-        let change = install(&file, Path::new("/bin/sessions"), true).unwrap();
+        let change = install(&file, Path::new("/bin/sessions"), true, false).unwrap();
         assert_eq!(change, SettingsEdit::Written { backup: None });
         let hooks = read(&file)["hooks"].as_object().unwrap().len();
         assert_eq!(hooks, STATE_EVENTS.len() + WORKTREE_EVENTS.len());
@@ -287,7 +293,7 @@ mod tests {
         let file = dir.path().join("settings.json");
         for text in ["{ \"hooks\": ", "[1, 2]", "{\"hooks\": []}"] {
             fs::write(&file, text).unwrap();
-            let err = install(&file, Path::new("/bin/sessions"), false).unwrap_err();
+            let err = install(&file, Path::new("/bin/sessions"), false, false).unwrap_err();
             assert!(crate::error::failure_of(&err).is_some(), "{err:#}");
             assert_eq!(fs::read_to_string(&file).unwrap(), text);
             assert!(!dir.path().join("settings.json.bak").exists());

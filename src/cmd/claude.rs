@@ -10,7 +10,7 @@ pub fn run(command: ClaudeCommand) -> Result<()> {
         ClaudeCommand::Install(args) => {
             let file = scope(&args.scope)?.file()?;
             let exe = std::env::current_exe().context("cannot tell where sessions is installed")?;
-            let change = claude::install(&file, &exe, args.worktree)?;
+            let change = claude::install(&file, &exe, args.worktree, args.statusline)?;
             (file, change)
         }
         ClaudeCommand::Uninstall(args) => {

@@ -2,6 +2,7 @@
 //! and present what it returns.
 
 mod adopt;
+mod attach;
 mod cd;
 mod claude;
 mod clean;
@@ -23,6 +24,7 @@ mod rm;
 mod setup;
 mod show;
 mod status;
+mod statusline;
 mod sync;
 mod target;
 mod trust;
@@ -53,12 +55,14 @@ pub fn run(command: Command) -> Result<()> {
         Command::Doctor(args) => doctor::run(args),
         Command::Adopt(args) => adopt::run(args),
         Command::Resume(args) => resume::run(args),
+        Command::Attach(args) => attach::run(args),
         Command::Claude(command) => claude::run(command),
         Command::Hook(args) => hook::run(args),
         Command::Conflicts(args) => conflicts::run(args),
         Command::Sync(args) => sync::run(args),
         Command::Land(args) => land::run(args),
         Command::Status(args) => status::run(args),
+        Command::Statusline(args) => statusline::run(args),
     }
 }
 

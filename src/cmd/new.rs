@@ -5,7 +5,9 @@ use crate::cli::NewArgs;
 use crate::git;
 use crate::output::{self, tilde, warn};
 use crate::registry::LockWait;
-use crate::session::{self, NewSession, Workspace, lifecycle};
+use crate::error::Failure;
+use crate::registry::Entry;
+use crate::session::{self, AgentCommand, NewSession, Workspace, lifecycle, tmux};
 use crate::shell;
 
 pub fn run(args: NewArgs) -> Result<()> {
@@ -17,6 +19,16 @@ pub fn run(args: NewArgs) -> Result<()> {
     if let Some(agent) = &agent {
         agent.check(&args.agent_args)?;
     }
+    // Asked for on the command line, tmux must be there (checked before
+    // anything is made); configured, it applies where it can.
+    if args.tmux && agent.is_some() && !tmux::inside() {
+        return Err(Failure::usage(
+            "--tmux starts the agent in a new tmux window, but this is not inside tmux",
+        )
+        .with_hint("tmux new-session")
+        .into());
+    }
+    let in_window = (args.tmux || ws.config.agent_tmux.value) && tmux::inside();
     let entry = session::create(
         &ws,
         NewSession {
@@ -62,6 +74,9 @@ pub fn run(args: NewArgs) -> Result<()> {
     let Some(agent) = agent else {
         return Ok(());
     };
+    if in_window {
+        return window(&entry, &agent, &args.agent_args);
+    }
     let start = entry
         .agent
         .as_ref()
@@ -72,6 +87,27 @@ pub fn run(args: NewArgs) -> Result<()> {
         });
     let code = session::launch(&ws, &entry, &agent, start, &args.agent_args)?;
     super::exit_with(code)
+}
+
+/// Starts AGENT in a new tmux window, through `sessions resume` given the
+/// very command line `new` resolved, so that it starts as it would here.
+fn window(entry: &Entry, agent: &AgentCommand, agent_args: &[String]) -> Result<()> {
+    let mut words = vec![agent.program.clone()];
+    words.extend(agent.args.iter().cloned());
+    let mut resume_args = vec!["--agent".to_string(), shell_words::join(&words)];
+    if !agent_args.is_empty() {
+        resume_args.push("--".into());
+        resume_args.extend(agent_args.iter().cloned());
+    }
+    let window = tmux::open_window(entry, &resume_args, true)?;
+    output::note(format!(
+        "Started the agent of '{}' in tmux window {} ({}); `sessions attach {}` comes back to it",
+        entry.name,
+        window.id,
+        entry.name,
+        crate::shell::quote(&entry.name)
+    ));
+    Ok(())
 }
 
 /// Another `sessions` holds the registry: say so rather than look hung.

@@ -3,14 +3,20 @@ use anyhow::Result;
 use super::target::Otherwise;
 use crate::cli::ResumeArgs;
 use crate::error::Failure;
-use crate::session::{self, ResumeOptions};
+use crate::output;
+use crate::session::{self, ResumeOptions, Workspace, tmux};
 use crate::shell;
 
 pub fn run(args: ResumeArgs) -> Result<()> {
+    if args.all {
+        return all();
+    }
     let (ws, name) = super::target::anywhere(args.name, Otherwise::Pick)?;
     let entry = ws.present_entry(&name)?;
-    let command = match args.profile.as_deref() {
-        Some(profile) => match session::agent_command(&ws, None, Some(profile))? {
+    let command = match (args.agent, args.profile.as_deref()) {
+        // `new --tmux` passing on the agent it resolved.
+        (Some(line), _) => session::agent_command(&ws, Some(line), None)?,
+        (None, Some(profile)) => match session::agent_command(&ws, None, Some(profile))? {
             Some(command) => Some(command),
             // Not approved (agent_command said so): another agent than the
             // one asked for would be a surprise.
@@ -22,7 +28,7 @@ pub fn run(args: ResumeArgs) -> Result<()> {
                 .into());
             }
         },
-        None => None,
+        (None, None) => None,
     };
     // The shell wrapper, if any, follows into the worktree once we end.
     shell::cd_to(&entry.path)?;
@@ -33,4 +39,41 @@ pub fn run(args: ResumeArgs) -> Result<()> {
     };
     let code = session::resume(&ws, &entry, options, &args.agent_args)?;
     super::exit_with(code)
+}
+
+/// `resume --all`: every agent that ran when the machine stopped, each in a
+/// tmux window of its own.
+fn all() -> Result<()> {
+    let ws = Workspace::discover(super::TERMINAL)?;
+    let mut failed = false;
+    let mut opened = 0;
+    for restart in tmux::resume_all(&ws)? {
+        match restart {
+            tmux::Restart::Opened { name, window } => {
+                opened += 1;
+                output::note(format!("Resumed '{name}' in tmux window {}", window.id));
+            }
+            tmux::Restart::StillRuns { name, pid } => {
+                output::note(format!("Skipped '{name}': its agent still runs (pid {pid})"));
+            }
+            tmux::Restart::FolderGone { name } => {
+                output::warn(format!(
+                    "Skipped '{name}': its folder is gone; `sessions doctor` finds what to do"
+                ));
+            }
+            tmux::Restart::Failed { name, error } => {
+                failed = true;
+                output::warn(format!("could not resume '{name}': {error:#}"));
+            }
+        }
+    }
+    if opened == 0 && !failed {
+        output::note("No agent to resume: none was running when the machine stopped");
+    }
+    if failed {
+        return Err(Failure::error("some agents could not be resumed")
+            .with_hint("sessions resume --all")
+            .into());
+    }
+    Ok(())
 }

@@ -25,7 +25,7 @@ pub struct Tally {
 
 impl Tally {
     /// Counts ENTRIES, naming them `REPO/NAME` when REPO is given.
-    fn add(&mut self, entries: &[Entry], repo: Option<&str>) {
+    pub(super) fn add(&mut self, entries: &[Entry], repo: Option<&str>) {
         for e in entries {
             let name = || match repo {
                 Some(repo) => format!("{repo}/{}", e.name),

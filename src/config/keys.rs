@@ -78,6 +78,11 @@ pub const KEYS: &[Key] = &[
         about: "arguments given to the agent",
     },
     Key {
+        name: "agent.tmux",
+        default: Some("false"),
+        about: "inside tmux, start agents in a window of their own (`new --tmux`)",
+    },
+    Key {
         name: "land.method",
         default: Some("\"rebase\""),
         about: "how `sessions land` lands: \"rebase\", \"squash\" or \"merge\"",

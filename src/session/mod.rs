@@ -22,6 +22,7 @@ mod status;
 mod sync;
 #[cfg(test)]
 mod testing;
+pub mod tmux;
 mod ui;
 mod underway;
 mod validate;

@@ -6,6 +6,7 @@ mod view;
 
 pub use conversations::{Conversation, conversations, earlier_conversations};
 pub use view::agent_view;
+pub(super) use view::live_agents;
 
 use std::path::Path;
 use std::process::Command;
