@@ -46,6 +46,7 @@ mod shell;
 mod snapshots;
 mod status;
 mod status_line;
+mod statusline;
 mod stress;
 mod sync_clone;
 mod sync_land;
