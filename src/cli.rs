@@ -430,7 +430,7 @@ pub struct StatuslineArgs {
 pub enum ClaudeCommand {
     /// Add the hooks that report agent state to Claude Code's settings
     Install(ClaudeInstallArgs),
-    /// Take the hooks `install` added out again
+    /// Take out again what `install` added: the hooks, and the status line (yours comes back)
     Uninstall(ClaudeScopeArgs),
 }
 
