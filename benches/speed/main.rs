@@ -5,7 +5,7 @@
 //! Options: `--files N` (repeatable; default 2000 and 20000), `--runs N`
 //! (default 7), `--save FILE` (also write the table as Markdown), `--only NAME`
 //! (repeatable: run only these of new, rm, list, conflicts, copies, path, hook,
-//! memory).
+//! statusline, memory).
 
 mod measure;
 mod scenarios;
@@ -19,7 +19,7 @@ use std::process::Command;
 use measure::Row;
 use scenarios::{
     bench_conflicts, bench_copies, bench_hook, bench_list, bench_memory, bench_new, bench_path,
-    bench_rm,
+    bench_rm, bench_statusline,
 };
 use world::World;
 
@@ -133,6 +133,9 @@ fn main() {
             }
             if options.wants("hook") {
                 rows.extend(bench_hook(&world, options.runs));
+            }
+            if options.wants("statusline") {
+                rows.extend(bench_statusline(&world, options.runs));
             }
         }
     }

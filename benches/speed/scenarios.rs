@@ -164,6 +164,45 @@ pub fn bench_hook(world: &World, runs: usize) -> Option<Row> {
     ))
 }
 
+/// `statusline`, as Claude Code runs it after every message: its JSON on
+/// stdin, the registry read, one line out.
+pub fn bench_statusline(world: &World, runs: usize) -> Option<Row> {
+    if !world.supports("statusline") {
+        return None;
+    }
+    make_sessions(world, 1);
+    let cwd = world.session_path("s00");
+    let payload = format!(
+        r#"{{"session_id":"4f7c2a9e-1b3d-4e5f-8a6b-7c8d9e0f1a2b","cwd":"{cwd}","model":{{"id":"claude-opus-4-1","display_name":"Opus"}},"workspace":{{"current_dir":"{cwd}","project_dir":"{cwd}"}}}}"#,
+        cwd = cwd.display()
+    );
+    let samples = (0..runs.max(15))
+        .map(|_| {
+            let mut child = world
+                .sessions(&["statusline"])
+                .current_dir(&cwd)
+                .stdin(Stdio::piped())
+                .stdout(Stdio::null())
+                .spawn()
+                .unwrap();
+            let start = Instant::now();
+            child
+                .stdin
+                .take()
+                .unwrap()
+                .write_all(payload.as_bytes())
+                .unwrap();
+            assert!(child.wait().unwrap().success());
+            start.elapsed()
+        })
+        .collect();
+    Some(absolute_row(
+        "statusline (Claude's payload)".into(),
+        median(samples),
+        Duration::from_millis(5),
+    ))
+}
+
 /// Ten sessions with commits, uncommitted and untracked work; all of them
 /// edit one shared file in different places (overlaps), and two pairs edit
 /// the same line (conflicts, one committed, one not), so the full trial

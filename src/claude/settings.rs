@@ -257,7 +257,10 @@ mod tests {
         let keys: Vec<&String> = installed.as_object().unwrap().keys().collect();
         assert_eq!(keys, ["model", "hooks", "permissions"]);
 
-        assert_eq!(install(&file, exe, false, false).unwrap(), SettingsEdit::Unchanged);
+        assert_eq!(
+            install(&file, exe, false, false).unwrap(),
+            SettingsEdit::Unchanged
+        );
         // A moved binary replaces its old hooks rather than adding more.
         install(&file, Path::new("/opt/sessions"), true, false).unwrap();
         let moved = read(&file);

@@ -68,7 +68,8 @@ fn ours(line: &Map<String, Value>) -> Option<Option<String>> {
     let words = shell_words::split(command).ok()?;
     match words.as_slice() {
         [program, verb, rest @ ..]
-            if verb == "statusline" && Path::new(program).file_name() == Some(OsStr::new("sessions")) =>
+            if verb == "statusline"
+                && Path::new(program).file_name() == Some(OsStr::new("sessions")) =>
         {
             match rest {
                 [] => Some(None),
@@ -105,10 +106,12 @@ mod tests {
         install(&mut s, Path::new("/bin/sessions")).unwrap();
         assert_eq!(s, once);
         install(&mut s, Path::new("/opt/my dir/sessions")).unwrap();
-        assert!(s["statusLine"]["command"]
-            .as_str()
-            .unwrap()
-            .starts_with("'/opt/my dir/sessions' statusline --theirs"));
+        assert!(
+            s["statusLine"]["command"]
+                .as_str()
+                .unwrap()
+                .starts_with("'/opt/my dir/sessions' statusline --theirs")
+        );
         uninstall(&mut s);
         assert_eq!(s, settings(json!({"model": "opus", "statusLine": theirs})));
         uninstall(&mut s);

@@ -2,11 +2,11 @@ use anyhow::Result;
 
 use crate::claude::Start;
 use crate::cli::NewArgs;
+use crate::error::Failure;
 use crate::git;
 use crate::output::{self, tilde, warn};
-use crate::registry::LockWait;
-use crate::error::Failure;
 use crate::registry::Entry;
+use crate::registry::LockWait;
 use crate::session::{self, AgentCommand, NewSession, Workspace, lifecycle, tmux};
 use crate::shell;
 

@@ -54,7 +54,9 @@ fn all() -> Result<()> {
                 output::note(format!("Resumed '{name}' in tmux window {}", window.id));
             }
             tmux::Restart::StillRuns { name, pid } => {
-                output::note(format!("Skipped '{name}': its agent still runs (pid {pid})"));
+                output::note(format!(
+                    "Skipped '{name}': its agent still runs (pid {pid})"
+                ));
             }
             tmux::Restart::FolderGone { name } => {
                 output::warn(format!(

@@ -103,7 +103,10 @@ pub fn open_window(entry: &Entry, resume_args: &[String], focus: bool) -> Result
             id: id.to_string(),
             pane: pane.to_string(),
         }),
-        _ => bail!("tmux opened a window for '{}' but did not say which", entry.name),
+        _ => bail!(
+            "tmux opened a window for '{}' but did not say which",
+            entry.name
+        ),
     }
 }
 

@@ -3,9 +3,9 @@
 //! gives back as it was.
 
 use std::fs;
+use std::io::Write;
 use std::path::Path;
 use std::process::{Command, Stdio};
-use std::io::Write;
 
 use serde_json::{Value, json};
 
@@ -71,7 +71,9 @@ fn install_runs_the_users_line_then_the_waiting_sessions_and_uninstall_restores_
         .success();
     let installed: Value = serde_json::from_str(&fs::read_to_string(&settings).unwrap()).unwrap();
     let command = installed["statusLine"]["command"].as_str().unwrap();
-    let exe = Path::new(env!("CARGO_BIN_EXE_sessions")).canonicalize().unwrap();
+    let exe = Path::new(env!("CARGO_BIN_EXE_sessions"))
+        .canonicalize()
+        .unwrap();
     assert!(
         command.starts_with(&format!("{} statusline --theirs ", exe.display())),
         "{command}"
@@ -132,10 +134,14 @@ fn without_a_line_of_theirs_it_prints_ours_alone_and_uninstall_removes_it() {
 
     let api = env.new_session("api-fix");
     hook(&env, &api, "PermissionRequest", "id-api");
-    let input = json!({ "session_id": "id-me", "cwd": env.repo, "workspace": { "current_dir": env.repo } });
+    let input =
+        json!({ "session_id": "id-me", "cwd": env.repo, "workspace": { "current_dir": env.repo } });
     assert_eq!(status_line(&env, command, &input), "api-fix waiting\n");
 
-    env.sessions().args(["claude", "uninstall"]).assert().success();
+    env.sessions()
+        .args(["claude", "uninstall"])
+        .assert()
+        .success();
     let left: Value = serde_json::from_str(&fs::read_to_string(&settings).unwrap()).unwrap();
     assert_eq!(left, json!({}));
 }

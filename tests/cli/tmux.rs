@@ -40,7 +40,9 @@ fn stand_in(dir: &Path, name: &str) -> PathBuf {
 /// SESSION, once it has.
 fn logged(dir: &Path, name: &str, session: &str) -> Vec<String> {
     let log = dir.join(format!("{name}-{session}.log"));
-    until(&format!("{} to be written", log.display()), || log.is_file());
+    until(&format!("{} to be written", log.display()), || {
+        log.is_file()
+    });
     fs::read_to_string(log)
         .unwrap()
         .lines()
@@ -50,11 +52,16 @@ fn logged(dir: &Path, name: &str, session: &str) -> Vec<String> {
 
 /// Every window: its name and the folder of its pane.
 fn windows(tmux: &Tmux) -> Vec<(String, String)> {
-    tmux.run(&["list-windows", "-a", "-F", "#{window_name}\t#{pane_current_path}"])
-        .lines()
-        .filter_map(|l| l.split_once('\t'))
-        .map(|(name, dir)| (name.to_string(), dir.to_string()))
-        .collect()
+    tmux.run(&[
+        "list-windows",
+        "-a",
+        "-F",
+        "#{window_name}\t#{pane_current_path}",
+    ])
+    .lines()
+    .filter_map(|l| l.split_once('\t'))
+    .map(|(name, dir)| (name.to_string(), dir.to_string()))
+    .collect()
 }
 
 fn in_tmux(env: &TestEnv, var: &str, args: &[&str]) -> std::process::Output {
@@ -90,13 +97,28 @@ fn new_tmux_starts_the_agent_in_a_window_named_after_the_session() {
     let out = in_tmux(
         &env,
         &var,
-        &["new", "x", "--tmux", "--agent", &format!("{agent} --flag"), "--", "fix it"],
+        &[
+            "new",
+            "x",
+            "--tmux",
+            "--agent",
+            &format!("{agent} --flag"),
+            "--",
+            "fix it",
+        ],
     );
     assert!(out.status.success(), "{}", stderr_of(&out));
-    assert!(stderr_of(&out).contains("in tmux window @"), "{}", stderr_of(&out));
+    assert!(
+        stderr_of(&out).contains("in tmux window @"),
+        "{}",
+        stderr_of(&out)
+    );
     let wt = env.sessions_dir().join("x");
     let args = logged(&env.root(), "agent", "x");
-    assert_eq!(args, [wt.display().to_string(), "--flag".into(), "fix it".into()]);
+    assert_eq!(
+        args,
+        [wt.display().to_string(), "--flag".into(), "fix it".into()]
+    );
     assert!(
         windows(&tmux).contains(&("x".into(), wt.display().to_string())),
         "{:?}",
@@ -145,7 +167,11 @@ fn attach_switches_to_the_agents_pane_found_by_its_process() {
     let (tmux, var) = server(&env);
     let first = tmux.run(&["display-message", "-p", "#{window_id}"]);
     let agent = stand_in(&env.root(), "agent");
-    let out = in_tmux(&env, &var, &["new", "x", "--tmux", "--agent", agent.to_str().unwrap()]);
+    let out = in_tmux(
+        &env,
+        &var,
+        &["new", "x", "--tmux", "--agent", agent.to_str().unwrap()],
+    );
     assert!(out.status.success(), "{}", stderr_of(&out));
     logged(&env.root(), "agent", "x");
     until("the agent's pid in the registry", || {
@@ -164,10 +190,17 @@ fn attach_switches_to_the_agents_pane_found_by_its_process() {
     until("the client to show the agent", || showing() == target);
 
     // A session without an agent in tmux: an error, and how to start one.
-    env.sessions().args(["new", "y", "--no-agent"]).assert().success();
+    env.sessions()
+        .args(["new", "y", "--no-agent"])
+        .assert()
+        .success();
     let out = in_tmux(&env, &var, &["attach", "y"]);
     assert_eq!(out.status.code(), Some(1), "{}", stderr_of(&out));
-    assert!(stderr_of(&out).contains("hint: sessions resume y"), "{}", stderr_of(&out));
+    assert!(
+        stderr_of(&out).contains("hint: sessions resume y"),
+        "{}",
+        stderr_of(&out)
+    );
 }
 
 /// Claude's hook EVENT for the session in DIR, from the Claude of pid PID.
@@ -198,7 +231,10 @@ fn resume_all_restarts_in_windows_the_agents_the_machine_stopped() {
     stand_in(&bin, "claude");
     let mut wts = Vec::new();
     for name in ["a", "b", "c", "d"] {
-        env.sessions().args(["new", name, "--no-agent"]).assert().success();
+        env.sessions()
+            .args(["new", name, "--no-agent"])
+            .assert()
+            .success();
         wts.push(env.sessions_dir().join(name));
     }
     // a: working when the machine stopped; b: its Claude still runs;
@@ -217,7 +253,11 @@ fn resume_all_restarts_in_windows_the_agents_the_machine_stopped() {
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(2), "{}", stderr_of(&out));
-    assert!(stderr_of(&out).contains("hint: tmux new-session"), "{}", stderr_of(&out));
+    assert!(
+        stderr_of(&out).contains("hint: tmux new-session"),
+        "{}",
+        stderr_of(&out)
+    );
 
     let path = format!("{}:{}", bin.display(), std::env::var("PATH").unwrap());
     let out = env
@@ -231,7 +271,10 @@ fn resume_all_restarts_in_windows_the_agents_the_machine_stopped() {
     assert!(out.status.success(), "{said}");
     assert!(said.contains("Resumed 'a' in tmux window @"), "{said}");
     assert!(
-        said.contains(&format!("Skipped 'b': its agent still runs (pid {})", alive.id())),
+        said.contains(&format!(
+            "Skipped 'b': its agent still runs (pid {})",
+            alive.id()
+        )),
         "{said}"
     );
     assert!(!said.contains("'c'") && !said.contains("'d'"), "{said}");
@@ -241,10 +284,15 @@ fn resume_all_restarts_in_windows_the_agents_the_machine_stopped() {
     assert_eq!(args[1..5], ["--session-id", "id-a", "-n", "a"]);
     let names: Vec<String> = windows(&tmux).into_iter().map(|(n, _)| n).collect();
     assert!(names.contains(&"a".to_string()), "{names:?}");
-    assert!(!names.iter().any(|n| ["b", "c", "d"].contains(&n.as_str())), "{names:?}");
+    assert!(
+        !names.iter().any(|n| ["b", "c", "d"].contains(&n.as_str())),
+        "{names:?}"
+    );
     until("a's new agent to be noted", || {
         let agent: Value = env.listed("a")["agent"].clone();
-        agent["pid"].as_u64().is_some_and(|p| p != u64::from(dead_pid()))
+        agent["pid"]
+            .as_u64()
+            .is_some_and(|p| p != u64::from(dead_pid()))
             && agent["state"] != "exited"
     });
     assert!(!bin.join("claude-b.log").exists());
