@@ -414,7 +414,7 @@ pub struct ResumeArgs {
 
 #[derive(Debug, Args)]
 pub struct AttachArgs {
-    /// Session name [default: the one the current folder is in, else picked on a terminal]
+    /// Session name, or REPO/NAME from anywhere [default: the one the current folder is in, else picked on a terminal]
     #[arg(add = session_names())]
     pub name: Option<String>,
 }

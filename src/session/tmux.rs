@@ -244,10 +244,7 @@ fn socket_of(tmux: &str) -> Option<PathBuf> {
 fn run(tmux: &mut Command) -> Result<String> {
     let out = tmux.output().context("cannot run tmux")?;
     if !out.status.success() {
-        bail!(
-            "tmux: {}",
-            String::from_utf8_lossy(&out.stderr).trim().to_string()
-        );
+        bail!("tmux: {}", String::from_utf8_lossy(&out.stderr).trim());
     }
     Ok(String::from_utf8_lossy(&out.stdout).into_owned())
 }

@@ -6,7 +6,7 @@
 use std::process::Command;
 
 use crate::common::tmux::{Tmux, until};
-use crate::common::{KillOnDrop, TestEnv, require, stderr_of};
+use crate::common::{KillOnDrop, TestEnv, require};
 
 /// The running children of PID, with their names (`ps`, as on macOS too).
 fn children(pid: u32) -> Vec<(u32, String)> {
