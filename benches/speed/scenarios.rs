@@ -138,25 +138,7 @@ pub fn bench_hook(world: &World, runs: usize) -> Option<Row> {
         home = world.home.display(),
         cwd = cwd.display()
     );
-    let samples = (0..runs.max(15))
-        .map(|_| {
-            let mut child = world
-                .sessions(&["hook", "Stop"])
-                .current_dir(&cwd)
-                .stdin(Stdio::piped())
-                .spawn()
-                .unwrap();
-            let start = Instant::now();
-            child
-                .stdin
-                .take()
-                .unwrap()
-                .write_all(payload.as_bytes())
-                .unwrap();
-            assert!(child.wait().unwrap().success());
-            start.elapsed()
-        })
-        .collect();
+    let samples = fed(world, &["hook", "Stop"], &cwd, &payload, runs);
     Some(absolute_row(
         "hook Stop (typical payload)".into(),
         median(samples),
@@ -164,23 +146,14 @@ pub fn bench_hook(world: &World, runs: usize) -> Option<Row> {
     ))
 }
 
-/// `statusline`, as Claude Code runs it after every message: its JSON on
-/// stdin, the registry read, one line out.
-pub fn bench_statusline(world: &World, runs: usize) -> Option<Row> {
-    if !world.supports("statusline") {
-        return None;
-    }
-    make_sessions(world, 1);
-    let cwd = world.session_path("s00");
-    let payload = format!(
-        r#"{{"session_id":"4f7c2a9e-1b3d-4e5f-8a6b-7c8d9e0f1a2b","cwd":"{cwd}","model":{{"id":"claude-opus-4-1","display_name":"Opus"}},"workspace":{{"current_dir":"{cwd}","project_dir":"{cwd}"}}}}"#,
-        cwd = cwd.display()
-    );
-    let samples = (0..runs.max(15))
+/// The times of RUNS (at least 15) runs of `sessions ARGS` in CWD, each fed
+/// PAYLOAD on its input as Claude Code feeds its hooks and status line.
+fn fed(world: &World, args: &[&str], cwd: &Path, payload: &str, runs: usize) -> Vec<Duration> {
+    (0..runs.max(15))
         .map(|_| {
             let mut child = world
-                .sessions(&["statusline"])
-                .current_dir(&cwd)
+                .sessions(args)
+                .current_dir(cwd)
                 .stdin(Stdio::piped())
                 .stdout(Stdio::null())
                 .spawn()
@@ -195,7 +168,22 @@ pub fn bench_statusline(world: &World, runs: usize) -> Option<Row> {
             assert!(child.wait().unwrap().success());
             start.elapsed()
         })
-        .collect();
+        .collect()
+}
+
+/// `statusline`, as Claude Code runs it after every message: its JSON on
+/// stdin, the registry read, one line out.
+pub fn bench_statusline(world: &World, runs: usize) -> Option<Row> {
+    if !world.supports("statusline") {
+        return None;
+    }
+    make_sessions(world, 1);
+    let cwd = world.session_path("s00");
+    let payload = format!(
+        r#"{{"session_id":"4f7c2a9e-1b3d-4e5f-8a6b-7c8d9e0f1a2b","cwd":"{cwd}","model":{{"id":"claude-opus-4-1","display_name":"Opus"}},"workspace":{{"current_dir":"{cwd}","project_dir":"{cwd}"}}}}"#,
+        cwd = cwd.display()
+    );
+    let samples = fed(world, &["statusline"], &cwd, &payload, runs);
     Some(absolute_row(
         "statusline (Claude's payload)".into(),
         median(samples),

@@ -10,21 +10,7 @@ use std::process::{Command, Stdio};
 use serde_json::{Value, json};
 
 use crate::common::{TestEnv, stderr_of, write_file};
-
-/// Claude's hook EVENT for the session in DIR.
-fn hook(env: &TestEnv, dir: &Path, event: &str, session_id: &str) {
-    let input = json!({
-        "session_id": session_id,
-        "transcript_path": format!("/t/{session_id}.jsonl"),
-        "cwd": dir,
-        "hook_event_name": event,
-    });
-    env.sessions_in(dir)
-        .args(["hook", event])
-        .write_stdin(input.to_string())
-        .assert()
-        .success();
-}
+use crate::tmux::hook;
 
 /// Runs the status line COMMAND as Claude does: through a shell, given the
 /// session's JSON; its output.
@@ -92,9 +78,9 @@ fn install_runs_the_users_line_then_the_waiting_sessions_and_uninstall_restores_
     let api = env.new_session("api-fix");
     let other = env.new_session("other");
     env.new_session("quiet");
-    hook(&env, &me, "UserPromptSubmit", "id-me");
-    hook(&env, &api, "PermissionRequest", "id-api");
-    hook(&env, &other, "UserPromptSubmit", "id-other");
+    hook(&env, &me, "UserPromptSubmit", "id-me", None);
+    hook(&env, &api, "PermissionRequest", "id-api", None);
+    hook(&env, &other, "UserPromptSubmit", "id-other", None);
     let input = json!({
         "session_id": "id-me",
         "cwd": me,
@@ -133,7 +119,7 @@ fn without_a_line_of_theirs_it_prints_ours_alone_and_uninstall_removes_it() {
     assert!(command.ends_with(" statusline"), "{command}");
 
     let api = env.new_session("api-fix");
-    hook(&env, &api, "PermissionRequest", "id-api");
+    hook(&env, &api, "PermissionRequest", "id-api", None);
     let input =
         json!({ "session_id": "id-me", "cwd": env.repo, "workspace": { "current_dir": env.repo } });
     assert_eq!(status_line(&env, command, &input), "api-fix waiting\n");

@@ -203,17 +203,21 @@ fn attach_switches_to_the_agents_pane_found_by_its_process() {
     );
 }
 
-/// Claude's hook EVENT for the session in DIR, from the Claude of pid PID.
-fn hook(env: &TestEnv, dir: &Path, event: &str, session_id: &str, pid: u32) {
+/// Claude's hook EVENT for the session in DIR, from the Claude of pid PID
+/// (by default, whichever process runs the hook).
+pub fn hook(env: &TestEnv, dir: &Path, event: &str, session_id: &str, pid: Option<u32>) {
     let input = json!({
         "session_id": session_id,
         "transcript_path": format!("/t/{session_id}.jsonl"),
         "cwd": dir,
         "hook_event_name": event,
     });
-    env.sessions_in(dir)
+    let mut command = env.sessions_in(dir);
+    if let Some(pid) = pid {
+        command.env("CLAUDE_PID", pid.to_string());
+    }
+    command
         .args(["hook", event])
-        .env("CLAUDE_PID", pid.to_string())
         .write_stdin(input.to_string())
         .assert()
         .success();
@@ -239,10 +243,10 @@ fn resume_all_restarts_in_windows_the_agents_the_machine_stopped() {
     }
     // a: working when the machine stopped; b: its Claude still runs;
     // c: exited cleanly; d: never had an agent.
-    hook(&env, &wts[0], "UserPromptSubmit", "id-a", dead_pid());
+    hook(&env, &wts[0], "UserPromptSubmit", "id-a", Some(dead_pid()));
     let alive = sleeper_in(&wts[1]);
-    hook(&env, &wts[1], "SessionStart", "id-b", alive.id());
-    hook(&env, &wts[2], "SessionEnd", "id-c", dead_pid());
+    hook(&env, &wts[1], "SessionStart", "id-b", Some(alive.id()));
+    hook(&env, &wts[2], "SessionEnd", "id-c", Some(dead_pid()));
     assert_eq!(env.listed("a")["agent"]["state"], "exited");
 
     // Outside tmux: refused, with a way in.
