@@ -8,6 +8,7 @@ mod common;
 mod agent;
 mod agent_states;
 mod claude_e2e;
+mod claude_tty;
 mod clean;
 mod completion;
 mod config;

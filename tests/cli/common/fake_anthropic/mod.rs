@@ -80,8 +80,8 @@ pub struct Turn {
 
 #[derive(Clone, Debug)]
 enum TurnKind {
-    /// Words streamed as text deltas; `held` stops after the first delta
-    /// until the test calls `release`.
+    /// Words streamed as text deltas in one block; `held` stops after the
+    /// block until the test calls `release`.
     Text { text: String, held: bool },
     /// One tool call, ending the message with `stop_reason: tool_use`.
     Tool { name: String, input: Value },
@@ -99,9 +99,9 @@ impl Turn {
         }
     }
 
-    /// A text answer that streams its first delta, then waits for
-    /// `FakeAnthropic::release` before it ends: a turn as long as the test
-    /// needs it.
+    /// A text answer that streams its text (which Claude then shows), then
+    /// waits for `FakeAnthropic::release` before the message ends: a turn as
+    /// long as the test needs it.
     pub fn held(text: &str) -> Turn {
         Turn {
             kind: TurnKind::Text {

@@ -178,9 +178,11 @@ fn stream_turn(w: &mut TcpStream, shared: &Shared, turn: &Turn, msg: &Message) -
                     pause(shared, turn.spacing)?;
                 }
                 send(w, "content_block_delta", text_delta(word))?;
-                if i == 0 && *held {
-                    held_until_released(shared, w)?;
-                }
+            }
+            // Claude shows a text block once it is complete: hold after it.
+            send(w, "content_block_stop", block_stop())?;
+            if *held {
+                held_until_released(shared, w)?;
             }
             "end_turn"
         }
@@ -198,10 +200,10 @@ fn stream_turn(w: &mut TcpStream, shared: &Shared, turn: &Turn, msg: &Message) -
                 json!({"type": "content_block_delta", "index": 0, "delta":
                        {"type": "input_json_delta", "partial_json": input.to_string()}}),
             )?;
+            send(w, "content_block_stop", block_stop())?;
             "tool_use"
         }
     };
-    send(w, "content_block_stop", block_stop())?;
     pause(shared, turn.spacing)?;
     send(w, "message_delta", message_delta(stop_reason))?;
     send(w, "message_stop", json!({"type": "message_stop"}))?;
