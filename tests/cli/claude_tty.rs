@@ -18,7 +18,7 @@ const WRITES: &str = "touch made-by-claude && sleep 5";
 /// Session x's Claude on the pane, at its prompt; the command's number.
 fn started(tty: &mut ClaudeTty) -> u32 {
     let n = tty.new_session("x");
-    tty.until_ready();
+    tty.until_ready(n);
     n
 }
 

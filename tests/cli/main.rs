@@ -9,6 +9,7 @@ mod agent;
 mod agent_states;
 mod claude_e2e;
 mod claude_tty;
+mod claude_tty_flows;
 mod clean;
 mod completion;
 mod config;

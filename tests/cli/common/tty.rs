@@ -238,6 +238,9 @@ impl ClaudeTty {
     pub fn run(&mut self, line: &str) -> u32 {
         self.commands += 1;
         let n = self.commands;
+        // A clean screen, so that waits see only what this command shows.
+        self.tmux.run(&["send-keys", "-R"]);
+        self.tmux.run(&["clear-history"]);
         let (rc, stty) = (self.file(n, "rc"), self.file(n, "stty"));
         self.tmux.type_line(&format!(
             "{line}; rc=$?; stty -a > '{}'; echo $rc > '{rc}.new'; mv '{rc}.new' '{rc}'",
@@ -265,13 +268,18 @@ impl ClaudeTty {
         self.env.root().join(format!("command-{n}.{what}"))
     }
 
+    /// Command N's exit code, if it has ended.
+    pub fn ended(&self, n: u32) -> Option<i32> {
+        let text = fs::read_to_string(self.file(n, "rc")).ok()?;
+        Some(text.trim().parse().unwrap())
+    }
+
     /// Waits until command N has ended; its exit code.
     pub fn exit_code(&self, n: u32) -> i32 {
-        let rc = self.file(n, "rc");
         let start = Instant::now();
         loop {
-            if let Ok(text) = fs::read_to_string(&rc) {
-                return text.trim().parse().unwrap();
+            if let Some(code) = self.ended(n) {
+                return code;
             }
             assert!(
                 start.elapsed() < DEADLINE,
@@ -288,9 +296,25 @@ impl ClaudeTty {
         fs::read_to_string(self.file(n, "stty")).unwrap()
     }
 
-    /// Waits until Claude shows its prompt, ready for input.
-    pub fn until_ready(&self) -> Instant {
-        self.tmux.until_shown("? for shortcuts")
+    /// Waits until Claude, run by command N, shows its prompt, ready for
+    /// input; fails at once if the command ends instead.
+    pub fn until_ready(&self, n: u32) -> Instant {
+        let start = Instant::now();
+        loop {
+            let screen = self.tmux.screen();
+            if screen.contains("? for shortcuts") {
+                return Instant::now();
+            }
+            if let Some(code) = self.ended(n) {
+                panic!("command {n} ended ({code}) before Claude was ready:\n{screen}");
+            }
+            assert!(
+                start.elapsed() < DEADLINE,
+                "Claude is not ready after {:?}:\n{screen}",
+                start.elapsed()
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
     }
 
     /// Types PROMPT into Claude and submits it.
