@@ -23,8 +23,6 @@
 
 mod http;
 mod reply;
-#[cfg(test)]
-mod tests;
 
 use std::net::TcpListener;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -131,7 +129,9 @@ impl Turn {
         }
     }
 
-    /// The same turn, streamed a word per delta with PAUSE between them.
+    /// The same turn, slowed down: a text streamed a word per delta with
+    /// PAUSE between them; a tool call PAUSE before it starts and again
+    /// before its input, as a model thinks before it calls.
     pub fn spaced(mut self, pause: Duration) -> Turn {
         self.spacing = pause;
         self

@@ -187,6 +187,9 @@ fn stream_turn(w: &mut TcpStream, shared: &Shared, turn: &Turn, msg: &Message) -
             "end_turn"
         }
         TurnKind::Tool { name, input } => {
+            // A model takes its time before the call, not after: Claude
+            // runs the tool as soon as the block ends.
+            pause(shared, turn.spacing)?;
             send(
                 w,
                 "content_block_start",
@@ -204,7 +207,6 @@ fn stream_turn(w: &mut TcpStream, shared: &Shared, turn: &Turn, msg: &Message) -
             "tool_use"
         }
     };
-    pause(shared, turn.spacing)?;
     send(w, "message_delta", message_delta(stop_reason))?;
     send(w, "message_stop", json!({"type": "message_stop"}))?;
     w.write_all(b"0\r\n\r\n")

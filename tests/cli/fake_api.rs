@@ -1,4 +1,5 @@
-//! The fake's own tests: the transport, and the script of turns.
+//! The fake Anthropic API's own tests (`common::fake_anthropic`): the
+//! transport, and the script of turns.
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
@@ -6,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::json;
 
-use super::*;
+use crate::common::fake_anthropic::{DEFAULT_REPLY, FakeAnthropic, Turn};
 
 fn read_response(r: &mut BufReader<TcpStream>) -> (String, String) {
     let mut status = String::new();
