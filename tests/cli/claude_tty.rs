@@ -58,6 +58,10 @@ fn a_slow_stream_is_working_throughout() {
     tty.prompt("count");
     let asked = tty.api.wait_main(1);
     tty.state_within("x", "working", asked);
+    // The fake's nine pauses keep the stream going 2.7 s after the request.
+    while asked.elapsed() < Duration::from_secs(2) {
+        assert_eq!(tty.agent("x")["state"], "working");
+    }
     let shown = tty.tmux.until_shown("nine ten");
     tty.state_within("x", "idle", shown);
     exit_claude(&tty, n);
