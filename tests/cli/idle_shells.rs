@@ -4,9 +4,22 @@
 //! command do stop them. Every wait polls for a condition.
 
 use std::process::Command;
+use std::time::{Duration, Instant};
 
-use crate::common::tmux::{Tmux, until};
+use crate::common::tty::Tmux;
 use crate::common::{KillOnDrop, TestEnv, require};
+
+/// Polls CONDITION until it holds, failing after a generous bound.
+fn until(what: &str, mut condition: impl FnMut() -> bool) {
+    let start = Instant::now();
+    while !condition() {
+        assert!(
+            start.elapsed() < Duration::from_secs(60),
+            "gave up waiting for {what}"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
 
 /// The running children of PID, with their names (`ps`, as on macOS too).
 fn children(pid: u32) -> Vec<(u32, String)> {

@@ -4,18 +4,31 @@
 
 use std::fs;
 use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 
-use crate::common::tmux::{Tmux, until};
+use crate::common::tty::Tmux;
 use crate::common::{KillOnDrop, TestEnv, dead_pid, make_executable, require, sleeper_in};
 use crate::common::{stderr_of, write_file};
+
+/// Polls CONDITION until it holds, failing after a generous bound.
+fn until(what: &str, mut condition: impl FnMut() -> bool) {
+    let start = Instant::now();
+    while !condition() {
+        assert!(
+            start.elapsed() < Duration::from_secs(90),
+            "gave up waiting for {what}"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
 
 /// A server with one window (a `sleep`), and `$TMUX` as its panes see it.
 fn server(env: &TestEnv) -> (Tmux, String) {
     let tmux = Tmux::start(env, &env.root(), &env.root(), "exec sleep 1000");
     let pid = tmux.run(&["display-message", "-p", "#{pid}"]);
-    let var = format!("{},{},0", tmux.socket.display(), pid.trim());
+    let var = format!("{},{},0", tmux.socket().display(), pid.trim());
     (tmux, var)
 }
 
@@ -140,7 +153,7 @@ fn new_tmux_starts_the_agent_in_a_window_named_after_the_session() {
 
 /// A terminal attached to the server, as a person's would be; its name.
 fn client(env: &TestEnv, tmux: &Tmux) -> (KillOnDrop, String) {
-    let attach = format!("tmux -S '{}' attach", tmux.socket.display());
+    let attach = format!("tmux -S '{}' attach", tmux.socket().display());
     let child = env
         .command_in("script", &env.root())
         .args(["-qfec", &attach, "/dev/null"])

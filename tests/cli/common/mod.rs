@@ -17,7 +17,7 @@ use tempfile::TempDir;
 pub mod fake_anthropic;
 pub mod hints;
 pub mod procs;
-pub mod tmux;
+pub mod tty;
 
 pub struct TestEnv {
     root: TempDir,
