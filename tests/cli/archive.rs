@@ -282,3 +282,39 @@ fn doctor_writes_a_lost_saved_ref_again() {
     assert!(out.status.success(), "{}", stderr_of(&out));
     assert_eq!(fs::read_to_string(path.join("w.txt")).unwrap(), "work\n");
 }
+
+#[test]
+fn restore_runs_setup_at_the_same_path_and_keeps_the_agent() {
+    let env = TestEnv::cloned();
+    env.user_config("setup = [\"echo $SESSIONS_PORT > setup-ran.log\"]\n");
+    let path = env.new_session("again");
+    let listed = env.listed("again");
+    fs::remove_file(path.join("setup-ran.log")).unwrap();
+    // The agent's ids as a hook would have recorded them.
+    let registry = fs::read_to_string(env.registry_file()).unwrap();
+    // The one session's table is the last in the file.
+    assert!(!registry.contains("[session.agent]"), "{registry}");
+    let with_agent = format!(
+        "{registry}\n[session.agent]\nkind = \"claude\"\nsession_id = \"c-1\"\ntranscript_path = \"/t/c-1.jsonl\"\n"
+    );
+    fs::write(env.registry_file(), with_agent).unwrap();
+    let out = env.sessions().args(["archive", "again"]).output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}{}",
+        stderr_of(&out),
+        String::from_utf8_lossy(&out.stdout)
+    );
+    let out = env.sessions().args(["restore", "again"]).output().unwrap();
+    assert!(out.status.success(), "{}", stderr_of(&out));
+    let back = env.listed("again");
+    assert_eq!(back["path"], listed["path"]);
+    assert_eq!(back["port"], listed["port"]);
+    assert_eq!(back["agent"]["session_id"], "c-1");
+    assert_eq!(
+        fs::read_to_string(path.join("setup-ran.log"))
+            .unwrap()
+            .trim(),
+        listed["port"].to_string()
+    );
+}
