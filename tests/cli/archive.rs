@@ -318,3 +318,15 @@ fn restore_runs_setup_at_the_same_path_and_keeps_the_agent() {
         listed["port"].to_string()
     );
 }
+
+#[test]
+fn archive_is_refused_mid_rebase_and_changes_nothing() {
+    let env = TestEnv::cloned();
+    let path = crate::in_progress::stopped_mid_rebase(&env, "mid");
+    let registry = env.registry_bytes();
+    let stderr = env.exits_with(&["archive", "mid"], 3);
+    assert!(stderr.contains("rebase"), "{stderr}");
+    assert!(path.join("page.html").is_file());
+    assert_eq!(env.registry_bytes(), registry);
+    assert_eq!(env.git(&["for-each-ref", SAVED]), "");
+}
