@@ -207,9 +207,21 @@ fn list_clean_and_doctor_know_archived_sessions() {
     env.listed("parked");
     let (output, report) = env.doctor(&[]);
     assert!(output.status.success(), "{report}");
-    // Resume says how to bring it back.
+    // Resume, sync and land say how to bring it back.
     let stderr = env.exits_with(&["resume", "parked"], 2);
     assert!(stderr.contains("sessions restore parked"), "{stderr}");
+    let stderr = env.exits_with(&["land", "parked"], 2);
+    assert!(stderr.contains("sessions restore parked"), "{stderr}");
+    let out = env.sessions().args(["sync", "parked"]).output().unwrap();
+    let said = format!(
+        "{}{}",
+        stderr_of(&out),
+        String::from_utf8_lossy(&out.stdout)
+    );
+    assert!(
+        !out.status.success() && said.contains("sessions restore parked"),
+        "{said}"
+    );
 }
 
 #[test]
