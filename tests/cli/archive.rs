@@ -342,3 +342,42 @@ fn archive_is_refused_mid_rebase_and_changes_nothing() {
     assert_eq!(env.registry_bytes(), registry);
     assert_eq!(env.git(&["for-each-ref", SAVED]), "");
 }
+
+/// Ctrl-C during archive (here in its teardown): exit 130, nothing saved,
+/// nothing removed.
+#[test]
+fn archive_interrupted_changes_nothing() {
+    let env = TestEnv::cloned();
+    let path = busy_session(&env, "stop");
+    let before = files(&path);
+    env.user_config("teardown = [\"kill -INT $PPID; sleep 1\"]\n");
+    let registry = env.registry_bytes();
+    let out = env.sessions().args(["archive", "stop"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(130), "{}", stderr_of(&out));
+    assert_eq!(files(&path), before);
+    assert_eq!(env.registry_bytes(), registry);
+    assert_eq!(env.git(&["for-each-ref", SAVED]), "");
+}
+
+/// `restore` killed outright while git checks the worktree out: doctor
+/// removes the half-made worktree (the saved work has it all), and the
+/// session restores after.
+#[test]
+fn doctor_undoes_a_restore_killed_half_way() {
+    let env = TestEnv::cloned();
+    let path = busy_session(&env, "killed");
+    let mut before = files(&path);
+    before.remove("build.log");
+    env.sessions()
+        .args(["archive", "killed"])
+        .assert()
+        .success();
+    let pid_file = env.pid_hook("post-checkout", "", "kill -9 $pid");
+    env.run_killed(&["restore", "killed"], &pid_file, "post-checkout");
+    assert!(path.is_dir(), "killed before the worktree was made");
+    env.found_then_fixed(&["interrupted_archive"]);
+    assert!(!path.exists());
+    let out = env.sessions().args(["restore", "killed"]).output().unwrap();
+    assert!(out.status.success(), "{}", stderr_of(&out));
+    assert_eq!(files(&path), before);
+}
