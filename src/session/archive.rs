@@ -21,7 +21,7 @@ use crate::copy;
 use crate::error::Failure;
 use crate::git::{Oid, RemovalChecks, SavedWork, parse_oid};
 use crate::interrupt;
-use crate::registry::{Archived, Entry};
+use crate::registry::{AgentState, Archived, Entry};
 use crate::shell::quote;
 
 /// An archived session and what was saved of it.
@@ -72,6 +72,12 @@ pub fn archive(ws: &Workspace, name: &str) -> Result<Archive> {
     interrupt::check()?;
     ws.repo.set_archive_ref(name, saved.commit)?;
     let mut archived = entry.clone();
+    // No process of its agent runs (judged above): what `status` reads
+    // from the registry alone must not count it. Its ids stay, to resume.
+    if let Some(agent) = archived.agent.as_mut() {
+        agent.state = Some(AgentState::Exited);
+        agent.pid = None;
+    }
     archived.archived = Some(Archived {
         commit: saved.commit.to_string(),
         at: crate::clock::now(),
