@@ -237,7 +237,7 @@ mod tests {
             ]
         }});
         fs::write(&file, earlier.to_string()).unwrap();
-        install(&file, Path::new("/usr/bin/sessions"), false).unwrap();
+        install(&file, Path::new("/usr/bin/sessions"), false, false).unwrap();
         let installed = read(&file);
         assert_eq!(
             installed["hooks"]["PreToolUse"],
