@@ -17,6 +17,7 @@ mod list;
 mod list_all;
 mod man;
 mod new;
+mod notify_send;
 mod path;
 mod resume;
 mod rm;
@@ -55,6 +56,7 @@ pub fn run(command: Command) -> Result<()> {
         Command::Resume(args) => resume::run(args),
         Command::Claude(command) => claude::run(command),
         Command::Hook(args) => hook::run(args),
+        Command::NotifySend(args) => notify_send::run(args),
         Command::Conflicts(args) => conflicts::run(args),
         Command::Sync(args) => sync::run(args),
         Command::Land(args) => land::run(args),
