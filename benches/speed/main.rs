@@ -5,9 +5,10 @@
 //! Options: `--files N` (repeatable; default 2000 and 20000), `--runs N`
 //! (default 7), `--save FILE` (also write the table as Markdown), `--only NAME`
 //! (repeatable: run only these of new, rm, list, conflicts, copies, path, hook,
-//! memory).
+//! notify, memory).
 
 mod measure;
+mod notify;
 mod scenarios;
 mod world;
 
@@ -133,6 +134,9 @@ fn main() {
             }
             if options.wants("hook") {
                 rows.extend(bench_hook(&world, options.runs));
+            }
+            if options.wants("notify") {
+                rows.extend(notify::bench_notify(&world, options.runs));
             }
         }
     }
