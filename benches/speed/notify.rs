@@ -45,7 +45,10 @@ pub fn bench_notify(world: &World, runs: usize) -> Vec<Row> {
     let variants = [
         ("off", "[notify]\non = []\n"),
         ("desktop", "[notify]\ndesktop = true\n"),
-        ("command `sleep 5`", "[notify]\ndesktop = false\ncommand = \"sleep 5\"\n"),
+        (
+            "command `sleep 5`",
+            "[notify]\ndesktop = false\ncommand = \"sleep 5\"\n",
+        ),
     ];
     let rows = variants
         .iter()
