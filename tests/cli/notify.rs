@@ -7,11 +7,11 @@
 
 use std::os::unix::net::UnixListener;
 use std::path::{Path, PathBuf};
-use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 
 use crate::common::{KillOnDrop, TestEnv, make_executable, require, sleeper_in, write_file};
+use crate::idle_shells::until;
 
 const T0: &str = "2026-03-01T10:00:00Z";
 
@@ -117,18 +117,6 @@ fn notifiers(wt: &Path) -> Vec<u32> {
             words.contains(&b"notify-send".as_slice()) && words.contains(&needle.as_bytes())
         })
         .collect()
-}
-
-/// Polls CONDITION until it holds, failing after a generous bound.
-fn until(what: &str, mut condition: impl FnMut() -> bool) {
-    let start = Instant::now();
-    while !condition() {
-        assert!(
-            start.elapsed() < Duration::from_secs(60),
-            "gave up waiting for {what}"
-        );
-        std::thread::sleep(Duration::from_millis(20));
-    }
 }
 
 #[test]
