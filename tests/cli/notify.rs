@@ -88,19 +88,24 @@ impl Fixture {
             .output()
             .unwrap();
         assert!(output.status.success(), "hook {event}: {output:?}");
+        assert!(output.stderr.is_empty(), "hook {event}: {output:?}");
         assert!(output.stdout.is_empty(), "hook {event} printed on stdout");
     }
 
-    /// The recorded calls, once every notification of this test is given.
-    fn calls(&self) -> Vec<String> {
+    /// The recorded calls, once there are at least AT_LEAST and every
+    /// notification of this test is given.
+    fn calls(&self, at_least: usize) -> Vec<String> {
+        let read = || -> Vec<String> {
+            std::fs::read_to_string(&self.log)
+                .unwrap_or_default()
+                .lines()
+                .map(String::from)
+                .collect()
+        };
         until("the notifications to be given", || {
-            notifiers(&self.wt).is_empty()
+            read().len() >= at_least && notifiers(&self.wt).is_empty()
         });
-        std::fs::read_to_string(&self.log)
-            .unwrap_or_default()
-            .lines()
-            .map(String::from)
-            .collect()
+        read()
     }
 }
 
@@ -132,7 +137,7 @@ fn one_call_per_change_never_a_repeat_while_the_state_holds() {
         json!({ "notification_type": "permission_prompt", "message": message }),
     );
     assert_eq!(
-        f.calls(),
+        f.calls(1),
         ["waiting|x|permission to use Bash|env=waiting"],
         "waiting twice is one call"
     );
@@ -142,13 +147,20 @@ fn one_call_per_change_never_a_repeat_while_the_state_holds() {
 
     f.hook("PostToolUse", json!({ "tool_name": "Bash" }));
     f.hook("PermissionRequest", json!({ "tool_name": "Edit" }));
-    assert_eq!(f.calls().len(), 2, "waiting, working, waiting is two calls");
-    assert_eq!(f.calls()[1], "waiting|x|permission to use Edit|env=waiting");
+    assert_eq!(
+        f.calls(2).len(),
+        2,
+        "waiting, working, waiting is two calls"
+    );
+    assert_eq!(
+        f.calls(2)[1],
+        "waiting|x|permission to use Edit|env=waiting"
+    );
 
     f.hook("StopFailure", json!({ "error": "rate_limit" }));
     f.hook("StopFailure", json!({ "error": "rate_limit" }));
-    assert_eq!(f.calls().len(), 3);
-    assert_eq!(f.calls()[2], "error|x|rate_limit|env=error");
+    assert_eq!(f.calls(3).len(), 3);
+    assert_eq!(f.calls(3)[2], "error|x|rate_limit|env=error");
 }
 
 #[test]
@@ -175,7 +187,7 @@ fn values_are_passed_whole_and_never_run_as_code() {
         .to_string_lossy()
         .into_owned();
     assert_eq!(
-        f.calls(),
+        f.calls(1),
         [format!(
             "{evil}|{evil}|{evil}|{repo}: {}|env=waiting",
             f.wt.display()
@@ -194,7 +206,7 @@ fn idle_notifies_only_after_a_turn_longer_than_idle_after() {
     f.config("idle_after = \"2m\"\n");
     f.hook_at("UserPromptSubmit", json!({}), "2026-03-01T10:00:00Z");
     f.hook_at("Stop", json!({}), "2026-03-01T10:01:00Z");
-    assert!(f.calls().is_empty(), "a one-minute turn: {:?}", f.calls());
+    assert!(f.calls(0).is_empty(), "a one-minute turn: {:?}", f.calls(0));
     // The idle notification Claude sends a minute later is no new change.
     f.hook_at(
         "Notification",
@@ -208,7 +220,7 @@ fn idle_notifies_only_after_a_turn_longer_than_idle_after() {
         "2026-03-01T10:11:00Z",
     );
     f.hook_at("Stop", json!({}), "2026-03-01T10:13:00Z");
-    assert_eq!(f.calls(), ["idle|x|done after 3m|env=idle"]);
+    assert_eq!(f.calls(1), ["idle|x|done after 3m|env=idle"]);
 }
 
 #[test]
@@ -217,7 +229,7 @@ fn on_chooses_the_changes_that_notify() {
     f.config("on = [\"error\"]\n");
     f.hook("PermissionRequest", json!({ "tool_name": "Bash" }));
     f.hook("StopFailure", json!({}));
-    assert_eq!(f.calls(), ["error|x|its turn failed|env=error"]);
+    assert_eq!(f.calls(1), ["error|x|its turn failed|env=error"]);
 }
 
 #[test]
@@ -229,7 +241,7 @@ fn a_project_notify_command_runs_only_once_trusted() {
         &format!("[notify]\ncommand = {}\ndesktop = false\n", json!(command)),
     );
     f.hook("PermissionRequest", json!({ "tool_name": "Bash" }));
-    assert!(f.calls().is_empty(), "an unapproved project command ran");
+    assert!(f.calls(0).is_empty(), "an unapproved project command ran");
     // Held back, and every command says so.
     let out = f.env.sessions().arg("config").output().unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr);
@@ -241,7 +253,7 @@ fn a_project_notify_command_runs_only_once_trusted() {
     f.env.sessions().args(["trust", "--yes"]).assert().success();
     f.hook("PostToolUse", json!({}));
     f.hook("PermissionRequest", json!({ "tool_name": "Bash" }));
-    assert_eq!(f.calls(), ["waiting|x|permission to use Bash|env=waiting"]);
+    assert_eq!(f.calls(1), ["waiting|x|permission to use Bash|env=waiting"]);
 }
 
 /// A D-Bus session bus stand-in: a socket that counts who connects.
@@ -267,7 +279,7 @@ fn desktop_false_is_honoured_and_true_tries_the_notification_service() {
     f.config("");
     hook("PermissionRequest", json!({ "tool_name": "Bash" }));
     // The command ran, from a notify-send that is gone: it never connected.
-    assert_eq!(f.calls().len(), 1);
+    assert_eq!(f.calls(1).len(), 1);
     assert!(
         bus.accept().is_err(),
         "desktop = false connected to the bus"
@@ -279,7 +291,7 @@ fn desktop_false_is_honoured_and_true_tries_the_notification_service() {
     until("a desktop notification to reach the bus", || {
         bus.accept().is_ok()
     });
-    assert_eq!(f.calls().len(), 1, "no command configured, none ran");
+    assert_eq!(f.calls(1).len(), 1, "no command configured, none ran");
 }
 
 #[test]
@@ -343,7 +355,7 @@ fn nothing_for_the_tmux_pane_in_front_of_the_person() {
     };
     // Nobody attached: nobody sees the pane.
     in_pane("PermissionRequest", json!({ "tool_name": "A" }));
-    assert_eq!(f.calls().len(), 1);
+    assert_eq!(f.calls(1).len(), 1);
 
     let client = KillOnDrop(
         f.env
@@ -364,14 +376,14 @@ fn nothing_for_the_tmux_pane_in_front_of_the_person() {
     });
     in_pane("PostToolUse", json!({}));
     in_pane("PermissionRequest", json!({ "tool_name": "B" }));
-    assert_eq!(f.calls().len(), 1, "the pane in front was notified");
+    assert_eq!(f.calls(1).len(), 1, "the pane in front was notified");
 
     // Another window in front: the agent's pane is out of sight.
     tmux(&["new-window", "sleep 300"]);
     in_pane("PostToolUse", json!({}));
     in_pane("PermissionRequest", json!({ "tool_name": "C" }));
-    assert_eq!(f.calls().len(), 2);
-    assert!(f.calls()[1].contains("permission to use C"));
+    assert_eq!(f.calls(2).len(), 2);
+    assert!(f.calls(2)[1].contains("permission to use C"));
     drop(client);
 }
 
