@@ -4,25 +4,13 @@
 
 use std::fs;
 use std::path::{Path, PathBuf};
-use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 
 use crate::common::tty::Tmux;
 use crate::common::{KillOnDrop, TestEnv, dead_pid, make_executable, require, sleeper_in};
 use crate::common::{stderr_of, write_file};
-
-/// Polls CONDITION until it holds, failing after a generous bound.
-fn until(what: &str, mut condition: impl FnMut() -> bool) {
-    let start = Instant::now();
-    while !condition() {
-        assert!(
-            start.elapsed() < Duration::from_secs(90),
-            "gave up waiting for {what}"
-        );
-        std::thread::sleep(Duration::from_millis(20));
-    }
-}
+use crate::idle_shells::until;
 
 /// A server with one window (a `sleep`), and `$TMUX` as its panes see it.
 fn server(env: &TestEnv) -> (Tmux, String) {
