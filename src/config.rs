@@ -116,6 +116,14 @@ pub struct Config {
     pub land_push: Setting<bool>,
     /// Fetch the base's remote before `sync`.
     pub sync_fetch: Setting<bool>,
+    /// `[env]`: variables (templates with placeholders) for every session
+    /// command and the agent, by name.
+    pub env: BTreeMap<String, Setting<String>>,
+    /// The user's values of `[env]` variables the project sets too: what a
+    /// session gets while the project is not approved.
+    pub env_fallback: BTreeMap<String, Setting<String>>,
+    /// How many consecutive ports each new session reserves.
+    pub ports: Setting<u16>,
     /// Project values held back until approved (`trust::withhold_unapproved`).
     pub(crate) withheld: Withheld,
 }
@@ -149,6 +157,8 @@ struct Layer {
     port_base: Option<u16>,
     land: Option<LandLayer>,
     sync: Option<SyncLayer>,
+    env: Option<BTreeMap<String, String>>,
+    ports: Option<u16>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -192,6 +202,9 @@ impl Default for Config {
             land_check: Setting::default(Vec::new()),
             land_push: Setting::default(false),
             sync_fetch: Setting::default(false),
+            env: BTreeMap::new(),
+            env_fallback: BTreeMap::new(),
+            ports: Setting::default(1),
             withheld: Withheld::default(),
         }
     }
@@ -263,6 +276,18 @@ impl Config {
             &source,
         );
         set(&mut self.port_base, layer.port_base, &source);
+        set(&mut self.ports, layer.ports, &source);
+        for (name, value) in layer.env.into_iter().flatten() {
+            let value = Setting {
+                value,
+                source: source.clone(),
+            };
+            if let Some(user) = self.env.insert(name.clone(), value)
+                && !user.source.is_project()
+            {
+                self.env_fallback.insert(name, user);
+            }
+        }
         if let Some(land) = layer.land {
             set(&mut self.land_method, land.method, &source);
             set(&mut self.land_check, land.check, &source);
@@ -301,6 +326,7 @@ impl Config {
             "teardown" => entry(&self.teardown),
             "max_sessions" => entry(&self.max_sessions),
             "port_base" => entry(&self.port_base),
+            "ports" => entry(&self.ports),
             "agent.command" => entry(&self.agent_command),
             "agent.args" => entry(&self.agent_args),
             "land.method" => entry(&self.land_method),
@@ -371,6 +397,35 @@ pub fn fill_template(template: &str, root: &Path, repo: &str, name: &str, branch
         _ => PathBuf::from(filled),
     };
     normalize(&root.join(expanded))
+}
+
+/// The placeholders `[env]` values may hold.
+pub const ENV_PLACEHOLDERS: &[&str] = &["{name}", "{branch}", "{repo}", "{path}", "{port}"];
+
+/// TEMPLATE with each `{placeholder}` of VARS replaced by its value, in one
+/// pass: a value holding a placeholder's name is not filled in again.
+pub fn fill_placeholders(template: &str, vars: &[(&str, &str)]) -> String {
+    let mut out = String::with_capacity(template.len());
+    let mut rest = template;
+    while let Some(open) = rest.find('{') {
+        out.push_str(&rest[..open]);
+        let after = &rest[open..];
+        match vars
+            .iter()
+            .find(|(placeholder, _)| after.starts_with(placeholder))
+        {
+            Some((placeholder, value)) => {
+                out.push_str(value);
+                rest = &after[placeholder.len()..];
+            }
+            None => {
+                out.push('{');
+                rest = &after[1..];
+            }
+        }
+    }
+    out.push_str(rest);
+    out
 }
 
 /// Resolves `.` and `..` without touching the file system (the folder may

@@ -19,9 +19,10 @@ pub struct Key {
 }
 
 impl Key {
-    /// The keys of one agent profile, which has no value until named.
+    /// The keys of one agent profile or `[env]` variable, which have no
+    /// value until named.
     pub fn per_profile(&self) -> bool {
-        self.name.starts_with("agent.profiles.NAME.")
+        self.name.contains("NAME")
     }
 }
 
@@ -68,6 +69,11 @@ pub const KEYS: &[Key] = &[
         about: "the first port handed out to sessions (`SESSIONS_PORT`)",
     },
     Key {
+        name: "ports",
+        default: Some("1"),
+        about: "how many consecutive ports each session reserves (`SESSIONS_PORT`, `SESSIONS_PORT_1`...)",
+    },
+    Key {
         name: "agent.command",
         default: Some("\"claude\""),
         about: "the agent `sessions new` starts in the worktree",
@@ -96,6 +102,11 @@ pub const KEYS: &[Key] = &[
         name: "sync.fetch",
         default: Some("false"),
         about: "fetch the base's remote before `sessions sync` (as `--fetch` does)",
+    },
+    Key {
+        name: "env.NAME",
+        default: None,
+        about: "variable NAME for setup, teardown, land checks and the agent: {name}, {branch}, {repo}, {path}, {port} filled in",
     },
     Key {
         name: "agent.profiles.NAME.command",
@@ -130,6 +141,8 @@ pub(super) fn nearest(path: &[&str]) -> Option<(String, &'static Key)> {
     let leaf = path.last().copied().unwrap_or_default();
     let dotted = path.join(".");
     KEYS.iter()
+        // Any name fits a key ending in NAME, so it would always be nearest.
+        .filter(|key| !key.name.ends_with(".NAME"))
         .map(|key| {
             let filled: Vec<&str> = key
                 .name

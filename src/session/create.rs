@@ -50,6 +50,7 @@ pub fn create(ws: &Workspace, request: NewSession) -> Result<Entry> {
     // behind, and the answer holds for the setup that follows.
     if ws.config.withheld_worktree_dir().is_some()
         || ws.config.setup.source.is_project() && !ws.config.setup.value.is_empty()
+        || ws.config.env.values().any(|v| v.source.is_project())
     {
         ws.approval()?;
     }
@@ -117,11 +118,13 @@ pub fn create(ws: &Workspace, request: NewSession) -> Result<Entry> {
         );
     }
 
+    let count = ws.config.ports.value;
     let port = registry
-        .free_port(ws.config.port_base.value)
+        .free_port(ws.config.port_base.value, count)
         .ok_or_else(|| {
             Failure::error(format!(
-                "no free port from {} up; every one is held by a session",
+                "no {count} free consecutive port{} from {} up; sessions hold the others",
+                if count == 1 { "" } else { "s" },
                 ws.config.port_base.value
             ))
         })?;
@@ -198,6 +201,7 @@ pub fn create(ws: &Workspace, request: NewSession) -> Result<Entry> {
         created_at: crate::clock::now(),
         owns_branch,
         port: Some(port),
+        port_count: (count > 1).then_some(count),
         agent: request.agent,
     };
     undo.finish(entry.clone())?;

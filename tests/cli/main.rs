@@ -18,6 +18,7 @@ mod core;
 mod create;
 mod doctor;
 mod doctor_advice;
+mod env;
 mod fixes_attacked;
 mod guide;
 mod hints;
