@@ -354,6 +354,9 @@ pub struct CleanArgs {
     /// Print the plan and change nothing
     #[arg(long, short = 'n')]
     pub dry_run: bool,
+    /// Also remove stale sessions (`stale_after`) that are safe to remove
+    #[arg(long)]
+    pub stale: bool,
     /// Do not ask; required when stdin is not a terminal
     #[arg(long, short)]
     pub yes: bool,

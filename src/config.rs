@@ -124,6 +124,8 @@ pub struct Config {
     pub env_fallback: BTreeMap<String, Setting<String>>,
     /// How many consecutive ports each new session reserves.
     pub ports: Setting<u16>,
+    /// How long a session may see no activity before it is stale.
+    pub stale_after: Setting<Option<String>>,
     /// Project values held back until approved (`trust::withhold_unapproved`).
     pub(crate) withheld: Withheld,
 }
@@ -159,6 +161,7 @@ struct Layer {
     sync: Option<SyncLayer>,
     env: Option<BTreeMap<String, String>>,
     ports: Option<u16>,
+    stale_after: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -205,6 +208,7 @@ impl Default for Config {
             env: BTreeMap::new(),
             env_fallback: BTreeMap::new(),
             ports: Setting::default(1),
+            stale_after: Setting::default(None),
             withheld: Withheld::default(),
         }
     }
@@ -245,6 +249,11 @@ impl Config {
         Ok(config)
     }
 
+    /// `stale_after` as a duration; `None` when unset (checked on reading).
+    pub fn stale_after(&self) -> Option<jiff::SignedDuration> {
+        self.stale_after.value.as_deref().and_then(parse_age)
+    }
+
     /// Warnings about project values held back for lack of approval.
     pub fn withheld_warnings(&self) -> &[String] {
         &self.withheld.warnings
@@ -277,6 +286,7 @@ impl Config {
         );
         set(&mut self.port_base, layer.port_base, &source);
         set(&mut self.ports, layer.ports, &source);
+        set(&mut self.stale_after, layer.stale_after.map(Some), &source);
         for (name, value) in layer.env.into_iter().flatten() {
             let value = Setting {
                 value,
@@ -327,6 +337,7 @@ impl Config {
             "max_sessions" => entry(&self.max_sessions),
             "port_base" => entry(&self.port_base),
             "ports" => entry(&self.ports),
+            "stale_after" => entry(&self.stale_after),
             "agent.command" => entry(&self.agent_command),
             "agent.args" => entry(&self.agent_args),
             "land.method" => entry(&self.land_method),
@@ -397,6 +408,22 @@ pub fn fill_template(template: &str, root: &Path, repo: &str, name: &str, branch
         _ => PathBuf::from(filled),
     };
     normalize(&root.join(expanded))
+}
+
+/// The age written as `14d`, `36h`, `2w`, `90m` or `30s`.
+pub fn parse_age(text: &str) -> Option<jiff::SignedDuration> {
+    let text = text.trim();
+    let unit = text.chars().last()?;
+    let count: i64 = text[..text.len() - unit.len_utf8()].parse().ok()?;
+    let seconds = match unit {
+        's' => 1,
+        'm' => 60,
+        'h' => 3600,
+        'd' => 86_400,
+        'w' => 604_800,
+        _ => return None,
+    };
+    (count > 0).then(|| jiff::SignedDuration::from_secs(count.saturating_mul(seconds)))
 }
 
 /// The placeholders `[env]` values may hold.
@@ -492,11 +519,11 @@ mod tests {
             // Unset by default: a value of the right type checks the key is read.
             let value = value.map_or_else(
                 || {
-                    (if key == "max_sessions" {
-                        "2"
-                    } else {
-                        "\"main\""
-                    })
+                    match key {
+                        "max_sessions" => "2",
+                        "stale_after" => "\"14d\"",
+                        _ => "\"main\"",
+                    }
                     .to_string()
                 },
                 |v| v.to_string(),
@@ -544,6 +571,19 @@ mod tests {
             fill_template(&config.worktree_dir.value, root, "app", "x", "x"),
             home.join("trees/app-x")
         );
+    }
+
+    #[test]
+    fn ages_take_a_count_and_a_unit() {
+        use jiff::SignedDuration;
+        assert_eq!(parse_age("14d"), Some(SignedDuration::from_hours(14 * 24)));
+        assert_eq!(parse_age("36h"), Some(SignedDuration::from_hours(36)));
+        assert_eq!(parse_age("2w"), Some(SignedDuration::from_hours(14 * 24)));
+        for bad in ["", "d", "14", "14y", "-1d", "0d", "1.5d"] {
+            assert_eq!(parse_age(bad), None, "{bad}");
+        }
+        let m = message("stale_after = \"two weeks\"\n");
+        assert!(m.contains("`stale_after`") && m.contains("14d"), "{m}");
     }
 
     #[test]

@@ -5,9 +5,10 @@
 //! Options: `--files N` (repeatable; default 2000 and 20000), `--runs N`
 //! (default 7), `--save FILE` (also write the table as Markdown), `--only NAME`
 //! (repeatable: run only these of new, rm, list, conflicts, copies, path, hook,
-//! memory).
+//! memory, ready).
 
 mod measure;
+mod ready;
 mod scenarios;
 mod world;
 
@@ -135,6 +136,9 @@ fn main() {
                 rows.extend(bench_hook(&world, options.runs));
             }
         }
+    }
+    if options.wants("ready") {
+        rows.extend(ready::bench_ready(options.runs));
     }
     if options.wants("memory") {
         eprintln!("measuring memory with 200 sessions...");

@@ -217,6 +217,7 @@ struct Session {
     locked: Option<String>,
     operation: Option<&'static str>,
     last_commit_at: Option<Timestamp>,
+    stale: bool,
     /// The repository's short name in `list --all`.
     repo: Option<String>,
 }
@@ -247,6 +248,7 @@ impl From<&Summary> for Session {
             locked: s.locked.clone(),
             operation: s.operation.map(|o| o.word()),
             last_commit_at: s.last_commit_at,
+            stale: s.stale,
             repo: None,
         }
     }

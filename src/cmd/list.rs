@@ -117,7 +117,7 @@ pub(super) fn table(
 /// (`missing`, `no branch`) are red.
 fn row_style(s: &Summary) -> Style {
     match s.state() {
-        "merged" | "empty" => Style::Dim,
+        "merged" | "empty" | "stale" => Style::Dim,
         "missing" | "no branch" => Style::Alarm,
         _ => Style::Plain,
     }

@@ -186,6 +186,16 @@ fn validate(file: &Path, text: &str, layer: &Layer) -> Result<()> {
             format!("must be between 1 and {MAX_PORTS}"),
         ));
     }
+    if let Some(age) = &layer.stale_after
+        && super::parse_age(age).is_none()
+    {
+        return Err(bad(
+            &["stale_after"],
+            format!(
+                "'{age}' is not an age; write a count and a unit, such as \"14d\" (s, m, h, d, w)"
+            ),
+        ));
+    }
     for (name, value) in layer.env.iter().flatten() {
         let valid = name.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_')
             && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');

@@ -74,6 +74,11 @@ pub const KEYS: &[Key] = &[
         about: "how many consecutive ports each session reserves (`SESSIONS_PORT`, `SESSIONS_PORT_1`...)",
     },
     Key {
+        name: "stale_after",
+        default: None,
+        about: "a session with no commit, file change or agent activity for this long (\"14d\") is `stale` (unset: never)",
+    },
+    Key {
         name: "agent.command",
         default: Some("\"claude\""),
         about: "the agent `sessions new` starts in the worktree",

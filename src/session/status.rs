@@ -45,6 +45,8 @@ pub struct Summary {
     /// conflict, say): the user's next step.
     pub operation: Option<Operation>,
     pub last_commit_at: Option<Timestamp>,
+    /// Idle for longer than `stale_after` (set by `stale::mark`).
+    pub stale: bool,
 }
 
 impl Summary {
@@ -60,6 +62,8 @@ impl Summary {
             "landed"
         } else if self.merged {
             "merged"
+        } else if self.stale {
+            "stale"
         } else if self.empty && self.changes > 0 {
             // Uncommitted work: not to be mistaken for an untouched session.
             "new"
@@ -230,6 +234,7 @@ pub fn summarize(
             .filter(|_| !missing)
             .and_then(|w| repo.operation_in_progress(w)),
         last_commit_at,
+        stale: false,
         entry,
     })
 }
