@@ -126,6 +126,8 @@ pub struct Config {
     pub ports: Setting<u16>,
     /// How long a session may see no activity before it is stale.
     pub stale_after: Setting<Option<String>>,
+    /// Initialise submodules in new worktrees.
+    pub submodules: Setting<bool>,
     /// Project values held back until approved (`trust::withhold_unapproved`).
     pub(crate) withheld: Withheld,
 }
@@ -162,6 +164,7 @@ struct Layer {
     env: Option<BTreeMap<String, String>>,
     ports: Option<u16>,
     stale_after: Option<String>,
+    submodules: Option<bool>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -209,6 +212,7 @@ impl Default for Config {
             env_fallback: BTreeMap::new(),
             ports: Setting::default(1),
             stale_after: Setting::default(None),
+            submodules: Setting::default(true),
             withheld: Withheld::default(),
         }
     }
@@ -287,6 +291,7 @@ impl Config {
         set(&mut self.port_base, layer.port_base, &source);
         set(&mut self.ports, layer.ports, &source);
         set(&mut self.stale_after, layer.stale_after.map(Some), &source);
+        set(&mut self.submodules, layer.submodules, &source);
         for (name, value) in layer.env.into_iter().flatten() {
             let value = Setting {
                 value,
@@ -338,6 +343,7 @@ impl Config {
             "port_base" => entry(&self.port_base),
             "ports" => entry(&self.ports),
             "stale_after" => entry(&self.stale_after),
+            "submodules" => entry(&self.submodules),
             "agent.command" => entry(&self.agent_command),
             "agent.args" => entry(&self.agent_args),
             "land.method" => entry(&self.land_method),

@@ -49,6 +49,11 @@ pub const KEYS: &[Key] = &[
         about: "patterns of ignored files to copy into a new worktree",
     },
     Key {
+        name: "submodules",
+        default: Some("true"),
+        about: "initialise submodules in new worktrees, from the main worktree's clones of them",
+    },
+    Key {
         name: "setup",
         default: Some("[]"),
         about: "commands run in each new worktree, in order",

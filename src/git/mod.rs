@@ -14,6 +14,7 @@ mod operation;
 mod porcelain;
 mod radar;
 mod reach;
+mod submodules;
 mod upstream;
 mod workdir;
 mod worktrees;

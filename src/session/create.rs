@@ -187,6 +187,19 @@ pub fn create(ws: &Workspace, request: NewSession) -> Result<Entry> {
     ws.repo.add_worktree(&path, &branch)?;
     drop(busy);
     interrupt::check()?;
+    if ws.config.submodules.value && path.join(".gitmodules").is_file() {
+        let busy = ws.ui.busy("Initialising submodules");
+        let failures = ws.repo.init_submodules(&path);
+        drop(busy);
+        for failed in failures {
+            ws.ui.warn(&format!(
+                "submodule {} was not set up: {}",
+                failed.path.display(),
+                failed.why.lines().last().unwrap_or("git failed")
+            ));
+        }
+        interrupt::check()?;
+    }
     if let Some(root) = ws.repo.main_worktree() {
         copy::ignored_files(&ws.repo, root, &path, &ws.config.copy.value, ws.ui)?;
         interrupt::check()?;

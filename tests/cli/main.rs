@@ -49,5 +49,6 @@ mod stale;
 mod status;
 mod status_line;
 mod stress;
+mod submodules;
 mod sync_clone;
 mod sync_land;
