@@ -96,6 +96,9 @@ pub struct NewArgs {
     /// Start the agent of profile NAME ([agent.profiles.NAME] in the configuration)
     #[arg(long, value_name = "NAME", add = profile_names())]
     pub profile: Option<String>,
+    /// Check out only these folders (a cone-mode sparse checkout) [default: `sparse`, else the main worktree's]
+    #[arg(long, value_name = "PATH", num_args = 1..)]
+    pub sparse: Vec<String>,
     /// Arguments for the agent, after `--`: `sessions new x -- -p "fix the bug"`
     #[arg(last = true, value_name = "AGENT_ARGS")]
     pub agent_args: Vec<String>,

@@ -128,6 +128,9 @@ pub struct Config {
     pub stale_after: Setting<Option<String>>,
     /// Initialise submodules in new worktrees.
     pub submodules: Setting<bool>,
+    /// Folders new worktrees check out (cone-mode sparse checkout); empty:
+    /// all, or as the main worktree does.
+    pub sparse: Setting<Vec<String>>,
     /// Project values held back until approved (`trust::withhold_unapproved`).
     pub(crate) withheld: Withheld,
 }
@@ -165,6 +168,7 @@ struct Layer {
     ports: Option<u16>,
     stale_after: Option<String>,
     submodules: Option<bool>,
+    sparse: Option<Vec<String>>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -213,6 +217,7 @@ impl Default for Config {
             ports: Setting::default(1),
             stale_after: Setting::default(None),
             submodules: Setting::default(true),
+            sparse: Setting::default(Vec::new()),
             withheld: Withheld::default(),
         }
     }
@@ -292,6 +297,7 @@ impl Config {
         set(&mut self.ports, layer.ports, &source);
         set(&mut self.stale_after, layer.stale_after.map(Some), &source);
         set(&mut self.submodules, layer.submodules, &source);
+        set(&mut self.sparse, layer.sparse, &source);
         for (name, value) in layer.env.into_iter().flatten() {
             let value = Setting {
                 value,
@@ -344,6 +350,7 @@ impl Config {
             "ports" => entry(&self.ports),
             "stale_after" => entry(&self.stale_after),
             "submodules" => entry(&self.submodules),
+            "sparse" => entry(&self.sparse),
             "agent.command" => entry(&self.agent_command),
             "agent.args" => entry(&self.agent_args),
             "land.method" => entry(&self.land_method),

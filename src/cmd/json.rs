@@ -218,6 +218,7 @@ struct Session {
     operation: Option<&'static str>,
     last_commit_at: Option<Timestamp>,
     stale: bool,
+    sparse: bool,
     /// The repository's short name in `list --all`.
     repo: Option<String>,
 }
@@ -249,6 +250,7 @@ impl From<&Summary> for Session {
             operation: s.operation.map(|o| o.word()),
             last_commit_at: s.last_commit_at,
             stale: s.stale,
+            sparse: s.sparse,
             repo: None,
         }
     }

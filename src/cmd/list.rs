@@ -90,6 +90,10 @@ pub(super) fn table(
             Some(rest) if !rest.as_os_str().is_empty() => rest.display().to_string(),
             _ => tilde(&s.entry.path),
         };
+        let path = match s.sparse {
+            true => format!("{path} (sparse)"),
+            false => path,
+        };
         let marked = here == Some(s.entry.path.as_path());
         let mut cells = vec![
             Cell::new(&s.entry.name).style(if waiting { Style::Bold } else { row }),

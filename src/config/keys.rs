@@ -54,6 +54,11 @@ pub const KEYS: &[Key] = &[
         about: "initialise submodules in new worktrees, from the main worktree's clones of them",
     },
     Key {
+        name: "sparse",
+        default: Some("[]"),
+        about: "folders new worktrees check out (cone-mode sparse checkout); empty: all, or as a sparse main worktree does",
+    },
+    Key {
         name: "setup",
         default: Some("[]"),
         about: "commands run in each new worktree, in order",

@@ -19,6 +19,8 @@ pub struct NewSession {
     pub name: Option<String>,
     pub base: Option<String>,
     pub branch: Option<String>,
+    /// Folders to check out (a sparse checkout); empty: as configured.
+    pub sparse: Vec<String>,
     /// The agent about to be launched in it, recorded with the session.
     pub agent: Option<Agent>,
     /// Told once when another process holds the registry for more than a
@@ -40,6 +42,7 @@ pub fn create(ws: &Workspace, request: NewSession) -> Result<Entry> {
         None => ws.repo.default_branch()?,
     };
     name::validate_rev("base", &base)?;
+    let sparse = sparse_set(ws, request.sparse)?;
     let base_commit = match ws.repo.resolve_base(&base) {
         Some(commit) => commit,
         None => ws.repo.resolve_commit(&base)?,
@@ -184,7 +187,10 @@ pub fn create(ws: &Workspace, request: NewSession) -> Result<Entry> {
     interrupt::check()?;
     undo.worktree_started = true;
     let busy = ws.ui.busy("Checking out");
-    ws.repo.add_worktree(&path, &branch)?;
+    match &sparse {
+        Some(sparse) => ws.repo.add_sparse_worktree(&path, &branch, sparse)?,
+        None => ws.repo.add_worktree(&path, &branch)?,
+    }
     drop(busy);
     interrupt::check()?;
     if ws.config.submodules.value && path.join(".gitmodules").is_file() {
@@ -219,6 +225,34 @@ pub fn create(ws: &Workspace, request: NewSession) -> Result<Entry> {
     };
     undo.finish(entry.clone())?;
     Ok(entry)
+}
+
+/// What a new worktree checks out: the folders asked for, else `sparse`,
+/// else what a sparse main worktree checks out; `None`: everything.
+fn sparse_set(ws: &Workspace, asked: Vec<String>) -> Result<Option<git::Sparse>> {
+    let paths = match asked.is_empty() {
+        true => ws.config.sparse.value.clone(),
+        false => asked,
+    };
+    if paths.is_empty() {
+        return Ok(ws.repo.main_worktree().and_then(git::sparse_of));
+    }
+    for path in &paths {
+        let bad = path.is_empty()
+            || Path::new(path).is_absolute()
+            || Path::new(path)
+                .components()
+                .any(|c| matches!(c, std::path::Component::ParentDir));
+        if bad {
+            bail!(
+                Failure::usage(format!(
+                    "sparse path '{path}' must be a folder inside the repository, relative to its top"
+                ))
+                .with_hint("sessions new NAME --sparse src/app docs")
+            );
+        }
+    }
+    Ok(Some(git::Sparse { paths, cone: true }))
 }
 
 fn validate_branch(branch: &str) -> Result<()> {

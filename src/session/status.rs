@@ -47,6 +47,8 @@ pub struct Summary {
     pub last_commit_at: Option<Timestamp>,
     /// Idle for longer than `stale_after` (set by `stale::mark`).
     pub stale: bool,
+    /// The worktree checks out only some folders (a sparse checkout).
+    pub sparse: bool,
 }
 
 impl Summary {
@@ -235,6 +237,7 @@ pub fn summarize(
             .and_then(|w| repo.operation_in_progress(w)),
         last_commit_at,
         stale: false,
+        sparse: !missing && git::is_sparse(&entry.path),
         entry,
     })
 }

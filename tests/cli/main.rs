@@ -45,6 +45,7 @@ mod resume_live;
 mod security;
 mod shell;
 mod snapshots;
+mod sparse;
 mod stale;
 mod status;
 mod status_line;
