@@ -5,7 +5,7 @@
 //! Options: `--files N` (repeatable; default 2000 and 20000), `--runs N`
 //! (default 7), `--save FILE` (also write the table as Markdown), `--only NAME`
 //! (repeatable: run only these of new, rm, list, conflicts, copies, path, hook,
-//! memory, ready).
+//! memory, ready, sparse).
 
 mod measure;
 mod ready;
@@ -124,6 +124,9 @@ fn main() {
             // `conflicts NAME...` compares them with every session: only
             // its own ten may exist.
             rows.extend(bench_conflicts(&World::new(files), files, options.runs));
+        }
+        if options.wants("sparse") {
+            rows.push(ready::bench_sparse(&world, files, options.runs));
         }
         if options.wants("copies") {
             rows.extend(bench_copies(&world, files, options.runs));

@@ -93,6 +93,39 @@ pub fn bench_ready(runs: usize) -> Vec<Row> {
     )]
 }
 
+/// `new --sparse` of a tenth of the folders (a 10% cone) against a full
+/// `new`, on WORLD's repository of FILES files in folders of 100.
+pub fn bench_sparse(world: &World, files: usize, runs: usize) -> Row {
+    let folders: Vec<String> = (0..files.div_ceil(100) / 10)
+        .map(|i| format!("src/m{i:03}"))
+        .collect();
+    let (ours, base) = compare(
+        runs,
+        |i| {
+            let name = format!("sparse-{i}");
+            let mut args = vec!["new", name.as_str(), "--no-agent", "--sparse"];
+            args.extend(folders.iter().map(String::as_str));
+            let took = crate::measure::timed(&mut world.sessions(&args));
+            run(&mut world.sessions(&["rm", &name]));
+            settle();
+            took
+        },
+        |i| {
+            let name = format!("full-{i}");
+            let took = crate::measure::timed(&mut world.sessions(&["new", &name, "--no-agent"]));
+            run(&mut world.sessions(&["rm", &name]));
+            settle();
+            took
+        },
+    );
+    ratio_row(
+        format!("new --sparse, 10% cone of {files} files (vs full new)"),
+        ours,
+        base,
+        0.40,
+    )
+}
+
 fn dirs_home() -> PathBuf {
     std::env::var_os("HOME")
         .map(PathBuf::from)
