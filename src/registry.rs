@@ -378,7 +378,7 @@ impl Locked {
             .filter_map(|e| e.ports().map(|(first, n)| (u32::from(first), u32::from(n))))
             .collect();
         let mut port = u32::from(base);
-        while port + count - 1 <= u32::from(u16::MAX) {
+        while u16::try_from(port + count - 1).is_ok() {
             // The first block in the way: try again just past it.
             match held
                 .iter()
