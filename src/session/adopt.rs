@@ -132,6 +132,7 @@ pub(super) fn entry_for(ws: &Workspace, w: &Worktree) -> Result<Entry> {
         port: None,
         port_count: None,
         agent: None,
+        archived: None,
     })
 }
 

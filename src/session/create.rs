@@ -222,6 +222,7 @@ pub fn create(ws: &Workspace, request: NewSession) -> Result<Entry> {
         port: Some(port),
         port_count: (count > 1).then_some(count),
         agent: request.agent,
+        archived: None,
     };
     undo.finish(entry.clone())?;
     Ok(entry)

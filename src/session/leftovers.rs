@@ -345,6 +345,7 @@ fn undo_worktree(ws: &Workspace, sessions: &[Entry], p: &Pending) -> Result<Stri
             port: None,
             port_count: None,
             agent: None,
+            archived: None,
         };
         let keep_branch = RemoveOptions {
             keep_branch: true,

@@ -16,7 +16,10 @@ pub fn mark(ws: &Workspace, summaries: &mut [Summary]) {
         return;
     };
     let cutoff = crate::clock::now() - after;
-    for s in summaries.iter_mut().filter(|s| !s.missing) {
+    for s in summaries
+        .iter_mut()
+        .filter(|s| !s.missing && !s.entry.is_archived())
+    {
         s.stale = is_stale(s, cutoff);
     }
 }

@@ -130,6 +130,7 @@ impl Fixture {
             port: None,
             port_count: None,
             agent: None,
+            archived: None,
         }
     }
 

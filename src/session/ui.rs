@@ -94,6 +94,7 @@ mod tests {
             port: None,
             port_count: None,
             agent: None,
+            archived: None,
         };
         let ws = Workspace {
             registry: Registry::new(repo.common_dir()),
