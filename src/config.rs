@@ -14,8 +14,10 @@ use crate::error::Failure;
 
 mod file;
 mod keys;
+mod values;
 use file::{Origin, read_layer};
 pub use keys::KEYS;
+pub use values::{ENV_PLACEHOLDERS, fill_placeholders, parse_age};
 
 /// The project file, at the root of the main worktree.
 pub const PROJECT_FILE: &str = ".sessions.toml";
@@ -421,51 +423,6 @@ pub fn fill_template(template: &str, root: &Path, repo: &str, name: &str, branch
         _ => PathBuf::from(filled),
     };
     normalize(&root.join(expanded))
-}
-
-/// The age written as `14d`, `36h`, `2w`, `90m` or `30s`.
-pub fn parse_age(text: &str) -> Option<jiff::SignedDuration> {
-    let text = text.trim();
-    let unit = text.chars().last()?;
-    let count: i64 = text[..text.len() - unit.len_utf8()].parse().ok()?;
-    let seconds = match unit {
-        's' => 1,
-        'm' => 60,
-        'h' => 3600,
-        'd' => 86_400,
-        'w' => 604_800,
-        _ => return None,
-    };
-    (count > 0).then(|| jiff::SignedDuration::from_secs(count.saturating_mul(seconds)))
-}
-
-/// The placeholders `[env]` values may hold.
-pub const ENV_PLACEHOLDERS: &[&str] = &["{name}", "{branch}", "{repo}", "{path}", "{port}"];
-
-/// TEMPLATE with each `{placeholder}` of VARS replaced by its value, in one
-/// pass: a value holding a placeholder's name is not filled in again.
-pub fn fill_placeholders(template: &str, vars: &[(&str, &str)]) -> String {
-    let mut out = String::with_capacity(template.len());
-    let mut rest = template;
-    while let Some(open) = rest.find('{') {
-        out.push_str(&rest[..open]);
-        let after = &rest[open..];
-        match vars
-            .iter()
-            .find(|(placeholder, _)| after.starts_with(placeholder))
-        {
-            Some((placeholder, value)) => {
-                out.push_str(value);
-                rest = &after[placeholder.len()..];
-            }
-            None => {
-                out.push('{');
-                rest = &after[1..];
-            }
-        }
-    }
-    out.push_str(rest);
-    out
 }
 
 /// Resolves `.` and `..` without touching the file system (the folder may
