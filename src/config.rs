@@ -5,7 +5,7 @@
 
 use std::collections::BTreeMap;
 use std::fmt;
-use std::path::{Component, Path, PathBuf};
+use std::path::{Path, PathBuf};
 
 use anyhow::{Result, bail};
 use serde::{Deserialize, Serialize};
@@ -17,7 +17,7 @@ mod keys;
 mod values;
 use file::{Origin, read_layer};
 pub use keys::KEYS;
-pub use values::{ENV_PLACEHOLDERS, fill_placeholders, parse_age};
+pub use values::{ENV_PLACEHOLDERS, fill_placeholders, fill_template, parse_age};
 
 /// The project file, at the root of the main worktree.
 pub const PROJECT_FILE: &str = ".sessions.toml";
@@ -97,6 +97,21 @@ pub enum LandMethod {
     Merge,
 }
 
+/// An agent's change of state that `[notify] on` may name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum NotifyOn {
+    /// It waits for the person: a permission prompt, a question.
+    Waiting,
+    /// Its turn failed.
+    Error,
+    /// It finished a turn that took longer than `notify.idle_after`.
+    Idle,
+}
+
+/// The default `notify.idle_after`.
+pub const DEFAULT_IDLE_AFTER: &str = "60s";
+
 /// The effective configuration.
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -118,11 +133,9 @@ pub struct Config {
     pub land_push: Setting<bool>,
     /// Fetch the base's remote before `sync`.
     pub sync_fetch: Setting<bool>,
-    /// `[env]`: variables (templates with placeholders) for every session
-    /// command and the agent, by name.
+    /// `[env]`: variables (templates) for session commands and the agent.
     pub env: BTreeMap<String, Setting<String>>,
-    /// The user's values of `[env]` variables the project sets too: what a
-    /// session gets while the project is not approved.
+    /// The user's `[env]` values the project overrides, used until approved.
     pub env_fallback: BTreeMap<String, Setting<String>>,
     /// How many consecutive ports each new session reserves.
     pub ports: Setting<u16>,
@@ -130,9 +143,16 @@ pub struct Config {
     pub stale_after: Setting<Option<String>>,
     /// Initialise submodules in new worktrees.
     pub submodules: Setting<bool>,
-    /// Folders new worktrees check out (cone-mode sparse checkout); empty:
-    /// all, or as the main worktree does.
+    /// Folders new worktrees check out (sparse); empty: as the main one.
     pub sparse: Setting<Vec<String>>,
+    /// The changes of agent state that notify (docs/notify.md).
+    pub notify_on: Setting<Vec<NotifyOn>>,
+    /// How long a turn must have taken for its end to notify.
+    pub notify_idle_after: Setting<String>,
+    /// A shell command run on each notification, placeholders filled.
+    pub notify_command: Setting<Option<String>>,
+    /// Whether to show a desktop notification too.
+    pub notify_desktop: Setting<bool>,
     /// Project values held back until approved (`trust::withhold_unapproved`).
     pub(crate) withheld: Withheld,
 }
@@ -144,6 +164,7 @@ pub struct Config {
 pub(crate) struct Withheld {
     pub(crate) worktree_dir: Option<Setting<String>>,
     pub(crate) land_push: Option<Setting<bool>>,
+    pub(crate) notify_command: Option<Setting<Option<String>>>,
     /// Command lists (`setup`, `teardown`, `land.check`) the project empties
     /// while the user's own has commands.
     pub(crate) cleared: Vec<&'static str>,
@@ -171,6 +192,16 @@ struct Layer {
     stale_after: Option<String>,
     submodules: Option<bool>,
     sparse: Option<Vec<String>>,
+    notify: Option<NotifyLayer>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NotifyLayer {
+    on: Option<Vec<NotifyOn>>,
+    idle_after: Option<String>,
+    command: Option<String>,
+    desktop: Option<bool>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -220,6 +251,10 @@ impl Default for Config {
             stale_after: Setting::default(None),
             submodules: Setting::default(true),
             sparse: Setting::default(Vec::new()),
+            notify_on: Setting::default(vec![NotifyOn::Waiting, NotifyOn::Error, NotifyOn::Idle]),
+            notify_idle_after: Setting::default(DEFAULT_IDLE_AFTER.into()),
+            notify_command: Setting::default(None),
+            notify_desktop: Setting::default(true),
             withheld: Withheld::default(),
         }
     }
@@ -319,6 +354,12 @@ impl Config {
         if let Some(sync) = layer.sync {
             set(&mut self.sync_fetch, sync.fetch, &source);
         }
+        if let Some(notify) = layer.notify {
+            set(&mut self.notify_on, notify.on, &source);
+            set(&mut self.notify_idle_after, notify.idle_after, &source);
+            set(&mut self.notify_command, notify.command.map(Some), &source);
+            set(&mut self.notify_desktop, notify.desktop, &source);
+        }
         if let Some(agent) = layer.agent {
             set(&mut self.agent_command, agent.command, &source);
             set(&mut self.agent_args, agent.args, &source);
@@ -359,8 +400,20 @@ impl Config {
             "land.check" => entry(&self.land_check),
             "land.push" => entry(&self.land_push),
             "sync.fetch" => entry(&self.sync_fetch),
+            "notify.on" => entry(&self.notify_on),
+            "notify.idle_after" => entry(&self.notify_idle_after),
+            "notify.command" => entry(&self.notify_command),
+            "notify.desktop" => entry(&self.notify_desktop),
             _ => return None,
         })
+    }
+
+    /// `notify.idle_after` as a duration (checked when read; the default
+    /// should it not parse).
+    pub fn idle_after(&self) -> std::time::Duration {
+        parse_duration(&self.notify_idle_after.value)
+            .or_else(|| parse_duration(DEFAULT_IDLE_AFTER))
+            .unwrap_or_default()
     }
 
     /// The agent to run: `[agent]`, or the named profile over it.
@@ -407,40 +460,11 @@ impl Config {
     }
 }
 
-/// The worktree folder of a session: TEMPLATE (a `worktree_dir`) with
-/// `{repo}`, `{name}`, `{branch}` and a leading `~` filled in, relative to
-/// `root`. Names with '/' become one folder ('/' as '-').
-pub fn fill_template(template: &str, root: &Path, repo: &str, name: &str, branch: &str) -> PathBuf {
-    let filled = template
-        .replace("{repo}", repo)
-        .replace("{name}", &crate::name::folder_name(name))
-        .replace("{branch}", &crate::name::folder_name(branch));
-    let expanded = match filled.strip_prefix('~') {
-        Some(rest) if rest.is_empty() || rest.starts_with('/') => {
-            let home = dirs::home_dir().unwrap_or_default();
-            home.join(rest.trim_start_matches('/'))
-        }
-        _ => PathBuf::from(filled),
-    };
-    normalize(&root.join(expanded))
-}
-
-/// Resolves `.` and `..` without touching the file system (the folder may
-/// not exist yet).
-fn normalize(path: &Path) -> PathBuf {
-    let mut out = PathBuf::new();
-    for component in path.components() {
-        match component {
-            Component::ParentDir => {
-                if !out.pop() {
-                    out.push("..");
-                }
-            }
-            Component::CurDir => {}
-            other => out.push(other),
-        }
-    }
-    out
+/// A duration as written in a file ("60s", "2m", "1h 30m"), `None` when it
+/// is not one or is negative.
+fn parse_duration(text: &str) -> Option<std::time::Duration> {
+    let parsed: jiff::SignedDuration = text.trim().parse().ok()?;
+    std::time::Duration::try_from(parsed).ok()
 }
 
 #[cfg(test)]
@@ -549,9 +573,8 @@ mod tests {
         assert_eq!(parse_age("14d"), Some(SignedDuration::from_hours(14 * 24)));
         assert_eq!(parse_age("36h"), Some(SignedDuration::from_hours(36)));
         assert_eq!(parse_age("2w"), Some(SignedDuration::from_hours(14 * 24)));
-        for bad in ["", "d", "14", "14y", "-1d", "0d", "1.5d"] {
-            assert_eq!(parse_age(bad), None, "{bad}");
-        }
+        let bad = ["", "d", "14", "14y", "-1d", "0d", "1.5d"];
+        assert!(bad.iter().all(|b| parse_age(b).is_none()));
         let m = message("stale_after = \"two weeks\"\n");
         assert!(m.contains("`stale_after`") && m.contains("14d"), "{m}");
     }

@@ -1,5 +1,7 @@
 //! Values written in config files that need reading beyond their type:
-//! ages (`stale_after`) and `[env]` templates.
+//! ages (`stale_after`), `worktree_dir` and `[env]` templates.
+
+use std::path::{Component, Path, PathBuf};
 
 /// The age written as `14d`, `36h`, `2w`, `90m` or `30s`.
 pub fn parse_age(text: &str) -> Option<jiff::SignedDuration> {
@@ -43,5 +45,41 @@ pub fn fill_placeholders(template: &str, vars: &[(&str, &str)]) -> String {
         }
     }
     out.push_str(rest);
+    out
+}
+
+/// The worktree folder of a session: TEMPLATE (a `worktree_dir`) with
+/// `{repo}`, `{name}`, `{branch}` and a leading `~` filled in, relative to
+/// `root`. Names with '/' become one folder ('/' as '-').
+pub fn fill_template(template: &str, root: &Path, repo: &str, name: &str, branch: &str) -> PathBuf {
+    let filled = template
+        .replace("{repo}", repo)
+        .replace("{name}", &crate::name::folder_name(name))
+        .replace("{branch}", &crate::name::folder_name(branch));
+    let expanded = match filled.strip_prefix('~') {
+        Some(rest) if rest.is_empty() || rest.starts_with('/') => {
+            let home = dirs::home_dir().unwrap_or_default();
+            home.join(rest.trim_start_matches('/'))
+        }
+        _ => PathBuf::from(filled),
+    };
+    normalize(&root.join(expanded))
+}
+
+/// Resolves `.` and `..` without touching the file system (the folder may
+/// not exist yet).
+fn normalize(path: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for component in path.components() {
+        match component {
+            Component::ParentDir => {
+                if !out.pop() {
+                    out.push("..");
+                }
+            }
+            Component::CurDir => {}
+            other => out.push(other),
+        }
+    }
     out
 }

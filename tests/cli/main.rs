@@ -36,6 +36,7 @@ mod kills;
 mod land_clone;
 mod launch;
 mod live_status;
+mod notify;
 mod odd_states;
 mod paths;
 mod prompts;
