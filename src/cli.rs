@@ -111,6 +111,9 @@ pub struct NewArgs {
     /// Inside tmux, start the agent in a new window named after the session ([agent] tmux)
     #[arg(long, conflicts_with = "no_agent")]
     pub tmux: bool,
+    /// Check out only these folders (a cone-mode sparse checkout) [default: `sparse`, else the main worktree's]
+    #[arg(long, value_name = "PATH", num_args = 1..)]
+    pub sparse: Vec<String>,
     /// Arguments for the agent, after `--`: `sessions new x -- -p "fix the bug"`
     #[arg(last = true, value_name = "AGENT_ARGS")]
     pub agent_args: Vec<String>,
@@ -386,6 +389,9 @@ pub struct CleanArgs {
     /// Print the plan and change nothing
     #[arg(long, short = 'n')]
     pub dry_run: bool,
+    /// Also remove stale sessions (`stale_after`) that are safe to remove
+    #[arg(long)]
+    pub stale: bool,
     /// Do not ask; required when stdin is not a terminal
     #[arg(long, short)]
     pub yes: bool,

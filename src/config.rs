@@ -5,7 +5,7 @@
 
 use std::collections::BTreeMap;
 use std::fmt;
-use std::path::{Component, Path, PathBuf};
+use std::path::{Path, PathBuf};
 
 use anyhow::{Result, bail};
 use serde::{Deserialize, Serialize};
@@ -14,8 +14,10 @@ use crate::error::Failure;
 
 mod file;
 mod keys;
+mod values;
 use file::{Origin, read_layer};
 pub use keys::KEYS;
+pub use values::{ENV_PLACEHOLDERS, fill_placeholders, fill_template, parse_age};
 
 /// The project file, at the root of the main worktree.
 pub const PROJECT_FILE: &str = ".sessions.toml";
@@ -133,6 +135,18 @@ pub struct Config {
     pub land_push: Setting<bool>,
     /// Fetch the base's remote before `sync`.
     pub sync_fetch: Setting<bool>,
+    /// `[env]`: variables (templates) for session commands and the agent.
+    pub env: BTreeMap<String, Setting<String>>,
+    /// The user's `[env]` values the project overrides, used until approved.
+    pub env_fallback: BTreeMap<String, Setting<String>>,
+    /// How many consecutive ports each new session reserves.
+    pub ports: Setting<u16>,
+    /// How long a session may see no activity before it is stale.
+    pub stale_after: Setting<Option<String>>,
+    /// Initialise submodules in new worktrees.
+    pub submodules: Setting<bool>,
+    /// Folders new worktrees check out (sparse); empty: as the main one.
+    pub sparse: Setting<Vec<String>>,
     /// The changes of agent state that notify (docs/notify.md).
     pub notify_on: Setting<Vec<NotifyOn>>,
     /// How long a turn must have taken for its end to notify.
@@ -175,6 +189,11 @@ struct Layer {
     port_base: Option<u16>,
     land: Option<LandLayer>,
     sync: Option<SyncLayer>,
+    env: Option<BTreeMap<String, String>>,
+    ports: Option<u16>,
+    stale_after: Option<String>,
+    submodules: Option<bool>,
+    sparse: Option<Vec<String>>,
     notify: Option<NotifyLayer>,
 }
 
@@ -230,6 +249,12 @@ impl Default for Config {
             land_check: Setting::default(Vec::new()),
             land_push: Setting::default(false),
             sync_fetch: Setting::default(false),
+            env: BTreeMap::new(),
+            env_fallback: BTreeMap::new(),
+            ports: Setting::default(1),
+            stale_after: Setting::default(None),
+            submodules: Setting::default(true),
+            sparse: Setting::default(Vec::new()),
             notify_on: Setting::default(vec![NotifyOn::Waiting, NotifyOn::Error, NotifyOn::Idle]),
             notify_idle_after: Setting::default(DEFAULT_IDLE_AFTER.into()),
             notify_command: Setting::default(None),
@@ -274,6 +299,11 @@ impl Config {
         Ok(config)
     }
 
+    /// `stale_after` as a duration; `None` when unset (checked on reading).
+    pub fn stale_after(&self) -> Option<jiff::SignedDuration> {
+        self.stale_after.value.as_deref().and_then(parse_age)
+    }
+
     /// Warnings about project values held back for lack of approval.
     pub fn withheld_warnings(&self) -> &[String] {
         &self.withheld.warnings
@@ -305,6 +335,21 @@ impl Config {
             &source,
         );
         set(&mut self.port_base, layer.port_base, &source);
+        set(&mut self.ports, layer.ports, &source);
+        set(&mut self.stale_after, layer.stale_after.map(Some), &source);
+        set(&mut self.submodules, layer.submodules, &source);
+        set(&mut self.sparse, layer.sparse, &source);
+        for (name, value) in layer.env.into_iter().flatten() {
+            let value = Setting {
+                value,
+                source: source.clone(),
+            };
+            if let Some(user) = self.env.insert(name.clone(), value)
+                && !user.source.is_project()
+            {
+                self.env_fallback.insert(name, user);
+            }
+        }
         if let Some(land) = layer.land {
             set(&mut self.land_method, land.method, &source);
             set(&mut self.land_check, land.check, &source);
@@ -350,6 +395,10 @@ impl Config {
             "teardown" => entry(&self.teardown),
             "max_sessions" => entry(&self.max_sessions),
             "port_base" => entry(&self.port_base),
+            "ports" => entry(&self.ports),
+            "stale_after" => entry(&self.stale_after),
+            "submodules" => entry(&self.submodules),
+            "sparse" => entry(&self.sparse),
             "agent.command" => entry(&self.agent_command),
             "agent.args" => entry(&self.agent_args),
             "agent.tmux" => entry(&self.agent_tmux),
@@ -424,42 +473,6 @@ fn parse_duration(text: &str) -> Option<std::time::Duration> {
     std::time::Duration::try_from(parsed).ok()
 }
 
-/// The worktree folder of a session: TEMPLATE (a `worktree_dir`) with
-/// `{repo}`, `{name}`, `{branch}` and a leading `~` filled in, relative to
-/// `root`. Names with '/' become one folder ('/' as '-').
-pub fn fill_template(template: &str, root: &Path, repo: &str, name: &str, branch: &str) -> PathBuf {
-    let filled = template
-        .replace("{repo}", repo)
-        .replace("{name}", &crate::name::folder_name(name))
-        .replace("{branch}", &crate::name::folder_name(branch));
-    let expanded = match filled.strip_prefix('~') {
-        Some(rest) if rest.is_empty() || rest.starts_with('/') => {
-            let home = dirs::home_dir().unwrap_or_default();
-            home.join(rest.trim_start_matches('/'))
-        }
-        _ => PathBuf::from(filled),
-    };
-    normalize(&root.join(expanded))
-}
-
-/// Resolves `.` and `..` without touching the file system (the folder may
-/// not exist yet).
-fn normalize(path: &Path) -> PathBuf {
-    let mut out = PathBuf::new();
-    for component in path.components() {
-        match component {
-            Component::ParentDir => {
-                if !out.pop() {
-                    out.push("..");
-                }
-            }
-            Component::CurDir => {}
-            other => out.push(other),
-        }
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -506,11 +519,11 @@ mod tests {
             // Unset by default: a value of the right type checks the key is read.
             let value = value.map_or_else(
                 || {
-                    (if key == "max_sessions" {
-                        "2"
-                    } else {
-                        "\"main\""
-                    })
+                    match key {
+                        "max_sessions" => "2",
+                        "stale_after" => "\"14d\"",
+                        _ => "\"main\"",
+                    }
                     .to_string()
                 },
                 |v| v.to_string(),
@@ -558,6 +571,18 @@ mod tests {
             fill_template(&config.worktree_dir.value, root, "app", "x", "x"),
             home.join("trees/app-x")
         );
+    }
+
+    #[test]
+    fn ages_take_a_count_and_a_unit() {
+        use jiff::SignedDuration;
+        assert_eq!(parse_age("14d"), Some(SignedDuration::from_hours(14 * 24)));
+        assert_eq!(parse_age("36h"), Some(SignedDuration::from_hours(36)));
+        assert_eq!(parse_age("2w"), Some(SignedDuration::from_hours(14 * 24)));
+        let bad = ["", "d", "14", "14y", "-1d", "0d", "1.5d"];
+        assert!(bad.iter().all(|b| parse_age(b).is_none()));
+        let m = message("stale_after = \"two weeks\"\n");
+        assert!(m.contains("`stale_after`") && m.contains("14d"), "{m}");
     }
 
     #[test]

@@ -196,6 +196,7 @@ fn copy_one(src: &Path, to: &Path, rel: &Path) -> Result<Copied> {
     }
     // Both create the file exclusively (O_EXCL), which never follows a link.
     if reflink_copy::reflink(src, &dst).is_ok() {
+        keep_modified(&meta, &open_own(&dst)?)?;
         return Ok(Copied::Yes);
     }
     let mut input = match fs::File::open(src) {
@@ -206,7 +207,28 @@ fn copy_one(src: &Path, to: &Path, rel: &Path) -> Result<Copied> {
     let mut output = create_new(&dst, &meta)?;
     io::copy(&mut input, &mut output)?;
     output.set_permissions(meta.permissions())?;
+    keep_modified(&meta, &output)?;
     Ok(Copied::Yes)
+}
+
+/// Gives the copy FILE the modification time of its source (META): build
+/// tools (cargo, make, npm) compare times, and a copied cache that looks
+/// newer than its sources, or older than its outputs, is rebuilt.
+fn keep_modified(meta: &fs::Metadata, file: &fs::File) -> io::Result<()> {
+    let times = fs::FileTimes::new()
+        .set_modified(meta.modified()?)
+        .set_accessed(meta.accessed()?);
+    file.set_times(times)
+}
+
+/// DST, just created by us, opened to set its times (as its owner, so
+/// reading is enough, even when it is read-only); never through a link.
+fn open_own(dst: &Path) -> io::Result<fs::File> {
+    use std::os::unix::fs::OpenOptionsExt;
+    fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NOFOLLOW)
+        .open(dst)
 }
 
 /// DST created anew, never through a link, readable by no more than SRC

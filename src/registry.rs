@@ -45,6 +45,10 @@ pub struct Entry {
     /// before ports existed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub port: Option<u16>,
+    /// How many consecutive ports from `port` the session holds (`ports`
+    /// when it was made); absent means one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub port_count: Option<u16>,
     /// The agent working in the session, as launches and hooks last saw it.
     #[serde(default)]
     pub agent: Option<Agent>,
@@ -113,6 +117,14 @@ pub struct Waits {
     /// (`PermissionRequest`).
     pub kind: String,
     pub message: String,
+}
+
+impl Entry {
+    /// The session's first port and how many it holds from there.
+    pub fn ports(&self) -> Option<(u16, u16)> {
+        self.port
+            .map(|first| (first, self.port_count.unwrap_or(1).max(1)))
+    }
 }
 
 impl Agent {
@@ -394,10 +406,31 @@ impl Locked {
         self.sessions.iter().find(|e| e.name == name)
     }
 
-    /// The lowest port from `base` up that no registered session holds, so
-    /// a removed session's port is handed out again.
-    pub fn free_port(&self, base: u16) -> Option<u16> {
-        (base..=u16::MAX).find(|port| !self.sessions.iter().any(|e| e.port == Some(*port)))
+    /// The lowest port from `base` up starting COUNT consecutive ports that
+    /// no registered session holds, so a removed session's ports are handed
+    /// out again. Each session keeps the block it was given, whatever
+    /// `ports` says later.
+    pub fn free_port(&self, base: u16, count: u16) -> Option<u16> {
+        let count = u32::from(count.max(1));
+        let held: Vec<(u32, u32)> = self
+            .sessions
+            .iter()
+            .filter_map(|e| e.ports().map(|(first, n)| (u32::from(first), u32::from(n))))
+            .collect();
+        let mut port = u32::from(base);
+        while u16::try_from(port + count - 1).is_ok() {
+            // The first block in the way: try again just past it.
+            match held
+                .iter()
+                .filter(|(first, n)| *first < port + count && port < first + n)
+                .map(|(first, n)| first + n)
+                .max()
+            {
+                Some(next) => port = next,
+                None => return u16::try_from(port).ok(),
+            }
+        }
+        None
     }
 
     /// Writes the sessions back whole, so the file is never seen half-written.
@@ -467,6 +500,7 @@ mod tests {
             created_at: Timestamp::UNIX_EPOCH,
             owns_branch: true,
             port: None,
+            port_count: None,
             agent: None,
             archived: None,
         }

@@ -107,6 +107,11 @@ pub fn project_values(config: &Config) -> Vec<Value> {
             }
         }
     }
+    for (name, value) in &config.env {
+        if value.source.is_project() {
+            all.push((format!("env.{name}"), vec![value.value.clone()]));
+        }
+    }
     let push = config
         .withheld
         .land_push

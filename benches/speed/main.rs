@@ -5,7 +5,7 @@
 //! Options: `--files N` (repeatable; default 2000 and 20000), `--runs N`
 //! (default 7), `--save FILE` (also write the table as Markdown), `--only NAME`
 //! (repeatable: run only these of new, rm, list, conflicts, copies, path, hook,
-//! statusline, notify, claude, memory).
+//! statusline, notify, claude, memory, ready, sparse).
 
 mod claude;
 // The tests' fake Anthropic API, which the Claude scenario runs against.
@@ -14,6 +14,7 @@ mod claude;
 mod fake_anthropic;
 mod measure;
 mod notify;
+mod ready;
 mod scenarios;
 mod world;
 
@@ -130,6 +131,9 @@ fn main() {
             // its own ten may exist.
             rows.extend(bench_conflicts(&World::new(files), files, options.runs));
         }
+        if options.wants("sparse") {
+            rows.push(ready::bench_sparse(&world, files, options.runs));
+        }
         if options.wants("copies") {
             rows.extend(bench_copies(&world, files, options.runs));
         }
@@ -150,6 +154,9 @@ fn main() {
                 rows.extend(claude::bench_claude_hooks(&world, options.runs));
             }
         }
+    }
+    if options.wants("ready") {
+        rows.extend(ready::bench_ready(options.runs));
     }
     if options.wants("memory") {
         eprintln!("measuring memory with 200 sessions...");

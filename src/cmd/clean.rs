@@ -10,7 +10,7 @@ use crate::session::{self, Candidate, Workspace};
 
 pub fn run(args: CleanArgs) -> Result<()> {
     let ws = Workspace::discover(super::TERMINAL)?;
-    let plan = session::clean_plan(&ws)?;
+    let plan = session::clean_plan(&ws, args.stale)?;
     print_plan("Remove", &plan.remove);
     print_plan("Keep", &plan.keep);
     if plan.remove.is_empty() {

@@ -47,6 +47,10 @@ pub fn run(args: ConfigArgs) -> Result<()> {
             .expect("every key in KEYS has a value");
         table.row(shown(key.name, value, source));
     }
+    for (name, value) in &config.env {
+        let shown_value = toml::Value::try_from(&value.value).ok();
+        table.row(shown(&format!("env.{name}"), shown_value, &value.source));
+    }
     for (name, profile) in &config.profiles {
         let prefix = format!("agent.profiles.{name}");
         let source = &profile.source;

@@ -217,6 +217,8 @@ struct Session {
     locked: Option<String>,
     operation: Option<&'static str>,
     last_commit_at: Option<Timestamp>,
+    stale: bool,
+    sparse: bool,
     /// Set while the session is archived.
     archived: Option<ArchivedJson>,
     /// The repository's short name in `list --all`.
@@ -249,6 +251,8 @@ impl From<&Summary> for Session {
             locked: s.locked.clone(),
             operation: s.operation.map(|o| o.word()),
             last_commit_at: s.last_commit_at,
+            stale: s.stale,
+            sparse: s.sparse,
             archived: e.archived.as_ref().map(|a| ArchivedJson {
                 commit: a.commit.clone(),
                 archived_at: a.at,

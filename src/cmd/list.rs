@@ -97,6 +97,10 @@ pub(super) fn table(
             Some(rest) if !rest.as_os_str().is_empty() => rest.display().to_string(),
             _ => tilde(&s.entry.path),
         };
+        let path = match s.sparse {
+            true => format!("{path} (sparse)"),
+            false => path,
+        };
         let marked = here == Some(s.entry.path.as_path());
         let mut cells = vec![
             Cell::new(&s.entry.name).style(if waiting { Style::Bold } else { row }),
@@ -124,7 +128,7 @@ pub(super) fn table(
 /// (`missing`, `no branch`) are red.
 fn row_style(s: &Summary) -> Style {
     match s.state() {
-        "merged" | "empty" | "archived" => Style::Dim,
+        "merged" | "empty" | "stale" | "archived" => Style::Dim,
         "missing" | "no branch" => Style::Alarm,
         _ => Style::Plain,
     }

@@ -35,6 +35,7 @@ pub fn run(args: NewArgs) -> Result<()> {
             name: args.name,
             base: args.base,
             branch: args.branch,
+            sparse: args.sparse,
             agent: agent.as_ref().map(session::AgentCommand::record),
             on_lock_wait: Some(waiting),
         },

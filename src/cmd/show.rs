@@ -36,7 +36,13 @@ pub fn run(args: ShowArgs) -> Result<()> {
     let lines = [
         ("session", s.entry.name.clone()),
         ("branch", s.entry.branch.clone()),
-        ("path", path),
+        (
+            "path",
+            match s.sparse {
+                true => format!("{path} (sparse checkout)"),
+                false => path,
+            },
+        ),
         (
             "state",
             match &s.landed {

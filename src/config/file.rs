@@ -155,20 +155,12 @@ fn validate(file: &Path, text: &str, layer: &Layer) -> Result<()> {
                 "has '..' after {name}, {branch} or {repo}; put any '..' first".into(),
             ));
         }
-        let mut rest = template.as_str();
-        while let Some(open) = rest.find('{') {
-            let after = &rest[open..];
-            let close = after.find('}').map_or(after.len(), |c| c + 1);
-            let placeholder = &after[..close];
-            if !["{repo}", "{name}", "{branch}"].contains(&placeholder) {
-                return Err(bad(
-                    &["worktree_dir"],
-                    format!(
-                        "unknown placeholder {placeholder}; use {{repo}}, {{name}} or {{branch}}"
-                    ),
-                ));
-            }
-            rest = &after[close..];
+        if let Some(placeholder) = unknown_placeholder(template, &["{repo}", "{name}", "{branch}"])
+        {
+            return Err(bad(
+                &["worktree_dir"],
+                format!("unknown placeholder {placeholder}; use {{repo}}, {{name}} or {{branch}}"),
+            ));
         }
     }
     if let Some(prefix) = &layer.branch_prefix
@@ -187,6 +179,49 @@ fn validate(file: &Path, text: &str, layer: &Layer) -> Result<()> {
     }
     if layer.port_base == Some(0) {
         return Err(bad(&["port_base"], "must be between 1 and 65535".into()));
+    }
+    if layer.ports.is_some_and(|n| n == 0 || n > MAX_PORTS) {
+        return Err(bad(
+            &["ports"],
+            format!("must be between 1 and {MAX_PORTS}"),
+        ));
+    }
+    if let Some(age) = &layer.stale_after
+        && super::parse_age(age).is_none()
+    {
+        return Err(bad(
+            &["stale_after"],
+            format!(
+                "'{age}' is not an age; write a count and a unit, such as \"14d\" (s, m, h, d, w)"
+            ),
+        ));
+    }
+    for (name, value) in layer.env.iter().flatten() {
+        let valid = name.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_')
+            && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+        if !valid {
+            return Err(bad(
+                &["env", name],
+                format!(
+                    "'{name}' is not a variable name (letters, digits and _, not first a digit)"
+                ),
+            ));
+        }
+        if name.starts_with("SESSIONS_") {
+            return Err(bad(
+                &["env", name],
+                "SESSIONS_ variables are set by sessions itself".into(),
+            ));
+        }
+        if let Some(placeholder) = unknown_placeholder(value, super::ENV_PLACEHOLDERS) {
+            return Err(bad(
+                &["env", name],
+                format!(
+                    "unknown placeholder {placeholder}; use {}",
+                    super::ENV_PLACEHOLDERS.join(", ")
+                ),
+            ));
+        }
     }
     for (key, commands) in [("setup", &layer.setup), ("teardown", &layer.teardown)] {
         if commands.iter().flatten().any(|c| c.trim().is_empty()) {
@@ -243,6 +278,24 @@ fn validate(file: &Path, text: &str, layer: &Layer) -> Result<()> {
         }
     }
     Ok(())
+}
+
+/// The most ports one session may reserve.
+const MAX_PORTS: u16 = 1000;
+
+/// The first `{...}` in TEMPLATE that is not one of KNOWN.
+fn unknown_placeholder<'t>(template: &'t str, known: &[&str]) -> Option<&'t str> {
+    let mut rest = template;
+    while let Some(open) = rest.find('{') {
+        let after = &rest[open..];
+        let close = after.find('}').map_or(after.len(), |c| c + 1);
+        let placeholder = &after[..close];
+        if !known.contains(&placeholder) {
+            return Some(placeholder);
+        }
+        rest = &after[close..];
+    }
+    None
 }
 
 /// The 1-based line of byte `offset` in `text`.

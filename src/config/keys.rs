@@ -19,9 +19,10 @@ pub struct Key {
 }
 
 impl Key {
-    /// The keys of one agent profile, which has no value until named.
+    /// The keys of one agent profile or `[env]` variable, which have no
+    /// value until named.
     pub fn per_profile(&self) -> bool {
-        self.name.starts_with("agent.profiles.NAME.")
+        self.name.contains("NAME")
     }
 }
 
@@ -48,6 +49,16 @@ pub const KEYS: &[Key] = &[
         about: "patterns of ignored files to copy into a new worktree",
     },
     Key {
+        name: "submodules",
+        default: Some("true"),
+        about: "initialise submodules in new worktrees, from the main worktree's clones of them",
+    },
+    Key {
+        name: "sparse",
+        default: Some("[]"),
+        about: "folders new worktrees check out (cone-mode sparse checkout); empty: all, or as a sparse main worktree does",
+    },
+    Key {
         name: "setup",
         default: Some("[]"),
         about: "commands run in each new worktree, in order",
@@ -66,6 +77,16 @@ pub const KEYS: &[Key] = &[
         name: "port_base",
         default: Some("4100"),
         about: "the first port handed out to sessions (`SESSIONS_PORT`)",
+    },
+    Key {
+        name: "ports",
+        default: Some("1"),
+        about: "how many consecutive ports each session reserves (`SESSIONS_PORT`, `SESSIONS_PORT_1`...)",
+    },
+    Key {
+        name: "stale_after",
+        default: None,
+        about: "a session with no commit, file change or agent activity for this long (\"14d\") is `stale` (unset: never)",
     },
     Key {
         name: "agent.command",
@@ -101,6 +122,11 @@ pub const KEYS: &[Key] = &[
         name: "sync.fetch",
         default: Some("false"),
         about: "fetch the base's remote before `sessions sync` (as `--fetch` does)",
+    },
+    Key {
+        name: "env.NAME",
+        default: None,
+        about: "variable NAME for setup, teardown, land checks and the agent: {name}, {branch}, {repo}, {path}, {port} filled in",
     },
     Key {
         name: "notify.on",
@@ -155,6 +181,8 @@ pub(super) fn nearest(path: &[&str]) -> Option<(String, &'static Key)> {
     let leaf = path.last().copied().unwrap_or_default();
     let dotted = path.join(".");
     KEYS.iter()
+        // Any name fits a key ending in NAME, so it would always be nearest.
+        .filter(|key| !key.name.ends_with(".NAME"))
         .map(|key| {
             let filled: Vec<&str> = key
                 .name

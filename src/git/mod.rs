@@ -15,6 +15,8 @@ mod operation;
 mod porcelain;
 mod radar;
 mod reach;
+mod sparse;
+mod submodules;
 mod upstream;
 mod workdir;
 mod worktrees;
@@ -36,6 +38,7 @@ pub use operation::{
 };
 pub use porcelain::{WorkChange, WorkStatus};
 pub use radar::{MergePrediction, WorkSnapshot, collide};
+pub use sparse::{Sparse, is_sparse, sparse_of};
 pub use workdir::{Batch, Integration, strip_repository_env};
 pub use worktrees::{ADD_LOCK, HalfWritten, RemovalChecks, Worktree, linked_gitdir};
 

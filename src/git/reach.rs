@@ -11,7 +11,7 @@ use git2::{IndexEntryExtendedFlag, IndexEntryFlag, Repository};
 
 use super::porcelain::{parse_porcelain_v2, path_from_bytes, porcelain_records};
 use super::radar::path_bytes;
-use super::workdir::{Batch, GitError, Workdir, check, status, status_command};
+use super::workdir::{Batch, GitError, Workdir, check, status_command};
 use super::{Oid, Repo, WorkStatus, Worktree, parse_oid};
 
 /// The commits a worktree holds, for `Repo::worktree_tips`.
@@ -77,7 +77,10 @@ fn has_work_of_its_own(dir: &Path) -> bool {
     let Ok(repo) = Repository::open(dir) else {
         return true;
     };
-    if !status(dir, Batch::Alone).is_ok_and(|s| s.is_clean()) {
+    // As thorough as for the worktree itself, so a submodule's own
+    // submodules count too, whatever their `ignore` setting says.
+    if !removal_status(dir).is_ok_and(|s| s.work.is_clean() && s.hidden == 0 && s.nested.is_empty())
+    {
         return true;
     }
     let own = || -> Result<bool, git2::Error> {
@@ -150,7 +153,13 @@ impl Workdir<'_> {
     /// index read in-process for hidden changes and gitlinks, and the
     /// ignored folders searched for nested repositories.
     pub fn removal_status(&self) -> Result<RemovalStatus> {
-        let dir = self.dir;
+        removal_status(self.dir)
+    }
+}
+
+/// `Workdir::removal_status` of the worktree (or nested repository) at DIR.
+fn removal_status(dir: &Path) -> Result<RemovalStatus> {
+    {
         let output = status_command(dir, Batch::Alone)
             .args([
                 "--ignore-submodules=none",

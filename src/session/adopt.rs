@@ -130,6 +130,7 @@ pub(super) fn entry_for(ws: &Workspace, w: &Worktree) -> Result<Entry> {
         owns_branch: false,
         // Ports are handed out by `new`; a worktree made elsewhere has none.
         port: None,
+        port_count: None,
         agent: None,
         archived: None,
     })

@@ -3,7 +3,9 @@
 
 use std::path::PathBuf;
 
-use anyhow::Result;
+use anyhow::{Result, bail};
+
+use crate::error::Failure;
 
 use super::remove::{Removed, execute};
 use super::safety::{RemoveOptions, Surroundings, plan_removal};
@@ -24,13 +26,27 @@ pub struct CleanPlan {
     pub keep: Vec<Candidate>,
 }
 
-/// What `clean` would do now; changes nothing.
-pub fn clean_plan(ws: &Workspace) -> Result<CleanPlan> {
+/// What `clean` would do now (with STALE, stale sessions go too); changes
+/// nothing.
+pub fn clean_plan(ws: &Workspace, stale: bool) -> Result<CleanPlan> {
+    if stale && ws.config.stale_after().is_none() {
+        bail!(
+            Failure::usage("--stale needs `stale_after` in the configuration")
+                .with_hint("sessions config")
+        );
+    }
+    plan(ws, stale)
+}
+
+fn plan(ws: &Workspace, stale: bool) -> Result<CleanPlan> {
     let entries = ws.registry.read()?;
     let around = Surroundings::read(ws)?;
     // The real run keeps these (see `clean_apply`): so must the plan.
     let invalid = super::validate::violations(ws, &around.worktrees, &entries);
-    let summaries = summarize_all(&ws.repo, entries)?;
+    let mut summaries = summarize_all(&ws.repo, entries)?;
+    if stale {
+        super::stale::mark(ws, &mut summaries);
+    }
     let mut plan = CleanPlan::default();
     for s in summaries {
         let candidate = |why: String| Candidate {
@@ -47,7 +63,7 @@ pub fn clean_plan(ws: &Workspace) -> Result<CleanPlan> {
                 .push(candidate(format!("{}; see `sessions doctor`", v.problem)));
             continue;
         }
-        let Some(reason) = finished(&s) else {
+        let Some(reason) = finished(&s).or_else(|| s.stale.then(|| stale_reason(ws))) else {
             plan.keep.push(candidate(unfinished(&s)));
             continue;
         };
@@ -119,6 +135,11 @@ fn finished(s: &Summary) -> Option<String> {
     } else {
         None
     }
+}
+
+fn stale_reason(ws: &Workspace) -> String {
+    let after = ws.config.stale_after.value.as_deref().unwrap_or_default();
+    format!("stale: no activity for {after}")
 }
 
 fn unfinished(s: &Summary) -> String {

@@ -19,6 +19,8 @@ pub struct NewSession {
     pub name: Option<String>,
     pub base: Option<String>,
     pub branch: Option<String>,
+    /// Folders to check out (a sparse checkout); empty: as configured.
+    pub sparse: Vec<String>,
     /// The agent about to be launched in it, recorded with the session.
     pub agent: Option<Agent>,
     /// Told once when another process holds the registry for more than a
@@ -40,6 +42,7 @@ pub fn create(ws: &Workspace, request: NewSession) -> Result<Entry> {
         None => ws.repo.default_branch()?,
     };
     name::validate_rev("base", &base)?;
+    let sparse = sparse_set(ws, request.sparse)?;
     let base_commit = match ws.repo.resolve_base(&base) {
         Some(commit) => commit,
         None => ws.repo.resolve_commit(&base)?,
@@ -50,6 +53,7 @@ pub fn create(ws: &Workspace, request: NewSession) -> Result<Entry> {
     // behind, and the answer holds for the setup that follows.
     if ws.config.withheld_worktree_dir().is_some()
         || ws.config.setup.source.is_project() && !ws.config.setup.value.is_empty()
+        || ws.config.env.values().any(|v| v.source.is_project())
     {
         ws.approval()?;
     }
@@ -117,11 +121,13 @@ pub fn create(ws: &Workspace, request: NewSession) -> Result<Entry> {
         );
     }
 
+    let count = ws.config.ports.value;
     let port = registry
-        .free_port(ws.config.port_base.value)
+        .free_port(ws.config.port_base.value, count)
         .ok_or_else(|| {
             Failure::error(format!(
-                "no free port from {} up; every one is held by a session",
+                "no {count} free consecutive port{} from {} up; sessions hold the others",
+                if count == 1 { "" } else { "s" },
                 ws.config.port_base.value
             ))
         })?;
@@ -181,9 +187,25 @@ pub fn create(ws: &Workspace, request: NewSession) -> Result<Entry> {
     interrupt::check()?;
     undo.worktree_started = true;
     let busy = ws.ui.busy("Checking out");
-    ws.repo.add_worktree(&path, &branch)?;
+    match &sparse {
+        Some(sparse) => ws.repo.add_sparse_worktree(&path, &branch, sparse)?,
+        None => ws.repo.add_worktree(&path, &branch)?,
+    }
     drop(busy);
     interrupt::check()?;
+    if ws.config.submodules.value && path.join(".gitmodules").is_file() {
+        let busy = ws.ui.busy("Initialising submodules");
+        let failures = ws.repo.init_submodules(&path);
+        drop(busy);
+        for failed in failures {
+            ws.ui.warn(&format!(
+                "submodule {} was not set up: {}",
+                failed.path.display(),
+                failed.why.lines().last().unwrap_or("git failed")
+            ));
+        }
+        interrupt::check()?;
+    }
     if let Some(root) = ws.repo.main_worktree() {
         copy::ignored_files(&ws.repo, root, &path, &ws.config.copy.value, ws.ui)?;
         interrupt::check()?;
@@ -198,11 +220,40 @@ pub fn create(ws: &Workspace, request: NewSession) -> Result<Entry> {
         created_at: crate::clock::now(),
         owns_branch,
         port: Some(port),
+        port_count: (count > 1).then_some(count),
         agent: request.agent,
         archived: None,
     };
     undo.finish(entry.clone())?;
     Ok(entry)
+}
+
+/// What a new worktree checks out: the folders asked for, else `sparse`,
+/// else what a sparse main worktree checks out; `None`: everything.
+fn sparse_set(ws: &Workspace, asked: Vec<String>) -> Result<Option<git::Sparse>> {
+    let paths = match asked.is_empty() {
+        true => ws.config.sparse.value.clone(),
+        false => asked,
+    };
+    if paths.is_empty() {
+        return Ok(ws.repo.main_worktree().and_then(git::sparse_of));
+    }
+    for path in &paths {
+        let bad = path.is_empty()
+            || Path::new(path).is_absolute()
+            || Path::new(path)
+                .components()
+                .any(|c| matches!(c, std::path::Component::ParentDir));
+        if bad {
+            bail!(
+                Failure::usage(format!(
+                    "sparse path '{path}' must be a folder inside the repository, relative to its top"
+                ))
+                .with_hint("sessions new NAME --sparse src/app docs")
+            );
+        }
+    }
+    Ok(Some(git::Sparse { paths, cone: true }))
 }
 
 fn validate_branch(branch: &str) -> Result<()> {

@@ -273,7 +273,7 @@ pub fn land(ws: &Workspace, name: &str, options: LandOptions) -> Result<Landed> 
             }
         }
         for check in &checks(ws, options.checks)? {
-            run_check(ws, name, check, &entry.path)?;
+            run_check(ws, &entry, check)?;
             interrupt::check()?;
         }
         interrupt::check()?;
@@ -496,9 +496,11 @@ fn integrate(ws: &Workspace, landing: &Landing, method: Method) -> Result<How> {
 
 /// Runs CHECK with `sh -c` in DIR, its output on our stderr (stdout is for
 /// data); fails unless it succeeds.
-fn run_check(ws: &Workspace, name: &str, check: &str, dir: &std::path::Path) -> Result<()> {
+fn run_check(ws: &Workspace, entry: &Entry, check: &str) -> Result<()> {
+    let (name, dir) = (&entry.name, &entry.path);
     ws.ui.note(&format!("Running check: {check}"));
     let status = super::lifecycle::shell(check, dir)?
+        .envs(super::lifecycle::env(ws, entry))
         .status()
         .with_context(|| format!("cannot run check `{check}`"))?;
     if !status.success() {

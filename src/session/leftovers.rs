@@ -343,6 +343,7 @@ fn undo_worktree(ws: &Workspace, sessions: &[Entry], p: &Pending) -> Result<Stri
             created_at: p.started_at,
             owns_branch: p.creates_branch,
             port: None,
+            port_count: None,
             agent: None,
             archived: None,
         };

@@ -9,10 +9,12 @@ use std::process::{Command, Stdio};
 
 use anyhow::{Context, Result};
 
+use std::sync::atomic::{AtomicBool, Ordering};
+
 use super::Workspace;
-use crate::config::Setting;
+use crate::config::{self, Setting};
 use crate::registry::Entry;
-use crate::trust::Approval;
+use crate::trust::{self, Approval};
 
 /// What running a session's setup (or teardown) commands came to.
 #[derive(Debug, PartialEq, Eq)]
@@ -25,20 +27,74 @@ pub enum SetupRun {
     Failed { command: String, status: String },
 }
 
-/// The variables every session command (setup, teardown, the agent) sees.
-pub fn env(ws: &Workspace, entry: &Entry) -> Vec<(&'static str, String)> {
-    vec![
-        ("SESSIONS_NAME", entry.name.clone()),
-        ("SESSIONS_PATH", entry.path.display().to_string()),
-        ("SESSIONS_BRANCH", entry.branch.clone()),
-        ("SESSIONS_BASE", entry.base.clone()),
+/// The variables every session command (setup, teardown, land checks) and
+/// the agent see: ours (`SESSIONS_*`, a `SESSIONS_PORT_N` for each port of
+/// the block after the first), then `[env]` with its placeholders filled.
+/// A project's `[env]` counts only once approved (a value such as
+/// `LD_PRELOAD` runs code as surely as a command): until then the user's
+/// own value, if any, stands, and a warning says so once per process.
+pub fn env(ws: &Workspace, entry: &Entry) -> Vec<(String, String)> {
+    let (port, count) = entry.ports().unwrap_or((0, 0));
+    let port_text = entry.port.map(|p| p.to_string()).unwrap_or_default();
+    let path = entry.path.display().to_string();
+    let mut vars = vec![
+        ("SESSIONS_NAME".to_string(), entry.name.clone()),
+        ("SESSIONS_PATH".into(), path.clone()),
+        ("SESSIONS_BRANCH".into(), entry.branch.clone()),
+        ("SESSIONS_BASE".into(), entry.base.clone()),
+        ("SESSIONS_PORT".into(), port_text.clone()),
         (
-            "SESSIONS_PORT",
-            entry.port.map(|p| p.to_string()).unwrap_or_default(),
+            "SESSIONS_REPO".into(),
+            ws.repo.home_dir().display().to_string(),
         ),
-        ("SESSIONS_REPO", ws.repo.home_dir().display().to_string()),
-    ]
+    ];
+    for i in 1..count {
+        let nth = u32::from(port) + u32::from(i);
+        vars.push((format!("SESSIONS_PORT_{i}"), nth.to_string()));
+    }
+    let repo = ws.repo_name();
+    let placeholders = [
+        ("{name}", entry.name.as_str()),
+        ("{branch}", entry.branch.as_str()),
+        ("{repo}", repo.as_str()),
+        ("{path}", path.as_str()),
+        ("{port}", port_text.as_str()),
+    ];
+    let config = &ws.config;
+    let withheld: Vec<&String> = config
+        .env
+        .iter()
+        .filter(|(_, v)| v.source.is_project())
+        .map(|(name, _)| name)
+        .collect();
+    let trusted = withheld.is_empty()
+        || trust::is_approved(ws.repo.home_dir(), &trust::project_values(config)).unwrap_or(false);
+    if !trusted && !WARNED_ENV.swap(true, Ordering::Relaxed) {
+        let source = &config.env[withheld[0]].source;
+        ws.ui.warn(&format!(
+            "not passing {} [env] variable{} from {source}: not approved yet; review and approve them with `sessions trust`",
+            withheld.len(),
+            if withheld.len() == 1 { "" } else { "s" },
+        ));
+    }
+    for (name, value) in &config.env {
+        let value = match value.source.is_project() && !trusted {
+            true => match config.env_fallback.get(name) {
+                Some(user) => user,
+                None => continue,
+            },
+            false => value,
+        };
+        vars.push((
+            name.clone(),
+            config::fill_placeholders(&value.value, &placeholders),
+        ));
+    }
+    vars
 }
+
+/// The warning about a project's unapproved `[env]` is given once.
+static WARNED_ENV: AtomicBool = AtomicBool::new(false);
 
 /// Runs the `setup` commands in the session's worktree, in order, stopping
 /// at the first that fails.

@@ -16,5 +16,7 @@ pub fn list(ws: &Workspace) -> Result<Vec<Summary>> {
             entry
         })
         .collect();
-    status::summarize_all(&ws.repo, entries)
+    let mut summaries = status::summarize_all(&ws.repo, entries)?;
+    super::stale::mark(ws, &mut summaries);
+    Ok(summaries)
 }

@@ -20,6 +20,7 @@ mod relocate;
 mod remove;
 mod safety;
 mod show;
+mod stale;
 mod status;
 mod sync;
 #[cfg(test)]

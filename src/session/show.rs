@@ -84,7 +84,8 @@ pub fn show(ws: &Workspace, name: &str) -> Result<Details> {
         }
     }
     let earlier_conversations = super::earlier_conversations(&entry);
-    let summary = summarize(repo, &repo.worktrees()?, entry, Batch::Alone)?;
+    let mut summary = summarize(repo, &repo.worktrees()?, entry, Batch::Alone)?;
+    super::stale::mark(ws, std::slice::from_mut(&mut summary));
     let uncommitted = if summary.missing || summary.entry.is_archived() {
         Vec::new()
     } else {

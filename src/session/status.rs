@@ -45,6 +45,10 @@ pub struct Summary {
     /// conflict, say): the user's next step.
     pub operation: Option<Operation>,
     pub last_commit_at: Option<Timestamp>,
+    /// Idle for longer than `stale_after` (set by `stale::mark`).
+    pub stale: bool,
+    /// The worktree checks out only some folders (a sparse checkout).
+    pub sparse: bool,
 }
 
 impl Summary {
@@ -62,6 +66,8 @@ impl Summary {
             "landed"
         } else if self.merged {
             "merged"
+        } else if self.stale {
+            "stale"
         } else if self.empty && self.changes > 0 {
             // Uncommitted work: not to be mistaken for an untouched session.
             "new"
@@ -234,6 +240,8 @@ pub fn summarize(
             .filter(|_| !missing && !archived)
             .and_then(|w| repo.operation_in_progress(w)),
         last_commit_at,
+        stale: false,
+        sparse: !missing && git::is_sparse(&entry.path),
         entry,
     })
 }

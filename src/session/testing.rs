@@ -128,6 +128,7 @@ impl Fixture {
             created_at: Timestamp::UNIX_EPOCH,
             owns_branch: true,
             port: None,
+            port_count: None,
             agent: None,
             archived: None,
         }

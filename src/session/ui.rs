@@ -92,6 +92,7 @@ mod tests {
             created_at: jiff::Timestamp::now(),
             owns_branch: true,
             port: None,
+            port_count: None,
             agent: None,
             archived: None,
         };

@@ -1,0 +1,85 @@
+//! Values written in config files that need reading beyond their type:
+//! ages (`stale_after`), `worktree_dir` and `[env]` templates.
+
+use std::path::{Component, Path, PathBuf};
+
+/// The age written as `14d`, `36h`, `2w`, `90m` or `30s`.
+pub fn parse_age(text: &str) -> Option<jiff::SignedDuration> {
+    let text = text.trim();
+    let unit = text.chars().last()?;
+    let count: i64 = text[..text.len() - unit.len_utf8()].parse().ok()?;
+    let seconds = match unit {
+        's' => 1,
+        'm' => 60,
+        'h' => 3600,
+        'd' => 86_400,
+        'w' => 604_800,
+        _ => return None,
+    };
+    (count > 0).then(|| jiff::SignedDuration::from_secs(count.saturating_mul(seconds)))
+}
+
+/// The placeholders `[env]` values may hold.
+pub const ENV_PLACEHOLDERS: &[&str] = &["{name}", "{branch}", "{repo}", "{path}", "{port}"];
+
+/// TEMPLATE with each `{placeholder}` of VARS replaced by its value, in one
+/// pass: a value holding a placeholder's name is not filled in again.
+pub fn fill_placeholders(template: &str, vars: &[(&str, &str)]) -> String {
+    let mut out = String::with_capacity(template.len());
+    let mut rest = template;
+    while let Some(open) = rest.find('{') {
+        out.push_str(&rest[..open]);
+        let after = &rest[open..];
+        match vars
+            .iter()
+            .find(|(placeholder, _)| after.starts_with(placeholder))
+        {
+            Some((placeholder, value)) => {
+                out.push_str(value);
+                rest = &after[placeholder.len()..];
+            }
+            None => {
+                out.push('{');
+                rest = &after[1..];
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+/// The worktree folder of a session: TEMPLATE (a `worktree_dir`) with
+/// `{repo}`, `{name}`, `{branch}` and a leading `~` filled in, relative to
+/// `root`. Names with '/' become one folder ('/' as '-').
+pub fn fill_template(template: &str, root: &Path, repo: &str, name: &str, branch: &str) -> PathBuf {
+    let filled = template
+        .replace("{repo}", repo)
+        .replace("{name}", &crate::name::folder_name(name))
+        .replace("{branch}", &crate::name::folder_name(branch));
+    let expanded = match filled.strip_prefix('~') {
+        Some(rest) if rest.is_empty() || rest.starts_with('/') => {
+            let home = dirs::home_dir().unwrap_or_default();
+            home.join(rest.trim_start_matches('/'))
+        }
+        _ => PathBuf::from(filled),
+    };
+    normalize(&root.join(expanded))
+}
+
+/// Resolves `.` and `..` without touching the file system (the folder may
+/// not exist yet).
+fn normalize(path: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for component in path.components() {
+        match component {
+            Component::ParentDir => {
+                if !out.pop() {
+                    out.push("..");
+                }
+            }
+            Component::CurDir => {}
+            other => out.push(other),
+        }
+    }
+    out
+}
