@@ -27,6 +27,7 @@ mod sync;
 mod target;
 mod trust;
 mod ui;
+mod watch;
 
 use anyhow::Result;
 
@@ -59,6 +60,7 @@ pub fn run(command: Command) -> Result<()> {
         Command::Sync(args) => sync::run(args),
         Command::Land(args) => land::run(args),
         Command::Status(args) => status::run(args),
+        Command::Watch(args) => watch::run(args),
     }
 }
 

@@ -25,6 +25,7 @@ mod testing;
 mod ui;
 mod underway;
 mod validate;
+pub mod watch;
 
 pub use adopt::adopt;
 pub use agent::{

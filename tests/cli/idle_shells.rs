@@ -9,15 +9,16 @@ use std::time::{Duration, Instant};
 
 use crate::common::{KillOnDrop, TestEnv, require, stderr_of};
 
-/// A tmux server on a socket in the test's folder, killed when dropped.
-struct Tmux {
+/// A tmux server on a socket in the test's folder, killed when dropped
+/// (watch.rs drives `sessions watch` with it too).
+pub(crate) struct Tmux {
     socket: PathBuf,
 }
 
 impl Tmux {
     /// A server started from CLIENT_DIR (where the server itself works) with
     /// one pane in PANE_DIR running COMMAND.
-    fn start(env: &TestEnv, client_dir: &Path, pane_dir: &Path, command: &str) -> Tmux {
+    pub(crate) fn start(env: &TestEnv, client_dir: &Path, pane_dir: &Path, command: &str) -> Tmux {
         let tmux = Tmux {
             socket: env.root().join("tmux.sock"),
         };
@@ -35,7 +36,7 @@ impl Tmux {
         tmux
     }
 
-    fn run(&self, args: &[&str]) -> String {
+    pub(crate) fn run(&self, args: &[&str]) -> String {
         let out = Command::new("tmux")
             .arg("-S")
             .arg(&self.socket)
@@ -54,7 +55,7 @@ impl Tmux {
             .unwrap()
     }
 
-    fn type_line(&self, line: &str) {
+    pub(crate) fn type_line(&self, line: &str) {
         self.run(&["send-keys", "-l", line]);
         self.run(&["send-keys", "Enter"]);
     }
@@ -65,7 +66,7 @@ impl Tmux {
 
     /// Has the shell print `readyN` and waits until it has: it is at its
     /// prompt, reading. The quotes keep the typed line from matching.
-    fn ready(&self, n: u32) {
+    pub(crate) fn ready(&self, n: u32) {
         self.type_line(&format!("printf 'rea''dy%s\\n' {n}"));
         let marker = format!("ready{n}");
         until(&format!("the pane to show {marker}"), || {
@@ -87,7 +88,7 @@ impl Drop for Tmux {
 }
 
 /// Polls CONDITION until it holds, failing after a generous bound.
-fn until(what: &str, mut condition: impl FnMut() -> bool) {
+pub(crate) fn until(what: &str, mut condition: impl FnMut() -> bool) {
     let start = Instant::now();
     while !condition() {
         assert!(

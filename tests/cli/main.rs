@@ -49,3 +49,4 @@ mod status_line;
 mod stress;
 mod sync_clone;
 mod sync_land;
+mod watch;
