@@ -5,10 +5,11 @@
 //! Options: `--files N` (repeatable; default 2000 and 20000), `--runs N`
 //! (default 7), `--save FILE` (also write the table as Markdown), `--only NAME`
 //! (repeatable: run only these of new, rm, list, conflicts, copies, path, hook,
-//! memory).
+//! memory, watch).
 
 mod measure;
 mod scenarios;
+mod watch;
 mod world;
 
 use std::fmt::Write as _;
@@ -123,6 +124,9 @@ fn main() {
             // `conflicts NAME...` compares them with every session: only
             // its own ten may exist.
             rows.extend(bench_conflicts(&World::new(files), files, options.runs));
+        }
+        if options.wants("watch") {
+            rows.extend(watch::bench_watch(&world, files, options.runs));
         }
         if options.wants("copies") {
             rows.extend(bench_copies(&world, files, options.runs));

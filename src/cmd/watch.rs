@@ -19,7 +19,7 @@ use crate::process::{self, Whereabouts};
 use crate::session::watch::Row;
 use crate::session::{self, RemoveOptions, Workspace};
 use crate::watch::view::{self, Mode, View};
-use crate::watch::{Model, Repo, Seen, Seen1, term};
+use crate::watch::{Model, Repo, Seen, Sighting, term};
 use crate::{interrupt, output, shell};
 
 pub fn run(args: WatchArgs) -> Result<()> {
@@ -72,9 +72,9 @@ fn follow(mut model: Model) -> Result<()> {
         let mut out = io::stdout().lock();
         for change in seen.update(rows, now, |row| fingerprint(row, now)) {
             let line = match change {
-                Seen1::Added(row) => WatchLine::new(row, "added", now),
-                Seen1::Changed(row, _) => WatchLine::new(row, "changed", now),
-                Seen1::Removed(row) => WatchLine::new(&row, "removed", now),
+                Sighting::Added(row) => WatchLine::new(row, "added", now),
+                Sighting::Changed(row, _) => WatchLine::new(row, "changed", now),
+                Sighting::Removed(row) => WatchLine::new(&row, "removed", now),
             };
             let written = serde_json::to_writer(&mut out, &line)
                 .map_err(io::Error::from)
@@ -136,7 +136,7 @@ fn live_view(mut model: Model, title: &str, all: bool) -> Result<()> {
         // The bell on a transition into waiting or error, not at the start.
         let changes = seen.update(&model.rows, now, |r| r.attention(now).as_str().into());
         let alarm = changes.iter().any(|c| match c {
-            Seen1::Changed(row, was) => row.attention(now).alarms() && !was.alarms(),
+            Sighting::Changed(row, was) => row.attention(now).alarms() && !was.alarms(),
             _ => false,
         });
         if alarm && !first {

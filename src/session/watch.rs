@@ -162,8 +162,7 @@ pub fn warnings(ws: &Workspace) -> Result<BTreeMap<String, Vec<String>>> {
     let radar = conflicts(ws, &[])?;
     let mut warnings: BTreeMap<String, Vec<String>> = BTreeMap::new();
     for pair in radar.pairs.iter().filter(|p| !p.conflicts.is_empty()) {
-        let paths = pair.conflicts.len();
-        let with = |other: &str| format!("conflicts with {other} ({paths} files)");
+        let with = |other: &str| format!("conflicts: {other}");
         warnings
             .entry(pair.a.clone())
             .or_default()

@@ -316,10 +316,10 @@ pub struct Seen {
 }
 
 /// What happened to one session since the last look.
-pub enum Seen1<'a> {
+pub enum Sighting<'a> {
     Added(&'a Row),
     Changed(&'a Row, Attention),
-    Removed(Row),
+    Removed(Box<Row>),
 }
 
 impl Seen {
@@ -330,7 +330,7 @@ impl Seen {
         rows: &'a [Row],
         now: jiff::Timestamp,
         fingerprint: impl Fn(&Row) -> String,
-    ) -> Vec<Seen1<'a>> {
+    ) -> Vec<Sighting<'a>> {
         let mut out = Vec::new();
         let mut present = BTreeSet::new();
         for row in rows {
@@ -342,9 +342,9 @@ impl Seen {
                 .seen
                 .insert(key, (print.clone(), attention, row.clone()))
             {
-                None => out.push(Seen1::Added(row)),
+                None => out.push(Sighting::Added(row)),
                 Some((before, ..)) if before == print => {}
-                Some((_, was, _)) => out.push(Seen1::Changed(row, was)),
+                Some((_, was, _)) => out.push(Sighting::Changed(row, was)),
             }
         }
         let gone: Vec<(String, String)> = self
@@ -355,7 +355,7 @@ impl Seen {
             .collect();
         for key in gone {
             if let Some((.., row)) = self.seen.remove(&key) {
-                out.push(Seen1::Removed(row));
+                out.push(Sighting::Removed(Box::new(row)));
             }
         }
         out

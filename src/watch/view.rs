@@ -156,10 +156,10 @@ fn counts(row: &Row) -> String {
 fn table(frame: &mut Frame, area: Rect, view: &View) {
     let mut header = vec!["NAME", "AGENT", "GIT", "CHANGES", "WAITS FOR / WARNINGS"];
     let mut widths = vec![
-        Constraint::Length(18),
-        Constraint::Length(14),
+        Constraint::Length(16),
+        Constraint::Length(13),
+        Constraint::Length(8),
         Constraint::Length(9),
-        Constraint::Length(11),
         Constraint::Fill(1),
     ];
     if view.all {

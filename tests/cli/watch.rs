@@ -158,9 +158,7 @@ fn watch_keys_filter_help_refused_remove_enter_and_quit() {
     key(&tmux, "?");
     until_shown(&tmux, "these keys");
     key(&tmux, "Space");
-    until(&format!("the keys to go"), || {
-        !screen(&tmux).contains("these keys")
-    });
+    until("the keys to go", || !screen(&tmux).contains("these keys"));
 
     // `/b`: only b; x on it is refused as `rm` refuses it.
     for k in ["/", "b", "Enter"] {
