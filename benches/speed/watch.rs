@@ -29,7 +29,9 @@ pub fn bench_watch(world: &World, files: usize, runs: usize) -> Vec<Row> {
         }
     });
     for _ in &names {
-        lines.recv_timeout(Duration::from_secs(60)).expect("a line per session");
+        lines
+            .recv_timeout(Duration::from_secs(60))
+            .expect("a line per session");
     }
     // The radar's first run and the first refreshes end; then it idles.
     std::thread::sleep(Duration::from_secs(5));
@@ -95,7 +97,9 @@ fn cpu_ticks(pid: u32) -> u64 {
 }
 
 fn clock_ticks() -> f64 {
-    let out = std::process::Command::new("getconf").arg("CLK_TCK").output();
+    let out = std::process::Command::new("getconf")
+        .arg("CLK_TCK")
+        .output();
     out.ok()
         .and_then(|o| String::from_utf8(o.stdout).ok())
         .and_then(|s| s.trim().parse().ok())

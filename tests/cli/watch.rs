@@ -12,8 +12,8 @@ use std::time::{Duration, Instant};
 use serde_json::Value;
 
 use crate::agent_states::hook;
+use crate::common::tty::Tmux;
 use crate::common::{KillOnDrop, TestEnv, require, sleeper_in};
-use crate::idle_shells::{Tmux, until};
 
 /// A bash at WIDTH columns in the main worktree, with this build of
 /// `sessions` first on PATH and its shell function loaded.
@@ -33,7 +33,19 @@ fn shell(env: &TestEnv, width: u16) -> Tmux {
 }
 
 fn screen(tmux: &Tmux) -> String {
-    tmux.run(&["capture-pane", "-p"])
+    tmux.screen()
+}
+
+/// Polls CONDITION until it holds, failing after a generous bound.
+fn until(what: &str, mut condition: impl FnMut() -> bool) {
+    let start = Instant::now();
+    while !condition() {
+        assert!(
+            start.elapsed() < Duration::from_secs(60),
+            "gave up waiting for {what}"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
 }
 
 /// The session names in the table, top to bottom.
@@ -62,17 +74,21 @@ fn until_rows(tmux: &Tmux, names: &[&str]) {
     }
 }
 
-fn until_shown(tmux: &Tmux, text: &str) -> String {
-    let mut last = String::new();
-    until(&format!("the screen to show {text:?}"), || {
-        last = screen(tmux);
-        last.contains(text)
-    });
-    last
+fn until_shown(tmux: &Tmux, text: &str) {
+    tmux.until_shown(text);
 }
 
 fn key(tmux: &Tmux, key: &str) {
     tmux.run(&["send-keys", key]);
+}
+
+/// Sends KEY, which ends `watch`, and waits until it has: what is typed
+/// before it ends is its input, not the shell's.
+fn ending(tmux: &Tmux, which: &str) {
+    key(tmux, which);
+    until("watch to end", || {
+        !screen(tmux).contains("sessions watch: ")
+    });
 }
 
 /// Sessions a, b and c, each with a stand-in agent: a waits (a permission
@@ -128,7 +144,7 @@ fn sorts_by_attention_and_follows_a_hook(width: u16) {
         agents[2].id(),
     );
     until_rows(&tmux, &["a", "c", "b"]);
-    key(&tmux, "q");
+    ending(&tmux, "q");
     tmux.ready(2);
 }
 
@@ -173,7 +189,7 @@ fn watch_keys_filter_help_refused_remove_enter_and_quit() {
     assert!(b.join("notes.txt").exists());
 
     // Enter: watch ends and the shell function leaves the shell in b.
-    key(&tmux, "Enter");
+    ending(&tmux, "Enter");
     tmux.ready(2);
     tmux.type_line("echo \"at:$PWD\"");
     until_shown(&tmux, &format!("at:{}", b.display()));
@@ -208,7 +224,7 @@ fn watch_has_no_colour_with_no_color() {
     tmux.type_line("NO_COLOR=1 sessions watch");
     until_rows(&tmux, &["a", "b", "c"]);
     assert!(!coloured(&escaped(&tmux)), "{:?}", escaped(&tmux));
-    key(&tmux, "q");
+    ending(&tmux, "q");
     tmux.ready(2);
     // The same view in colour: the check above can see colour.
     tmux.type_line("sessions watch");
