@@ -87,6 +87,9 @@ fn follow(mut model: Model) -> Result<()> {
         }
         drop(out);
         model.tick(Duration::from_secs(1))?;
+        if let Some(problem) = model.problem.take() {
+            output::warn(problem);
+        }
     }
 }
 
@@ -133,6 +136,9 @@ fn live_view(mut model: Model, title: &str, all: bool) -> Result<()> {
         }
         let now = crate::clock::now();
         model.sorted(now);
+        if let Some(problem) = model.problem.take() {
+            state.message = problem;
+        }
         // The bell on a transition into waiting or error, not at the start.
         let changes = seen.update(&model.rows, now, |r| r.attention(now).as_str().into());
         let alarm = changes.iter().any(|c| match c {

@@ -53,7 +53,11 @@ pub struct Model {
     radar_due: Vec<bool>,
     radar_busy: Vec<bool>,
     radar: (Sender<Warnings>, Receiver<Warnings>),
+    /// For the radar's own workspaces.
     ui: &'static dyn Ui,
+    /// The last refresh that failed (one repository's, say), for the
+    /// caller to show: the view goes on.
+    pub problem: Option<String>,
 }
 
 impl Model {
@@ -83,6 +87,7 @@ impl Model {
             radar_busy: vec![false; n],
             radar: channel(),
             ui,
+            problem: None,
         };
         model.rewatch()?;
         Ok(model)
@@ -265,9 +270,9 @@ impl Model {
     }
 
     /// One repository's failure is a message, not the end of `watch`.
-    fn report(&self, result: Result<()>) {
+    fn report(&mut self, result: Result<()>) {
         if let Err(e) = result {
-            self.ui.warn(&format!("{e:#}"));
+            self.problem = Some(format!("{e:#}"));
         }
     }
 
