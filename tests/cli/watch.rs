@@ -14,6 +14,7 @@ use serde_json::Value;
 use crate::agent_states::hook;
 use crate::common::tty::Tmux;
 use crate::common::{KillOnDrop, TestEnv, require, sleeper_in};
+use crate::idle_shells::until;
 
 /// A bash at WIDTH columns in the main worktree, with this build of
 /// `sessions` first on PATH and its shell function loaded.
@@ -34,18 +35,6 @@ fn shell(env: &TestEnv, width: u16) -> Tmux {
 
 fn screen(tmux: &Tmux) -> String {
     tmux.screen()
-}
-
-/// Polls CONDITION until it holds, failing after a generous bound.
-fn until(what: &str, mut condition: impl FnMut() -> bool) {
-    let start = Instant::now();
-    while !condition() {
-        assert!(
-            start.elapsed() < Duration::from_secs(60),
-            "gave up waiting for {what}"
-        );
-        std::thread::sleep(Duration::from_millis(20));
-    }
 }
 
 /// The session names in the table, top to bottom.
