@@ -14,9 +14,16 @@ pub fn run(args: ListArgs) -> Result<()> {
         return super::list_all::run(args);
     }
     let ws = Workspace::discover(super::TERMINAL)?;
-    let sessions = session::list(&ws)?;
+    let mut sessions = session::list(&ws)?;
+    if args.archived {
+        sessions.retain(|s| s.entry.is_archived());
+    }
     if args.json {
         return output::print_json(&json::List::new(&sessions));
+    }
+    if sessions.is_empty() && args.archived {
+        eprintln!("No archived sessions; `sessions archive NAME` archives one.");
+        return Ok(());
     }
     if sessions.is_empty() {
         eprintln!("No sessions yet; `sessions new NAME` creates one.");
@@ -113,11 +120,11 @@ pub(super) fn table(
     table
 }
 
-/// Finished (`merged`) and untouched (`empty`) sessions fade; broken ones
+/// Finished (`merged`), untouched (`empty`) and archived sessions fade; broken ones
 /// (`missing`, `no branch`) are red.
 fn row_style(s: &Summary) -> Style {
     match s.state() {
-        "merged" | "empty" => Style::Dim,
+        "merged" | "empty" | "archived" => Style::Dim,
         "missing" | "no branch" => Style::Alarm,
         _ => Style::Plain,
     }

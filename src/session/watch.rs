@@ -142,6 +142,8 @@ pub fn watched_folders(ws: &Workspace) -> Result<Vec<(String, Vec<PathBuf>)>> {
         .registry
         .read()?
         .into_iter()
+        // An archived session has no folder to watch.
+        .filter(|entry| !entry.is_archived())
         .map(|entry| {
             let mut folders = vec![entry.path.clone()];
             let admin = worktrees
