@@ -256,8 +256,11 @@ fn next_line(lines: &mpsc::Receiver<Value>) -> Value {
 fn watch_without_a_terminal_prints_a_json_line_per_change() {
     let env = TestEnv::new();
     let (paths, agents) = three(&env);
+    // An archived session is listed too, without a folder to watch.
+    env.new_session("d");
+    env.sessions().args(["archive", "d"]).assert().success();
     let (_watch, lines) = follow(&env, &[]);
-    let mut seen: Vec<Value> = (0..3).map(|_| next_line(&lines)).collect();
+    let mut seen: Vec<Value> = (0..4).map(|_| next_line(&lines)).collect();
     let first: Vec<(&str, &str)> = seen
         .iter()
         .map(|l| {
@@ -267,7 +270,15 @@ fn watch_without_a_terminal_prints_a_json_line_per_change() {
             )
         })
         .collect();
-    assert_eq!(first, [("added", "a"), ("added", "b"), ("added", "c")]);
+    assert_eq!(
+        first,
+        [
+            ("added", "a"),
+            ("added", "b"),
+            ("added", "c"),
+            ("added", "d")
+        ]
+    );
     assert_eq!(seen[0]["attention"], "waiting");
 
     // One hook, one line: c is waiting.
