@@ -33,11 +33,19 @@ pub fn bench_watch(world: &World, files: usize, runs: usize) -> Vec<Row> {
             .recv_timeout(Duration::from_secs(60))
             .expect("a line per session");
     }
-    // The radar's first run and the first refreshes end; then it idles.
-    std::thread::sleep(Duration::from_secs(5));
+    // Start-up work ends first (watching every folder, the radar's first
+    // run over 20 worktrees, on a thread): idle is once no CPU is used for
+    // two seconds running, or after two minutes.
+    let pid = child.id();
+    let start = Instant::now();
+    let mut quiet = 0;
+    while quiet < 2 && start.elapsed() < Duration::from_secs(120) {
+        let before = cpu_ticks(pid);
+        std::thread::sleep(Duration::from_secs(1));
+        quiet = if cpu_ticks(pid) == before { quiet + 1 } else { 0 };
+    }
     while lines.try_recv().is_ok() {}
 
-    let pid = child.id();
     let idle = Duration::from_secs(10);
     let before = cpu_ticks(pid);
     std::thread::sleep(idle);
