@@ -77,6 +77,9 @@ pub enum Command {
     /// Print the man page (roff) to stdout
     #[command(hide = true)]
     Man,
+    /// Give one notification; run detached by the hooks (docs/notify.md)
+    #[command(hide = true, name = "notify-send")]
+    NotifySend(NotifySendArgs),
 }
 
 #[derive(Debug, Args)]
@@ -462,4 +465,24 @@ pub struct ClaudeInstallArgs {
 pub struct HookArgs {
     /// The hook event (SessionStart, Stop, WorktreeCreate...)
     pub event: String,
+}
+
+#[derive(Debug, Args)]
+pub struct NotifySendArgs {
+    #[arg(long)]
+    pub name: String,
+    #[arg(long)]
+    pub repo: String,
+    #[arg(long)]
+    pub state: String,
+    #[arg(long, allow_hyphen_values = true)]
+    pub message: String,
+    #[arg(long)]
+    pub path: std::path::PathBuf,
+    /// Also show a desktop notification.
+    #[arg(long)]
+    pub desktop: bool,
+    /// The shell command to run, placeholders unfilled.
+    #[arg(long, allow_hyphen_values = true)]
+    pub command: Option<String>,
 }
