@@ -42,7 +42,11 @@ pub fn bench_watch(world: &World, files: usize, runs: usize) -> Vec<Row> {
     while quiet < 2 && start.elapsed() < Duration::from_secs(120) {
         let before = cpu_ticks(pid);
         std::thread::sleep(Duration::from_secs(1));
-        quiet = if cpu_ticks(pid) == before { quiet + 1 } else { 0 };
+        quiet = if cpu_ticks(pid) == before {
+            quiet + 1
+        } else {
+            0
+        };
     }
     while lines.try_recv().is_ok() {}
 
