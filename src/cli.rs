@@ -74,6 +74,8 @@ pub enum Command {
     Hook(HookArgs),
     /// One line for a prompt or tmux's status bar: which agents work, wait, idle
     Status(StatusArgs),
+    /// A live view of every session, the ones that need you first
+    Watch(WatchArgs),
     /// Print the man page (roff) to stdout
     #[command(hide = true)]
     Man,
@@ -144,6 +146,16 @@ pub struct StatusArgs {
     #[arg(long, value_name = "TEXT", conflicts_with = "json")]
     pub format: Option<String>,
     /// Print JSON for scripts
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct WatchArgs {
+    /// Watch the sessions of every repository sessions knows
+    #[arg(long)]
+    pub all: bool,
+    /// Print one JSON line per change instead of the live view [default without a terminal]
     #[arg(long)]
     pub json: bool,
 }

@@ -20,6 +20,7 @@ mod suggest;
 #[allow(unsafe_code)]
 mod sys;
 mod trust;
+mod watch;
 
 use std::process::ExitCode;
 

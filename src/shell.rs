@@ -120,17 +120,17 @@ unset __sessions_registration
 "#;
 
 /// For bash and zsh. Only commands that can change folder get a temporary
-/// file: `new`, `cd` and `resume` go into a session; `rm` and `land` come
+/// file: `new`, `cd`, `resume` and `watch` go into a session; `rm` and `land` come
 /// back to the main worktree when they remove the session the shell is in.
 /// Everything else runs as is. Written for `set -e` too: a refusal, or no
 /// folder to go to, must not end the caller's script half-way.
-const POSIX_INIT: &str = r#"# sessions shell integration: `sessions new`, `cd` and `resume` change folder;
+const POSIX_INIT: &str = r#"# sessions shell integration: `sessions new`, `cd`, `resume` and `watch` (Enter) change folder;
 # `rm`, `land` and `clean` return to the main worktree from the session they remove.
 sessions() {
     local __sessions_arg __sessions_file __sessions_dir __sessions_status
     for __sessions_arg in "$@"; do
         case "$__sessions_arg" in
-            new|cd|resume|rm|land|clean)
+            new|cd|resume|rm|land|clean|watch)
                 __sessions_file="$(mktemp)" || return 1
                 __sessions_status=0
                 SESSIONS_CD_FILE="$__sessions_file" command sessions "$@" || __sessions_status=$?
@@ -148,10 +148,10 @@ sessions() {
 }
 "#;
 
-const FISH_INIT: &str = r#"# sessions shell integration: `sessions new`, `cd` and `resume` change folder;
+const FISH_INIT: &str = r#"# sessions shell integration: `sessions new`, `cd`, `resume` and `watch` (Enter) change folder;
 # `rm`, `land` and `clean` return to the main worktree from the session they remove.
-function sessions --description 'sessions, changing folder after new, cd, resume, rm, land and clean'
-    if contains -- new $argv; or contains -- cd $argv; or contains -- resume $argv; or contains -- rm $argv; or contains -- land $argv; or contains -- clean $argv
+function sessions --description 'sessions, changing folder after new, cd, resume, rm, land, clean and watch'
+    if contains -- new $argv; or contains -- cd $argv; or contains -- resume $argv; or contains -- rm $argv; or contains -- land $argv; or contains -- clean $argv; or contains -- watch $argv
         set -l file (mktemp); or return 1
         env SESSIONS_CD_FILE=$file sessions $argv
         set -l code $status

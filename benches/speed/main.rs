@@ -5,7 +5,7 @@
 //! Options: `--files N` (repeatable; default 2000 and 20000), `--runs N`
 //! (default 7), `--save FILE` (also write the table as Markdown), `--only NAME`
 //! (repeatable: run only these of new, rm, list, conflicts, copies, path, hook,
-//! statusline, notify, claude, memory, ready, sparse).
+//! statusline, notify, claude, memory, ready, sparse, watch).
 
 mod claude;
 // The tests' fake Anthropic API, which the Claude scenario runs against.
@@ -16,6 +16,7 @@ mod measure;
 mod notify;
 mod ready;
 mod scenarios;
+mod watch;
 mod world;
 
 use std::fmt::Write as _;
@@ -133,6 +134,9 @@ fn main() {
         }
         if options.wants("sparse") {
             rows.push(ready::bench_sparse(&world, files, options.runs));
+        }
+        if options.wants("watch") {
+            rows.extend(watch::bench_watch(&world, files, options.runs));
         }
         if options.wants("copies") {
             rows.extend(bench_copies(&world, files, options.runs));

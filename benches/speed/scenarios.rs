@@ -73,7 +73,7 @@ pub fn bench_rm(world: &World, files: usize, runs: usize) -> Row {
 }
 
 /// Creates sessions s00..sNN (kept), one file changed in each.
-fn make_sessions(world: &World, count: usize) -> Vec<String> {
+pub fn make_sessions(world: &World, count: usize) -> Vec<String> {
     let names: Vec<String> = (0..count).map(|i| format!("s{i:02}")).collect();
     for name in &names {
         if !world.session_path(name).exists() {

@@ -17,6 +17,34 @@ use crate::session::{self, Details, Kind, Radar, Report, Summary};
 /// The schema version every document carries.
 const VERSION: u32 = 1;
 
+/// `watch --json`: one line per change of one session.
+#[derive(Serialize)]
+pub struct WatchLine {
+    version: u32,
+    /// When the change was seen.
+    at: Timestamp,
+    /// `added`, `changed` or `removed`.
+    change: &'static str,
+    attention: &'static str,
+    warnings: Vec<String>,
+    session: Session,
+}
+
+impl WatchLine {
+    pub fn new(row: &crate::session::watch::Row, change: &'static str, at: Timestamp) -> WatchLine {
+        let mut session = Session::from(&row.summary);
+        session.repo = Some(row.repo.clone()).filter(|r| !r.is_empty());
+        WatchLine {
+            version: VERSION,
+            at,
+            change,
+            attention: row.attention(at).as_str(),
+            warnings: row.warnings.clone(),
+            session,
+        }
+    }
+}
+
 /// `list --json`.
 #[derive(Serialize)]
 pub struct List {

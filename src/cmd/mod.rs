@@ -32,6 +32,7 @@ mod sync;
 mod target;
 mod trust;
 mod ui;
+mod watch;
 
 use anyhow::Result;
 
@@ -69,6 +70,7 @@ pub fn run(command: Command) -> Result<()> {
         Command::Land(args) => land::run(args),
         Command::Status(args) => status::run(args),
         Command::Statusline(args) => statusline::run(args),
+        Command::Watch(args) => watch::run(args),
     }
 }
 

@@ -29,6 +29,7 @@ pub mod tmux;
 mod ui;
 mod underway;
 mod validate;
+pub mod watch;
 
 pub use adopt::adopt;
 pub use agent::{

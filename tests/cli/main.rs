@@ -60,3 +60,4 @@ mod submodules;
 mod sync_clone;
 mod sync_land;
 mod tmux;
+mod watch;
