@@ -68,9 +68,14 @@ pub enum Command {
     Hook(HookArgs),
     /// One line for a prompt or tmux's status bar: which agents work, wait, idle
     Status(StatusArgs),
+    /// Disk usage: each session, the shared object store, what `clean --artifacts` would free
+    Du(DuArgs),
     /// Print the man page (roff) to stdout
     #[command(hide = true)]
     Man,
+    /// Delete a removed worktree from the trash (started by `rm`, in the background)
+    #[command(hide = true)]
+    EmptyTrash(EmptyTrashArgs),
 }
 
 #[derive(Debug, Args)]
@@ -112,6 +117,21 @@ pub struct ListArgs {
     /// List the sessions of every repository sessions knows, from anywhere
     #[arg(long)]
     pub all: bool,
+    /// Show each session's size on disk (walks every worktree; cached)
+    #[arg(long, conflicts_with = "all")]
+    pub size: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct DuArgs {
+    /// Print JSON for scripts
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct EmptyTrashArgs {
+    pub entry: std::path::PathBuf,
 }
 
 #[derive(Debug, Args)]
@@ -357,6 +377,32 @@ pub struct CleanArgs {
     /// Do not ask; required when stdin is not a terminal
     #[arg(long, short)]
     pub yes: bool,
+    /// Instead of sessions, delete re-creatable ignored folders (`artifacts`) of idle sessions
+    #[arg(long)]
+    pub artifacts: bool,
+    /// With --artifacts: only folders unchanged for this long (30m, 12h, 7d, 2w)
+    #[arg(long, value_name = "AGE", requires = "artifacts", value_parser = parse_age)]
+    pub older_than: Option<std::time::Duration>,
+}
+
+/// `30m`, `12h`, `7d`, `2w`: an age for `--older-than`.
+fn parse_age(text: &str) -> Result<std::time::Duration, String> {
+    let split = text
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(text.len());
+    let (number, unit) = text.split_at(split);
+    let n: u64 = number
+        .parse()
+        .map_err(|_| format!("`{text}` is not an age like 30m, 12h, 7d or 2w"))?;
+    let seconds = match unit {
+        "s" => 1,
+        "m" => 60,
+        "h" => 3600,
+        "d" => 86_400,
+        "w" => 7 * 86_400,
+        _ => return Err(format!("`{text}` is not an age like 30m, 12h, 7d or 2w")),
+    };
+    Ok(std::time::Duration::from_secs(n * seconds))
 }
 
 #[derive(Debug, Args)]

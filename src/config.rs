@@ -24,6 +24,23 @@ pub const DEFAULT_WORKTREE_DIR: &str = "../{repo}.sessions/{name}";
 pub const DEFAULT_AGENT: &str = "claude";
 /// Where session ports start unless `port_base` says otherwise.
 pub const DEFAULT_PORT_BASE: u16 = 4100;
+/// Ignored folders that a build or an install re-creates: `artifacts`.
+pub const DEFAULT_ARTIFACTS: &[&str] = &[
+    "node_modules",
+    "target",
+    ".venv",
+    "venv",
+    ".next",
+    ".nuxt",
+    "dist",
+    "build",
+    "__pycache__",
+    ".pytest_cache",
+    ".mypy_cache",
+    ".gradle",
+    ".turbo",
+    ".parcel-cache",
+];
 
 /// Where a value came from.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -105,6 +122,8 @@ pub struct Config {
     pub agent_args: Setting<Vec<String>>,
     pub profiles: BTreeMap<String, Setting<Profile>>,
     pub copy: Setting<Vec<String>>,
+    /// Names of ignored folders `clean --artifacts` may delete (re-creatable).
+    pub artifacts: Setting<Vec<String>>,
     pub setup: Setting<Vec<String>>,
     pub teardown: Setting<Vec<String>>,
     pub max_sessions: Setting<Option<usize>>,
@@ -143,6 +162,7 @@ struct Layer {
     base: Option<String>,
     agent: Option<AgentLayer>,
     copy: Option<Vec<String>>,
+    artifacts: Option<Vec<String>>,
     setup: Option<Vec<String>>,
     teardown: Option<Vec<String>>,
     max_sessions: Option<usize>,
@@ -184,6 +204,7 @@ impl Default for Config {
             agent_args: Setting::default(Vec::new()),
             profiles: BTreeMap::new(),
             copy: Setting::default(Vec::new()),
+            artifacts: Setting::default(DEFAULT_ARTIFACTS.iter().map(|a| a.to_string()).collect()),
             setup: Setting::default(Vec::new()),
             teardown: Setting::default(Vec::new()),
             max_sessions: Setting::default(None),
@@ -255,6 +276,7 @@ impl Config {
         set(&mut self.branch_prefix, layer.branch_prefix, &source);
         set(&mut self.base, layer.base.map(Some), &source);
         set(&mut self.copy, layer.copy, &source);
+        set(&mut self.artifacts, layer.artifacts, &source);
         set(&mut self.setup, layer.setup, &source);
         set(&mut self.teardown, layer.teardown, &source);
         set(
@@ -297,6 +319,7 @@ impl Config {
             "branch_prefix" => entry(&self.branch_prefix),
             "base" => entry(&self.base),
             "copy" => entry(&self.copy),
+            "artifacts" => entry(&self.artifacts),
             "setup" => entry(&self.setup),
             "teardown" => entry(&self.teardown),
             "max_sessions" => entry(&self.max_sessions),

@@ -9,6 +9,7 @@ mod completions;
 mod config;
 mod conflicts;
 mod doctor;
+mod du;
 mod hook;
 mod init;
 mod json;
@@ -59,6 +60,8 @@ pub fn run(command: Command) -> Result<()> {
         Command::Sync(args) => sync::run(args),
         Command::Land(args) => land::run(args),
         Command::Status(args) => status::run(args),
+        Command::Du(args) => du::run(args),
+        Command::EmptyTrash(args) => crate::session::empty_trash(&args.entry),
     }
 }
 

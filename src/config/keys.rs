@@ -48,6 +48,13 @@ pub const KEYS: &[Key] = &[
         about: "patterns of ignored files to copy into a new worktree",
     },
     Key {
+        name: "artifacts",
+        default: Some(
+            "[\"node_modules\", \"target\", \".venv\", \"venv\", \".next\", \".nuxt\", \"dist\", \"build\", \"__pycache__\", \".pytest_cache\", \".mypy_cache\", \".gradle\", \".turbo\", \".parcel-cache\"]",
+        ),
+        about: "names of ignored folders `clean --artifacts` may delete: re-creatable build output",
+    },
+    Key {
         name: "setup",
         default: Some("[]"),
         about: "commands run in each new worktree, in order",

@@ -11,6 +11,7 @@
 //! `porcelain` (the status parser).
 
 mod operation;
+mod others;
 mod porcelain;
 mod radar;
 mod reach;
@@ -32,6 +33,7 @@ pub use operation::{
     Operation, last_branch_update, last_logged, last_started_by, pseudo_ref, reflog_action,
     squash_pending,
 };
+pub use others::Other;
 pub use porcelain::{WorkChange, WorkStatus};
 pub use radar::{MergePrediction, WorkSnapshot, collide};
 pub use workdir::{Batch, Integration, strip_repository_env};

@@ -3,6 +3,7 @@
 
 mod adopt;
 mod agent;
+mod artifacts;
 mod claude_hooks;
 mod clean;
 mod conflicts;
@@ -18,10 +19,12 @@ mod relocate;
 mod remove;
 mod safety;
 mod show;
+pub mod size;
 mod status;
 mod sync;
 #[cfg(test)]
 mod testing;
+mod trash;
 mod ui;
 mod underway;
 mod validate;
@@ -31,6 +34,7 @@ pub use agent::{
     AgentCommand, Conversation, ResumeOptions, agent_command, agent_view, conversations,
     earlier_conversations, launch, resume,
 };
+pub use artifacts::{Usage, artifacts_apply, artifacts_plan, usage};
 pub use claude_hooks::{Hooked, run_hook};
 pub use clean::{Candidate, clean_apply, clean_plan};
 pub use conflicts::{Radar, conflicts};
@@ -43,6 +47,7 @@ pub use safety::RemoveOptions;
 pub use show::{Commit, Details, FileStat, show};
 pub use status::Summary;
 pub use sync::{SyncOptions, SyncOutcome, Synced, sync};
+pub use trash::empty_trash;
 pub use ui::{Progress, Ui};
 
 use std::path::PathBuf;
