@@ -16,6 +16,8 @@ mod config;
 mod conflicts;
 mod core;
 mod create;
+mod disk;
+mod disk_clean;
 mod doctor;
 mod doctor_advice;
 mod fixes_attacked;
