@@ -29,17 +29,12 @@ pub const DEFAULT_ARTIFACTS: &[&str] = &[
     "node_modules",
     "target",
     ".venv",
-    "venv",
     ".next",
-    ".nuxt",
     "dist",
     "build",
     "__pycache__",
     ".pytest_cache",
-    ".mypy_cache",
     ".gradle",
-    ".turbo",
-    ".parcel-cache",
 ];
 
 /// Where a value came from.

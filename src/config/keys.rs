@@ -50,7 +50,7 @@ pub const KEYS: &[Key] = &[
     Key {
         name: "artifacts",
         default: Some(
-            "[\"node_modules\", \"target\", \".venv\", \"venv\", \".next\", \".nuxt\", \"dist\", \"build\", \"__pycache__\", \".pytest_cache\", \".mypy_cache\", \".gradle\", \".turbo\", \".parcel-cache\"]",
+            "[\"node_modules\", \"target\", \".venv\", \".next\", \"dist\", \"build\", \"__pycache__\", \".pytest_cache\", \".gradle\"]",
         ),
         about: "names of ignored folders `clean --artifacts` may delete: re-creatable build output",
     },
