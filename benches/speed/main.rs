@@ -5,8 +5,9 @@
 //! Options: `--files N` (repeatable; default 2000 and 20000), `--runs N`
 //! (default 7), `--save FILE` (also write the table as Markdown), `--only NAME`
 //! (repeatable: run only these of new, rm, list, conflicts, copies, path, hook,
-//! memory).
+//! memory, rm-big).
 
+mod disk;
 mod measure;
 mod scenarios;
 mod world;
@@ -135,6 +136,10 @@ fn main() {
                 rows.extend(bench_hook(&world, options.runs));
             }
         }
+    }
+    if options.wants("rm-big") {
+        // Its own repository, small: what it measures is the ignored tree.
+        rows.extend(disk::bench_rm_big(&World::new(2_000), options.runs));
     }
     if options.wants("memory") {
         eprintln!("measuring memory with 200 sessions...");
