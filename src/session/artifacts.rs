@@ -5,7 +5,7 @@
 //! ignored as a whole (so nothing in it is tracked or unignored).
 
 use std::path::PathBuf;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 use anyhow::Result;
 
@@ -49,7 +49,8 @@ pub fn artifacts_plan(ws: &Workspace, older_than: Option<Duration>) -> Result<Ar
     let entries = ws.registry.read()?;
     let sizes = size::sizes(ws, &entries)?;
     let snapshot = process::snapshot();
-    let cutoff = older_than.map(|age| nanos(SystemTime::now()) - age.as_nanos() as i128);
+    let now = crate::clock::now().as_nanosecond();
+    let cutoff = older_than.map(|age| now - age.as_nanos() as i128);
     let mut plan = ArtifactPlan::default();
     for (entry, size) in entries.iter().zip(sizes) {
         let Some(size) = size else { continue };
@@ -159,9 +160,4 @@ pub fn usage(ws: &Workspace) -> Result<Usage> {
         sessions: entries.into_iter().zip(sizes).collect(),
         reclaimable,
     })
-}
-
-fn nanos(t: SystemTime) -> i128 {
-    t.duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_nanos() as i128)
 }

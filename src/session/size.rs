@@ -38,9 +38,6 @@ pub struct Size {
     pub largest_ignored: Vec<IgnoredFolder>,
     /// Every ignored folder named in `artifacts`.
     pub artifact_folders: Vec<IgnoredFolder>,
-    /// Folders read by the walk, and taken from the cache.
-    pub read: usize,
-    pub cached: usize,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -80,13 +77,9 @@ pub fn sizes(ws: &Workspace, entries: &[Entry]) -> Result<Vec<Option<Size>>> {
                 .cloned()
                 .collect();
             let cache = cache_dir.join(format!("{}.json", entry.name));
-            Ok(Some(measure(
-                repo,
-                &entry.path,
-                &cache,
-                &nested,
-                artifacts,
-            )?))
+            // A folder git does not take for a worktree has no size to tell
+            // apart: `doctor` has its own word for it.
+            Ok(measure(repo, &entry.path, &cache, &nested, artifacts).ok())
         },
     )
 }
@@ -128,8 +121,6 @@ fn measure(
     };
     let mut size = Size {
         total: tree.total(Path::new("")),
-        read: tree.read,
-        cached: tree.cached,
         ..Size::default()
     };
     for o in &others.ignored {

@@ -49,15 +49,8 @@ pub(super) fn remove_worktree(
     let Some(worktree) = worktree.filter(|w| w.admin_name.is_some() && w.locked.is_none()) else {
         return ws.repo.remove_worktree(path, checks);
     };
-    let dir = trash_dir(ws);
-    let unique = format!("{name}-{}-{}", std::process::id(), fastrand::u32(..));
-    let entry = dir.join(&unique);
-    let lock = match fs::create_dir_all(&dir)
-        .map_err(anyhow::Error::from)
-        .and_then(|()| lock_file(&lock_of(&entry)))
-    {
-        Ok(lock) => lock,
-        Err(_) => return ws.repo.remove_worktree(path, checks),
+    let Some((entry, lock)) = new_entry(ws, name) else {
+        return ws.repo.remove_worktree(path, checks);
     };
     // EXDEV (the worktree on another file system), or anything else that
     // stops the rename: delete in place, as before.
@@ -78,6 +71,20 @@ pub(super) fn remove_worktree(
         empty(&entry, &lock)?;
     }
     Ok(())
+}
+
+/// A new trash entry's path for session NAME, and its lock, held; `None`
+/// when the trash folder cannot be made or locked.
+fn new_entry(ws: &Workspace, name: &str) -> Option<(PathBuf, File)> {
+    let dir = trash_dir(ws);
+    let entry = dir.join(format!(
+        "{name}-{}-{}",
+        std::process::id(),
+        fastrand::u32(..)
+    ));
+    fs::create_dir_all(&dir).ok()?;
+    let lock = lock_file(&lock_of(&entry)).ok()?;
+    Some((entry, lock))
 }
 
 /// Starts `sessions empty-trash ENTRY`, detached: its own process group (a
@@ -131,10 +138,9 @@ pub(super) fn leftovers(ws: &Workspace) -> Vec<Finding> {
     let mut found = Vec::new();
     for item in listing.flatten() {
         let entry = item.path();
+        // A lock file alone is a deleter killed after its last deletion:
+        // empty, and harmless.
         if entry.extension().is_some_and(|e| e == LOCK) {
-            if !entry.with_extension("").exists() && unheld(&entry) {
-                let _ = fs::remove_file(&entry);
-            }
             continue;
         }
         if !unheld(&lock_of(&entry)) {
@@ -172,28 +178,14 @@ pub(super) fn finish(entry: &Path) -> Result<String> {
 /// Deletes FOLDER (in session NAME) the quick way: renamed into the trash
 /// and deleted in the background; in place when it cannot be renamed there.
 pub(super) fn discard(ws: &Workspace, name: &str, folder: &Path) -> Result<()> {
-    let dir = trash_dir(ws);
-    let entry = dir.join(format!(
-        "{name}-{}-{}",
-        std::process::id(),
-        fastrand::u32(..)
-    ));
-    let lock = fs::create_dir_all(&dir)
-        .map_err(anyhow::Error::from)
-        .and_then(|()| lock_file(&lock_of(&entry)));
-    match lock {
-        Ok(lock) if fs::rename(folder, &entry).is_ok() => {
+    if let Some((entry, lock)) = new_entry(ws, name) {
+        if fs::rename(folder, &entry).is_ok() {
             if spawn_deleter(&entry).is_err() {
                 empty(&entry, &lock)?;
             }
-            Ok(())
+            return Ok(());
         }
-        lock => {
-            if lock.is_ok() {
-                let _ = fs::remove_file(lock_of(&entry));
-            }
-            fs::remove_dir_all(folder)
-                .with_context(|| format!("cannot delete {}", folder.display()))
-        }
+        let _ = fs::remove_file(lock_of(&entry));
     }
+    fs::remove_dir_all(folder).with_context(|| format!("cannot delete {}", folder.display()))
 }

@@ -39,9 +39,6 @@ pub struct Tree {
     pub totals: HashMap<PathBuf, u64>,
     /// What to cache for the next walk.
     pub cache: Cache,
-    /// Folders read, and folders taken from the cache.
-    pub read: usize,
-    pub cached: usize,
 }
 
 impl Tree {
@@ -108,14 +105,8 @@ impl Walker<'_> {
             .and_then(|k| self.old.folders.get(k))
             .filter(|f| f.mtime == mtime);
         let folder = match cached {
-            Some(folder) => {
-                self.tree.cached += 1;
-                folder.clone()
-            }
-            None => {
-                self.tree.read += 1;
-                self.read(&abs, rel.as_os_str().is_empty(), mtime, meta)
-            }
+            Some(folder) => folder.clone(),
+            None => self.read(&abs, rel.as_os_str().is_empty(), mtime, meta),
         };
         let mut total = folder.own;
         for name in &folder.subfolders {
