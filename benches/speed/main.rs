@@ -5,9 +5,14 @@
 //! Options: `--files N` (repeatable; default 2000 and 20000), `--runs N`
 //! (default 7), `--save FILE` (also write the table as Markdown), `--only NAME`
 //! (repeatable: run only these of new, rm, list, conflicts, copies, path, hook,
-//! memory, rm-big).
+//! claude, memory, rm-big).
 
+mod claude;
 mod disk;
+// The tests' fake Anthropic API, which the Claude scenario runs against.
+#[allow(dead_code)]
+#[path = "../../tests/cli/common/fake_anthropic/mod.rs"]
+mod fake_anthropic;
 mod measure;
 mod scenarios;
 mod world;
@@ -134,6 +139,9 @@ fn main() {
             }
             if options.wants("hook") {
                 rows.extend(bench_hook(&world, options.runs));
+            }
+            if options.wants("claude") {
+                rows.extend(claude::bench_claude_hooks(&world, options.runs));
             }
         }
     }

@@ -17,6 +17,7 @@ use tempfile::TempDir;
 pub mod fake_anthropic;
 pub mod hints;
 pub mod procs;
+pub mod tty;
 
 pub struct TestEnv {
     root: TempDir,
