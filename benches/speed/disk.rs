@@ -56,7 +56,13 @@ pub fn bench_rm_big(world: &World, runs: usize) -> Vec<Row> {
         fill(&world.session_path(&name));
         settle();
         ours.push(timed(&mut world.sessions(&["rm", &name])));
+        let deleting = Instant::now();
         until_trash_is_empty(world);
+        eprintln!(
+            "  sessions rm: {} (then {} deleting in the background)",
+            ms(ours[i]),
+            ms(deleting.elapsed())
+        );
 
         let plain = world.root.join("plain").join(format!("bigplain-{i}"));
         let branch = format!("bigplain-{i}");
@@ -73,6 +79,7 @@ pub fn bench_rm_big(world: &World, runs: usize) -> Vec<Row> {
         let start = Instant::now();
         world.git(&["worktree", "remove", "--force", plain.to_str().unwrap()]);
         git.push(start.elapsed());
+        eprintln!("  git worktree remove --force: {}", ms(git[i]));
         world.git(&["branch", "-D", &branch]);
 
         if has_wt {
