@@ -45,6 +45,10 @@ pub enum Command {
     /// Remove sessions: worktree, registry entry, and the branch once merged
     #[command(visible_alias = "remove")]
     Rm(RmArgs),
+    /// Free a session's disk, saving its uncommitted work; `restore` brings it back
+    Archive(ArchiveArgs),
+    /// Bring an archived session back at its path, its uncommitted work as it was
+    Restore(RestoreArgs),
     /// Remove every finished session (merged, or its folder gone) that is safe to remove
     Clean(CleanArgs),
     /// Find and repair drift between the registry, git and the file system
@@ -114,6 +118,9 @@ pub struct ListArgs {
     /// Show every column in full, however wide the terminal
     #[arg(long)]
     pub wide: bool,
+    /// Only archived sessions
+    #[arg(long)]
+    pub archived: bool,
     /// List the sessions of every repository sessions knows, from anywhere
     #[arg(long)]
     pub all: bool,
@@ -150,6 +157,20 @@ pub struct StatusArgs {
 #[derive(Debug, Args)]
 pub struct PathArgs {
     /// Session name
+    #[arg(add = session_names())]
+    pub name: String,
+}
+
+#[derive(Debug, Args)]
+pub struct ArchiveArgs {
+    /// Session to archive [default: the one the current folder is in, else picked on a terminal]
+    #[arg(add = session_names())]
+    pub name: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct RestoreArgs {
+    /// Archived session to bring back
     #[arg(add = session_names())]
     pub name: String,
 }

@@ -48,6 +48,25 @@ pub struct Entry {
     /// The agent working in the session, as launches and hooks last saw it.
     #[serde(default)]
     pub agent: Option<Agent>,
+    /// Set while the session is archived (`sessions archive`): its worktree
+    /// is gone on purpose and its uncommitted work is saved.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub archived: Option<Archived>,
+}
+
+/// An archived session's saved work.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Archived {
+    /// The commit saved at `refs/sessions/archive/NAME`; `doctor` puts the
+    /// ref back from it should the ref go.
+    pub commit: String,
+    pub at: Timestamp,
+}
+
+impl Entry {
+    pub fn is_archived(&self) -> bool {
+        self.archived.is_some()
+    }
 }
 
 /// An agent (Claude Code or another program) working in a session.
@@ -428,6 +447,7 @@ mod tests {
             owns_branch: true,
             port: None,
             agent: None,
+            archived: None,
         }
     }
 

@@ -26,11 +26,12 @@ use crate::registry::AgentState;
 /// The agent kind recorded for Claude Code.
 pub const KIND: &str = "claude";
 
-/// The events whose hooks report an agent's state.
+/// The events whose hooks report an agent's state. Not PreToolUse: it
+/// fires before every tool call, before any permission prompt, when the
+/// state is already `working`; each hook costs Claude ~15 ms of its turn.
 pub const STATE_EVENTS: &[&str] = &[
     "SessionStart",
     "UserPromptSubmit",
-    "PreToolUse",
     "PostToolUse",
     "PostToolUseFailure",
     "PermissionRequest",

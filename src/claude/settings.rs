@@ -73,6 +73,8 @@ pub fn install(file: &Path, exe: &Path, worktree: bool) -> Result<SettingsEdit> 
         let Value::Object(all) = all else {
             bail!("its \"hooks\" is not an object");
         };
+        // Ours for events no longer hooked (an earlier release's) go too.
+        remove_all_ours(all);
         for (event, group) in ours.as_object().expect("hooks are an object") {
             let list = all
                 .entry(event.clone())
@@ -94,19 +96,24 @@ pub fn uninstall(file: &Path) -> Result<SettingsEdit> {
             return Ok(());
         };
         let had_events = !all.is_empty();
-        all.retain(|event, list| {
-            let Value::Array(list) = list else {
-                return true;
-            };
-            let had_groups = !list.is_empty();
-            remove_ours(list, event);
-            !(had_groups && list.is_empty())
-        });
+        remove_all_ours(all);
         if had_events && all.is_empty() {
             settings.remove("hooks");
         }
         Ok(())
     })
+}
+
+/// Drops our hooks from every event, and the events they alone filled.
+fn remove_all_ours(all: &mut Map<String, Value>) {
+    all.retain(|event, list| {
+        let Value::Array(list) = list else {
+            return true;
+        };
+        let had_groups = !list.is_empty();
+        remove_ours(list, event);
+        !(had_groups && list.is_empty())
+    });
 }
 
 /// Drops our hooks for EVENT from its groups, and the groups left empty.
@@ -208,6 +215,30 @@ mod tests {
 
     fn read(file: &Path) -> Value {
         serde_json::from_str(&fs::read_to_string(file).unwrap()).unwrap()
+    }
+
+    #[test]
+    fn install_drops_our_hooks_for_events_no_longer_hooked() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("settings.json");
+        let earlier = json!({ "hooks": {
+            "PreToolUse": [
+                { "hooks": [{ "type": "command", "command": "/usr/bin/sessions hook PreToolUse" }] },
+                { "matcher": "Bash", "hooks": [{ "type": "command", "command": "audit" }] }
+            ],
+            "SubagentStop": [
+                { "hooks": [{ "type": "command", "command": "/usr/bin/sessions hook SubagentStop" }] }
+            ]
+        }});
+        fs::write(&file, earlier.to_string()).unwrap();
+        install(&file, Path::new("/usr/bin/sessions"), false).unwrap();
+        let installed = read(&file);
+        assert_eq!(
+            installed["hooks"]["PreToolUse"],
+            json!([earlier["hooks"]["PreToolUse"][1]])
+        );
+        assert!(installed["hooks"].get("SubagentStop").is_none());
+        assert!(installed["hooks"].get("Stop").is_some());
     }
 
     #[test]

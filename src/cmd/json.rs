@@ -232,6 +232,8 @@ struct Session {
     locked: Option<String>,
     operation: Option<&'static str>,
     last_commit_at: Option<Timestamp>,
+    /// Set while the session is archived.
+    archived: Option<ArchivedJson>,
     /// The repository's short name in `list --all`.
     repo: Option<String>,
     /// With `list --size`, and in `show`.
@@ -264,10 +266,23 @@ impl From<&Summary> for Session {
             locked: s.locked.clone(),
             operation: s.operation.map(|o| o.word()),
             last_commit_at: s.last_commit_at,
+            archived: e.archived.as_ref().map(|a| ArchivedJson {
+                commit: a.commit.clone(),
+                archived_at: a.at,
+                saved_ref: crate::git::archive_ref(&e.name),
+            }),
             repo: None,
             size: None,
         }
     }
+}
+
+/// An archived session's saved work.
+#[derive(Serialize)]
+struct ArchivedJson {
+    commit: String,
+    archived_at: Timestamp,
+    saved_ref: String,
 }
 
 #[derive(Serialize)]
@@ -430,6 +445,7 @@ fn kind_name(kind: Kind) -> &'static str {
         Kind::LeftBranch => "left_branch",
         Kind::DeadAgent => "dead_agent",
         Kind::UnfinishedDeletion => "unfinished_deletion",
+        Kind::InterruptedArchive => "interrupted_archive",
     }
 }
 

@@ -15,7 +15,10 @@ pub fn run(args: ListArgs) -> Result<()> {
         return super::list_all::run(args);
     }
     let ws = Workspace::discover(super::TERMINAL)?;
-    let sessions = session::list(&ws)?;
+    let mut sessions = session::list(&ws)?;
+    if args.archived {
+        sessions.retain(|s| s.entry.is_archived());
+    }
     let sizes = match args.size {
         true => {
             let entries: Vec<_> = sessions.iter().map(|s| s.entry.clone()).collect();
@@ -30,6 +33,10 @@ pub fn run(args: ListArgs) -> Result<()> {
             None => list,
         };
         return output::print_json(&list);
+    }
+    if sessions.is_empty() && args.archived {
+        eprintln!("No archived sessions; `sessions archive NAME` archives one.");
+        return Ok(());
     }
     if sessions.is_empty() {
         eprintln!("No sessions yet; `sessions new NAME` creates one.");
@@ -143,11 +150,11 @@ fn sizes_cells(sizes: &[Option<Size>]) -> Vec<Cell> {
         .collect()
 }
 
-/// Finished (`merged`) and untouched (`empty`) sessions fade; broken ones
+/// Finished (`merged`), untouched (`empty`) and archived sessions fade; broken ones
 /// (`missing`, `no branch`) are red.
 fn row_style(s: &Summary) -> Style {
     match s.state() {
-        "merged" | "empty" => Style::Dim,
+        "merged" | "empty" | "archived" => Style::Dim,
         "missing" | "no branch" => Style::Alarm,
         _ => Style::Plain,
     }

@@ -19,7 +19,10 @@ pub fn run(args: ListArgs) -> Result<()> {
         let listed =
             Workspace::at(&known.git_dir, super::TERMINAL).and_then(|ws| session::list(&ws));
         match listed {
-            Ok(listed) => {
+            Ok(mut listed) => {
+                if args.archived {
+                    listed.retain(|s| s.entry.is_archived());
+                }
                 repos.extend(std::iter::repeat_n(known.short.clone(), listed.len()));
                 sessions.extend(listed);
             }

@@ -2,6 +2,7 @@
 //! and present what it returns.
 
 mod adopt;
+mod archive;
 mod cd;
 mod claude;
 mod clean;
@@ -19,6 +20,7 @@ mod list_all;
 mod man;
 mod new;
 mod path;
+mod restore;
 mod resume;
 mod rm;
 mod setup;
@@ -42,6 +44,8 @@ pub fn run(command: Command) -> Result<()> {
         Command::List(args) => list::run(args),
         Command::Path(args) => path::run(args),
         Command::Rm(args) => rm::run(args),
+        Command::Archive(args) => archive::run(args),
+        Command::Restore(args) => restore::run(args),
         Command::Cd(args) => cd::run(args),
         Command::Setup(args) => setup::run(args),
         Command::Trust(args) => trust::run(args),

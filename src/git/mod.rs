@@ -10,6 +10,7 @@
 //! <worktree>`), `radar` (in-memory snapshots and trial merges) and
 //! `porcelain` (the status parser).
 
+mod archive;
 mod operation;
 mod others;
 mod porcelain;
@@ -27,6 +28,7 @@ use anyhow::{Context, Result};
 use git2::{BranchType, Repository};
 
 /// Commit and object ids: the one git2 type the rest of the code handles.
+pub use archive::{SavedWork, archive_ref};
 pub use git2::Oid;
 
 pub use operation::{

@@ -131,6 +131,7 @@ pub(super) fn entry_for(ws: &Workspace, w: &Worktree) -> Result<Entry> {
         // Ports are handed out by `new`; a worktree made elsewhere has none.
         port: None,
         agent: None,
+        archived: None,
     })
 }
 

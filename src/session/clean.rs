@@ -38,6 +38,10 @@ pub fn clean_plan(ws: &Workspace) -> Result<CleanPlan> {
             path: s.entry.path.clone(),
             why,
         };
+        if s.entry.is_archived() {
+            plan.keep.push(candidate("archived".into()));
+            continue;
+        }
         if let Some(v) = invalid.iter().find(|v| v.name == s.entry.name) {
             plan.keep
                 .push(candidate(format!("{}; see `sessions doctor`", v.problem)));
@@ -69,6 +73,10 @@ pub fn clean_apply(ws: &Workspace, names: &[String]) -> Result<(Vec<Removed>, Ve
         let Ok(entry) = find_entry(&registry.sessions, name).cloned() else {
             continue;
         };
+        // Archived since the plan: parked, not finished.
+        if entry.is_archived() {
+            continue;
+        }
         if let Err(e) = super::validate::valid_entry(ws, &registry.sessions, name) {
             let (name, path) = (entry.name, entry.path);
             kept.push(Candidate {

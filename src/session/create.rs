@@ -199,6 +199,7 @@ pub fn create(ws: &Workspace, request: NewSession) -> Result<Entry> {
         owns_branch,
         port: Some(port),
         agent: request.agent,
+        archived: None,
     };
     undo.finish(entry.clone())?;
     Ok(entry)

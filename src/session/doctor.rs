@@ -7,8 +7,11 @@ use std::path::PathBuf;
 use anyhow::{Context, Result, bail};
 
 mod agents;
+mod archived;
 mod missing;
 mod repair;
+pub(in crate::session) use archived::ArchiveFix;
+use archived::archive_findings;
 pub(super) use missing::missing_fix;
 use missing::missing_folders;
 use repair::repair;
@@ -62,6 +65,9 @@ pub enum Kind {
     DeadAgent,
     /// A removed worktree in the trash that no deleter is deleting.
     UnfinishedDeletion,
+    /// An `archive` or `restore` that stopped half-way, or saved work no
+    /// session records.
+    InterruptedArchive,
 }
 
 /// One thing out of place: what is wrong and the command that fixes it.
@@ -126,6 +132,8 @@ pub(super) enum Action {
     },
     /// Puts back (or completes) what a killed `sync` or `land` left.
     Recover(Box<Leftover>),
+    /// Finishes or undoes a half-done archive or restore.
+    Archive(ArchiveFix),
     /// Records a session's agent, whose process is gone, as exited.
     AgentExited {
         name: String,
@@ -240,7 +248,17 @@ fn diagnose(ws: &Workspace) -> Result<Vec<Finding>> {
     )?);
     found.extend(leftovers::half_written(ws, &explained));
     found.extend(interrupted_rewrites(ws)?);
-    let moves = relocate::moves(ws, &worktrees, &entries, &mut explained);
+    found.extend(archive_findings(ws, &worktrees, &entries)?);
+    // An archived session's worktree is gone on purpose: nothing below
+    // (missing folders and branches, moves, dead agents) concerns it.
+    let archived = entries.iter().filter(|e| e.is_archived());
+    explained.sessions.extend(archived.map(|e| e.name.clone()));
+    let live: Vec<Entry> = entries
+        .iter()
+        .filter(|e| !e.is_archived())
+        .cloned()
+        .collect();
+    let moves = relocate::moves(ws, &worktrees, &live, &mut explained);
     let moving = !moves.is_empty();
     found.extend(moves);
     found.extend(missing_folders(ws, &worktrees, &entries, &explained)?);

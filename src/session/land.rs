@@ -93,6 +93,12 @@ pub struct Landed {
 pub fn land(ws: &Workspace, name: &str, options: LandOptions) -> Result<Landed> {
     interrupt::install();
     let entry = ws.entry(name)?;
+    if entry.is_archived() {
+        bail!(
+            Failure::usage(format!("session '{name}' is archived"))
+                .with_hint(format!("sessions restore {}", quote(name)))
+        );
+    }
     let (into, remote) = local_base(ws, &entry)?;
     let Some(main) = ws
         .repo

@@ -344,6 +344,7 @@ fn undo_worktree(ws: &Workspace, sessions: &[Entry], p: &Pending) -> Result<Stri
             owns_branch: p.creates_branch,
             port: None,
             agent: None,
+            archived: None,
         };
         let keep_branch = RemoveOptions {
             keep_branch: true,

@@ -3,6 +3,7 @@
 
 mod adopt;
 mod agent;
+mod archive;
 mod artifacts;
 mod claude_hooks;
 mod clean;
@@ -34,6 +35,7 @@ pub use agent::{
     AgentCommand, Conversation, ResumeOptions, agent_command, agent_view, conversations,
     earlier_conversations, launch, resume,
 };
+pub use archive::{archive, restore};
 pub use artifacts::{Usage, artifacts_apply, artifacts_plan, usage};
 pub use claude_hooks::{Hooked, run_hook};
 pub use clean::{Candidate, clean_apply, clean_plan};
@@ -144,6 +146,16 @@ impl Workspace {
     /// The session named NAME, when its worktree folder is there to work in.
     pub fn present_entry(&self, name: &str) -> Result<Entry> {
         let entry = self.entry(name)?;
+        if entry.is_archived() {
+            return Err(
+                Failure::usage(format!("session '{}' is archived", entry.name))
+                    .with_hint(format!(
+                        "sessions restore {}",
+                        crate::shell::quote(&entry.name)
+                    ))
+                    .into(),
+            );
+        }
         if !entry.path.is_dir() {
             return Err(Failure::error(format!(
                 "the worktree of session '{}' is missing: {}",

@@ -176,6 +176,11 @@ pub(super) fn execute(
             }
         }
     };
+    // Its saved work goes with it (the plan weighed it as work), before
+    // the entry: doctor puts back a lost ref from an entry, never the reverse.
+    if entry.is_archived() {
+        ws.repo.delete_archive_ref(&entry.name)?;
+    }
     super::size::forget(ws, &entry.name);
     registry.sessions.retain(|e| e.name != entry.name);
     // Records of left-behind branches deleted since by hand go too.
@@ -192,7 +197,7 @@ pub(super) fn execute(
 
 /// The default layout puts sessions in `<repo>.sessions/`; once the last one
 /// goes, so does that folder.
-fn remove_empty_parent(path: &Path) {
+pub(super) fn remove_empty_parent(path: &Path) {
     if let Some(parent) = path.parent()
         && parent.extension().is_some_and(|ext| ext == "sessions")
     {

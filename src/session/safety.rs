@@ -72,6 +72,8 @@ pub enum Risk {
     /// Commits only the worktree holds: on a detached HEAD, in its
     /// per-worktree refs, or only in its HEAD reflog.
     WorktreeCommits { session: String, count: usize },
+    /// Uncommitted work an archived session saved, found nowhere else.
+    ArchivedWork { session: String },
 }
 
 fn commits(count: usize) -> String {
@@ -138,6 +140,7 @@ impl fmt::Display for Risk {
                 "session '{session}' has {} nowhere else (on its detached HEAD, its per-worktree refs or its HEAD reflog)",
                 commits(*count)
             ),
+            Risk::ArchivedWork { session } => archived::describe(f, session),
         }
     }
 }
@@ -149,6 +152,7 @@ impl Risk {
     pub fn hints(&self, again: &str) -> Vec<String> {
         let git_c = |path: &std::path::Path| format!("git -C {}", quote_path(path));
         match self {
+            Risk::ArchivedWork { session } => archived::hints(session, again),
             Risk::Changes { path, .. } => vec![
                 format!(
                     "{} add -A && {} commit && {again}",
@@ -429,6 +433,7 @@ pub(super) fn plan_removal(
         }
     }
 
+    risks.extend(archived::risk(ws, &entry)?);
     let tip = ws.repo.branch_tip(&entry.branch);
     let mut facts = BranchFacts {
         exists: tip.is_some(),
@@ -577,6 +582,7 @@ pub(super) fn worktree_only_starts(
 /// How far back a rebase's result is searched for a copy of a commit.
 const REBASE_LOOKBACK: usize = 1000;
 
+mod archived;
 mod branch;
 mod occupants;
 mod rewrite;

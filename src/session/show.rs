@@ -85,7 +85,7 @@ pub fn show(ws: &Workspace, name: &str) -> Result<Details> {
     }
     let earlier_conversations = super::earlier_conversations(&entry);
     let summary = summarize(repo, &repo.worktrees()?, entry, Batch::Alone)?;
-    let uncommitted = if summary.missing {
+    let uncommitted = if summary.missing || summary.entry.is_archived() {
         Vec::new()
     } else {
         repo.workdir(&summary.entry.path).changes()?

@@ -50,7 +50,9 @@ pub struct Summary {
 impl Summary {
     /// One word for the table: what stands out about this session.
     pub fn state(&self) -> &'static str {
-        if self.missing {
+        if self.entry.is_archived() {
+            "archived"
+        } else if self.missing {
             "missing"
         } else if let Some(operation) = self.operation {
             operation.word()
@@ -198,8 +200,10 @@ pub fn summarize(
     entry: Entry,
     batch: Batch,
 ) -> Result<Summary> {
-    let missing = worktree_gone(worktrees, &entry.path);
-    let work = if missing {
+    // An archived session's worktree is gone on purpose: not missing.
+    let archived = entry.is_archived();
+    let missing = !archived && worktree_gone(worktrees, &entry.path);
+    let work = if missing || archived {
         WorkStatus::default()
     } else {
         repo.workdir(&entry.path).status(batch)?
@@ -227,7 +231,7 @@ pub fn summarize(
         empty: state.empty,
         locked: worktree_at(worktrees, &entry.path).and_then(|w| w.locked.clone()),
         operation: worktree_at(worktrees, &entry.path)
-            .filter(|_| !missing)
+            .filter(|_| !missing && !archived)
             .and_then(|w| repo.operation_in_progress(w)),
         last_commit_at,
         entry,

@@ -144,6 +144,10 @@ fn refused(why: impl Into<String>, next: Option<String>) -> Result<Ended> {
 }
 
 fn sync_one(ws: &Workspace, entry: &Entry, merge: bool) -> Result<Ended> {
+    if entry.is_archived() {
+        let next = format!("sessions restore {}", shell::quote(&entry.name));
+        return refused("it is archived", Some(next));
+    }
     let worktree = match safety::may_rewrite(ws, entry)? {
         Ok(worktree) => worktree,
         Err(why) => {

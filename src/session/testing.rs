@@ -129,6 +129,7 @@ impl Fixture {
             owns_branch: true,
             port: None,
             agent: None,
+            archived: None,
         }
     }
 

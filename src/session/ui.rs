@@ -93,6 +93,7 @@ mod tests {
             owns_branch: true,
             port: None,
             agent: None,
+            archived: None,
         };
         let ws = Workspace {
             registry: Registry::new(repo.common_dir()),

@@ -6,6 +6,7 @@
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
+use std::sync::MutexGuard;
 use std::thread;
 use std::time::{Duration, Instant};
 
@@ -16,12 +17,14 @@ use serde_json::Value;
 /// Each child process gets this long before it is killed and the test fails.
 const TIMEOUT: Duration = Duration::from_secs(90);
 
-/// The claude binary and a fake API, or None when the test skips.
-pub(crate) fn setup() -> Option<(PathBuf, FakeAnthropic)> {
+/// The claude binary, a fake API and the turn to run it (one real Claude
+/// at a time), or None when the test skips.
+pub(crate) fn setup() -> Option<(PathBuf, FakeAnthropic, MutexGuard<'static, ()>)> {
     if !require("claude") {
         return None;
     }
-    Some((claude_binary()?, FakeAnthropic::start()))
+    let one = crate::common::claude::one_claude();
+    Some((claude_binary()?, FakeAnthropic::start(), one))
 }
 
 /// What Claude needs to talk to the fake API from the isolated HOME.
@@ -103,7 +106,7 @@ pub(crate) fn transcripts(env: &TestEnv, dir: &Path) -> Vec<String> {
 
 #[test]
 fn new_and_resume_record_claudes_session_through_its_hooks() {
-    let Some((claude, api)) = setup() else {
+    let Some((claude, api, _one)) = setup() else {
         return;
     };
     let env = TestEnv::new();
@@ -155,7 +158,7 @@ fn new_and_resume_record_claudes_session_through_its_hooks() {
 
 #[test]
 fn claude_worktree_goes_through_sessions_once_its_hooks_are_installed() {
-    let Some((claude, api)) = setup() else {
+    let Some((claude, api, _one)) = setup() else {
         return;
     };
     let env = TestEnv::new();
@@ -212,7 +215,7 @@ fn claude_worktree_goes_through_sessions_once_its_hooks_are_installed() {
 /// stale install cannot pass for it.
 #[test]
 fn the_claude_tested_is_the_pinned_release() {
-    let Some((claude, _api)) = setup() else {
+    let Some((claude, _api, _one)) = setup() else {
         return;
     };
     let output = Command::new(&claude).arg("--version").output().unwrap();

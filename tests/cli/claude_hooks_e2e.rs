@@ -35,7 +35,7 @@ fn warned(api: &FakeAnthropic) -> usize {
 
 #[test]
 fn claude_is_told_when_a_session_is_resumed_outside_its_worktree() {
-    let Some((claude, api)) = setup() else {
+    let Some((claude, api, _one)) = setup() else {
         return;
     };
     let env = TestEnv::new();
@@ -69,7 +69,7 @@ fn claude_is_told_when_a_session_is_resumed_outside_its_worktree() {
 
 #[test]
 fn a_claude_w_conversation_resumed_in_main_goes_back_unwarned() {
-    let Some((claude, api)) = setup() else {
+    let Some((claude, api, _one)) = setup() else {
         return;
     };
     let env = TestEnv::new();
@@ -135,7 +135,7 @@ fn until(what: &str, mut condition: impl FnMut() -> bool) {
 #[test]
 #[cfg(target_os = "linux")]
 fn a_background_sessions_lock_blocks_removal_while_it_runs() {
-    let Some((claude, api)) = setup() else {
+    let Some((claude, api, _one)) = setup() else {
         return;
     };
     let env = TestEnv::new();

@@ -10,7 +10,7 @@ use serde_json::Value;
 
 #[test]
 fn a_session_whose_first_launch_got_no_prompt_resumes_with_its_id() {
-    let Some((claude, api)) = setup() else {
+    let Some((claude, api, _one)) = setup() else {
         return;
     };
     let env = TestEnv::new();

@@ -135,6 +135,10 @@ fn populated() -> TestEnv {
         .args(["new", "b", "--agent", "true"])
         .assert()
         .success();
+    // Archived, with its uncommitted work saved.
+    let parked = env.new_session("z");
+    fs::write(parked.join("draft.txt"), "saved\n").unwrap();
+    env.sessions().args(["archive", "z"]).assert().success();
     env
 }
 
@@ -170,7 +174,7 @@ fn show_json_is_as_documented() {
             &format!("{prompt}\n"),
         );
     }
-    let documents = ["a", "b"].map(|name| document(&env, &["show", name, "--json"]));
+    let documents = ["a", "b", "z"].map(|name| document(&env, &["show", name, "--json"]));
     check("show", &fields, &documents);
 }
 

@@ -7,6 +7,7 @@ mod common;
 
 mod agent;
 mod agent_states;
+mod archive;
 mod claude_e2e;
 mod claude_hooks_e2e;
 mod claude_resume_e2e;

@@ -88,6 +88,7 @@ pub(super) fn repair(ws: &Workspace, action: &Action) -> Result<String> {
         Action::DropHalfWritten { admin } => leftovers::drop_half_written(ws, admin),
         Action::Recover(leftover) => underway::recover(&ws.repo, leftover),
         Action::AgentExited { name } => super::agents::record_exited(ws, name),
+        Action::Archive(fix) => archived::fix(ws, fix),
         Action::Manual => bail!("this needs a decision only you can make"),
     }
 }

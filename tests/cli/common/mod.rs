@@ -14,10 +14,13 @@ use assert_cmd::Command;
 use serde_json::Value;
 use tempfile::TempDir;
 
+pub mod claude;
 pub mod fake_anthropic;
 pub mod hints;
 pub mod procs;
 pub mod tty;
+
+pub use claude::{claude_binary, pinned_claude_version};
 
 pub struct TestEnv {
     root: TempDir,
@@ -580,32 +583,4 @@ extern "C" fn print_skipped() {
     for line in skipped.iter() {
         let _ = writeln!(stderr, "SKIPPED: {line}");
     }
-}
-
-/// The `claude` binary the end-to-end tests run: SESSIONS_TEST_CLAUDE, then
-/// PATH, then the pinned one `.ci/run` installs in `.ci/node`.
-pub fn claude_binary() -> Option<PathBuf> {
-    if let Some(path) = std::env::var_os("SESSIONS_TEST_CLAUDE") {
-        return Some(PathBuf::from(path));
-    }
-    // The pinned release first, so that a newer one on PATH does not stand
-    // in for it unnoticed.
-    let local = Path::new(env!("CARGO_MANIFEST_DIR")).join(".ci/node/node_modules/.bin/claude");
-    if local.is_file() {
-        return Some(local);
-    }
-    std::env::var_os("PATH")
-        .iter()
-        .flat_map(std::env::split_paths)
-        .map(|dir| dir.join("claude"))
-        .find(|file| file.is_file())
-}
-
-/// The Claude Code release the tests are pinned to (`.ci/claude-code-version`).
-pub fn pinned_claude_version() -> String {
-    let file = Path::new(env!("CARGO_MANIFEST_DIR")).join(".ci/claude-code-version");
-    fs::read_to_string(&file)
-        .unwrap_or_else(|e| panic!("{}: {e}", file.display()))
-        .trim()
-        .to_string()
 }

@@ -8,7 +8,7 @@ use std::ffi::OsString;
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::sync::{Mutex, MutexGuard};
+use std::sync::MutexGuard;
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
@@ -149,10 +149,6 @@ impl Drop for Tmux {
     }
 }
 
-/// One interactive Claude at a time: each is a node process of ~200 MB, and
-/// the states are timed.
-static ONE_CLAUDE: Mutex<()> = Mutex::new(());
-
 /// The key the fake API takes; Claude asks once to use a key from the
 /// environment unless its last 20 characters are pre-approved.
 const API_KEY: &str = "sk-ant-test-0123456789abcdefghijklmnop";
@@ -183,7 +179,7 @@ impl ClaudeTty {
         if !require("tmux") || !require("claude") {
             return None;
         }
-        let one = ONE_CLAUDE.lock().unwrap_or_else(|e| e.into_inner());
+        let one = super::claude::one_claude();
         let claude = claude_binary()?;
         let mut projects = serde_json::Map::new();
         let trusted = [env.repo.clone()]
@@ -302,7 +298,9 @@ impl ClaudeTty {
         let start = Instant::now();
         loop {
             let screen = self.tmux.screen();
-            if screen.contains("? for shortcuts") {
+            // The footer of an empty prompt: its hint, or the permission
+            // mode when one is on (auto mode, Claude's default).
+            if screen.contains("? for shortcuts") || screen.contains("(shift+tab to cycle)") {
                 return Instant::now();
             }
             if let Some(code) = self.ended(n) {
