@@ -80,6 +80,9 @@ pub enum Command {
     /// Delete a removed worktree from the trash (started by `rm`, in the background)
     #[command(hide = true)]
     EmptyTrash(EmptyTrashArgs),
+    /// Give one notification; run detached by the hooks (docs/notify.md)
+    #[command(hide = true, name = "notify-send")]
+    NotifySend(NotifySendArgs),
 }
 
 #[derive(Debug, Args)]
@@ -496,4 +499,24 @@ pub struct ClaudeInstallArgs {
 pub struct HookArgs {
     /// The hook event (SessionStart, Stop, WorktreeCreate...)
     pub event: String,
+}
+
+#[derive(Debug, Args)]
+pub struct NotifySendArgs {
+    #[arg(long)]
+    pub name: String,
+    #[arg(long)]
+    pub repo: String,
+    #[arg(long)]
+    pub state: String,
+    #[arg(long, allow_hyphen_values = true)]
+    pub message: String,
+    #[arg(long)]
+    pub path: std::path::PathBuf,
+    /// Also show a desktop notification.
+    #[arg(long)]
+    pub desktop: bool,
+    /// The shell command to run, placeholders unfilled.
+    #[arg(long, allow_hyphen_values = true)]
+    pub command: Option<String>,
 }

@@ -107,6 +107,21 @@ pub enum LandMethod {
     Merge,
 }
 
+/// An agent's change of state that `[notify] on` may name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum NotifyOn {
+    /// It waits for the person: a permission prompt, a question.
+    Waiting,
+    /// Its turn failed.
+    Error,
+    /// It finished a turn that took longer than `notify.idle_after`.
+    Idle,
+}
+
+/// The default `notify.idle_after`.
+pub const DEFAULT_IDLE_AFTER: &str = "60s";
+
 /// The effective configuration.
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -130,6 +145,14 @@ pub struct Config {
     pub land_push: Setting<bool>,
     /// Fetch the base's remote before `sync`.
     pub sync_fetch: Setting<bool>,
+    /// The changes of agent state that notify (docs/notify.md).
+    pub notify_on: Setting<Vec<NotifyOn>>,
+    /// How long a turn must have taken for its end to notify.
+    pub notify_idle_after: Setting<String>,
+    /// A shell command run on each notification, placeholders filled.
+    pub notify_command: Setting<Option<String>>,
+    /// Whether to show a desktop notification too.
+    pub notify_desktop: Setting<bool>,
     /// Project values held back until approved (`trust::withhold_unapproved`).
     pub(crate) withheld: Withheld,
 }
@@ -141,6 +164,7 @@ pub struct Config {
 pub(crate) struct Withheld {
     pub(crate) worktree_dir: Option<Setting<String>>,
     pub(crate) land_push: Option<Setting<bool>>,
+    pub(crate) notify_command: Option<Setting<Option<String>>>,
     /// Command lists (`setup`, `teardown`, `land.check`) the project empties
     /// while the user's own has commands.
     pub(crate) cleared: Vec<&'static str>,
@@ -164,6 +188,16 @@ struct Layer {
     port_base: Option<u16>,
     land: Option<LandLayer>,
     sync: Option<SyncLayer>,
+    notify: Option<NotifyLayer>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NotifyLayer {
+    on: Option<Vec<NotifyOn>>,
+    idle_after: Option<String>,
+    command: Option<String>,
+    desktop: Option<bool>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -208,6 +242,10 @@ impl Default for Config {
             land_check: Setting::default(Vec::new()),
             land_push: Setting::default(false),
             sync_fetch: Setting::default(false),
+            notify_on: Setting::default(vec![NotifyOn::Waiting, NotifyOn::Error, NotifyOn::Idle]),
+            notify_idle_after: Setting::default(DEFAULT_IDLE_AFTER.into()),
+            notify_command: Setting::default(None),
+            notify_desktop: Setting::default(true),
             withheld: Withheld::default(),
         }
     }
@@ -288,6 +326,12 @@ impl Config {
         if let Some(sync) = layer.sync {
             set(&mut self.sync_fetch, sync.fetch, &source);
         }
+        if let Some(notify) = layer.notify {
+            set(&mut self.notify_on, notify.on, &source);
+            set(&mut self.notify_idle_after, notify.idle_after, &source);
+            set(&mut self.notify_command, notify.command.map(Some), &source);
+            set(&mut self.notify_desktop, notify.desktop, &source);
+        }
         if let Some(agent) = layer.agent {
             set(&mut self.agent_command, agent.command, &source);
             set(&mut self.agent_args, agent.args, &source);
@@ -325,8 +369,20 @@ impl Config {
             "land.check" => entry(&self.land_check),
             "land.push" => entry(&self.land_push),
             "sync.fetch" => entry(&self.sync_fetch),
+            "notify.on" => entry(&self.notify_on),
+            "notify.idle_after" => entry(&self.notify_idle_after),
+            "notify.command" => entry(&self.notify_command),
+            "notify.desktop" => entry(&self.notify_desktop),
             _ => return None,
         })
+    }
+
+    /// `notify.idle_after` as a duration (checked when read; the default
+    /// should it not parse).
+    pub fn idle_after(&self) -> std::time::Duration {
+        parse_duration(&self.notify_idle_after.value)
+            .or_else(|| parse_duration(DEFAULT_IDLE_AFTER))
+            .unwrap_or_default()
     }
 
     /// The agent to run: `[agent]`, or the named profile over it.
@@ -371,6 +427,13 @@ impl Config {
         }
         Ok(agent)
     }
+}
+
+/// A duration as written in a file ("60s", "2m", "1h 30m"), `None` when it
+/// is not one or is negative.
+fn parse_duration(text: &str) -> Option<std::time::Duration> {
+    let parsed: jiff::SignedDuration = text.trim().parse().ok()?;
+    std::time::Duration::try_from(parsed).ok()
 }
 
 /// The worktree folder of a session: TEMPLATE (a `worktree_dir`) with

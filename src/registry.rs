@@ -94,6 +94,25 @@ pub struct Agent {
     /// state as it was; cleared by the next state a hook reports.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub unknown_notification: Option<String>,
+    /// What the hook that made the agent wait said it waits for (a
+    /// Notification's message, a permission request's tool); cleared when
+    /// it stops waiting.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub waits: Option<Waits>,
+    /// The state whose notification was decided (sent or not wanted) while
+    /// it holds, so that a second hook of it notifies no one; cleared when
+    /// the state changes (docs/notify.md).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub notified: Option<AgentState>,
+}
+
+/// What a waiting agent waits for, as its hook said.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Waits {
+    /// The Notification's type (`permission_prompt`...), or the event
+    /// (`PermissionRequest`).
+    pub kind: String,
+    pub message: String,
 }
 
 impl Agent {
@@ -109,6 +128,8 @@ impl Agent {
             transcript_path: None,
             earlier_session_ids: Vec::new(),
             unknown_notification: None,
+            waits: None,
+            notified: None,
         }
     }
 

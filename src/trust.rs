@@ -115,6 +115,10 @@ pub fn project_values(config: &Config) -> Vec<Value> {
     if push.source.is_project() && push.value {
         all.push(("land.push".into(), vec!["true".into()]));
     }
+    let notify = (config.withheld.notify_command.as_ref()).unwrap_or(&config.notify_command);
+    if let (true, Some(command)) = (notify.source.is_project(), &notify.value) {
+        all.push(("notify.command".into(), vec![command.clone()]));
+    }
     let dir = (config.withheld.worktree_dir.as_ref()).unwrap_or(&config.worktree_dir);
     if dir.source.is_project() && !is_confined_template(&dir.value) {
         all.push(("worktree_dir".into(), vec![dir.value.clone()]));
@@ -129,6 +133,9 @@ pub fn project_values(config: &Config) -> Vec<Value> {
 /// is said in `config.withheld.warnings`, for whoever loaded it to show.
 pub fn withhold_unapproved(config: &mut Config, root: &Path, fallback: &Config) {
     let push = config.land_push.source.is_project() && config.land_push.value;
+    // Run by hooks, which cannot ask: held back here, so that every command
+    // says so, rather than skipped unseen.
+    let notify = config.notify_command.source.is_project() && config.notify_command.value.is_some();
     let dir = config.worktree_dir.source.is_project()
         && !is_confined_template(&config.worktree_dir.value);
     let clears = |project: &Setting<Vec<String>>, user: &Setting<Vec<String>>| {
@@ -140,7 +147,7 @@ pub fn withhold_unapproved(config: &mut Config, root: &Path, fallback: &Config) 
         clears(&config.land_check, &fallback.land_check),
     ];
     // An unreadable approval store withholds, like a missing approval.
-    if !(push || dir || cleared.contains(&true))
+    if !(push || notify || dir || cleared.contains(&true))
         || is_approved(root, &project_values(config)).unwrap_or(false)
     {
         return;
@@ -167,6 +174,15 @@ pub fn withhold_unapproved(config: &mut Config, root: &Path, fallback: &Config) 
             project.source
         ));
         config.withheld.land_push = Some(project);
+    }
+    if notify {
+        let project =
+            std::mem::replace(&mut config.notify_command, fallback.notify_command.clone());
+        config.withheld.warnings.push(format!(
+            "not running notify.command from {}: it needs approval; review it with `sessions trust`",
+            project.source
+        ));
+        config.withheld.notify_command = Some(project);
     }
     if dir {
         let project = std::mem::replace(&mut config.worktree_dir, fallback.worktree_dir.clone());

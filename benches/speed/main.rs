@@ -5,7 +5,7 @@
 //! Options: `--files N` (repeatable; default 2000 and 20000), `--runs N`
 //! (default 7), `--save FILE` (also write the table as Markdown), `--only NAME`
 //! (repeatable: run only these of new, rm, list, conflicts, copies, path, hook,
-//! claude, memory, rm-big).
+//! notify, claude, memory, rm-big).
 
 mod claude;
 mod disk;
@@ -14,6 +14,7 @@ mod disk;
 #[path = "../../tests/cli/common/fake_anthropic/mod.rs"]
 mod fake_anthropic;
 mod measure;
+mod notify;
 mod scenarios;
 mod world;
 
@@ -139,6 +140,9 @@ fn main() {
             }
             if options.wants("hook") {
                 rows.extend(bench_hook(&world, options.runs));
+            }
+            if options.wants("notify") {
+                rows.extend(notify::bench_notify(&world, options.runs));
             }
             if options.wants("claude") {
                 rows.extend(claude::bench_claude_hooks(&world, options.runs));

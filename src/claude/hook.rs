@@ -17,6 +17,13 @@ pub struct HookInput {
     pub transcript_path: Option<PathBuf>,
     pub cwd: Option<PathBuf>,
     pub notification_type: Option<String>,
+    /// Notification: what Claude tells the person ("Claude needs your
+    /// permission to use Bash").
+    pub message: Option<String>,
+    /// PermissionRequest (and the tool hooks): the tool concerned.
+    pub tool_name: Option<String>,
+    /// StopFailure: what failed (a string in the versions seen).
+    pub error: Option<serde_json::Value>,
     /// SessionEnd: why (`clear`, `logout`, `prompt_input_exit`, `other`...).
     pub reason: Option<String>,
     /// WorktreeCreate: the worktree's name.

@@ -19,6 +19,7 @@ mod list;
 mod list_all;
 mod man;
 mod new;
+mod notify_send;
 mod path;
 mod restore;
 mod resume;
@@ -60,6 +61,7 @@ pub fn run(command: Command) -> Result<()> {
         Command::Resume(args) => resume::run(args),
         Command::Claude(command) => claude::run(command),
         Command::Hook(args) => hook::run(args),
+        Command::NotifySend(args) => notify_send::run(args),
         Command::Conflicts(args) => conflicts::run(args),
         Command::Sync(args) => sync::run(args),
         Command::Land(args) => land::run(args),

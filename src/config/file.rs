@@ -193,6 +193,25 @@ fn validate(file: &Path, text: &str, layer: &Layer) -> Result<()> {
             return Err(bad(&[key], "has an empty command".into()));
         }
     }
+    if let Some(notify) = &layer.notify {
+        if let Some(after) = &notify.idle_after
+            && super::parse_duration(after).is_none()
+        {
+            return Err(bad(
+                &["notify", "idle_after"],
+                format!(
+                    "'{after}' is not a duration; write one like \"60s\", \"2m\" or \"1h 30m\""
+                ),
+            ));
+        }
+        if notify
+            .command
+            .as_deref()
+            .is_some_and(|c| c.trim().is_empty())
+        {
+            return Err(bad(&["notify", "command"], "the command is empty".into()));
+        }
+    }
     if let Some(agent) = &layer.agent {
         if agent
             .command

@@ -105,6 +105,26 @@ pub const KEYS: &[Key] = &[
         about: "fetch the base's remote before `sessions sync` (as `--fetch` does)",
     },
     Key {
+        name: "notify.on",
+        default: Some("[\"waiting\", \"error\", \"idle\"]"),
+        about: "the agent changes that notify: \"waiting\", \"error\", \"idle\" (after a long turn); docs/notify.md",
+    },
+    Key {
+        name: "notify.idle_after",
+        default: Some("\"60s\""),
+        about: "how long a turn must take for its end (\"idle\") to notify",
+    },
+    Key {
+        name: "notify.command",
+        default: None,
+        about: "a shell command run on each notification: {name}, {repo}, {state}, {message}, {path}",
+    },
+    Key {
+        name: "notify.desktop",
+        default: Some("true"),
+        about: "also show a desktop notification, where the system has a notification service",
+    },
+    Key {
         name: "agent.profiles.NAME.command",
         default: None,
         about: "the agent of profile NAME, instead of `agent.command`",

@@ -11,12 +11,13 @@ use std::time::Duration;
 use anyhow::{Context, Result, bail};
 
 use super::lifecycle::{self, SetupRun};
+use super::notify;
 use super::{NewSession, RemoveOptions, Ui, Workspace, create, remove};
 use crate::claude::{self, HookInput as Input, KIND, claude_pid, state_of};
 use crate::error::Failure;
 use crate::git::Repo;
 use crate::process;
-use crate::registry::{Agent, AgentState, Entry, Registry};
+use crate::registry::{Agent, AgentState, Entry, Registry, Waits};
 
 /// How long a state hook waits for the registry lock before it drops its
 /// update: long enough to outwait another hook, short enough not to be felt.
@@ -134,7 +135,7 @@ fn record_state(event: &str, input: Result<Input>) -> Result<Option<Hooked>> {
         agent.set_session_id(id);
     }
     if input.transcript_path.is_some() {
-        agent.transcript_path = input.transcript_path;
+        agent.transcript_path.clone_from(&input.transcript_path);
     }
     if let Some(pid) = claude_pid() {
         agent.pid = Some(pid);
@@ -146,6 +147,13 @@ fn record_state(event: &str, input: Result<Input>) -> Result<Option<Hooked>> {
         }
         None => agent.unknown_notification = unknown,
     }
+    agent.waits = match state {
+        Some(AgentState::Waiting) => waits(&input).or(agent.waits),
+        Some(_) => None,
+        None => agent.waits,
+    };
+    let now = crate::clock::now();
+    let change = notify::change(entry.agent.as_ref(), &mut agent, now);
     // Tool hooks fire on every tool call while the state stays the same:
     // nothing to write then, and `updated_at` keeps meaning "in this state
     // since".
@@ -153,11 +161,39 @@ fn record_state(event: &str, input: Result<Input>) -> Result<Option<Hooked>> {
         return Ok(outside);
     }
     if state.is_some() {
-        agent.updated_at = Some(crate::clock::now());
+        agent.updated_at = Some(now);
     }
+    let detail = match agent.state {
+        Some(AgentState::Error) => input.error.as_ref().map(|e| match e {
+            serde_json::Value::String(text) => text.clone(),
+            other => other.to_string(),
+        }),
+        _ => agent.waits.as_ref().map(|w| w.message.clone()),
+    };
     entry.agent = Some(agent);
+    let entry = entry.clone();
     locked.save()?;
+    drop(locked);
+    if let Some(change) = change {
+        notify::dispatch(&repo, &entry, &change, detail);
+    }
     Ok(outside)
+}
+
+/// What the hook that makes an agent wait says it waits for.
+fn waits(input: &Input) -> Option<Waits> {
+    if let Some(message) = input.message.as_ref().filter(|m| !m.trim().is_empty()) {
+        let kind = input.notification_type.clone().unwrap_or_default();
+        return Some(Waits {
+            kind,
+            message: message.clone(),
+        });
+    }
+    let tool = input.tool_name.as_ref()?;
+    Some(Waits {
+        kind: "PermissionRequest".into(),
+        message: format!("permission to use {tool}"),
+    })
 }
 
 /// The warning for ENTRY's conversation starting in DIR, outside its

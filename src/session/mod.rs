@@ -14,6 +14,7 @@ mod land;
 mod leftovers;
 pub mod lifecycle;
 mod list;
+pub mod notify;
 mod parallel;
 mod placement;
 mod relocate;
@@ -60,6 +61,14 @@ use crate::config::Config;
 use crate::error::Failure;
 use crate::git::Repo;
 use crate::registry::{Entry, Registry};
+
+/// REPO's folder name, without a `.git` suffix.
+fn repo_name_of(repo: &Repo) -> String {
+    repo.home_dir()
+        .file_name()
+        .map(|n| n.to_string_lossy().trim_end_matches(".git").to_string())
+        .unwrap_or_else(|| "repo".into())
+}
 
 /// A repository and its registry: what every command works on.
 pub struct Workspace {
@@ -129,11 +138,7 @@ impl Workspace {
 
     /// The repository's folder name, without a `.git` suffix.
     pub fn repo_name(&self) -> String {
-        self.repo
-            .home_dir()
-            .file_name()
-            .map(|n| n.to_string_lossy().trim_end_matches(".git").to_string())
-            .unwrap_or_else(|| "repo".into())
+        repo_name_of(&self.repo)
     }
 
     /// The session named NAME, or an error that says how to find the names;

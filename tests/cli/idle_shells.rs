@@ -10,7 +10,7 @@ use crate::common::tty::Tmux;
 use crate::common::{KillOnDrop, TestEnv, require};
 
 /// Polls CONDITION until it holds, failing after a generous bound.
-fn until(what: &str, mut condition: impl FnMut() -> bool) {
+pub(crate) fn until(what: &str, mut condition: impl FnMut() -> bool) {
     let start = Instant::now();
     while !condition() {
         assert!(

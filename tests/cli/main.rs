@@ -37,6 +37,7 @@ mod kills;
 mod land_clone;
 mod launch;
 mod live_status;
+mod notify;
 mod odd_states;
 mod paths;
 mod prompts;

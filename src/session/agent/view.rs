@@ -58,6 +58,11 @@ pub fn agent_view(entry: &Entry, snapshot: &[Process], live: &[LiveRecord]) -> O
         agent.source = Some(StateSource::Process);
         agent.waiting_for = None;
     }
+    // Claude's live record has the last word on what it waits for; without
+    // one, what the hook that made it wait said.
+    if agent.state == Some(AgentState::Waiting) && agent.waiting_for.is_none() {
+        agent.waiting_for = agent.waits.as_ref().map(|w| w.message.clone());
+    }
     Some(agent)
 }
 
