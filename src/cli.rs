@@ -82,6 +82,11 @@ pub enum Command {
     /// Claude Code's status line: the other sessions that wait (`claude install --statusline`)
     #[command(hide = true)]
     Statusline(StatuslineArgs),
+    /// Disk usage: each session, the shared object store, what `clean --artifacts` would free
+    Du(DuArgs),
+    /// Delete a removed worktree from the trash (started by `rm`, in the background)
+    #[command(hide = true)]
+    EmptyTrash(EmptyTrashArgs),
     /// Give one notification; run detached by the hooks (docs/notify.md)
     #[command(hide = true, name = "notify-send")]
     NotifySend(NotifySendArgs),
@@ -135,6 +140,21 @@ pub struct ListArgs {
     /// List the sessions of every repository sessions knows, from anywhere
     #[arg(long)]
     pub all: bool,
+    /// Show each session's size on disk (walks every worktree; cached)
+    #[arg(long, conflicts_with = "all")]
+    pub size: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct DuArgs {
+    /// Print JSON for scripts
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct EmptyTrashArgs {
+    pub entry: std::path::PathBuf,
 }
 
 #[derive(Debug, Args)]
@@ -407,6 +427,18 @@ pub struct CleanArgs {
     /// Do not ask; required when stdin is not a terminal
     #[arg(long, short)]
     pub yes: bool,
+    /// Instead of sessions, delete re-creatable ignored folders (`artifacts`) of idle sessions
+    #[arg(long, conflicts_with = "stale")]
+    pub artifacts: bool,
+    /// With --artifacts: only folders unchanged for this long (30m, 12h, 7d, 2w)
+    #[arg(long, value_name = "AGE", requires = "artifacts", value_parser = parse_age)]
+    pub older_than: Option<std::time::Duration>,
+}
+
+/// `30m`, `12h`, `7d`, `2w`: an age for `--older-than`.
+fn parse_age(text: &str) -> Result<std::time::Duration, String> {
+    crate::config::parse_duration(text)
+        .ok_or_else(|| format!("`{text}` is not an age like 30m, 12h, 7d or 2w"))
 }
 
 #[derive(Debug, Args)]

@@ -17,7 +17,7 @@ mod keys;
 mod values;
 use file::{Origin, read_layer};
 pub use keys::KEYS;
-pub use values::{ENV_PLACEHOLDERS, fill_placeholders, fill_template, parse_age};
+pub use values::{ENV_PLACEHOLDERS, fill_placeholders, fill_template, parse_age, parse_duration};
 
 /// The project file, at the root of the main worktree.
 pub const PROJECT_FILE: &str = ".sessions.toml";
@@ -26,6 +26,18 @@ pub const DEFAULT_WORKTREE_DIR: &str = "../{repo}.sessions/{name}";
 pub const DEFAULT_AGENT: &str = "claude";
 /// Where session ports start unless `port_base` says otherwise.
 pub const DEFAULT_PORT_BASE: u16 = 4100;
+/// Ignored folders that a build or an install re-creates: `artifacts`.
+pub const DEFAULT_ARTIFACTS: &[&str] = &[
+    "node_modules",
+    "target",
+    ".venv",
+    ".next",
+    "dist",
+    "build",
+    "__pycache__",
+    ".pytest_cache",
+    ".gradle",
+];
 
 /// Where a value came from.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -124,6 +136,8 @@ pub struct Config {
     pub agent_tmux: Setting<bool>,
     pub profiles: BTreeMap<String, Setting<Profile>>,
     pub copy: Setting<Vec<String>>,
+    /// Names of ignored folders `clean --artifacts` may delete (re-creatable).
+    pub artifacts: Setting<Vec<String>>,
     pub setup: Setting<Vec<String>>,
     pub teardown: Setting<Vec<String>>,
     pub max_sessions: Setting<Option<usize>>,
@@ -183,6 +197,7 @@ struct Layer {
     base: Option<String>,
     agent: Option<AgentLayer>,
     copy: Option<Vec<String>>,
+    artifacts: Option<Vec<String>>,
     setup: Option<Vec<String>>,
     teardown: Option<Vec<String>>,
     max_sessions: Option<usize>,
@@ -241,6 +256,7 @@ impl Default for Config {
             agent_tmux: Setting::default(false),
             profiles: BTreeMap::new(),
             copy: Setting::default(Vec::new()),
+            artifacts: Setting::default(DEFAULT_ARTIFACTS.iter().map(|a| a.to_string()).collect()),
             setup: Setting::default(Vec::new()),
             teardown: Setting::default(Vec::new()),
             max_sessions: Setting::default(None),
@@ -327,6 +343,7 @@ impl Config {
         set(&mut self.branch_prefix, layer.branch_prefix, &source);
         set(&mut self.base, layer.base.map(Some), &source);
         set(&mut self.copy, layer.copy, &source);
+        set(&mut self.artifacts, layer.artifacts, &source);
         set(&mut self.setup, layer.setup, &source);
         set(&mut self.teardown, layer.teardown, &source);
         set(
@@ -391,6 +408,7 @@ impl Config {
             "branch_prefix" => entry(&self.branch_prefix),
             "base" => entry(&self.base),
             "copy" => entry(&self.copy),
+            "artifacts" => entry(&self.artifacts),
             "setup" => entry(&self.setup),
             "teardown" => entry(&self.teardown),
             "max_sessions" => entry(&self.max_sessions),
@@ -464,13 +482,6 @@ impl Config {
         }
         Ok(agent)
     }
-}
-
-/// A duration as written in a file ("60s", "2m", "1h 30m"), `None` when it
-/// is not one or is negative.
-fn parse_duration(text: &str) -> Option<std::time::Duration> {
-    let parsed: jiff::SignedDuration = text.trim().parse().ok()?;
-    std::time::Duration::try_from(parsed).ok()
 }
 
 #[cfg(test)]

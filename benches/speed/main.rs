@@ -5,9 +5,10 @@
 //! Options: `--files N` (repeatable; default 2000 and 20000), `--runs N`
 //! (default 7), `--save FILE` (also write the table as Markdown), `--only NAME`
 //! (repeatable: run only these of new, rm, list, conflicts, copies, path, hook,
-//! statusline, notify, claude, memory, ready, sparse, watch).
+//! statusline, notify, claude, memory, ready, sparse, watch, rm-big).
 
 mod claude;
+mod disk;
 // The tests' fake Anthropic API, which the Claude scenario runs against.
 #[allow(dead_code)]
 #[path = "../../tests/cli/common/fake_anthropic/mod.rs"]
@@ -161,6 +162,10 @@ fn main() {
     }
     if options.wants("ready") {
         rows.extend(ready::bench_ready(options.runs));
+    }
+    if options.wants("rm-big") {
+        // Its own repository, small: what it measures is the ignored tree.
+        rows.extend(disk::bench_rm_big(&World::new(2_000), options.runs));
     }
     if options.wants("memory") {
         eprintln!("measuring memory with 200 sessions...");

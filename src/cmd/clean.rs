@@ -5,11 +5,14 @@ use anyhow::{Result, bail};
 use super::rm::describe;
 use crate::cli::CleanArgs;
 use crate::error::Failure;
-use crate::output::{self, tilde};
+use crate::output::{self, bytes, tilde};
 use crate::session::{self, Candidate, Workspace};
 
 pub fn run(args: CleanArgs) -> Result<()> {
     let ws = Workspace::discover(super::TERMINAL)?;
+    if args.artifacts {
+        return artifacts(&ws, &args);
+    }
     let plan = session::clean_plan(&ws, args.stale)?;
     print_plan("Remove", &plan.remove);
     print_plan("Keep", &plan.keep);
@@ -22,17 +25,8 @@ pub fn run(args: CleanArgs) -> Result<()> {
         return Ok(());
     }
     if !args.yes {
-        if !io::stdin().is_terminal() {
-            bail!(
-                Failure::usage(
-                    "not removing anything without confirmation: stdin is not a terminal"
-                )
-                .with_hint(
-                    "pass --yes to remove the sessions above, or --dry-run to only see the plan"
-                )
-            );
-        }
-        if !confirm(plan.remove.len())? {
+        refuse_without_terminal("remove the sessions above")?;
+        if !confirmed(&format!("Remove {} session(s)? [y/N] ", plan.remove.len()))? {
             output::note("Nothing removed.");
             return Ok(());
         }
@@ -64,6 +58,66 @@ fn print_plan(what: &str, candidates: &[Candidate]) {
     }
 }
 
-fn confirm(count: usize) -> Result<bool> {
-    super::ui::ask(&format!("Remove {count} session(s)? [y/N] "))
+/// The usage error when there is no terminal to confirm on; WHAT `--yes` would do.
+fn refuse_without_terminal(what: &str) -> Result<()> {
+    if !io::stdin().is_terminal() {
+        bail!(
+            Failure::usage("not removing anything without confirmation: stdin is not a terminal")
+                .with_hint(format!(
+                    "pass --yes to {what}, or --dry-run to only see the plan"
+                ))
+        );
+    }
+    Ok(())
+}
+
+fn confirmed(question: &str) -> Result<bool> {
+    super::ui::ask(question)
+}
+
+/// `clean --artifacts`: the plan, one confirmation, the deletion.
+fn artifacts(ws: &Workspace, args: &CleanArgs) -> Result<()> {
+    let plan = session::artifacts_plan(ws, args.older_than)?;
+    if !plan.delete.is_empty() {
+        println!("Delete:");
+        for a in &plan.delete {
+            println!("  {}  {}  ({})", a.session, tilde(&a.path), bytes(a.bytes));
+        }
+    }
+    if !plan.spared.is_empty() {
+        println!("Keep:");
+        for s in &plan.spared {
+            println!("  {}  ({})", s.what, s.why);
+        }
+    }
+    if plan.delete.is_empty() {
+        output::note("Nothing to delete.");
+        return Ok(());
+    }
+    let total = bytes(plan.bytes());
+    if args.dry_run {
+        output::note(format!(
+            "Dry run: nothing deleted ({total} could be freed)."
+        ));
+        return Ok(());
+    }
+    if !args.yes {
+        refuse_without_terminal("delete the folders above")?;
+        let question = format!("Delete {} folder(s), {total}? [y/N] ", plan.delete.len());
+        if !confirmed(&question)? {
+            output::note("Nothing deleted.");
+            return Ok(());
+        }
+    }
+    let (deleted, spared) = session::artifacts_apply(ws, &plan.delete)?;
+    for s in &spared {
+        output::note(format!("Kept {}: {}", s.what, s.why));
+    }
+    let freed: u64 = deleted.iter().map(|a| a.bytes).sum();
+    output::note(format!(
+        "Deleted {} folder(s), freed {}.",
+        deleted.len(),
+        bytes(freed)
+    ));
+    Ok(())
 }

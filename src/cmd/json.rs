@@ -12,7 +12,12 @@ use serde::Serialize;
 
 use crate::config::{self, Config, LandMethod};
 use crate::registry;
+use crate::session::size::Size;
 use crate::session::{self, Details, Kind, Radar, Report, Summary};
+
+mod disk;
+pub use disk::Du;
+use disk::SizeJson;
 
 /// The schema version every document carries.
 const VERSION: u32 = 1;
@@ -60,6 +65,14 @@ impl List {
         }
     }
 
+    /// `list --size --json`: each session with its size (`None`: its folder is gone).
+    pub fn with_sizes(mut self, sizes: &[Option<Size>]) -> List {
+        for (session, size) in self.sessions.iter_mut().zip(sizes) {
+            session.size = size.as_ref().map(SizeJson::from);
+        }
+        self
+    }
+
     /// `list --all --json`: each session with its repository's short name.
     pub fn with_repos(sessions: &[Summary], repos: &[String]) -> List {
         let mut list = List::new(sessions);
@@ -78,11 +91,13 @@ pub struct Show {
 }
 
 impl Show {
-    pub fn new(details: &Details) -> Show {
+    pub fn new(details: &Details, size: Option<&Size>) -> Show {
+        let mut session = Session::from(&details.summary);
+        session.size = size.map(SizeJson::from);
         Show {
             version: VERSION,
             session: Shown {
-                session: Session::from(&details.summary),
+                session,
                 started_from: details.started_from.as_ref().map(Commit::from),
                 commits: details.commits.iter().map(Commit::from).collect(),
                 files: details.files.iter().map(FileStat::from).collect(),
@@ -251,6 +266,8 @@ struct Session {
     archived: Option<ArchivedJson>,
     /// The repository's short name in `list --all`.
     repo: Option<String>,
+    /// With `list --size`, and in `show`.
+    size: Option<SizeJson>,
 }
 
 impl From<&Summary> for Session {
@@ -287,6 +304,7 @@ impl From<&Summary> for Session {
                 saved_ref: crate::git::archive_ref(&e.name),
             }),
             repo: None,
+            size: None,
         }
     }
 }
@@ -458,6 +476,7 @@ fn kind_name(kind: Kind) -> &'static str {
         Kind::StaleTempFile => "stale_temp_file",
         Kind::LeftBranch => "left_branch",
         Kind::DeadAgent => "dead_agent",
+        Kind::UnfinishedDeletion => "unfinished_deletion",
         Kind::InterruptedArchive => "interrupted_archive",
     }
 }

@@ -7,6 +7,7 @@ use super::json;
 use crate::cli::ListArgs;
 use crate::output::{self, Cell, Column, Keep, Style, Table, age, tilde};
 use crate::registry::{Agent, AgentState};
+use crate::session::size::Size;
 use crate::session::{self, Summary, Workspace};
 
 pub fn run(args: ListArgs) -> Result<()> {
@@ -18,8 +19,20 @@ pub fn run(args: ListArgs) -> Result<()> {
     if args.archived {
         sessions.retain(|s| s.entry.is_archived());
     }
+    let sizes = match args.size {
+        true => {
+            let entries: Vec<_> = sessions.iter().map(|s| s.entry.clone()).collect();
+            Some(session::size::sizes(&ws, &entries)?)
+        }
+        false => None,
+    };
     if args.json {
-        return output::print_json(&json::List::new(&sessions));
+        let list = json::List::new(&sessions);
+        let list = match &sizes {
+            Some(sizes) => list.with_sizes(sizes),
+            None => list,
+        };
+        return output::print_json(&list);
     }
     if sessions.is_empty() && args.archived {
         eprintln!("No archived sessions; `sessions archive NAME` archives one.");
@@ -30,7 +43,11 @@ pub fn run(args: ListArgs) -> Result<()> {
         return Ok(());
     }
     let parent = ws.repo.home_dir().parent().map(Path::to_path_buf);
-    table(&sessions, &[], parent.as_deref(), current(&sessions)).print(args.wide)
+    let mut table = table(&sessions, &[], parent.as_deref(), current(&sessions));
+    if let Some(sizes) = &sizes {
+        table = table.with_column(Column::new("SIZE").drop(85), sizes_cells(sizes));
+    }
+    table.print(args.wide)
 }
 
 /// The table of SESSIONS, paths under PARENT (the repository's parent
@@ -122,6 +139,19 @@ pub(super) fn table(
         table.marked_row(marked, cells);
     }
     table
+}
+
+/// The SIZE column: each session's whole size, `-` when its folder is gone.
+fn sizes_cells(sizes: &[Option<Size>]) -> Vec<Cell> {
+    sizes
+        .iter()
+        .map(|s| {
+            Cell::new(
+                s.as_ref()
+                    .map_or_else(|| "-".into(), |s| output::bytes(s.total)),
+            )
+        })
+        .collect()
 }
 
 /// Finished (`merged`), untouched (`empty`) and archived sessions fade; broken ones

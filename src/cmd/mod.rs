@@ -11,6 +11,7 @@ mod completions;
 mod config;
 mod conflicts;
 mod doctor;
+mod du;
 mod hook;
 mod init;
 mod json;
@@ -71,6 +72,8 @@ pub fn run(command: Command) -> Result<()> {
         Command::Status(args) => status::run(args),
         Command::Statusline(args) => statusline::run(args),
         Command::Watch(args) => watch::run(args),
+        Command::Du(args) => du::run(args),
+        Command::EmptyTrash(args) => crate::session::empty_trash(&args.entry),
     }
 }
 

@@ -4,15 +4,18 @@ use super::json;
 use super::list::agent_label;
 use super::target::Otherwise;
 use crate::cli::ShowArgs;
-use crate::output::{self, age, printable, tilde};
+use crate::output::{self, age, bytes, printable, tilde};
 use crate::registry::{AgentState, StateSource};
 use crate::session;
 
 pub fn run(args: ShowArgs) -> Result<()> {
     let (ws, name) = super::target::anywhere(args.name, Otherwise::Pick)?;
     let details = session::show(&ws, &name)?;
+    let size = session::size::sizes(&ws, std::slice::from_ref(&details.summary.entry))?
+        .pop()
+        .flatten();
     if args.json {
-        return output::print_json(&json::Show::new(&details));
+        return output::print_json(&json::Show::new(&details, size.as_ref()));
     }
     let s = &details.summary;
     let now = crate::clock::now();
@@ -98,6 +101,10 @@ pub fn run(args: ShowArgs) -> Result<()> {
                 .map_or_else(|| "-".into(), |t| format!("{} ago", age(t, now))),
         ),
         ("created", format!("{} ago", age(s.entry.created_at, now))),
+        (
+            "size",
+            size.as_ref().map_or_else(|| "-".into(), describe_size),
+        ),
     ];
     for (label, value) in lines {
         println!("{:<13} {value}", format!("{label}:"));
@@ -122,6 +129,35 @@ pub fn run(args: ShowArgs) -> Result<()> {
     }
     earlier_conversations(&s.entry.name, &details.earlier_conversations);
     Ok(())
+}
+
+/// `1.2 GiB: 40 MiB tracked, 1 MiB untracked, 1.1 GiB ignored (node_modules 900 MiB*)`,
+/// a star on what `clean --artifacts` deletes.
+pub(super) fn describe_size(s: &session::size::Size) -> String {
+    let largest: Vec<String> = s
+        .largest_ignored
+        .iter()
+        .take(3)
+        .map(|f| {
+            let star = if f.artifact { "*" } else { "" };
+            format!(
+                "{} {}{star}",
+                printable(&f.path.display().to_string()),
+                bytes(f.bytes)
+            )
+        })
+        .collect();
+    let largest = match largest.is_empty() {
+        true => String::new(),
+        false => format!(" ({})", largest.join(", ")),
+    };
+    format!(
+        "{}: {} tracked, {} untracked, {} ignored{largest}",
+        bytes(s.total),
+        bytes(s.tracked),
+        bytes(s.untracked),
+        bytes(s.ignored)
+    )
 }
 
 /// The conversations `resume NAME --id ID` opens again: id, date and the

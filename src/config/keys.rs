@@ -59,6 +59,13 @@ pub const KEYS: &[Key] = &[
         about: "folders new worktrees check out (cone-mode sparse checkout); empty: all, or as a sparse main worktree does",
     },
     Key {
+        name: "artifacts",
+        default: Some(
+            "[\"node_modules\", \"target\", \".venv\", \".next\", \"dist\", \"build\", \"__pycache__\", \".pytest_cache\", \".gradle\"]",
+        ),
+        about: "names of ignored folders `clean --artifacts` may delete: re-creatable build output",
+    },
+    Key {
         name: "setup",
         default: Some("[]"),
         about: "commands run in each new worktree, in order",

@@ -3,20 +3,31 @@
 
 use std::path::{Component, Path, PathBuf};
 
-/// The age written as `14d`, `36h`, `2w`, `90m` or `30s`.
+/// The age written as `14d`, `36h`, `2w`, `90m` or `30s`, or a sum of
+/// them (`1h 30m`); `None` when it is not one or is not positive. The one
+/// reading of ages and durations: `stale_after`, `notify.idle_after`,
+/// `clean --older-than`.
 pub fn parse_age(text: &str) -> Option<jiff::SignedDuration> {
-    let text = text.trim();
-    let unit = text.chars().last()?;
-    let count: i64 = text[..text.len() - unit.len_utf8()].parse().ok()?;
-    let seconds = match unit {
-        's' => 1,
-        'm' => 60,
-        'h' => 3600,
-        'd' => 86_400,
-        'w' => 604_800,
-        _ => return None,
-    };
-    (count > 0).then(|| jiff::SignedDuration::from_secs(count.saturating_mul(seconds)))
+    let mut total: i64 = 0;
+    for term in text.split_whitespace() {
+        let unit = term.chars().last()?;
+        let count: i64 = term[..term.len() - unit.len_utf8()].parse().ok()?;
+        let seconds = match unit {
+            's' => 1,
+            'm' => 60,
+            'h' => 3600,
+            'd' => 86_400,
+            'w' => 604_800,
+            _ => return None,
+        };
+        total = total.checked_add(count.checked_mul(seconds)?)?;
+    }
+    (total > 0).then(|| jiff::SignedDuration::from_secs(total))
+}
+
+/// `parse_age` as a `std` duration.
+pub fn parse_duration(text: &str) -> Option<std::time::Duration> {
+    std::time::Duration::try_from(parse_age(text)?).ok()
 }
 
 /// The placeholders `[env]` values may hold.

@@ -12,6 +12,7 @@
 
 mod archive;
 mod operation;
+mod others;
 mod porcelain;
 mod radar;
 mod reach;
@@ -36,6 +37,7 @@ pub use operation::{
     Operation, last_branch_update, last_logged, last_started_by, pseudo_ref, reflog_action,
     squash_pending,
 };
+pub use others::Other;
 pub use porcelain::{WorkChange, WorkStatus};
 pub use radar::{MergePrediction, WorkSnapshot, collide};
 pub use sparse::{Sparse, is_sparse, sparse_of};

@@ -148,6 +148,16 @@ impl Table {
         self
     }
 
+    /// Adds COLUMN at the end, CELLS its value in each row so far.
+    pub fn with_column(mut self, column: Column, cells: Vec<Cell>) -> Table {
+        debug_assert_eq!(cells.len(), self.rows.len());
+        self.columns.push(column);
+        for (row, cell) in self.rows.iter_mut().zip(cells) {
+            row.push(cell);
+        }
+        self
+    }
+
     /// Adds a row of CELLS, one per column.
     pub fn row(&mut self, cells: Vec<Cell>) {
         debug_assert_eq!(cells.len(), self.columns.len());

@@ -63,6 +63,8 @@ pub enum Kind {
     LeftBranch,
     /// The registry says the agent runs; no process of it does.
     DeadAgent,
+    /// A removed worktree in the trash that no deleter is deleting.
+    UnfinishedDeletion,
     /// An `archive` or `restore` that stopped half-way, or saved work no
     /// session records.
     InterruptedArchive,
@@ -123,6 +125,10 @@ pub(super) enum Action {
     },
     DeleteTemp {
         file: PathBuf,
+    },
+    /// Deletes a trash entry whose deleter was killed.
+    EmptyTrash {
+        entry: PathBuf,
     },
     /// Puts back (or completes) what a killed `sync` or `land` left.
     Recover(Box<Leftover>),
@@ -215,6 +221,7 @@ fn diagnose(ws: &Workspace) -> Result<Vec<Finding>> {
     let worktrees = ws.repo.worktrees()?;
     let mut found = stale_locks(&worktrees);
     found.extend(leftovers::temp_files(ws)?);
+    found.extend(super::trash::leftovers(ws));
     if let Some(why) = ws.registry.corruption()? {
         found.push(finding(
             Kind::CorruptRegistry,

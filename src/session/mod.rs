@@ -4,6 +4,7 @@
 mod adopt;
 mod agent;
 mod archive;
+mod artifacts;
 mod claude_hooks;
 mod clean;
 mod conflicts;
@@ -20,12 +21,14 @@ mod relocate;
 mod remove;
 mod safety;
 mod show;
+pub mod size;
 mod stale;
 mod status;
 mod sync;
 #[cfg(test)]
 mod testing;
 pub mod tmux;
+mod trash;
 mod ui;
 mod underway;
 mod validate;
@@ -37,6 +40,7 @@ pub use agent::{
     earlier_conversations, launch, resume,
 };
 pub use archive::{archive, restore};
+pub use artifacts::{Usage, artifacts_apply, artifacts_plan, usage};
 pub use claude_hooks::{Hooked, run_hook};
 pub use clean::{Candidate, clean_apply, clean_plan};
 pub use conflicts::{Radar, conflicts};
@@ -49,6 +53,7 @@ pub use safety::RemoveOptions;
 pub use show::{Commit, Details, FileStat, show};
 pub use status::Summary;
 pub use sync::{SyncOptions, SyncOutcome, Synced, sync};
+pub use trash::empty_trash;
 pub use ui::{Progress, Ui};
 
 use std::path::PathBuf;

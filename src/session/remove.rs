@@ -143,7 +143,8 @@ pub(super) fn execute(
         } else {
             RemovalChecks::DoneByCaller
         };
-        ws.repo.remove_worktree(&entry.path, checks)?;
+        let worktree = plan.worktree.as_ref();
+        super::trash::remove_worktree(ws, &entry.name, &entry.path, worktree, checks)?;
     } else if let Some(worktree) = &plan.worktree {
         ws.repo.remove_admin_entry(worktree)?;
     }
@@ -180,6 +181,7 @@ pub(super) fn execute(
     if entry.is_archived() {
         ws.repo.delete_archive_ref(&entry.name)?;
     }
+    super::size::forget(ws, &entry.name);
     registry.sessions.retain(|e| e.name != entry.name);
     // Records of left-behind branches deleted since by hand go too.
     registry

@@ -588,7 +588,8 @@ mod occupants;
 mod rewrite;
 pub(super) use branch::{BranchFacts, branch_outcome};
 pub use branch::{BranchOutcome, Deletion, Keeping, Unpushed};
-use occupants::{busy_in, occupancy};
+pub(super) use occupants::busy_in;
+use occupants::occupancy;
 pub(super) use rewrite::may_rewrite;
 
 #[cfg(test)]

@@ -129,6 +129,8 @@ fn populated() -> TestEnv {
     let path = env.new_session("a");
     env.commit_in(&path, "a.txt", "a\n", "add a");
     fs::write(path.join("notes.txt"), "not committed\n").unwrap();
+    // An ignored folder, for sizes' `largest_ignored`.
+    crate::disk::ignored_node_modules(&env, &path, 1);
     env.sessions()
         .args(["new", "b", "--agent", "true"])
         .assert()
@@ -146,7 +148,10 @@ fn list_json_is_as_documented() {
     check(
         "list",
         &documented("list"),
-        &[document(&env, &["list", "--json"])],
+        &[
+            document(&env, &["list", "--json"]),
+            document(&env, &["list", "--json", "--size"]),
+        ],
     );
 }
 

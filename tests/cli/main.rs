@@ -19,6 +19,8 @@ mod config;
 mod conflicts;
 mod core;
 mod create;
+mod disk;
+mod disk_clean;
 mod doctor;
 mod doctor_advice;
 mod env;

@@ -348,6 +348,9 @@ fn a_git_failure_removing_the_worktree_is_an_error_not_a_refusal() {
         ),
     );
     make_executable(&bin.join("git"));
+    // No trash folder can be made: rm deletes in place, through git.
+    fs::create_dir_all(env.git_dir().join("sessions")).unwrap();
+    fs::write(env.git_dir().join("sessions/trash"), "").unwrap();
     let path_var = format!("{}:{}", bin.display(), std::env::var("PATH").unwrap());
     env.sessions()
         .env("PATH", path_var)

@@ -84,6 +84,7 @@ pub(super) fn repair(ws: &Workspace, action: &Action) -> Result<String> {
         Action::Relocate { to, session } => relocate::relocate(ws, to, session.as_deref()),
         Action::UndoNew { name, pid } => leftovers::undo_new(ws, name, *pid),
         Action::DeleteTemp { file } => leftovers::delete_temp(file),
+        Action::EmptyTrash { entry } => crate::session::trash::finish(entry),
         Action::DropHalfWritten { admin } => leftovers::drop_half_written(ws, admin),
         Action::Recover(leftover) => underway::recover(&ws.repo, leftover),
         Action::AgentExited { name } => super::agents::record_exited(ws, name),

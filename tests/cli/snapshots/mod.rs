@@ -151,6 +151,12 @@ impl Pinned {
             &regex_escape(&self.env.root().display().to_string()),
             "[ROOT]",
         );
+        // `show`'s size depends on the file system's block size.
+        settings.add_filter(r"(?m)^(size:\s+).*$", "${1}[SIZE]");
+        settings.add_filter(
+            r#"(?s)"size": \{[^{}]*"largest_ignored": \[\]\s*\}"#,
+            r#""size": "[SIZE]""#,
+        );
         settings.bind(|| insta::assert_snapshot!(name, text));
     }
 }

@@ -1,0 +1,130 @@
+//! `rm` of a session holding a big ignored tree (a 200,000-file
+//! `node_modules`), which goes to the trash and is deleted in the
+//! background, against `git worktree remove --force` (and worktrunk's `wt
+//! remove` when `wt` is on PATH), which delete before returning.
+
+use std::fs;
+use std::path::Path;
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use crate::measure::{Row, median, ms, ratio_row, run, settle, timed};
+use crate::world::World;
+
+const FILES: usize = 200_000;
+
+/// FILES small files in DIR/node_modules, 100 per package folder.
+fn fill(dir: &Path) {
+    let modules = dir.join("node_modules");
+    for i in 0..FILES {
+        let package = modules.join(format!("pkg{}", i / 100));
+        if i % 100 == 0 {
+            fs::create_dir_all(&package).unwrap();
+        }
+        fs::write(package.join(format!("f{i}.js")), b"module.exports = 1;\n").unwrap();
+    }
+}
+
+/// Waits until the background deleter has emptied the trash, so that the
+/// next run does not share the disk with it.
+fn until_trash_is_empty(world: &World) {
+    let trash = world.repo.join(".git/sessions/trash");
+    let start = Instant::now();
+    while fs::read_dir(&trash).is_ok_and(|mut l| l.next().is_some()) {
+        assert!(
+            start.elapsed() < Duration::from_secs(600),
+            "the trash was never emptied"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+pub fn bench_rm_big(world: &World, runs: usize) -> Vec<Row> {
+    let runs = runs.clamp(1, 3);
+    let exclude = world.repo.join(".git/info/exclude");
+    fs::create_dir_all(exclude.parent().unwrap()).unwrap();
+    fs::write(&exclude, "node_modules/\n").unwrap();
+    let has_wt = Command::new("sh")
+        .args(["-c", "command -v wt"])
+        .output()
+        .is_ok_and(|o| o.status.success());
+    let (mut ours, mut git, mut wt) = (Vec::new(), Vec::new(), Vec::new());
+    for i in 0..runs {
+        eprintln!("rm-big run {}/{runs}: filling {FILES} files...", i + 1);
+        let name = format!("big-{i}");
+        run(&mut world.sessions(&["new", &name, "--no-agent"]));
+        fill(&world.session_path(&name));
+        settle();
+        ours.push(timed(&mut world.sessions(&["rm", &name])));
+        let deleting = Instant::now();
+        until_trash_is_empty(world);
+        eprintln!(
+            "  sessions rm: {} (then {} deleting in the background)",
+            ms(ours[i]),
+            ms(deleting.elapsed())
+        );
+
+        let plain = world.root.join("plain").join(format!("bigplain-{i}"));
+        let branch = format!("bigplain-{i}");
+        world.git(&[
+            "worktree",
+            "add",
+            "-q",
+            "-b",
+            &branch,
+            plain.to_str().unwrap(),
+        ]);
+        fill(&plain);
+        settle();
+        let start = Instant::now();
+        world.git(&["worktree", "remove", "--force", plain.to_str().unwrap()]);
+        git.push(start.elapsed());
+        eprintln!("  git worktree remove --force: {}", ms(git[i]));
+        world.git(&["branch", "-D", &branch]);
+
+        if has_wt {
+            let branch = format!("bigwt-{i}");
+            let path = world.root.join("plain").join(&branch);
+            world.git(&[
+                "worktree",
+                "add",
+                "-q",
+                "-b",
+                &branch,
+                path.to_str().unwrap(),
+            ]);
+            fill(&path);
+            settle();
+            wt.push(timed(
+                world
+                    .command("wt", &world.repo)
+                    .args(["remove", "--force", "--yes", &branch]),
+            ));
+            let _ = world
+                .command("git", &world.repo)
+                .args(["branch", "-D", &branch])
+                .status();
+        }
+    }
+    let ours = median(ours);
+    let mut rows = vec![ratio_row(
+        format!("rm, {FILES}-file node_modules (vs git worktree remove --force)"),
+        ours,
+        median(git),
+        0.10,
+    )];
+    if has_wt {
+        rows.push(ratio_row(
+            format!("rm, {FILES}-file node_modules (vs wt remove)"),
+            ours,
+            median(wt),
+            0.10,
+        ));
+    } else {
+        eprintln!(
+            "wt is not on PATH: no worktrunk comparison (took {})",
+            ms(ours)
+        );
+    }
+    rows
+}
