@@ -78,8 +78,7 @@ fn waiting_on_a_permission_prompt_then_working_once_approved() {
     tty.prompt("make a file");
     let asked = tty.tmux.until_shown("Do you want to proceed?");
     tty.state_within("x", "waiting", asked);
-    let approved = Instant::now();
-    tty.tmux.keys(&["1"]);
+    let approved = tty.tmux.answer("1", "Do you want to proceed?");
     // The command runs 5 s: `waiting` until it ends would fail this.
     tty.state_within("x", "working", approved);
     let went_on = tty.api.wait_main(2);
@@ -158,8 +157,7 @@ fn esc_on_a_permission_prompt_is_idle() {
     tty.prompt("make a file");
     let asked = tty.tmux.until_shown("Do you want to proceed?");
     tty.state_within("x", "waiting", asked);
-    let declined = Instant::now();
-    tty.tmux.keys(&["Escape"]);
+    let declined = tty.tmux.answer("Escape", "Do you want to proceed?");
     tty.state_within("x", "idle", declined);
     assert!(!tty.env.sessions_dir().join("x/made-by-claude").exists());
     exit_claude(&tty, n);

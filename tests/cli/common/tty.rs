@@ -127,6 +127,30 @@ impl Tmux {
         }
     }
 
+    /// Presses KEY until the screen no longer shows TEXT, the question KEY
+    /// answers; when the last press was made. Claude ignores an answer typed
+    /// in the first moment a question is shown (so that a key meant for the
+    /// prompt does not approve a command): a press it ignored is pressed
+    /// again, after long enough that a slow answer is not answered twice.
+    pub fn answer(&self, key: &str, text: &str) -> Instant {
+        let start = Instant::now();
+        loop {
+            let pressed = Instant::now();
+            self.keys(&[key]);
+            while pressed.elapsed() < Duration::from_secs(3) {
+                if !self.screen().contains(text) {
+                    return pressed;
+                }
+                std::thread::sleep(Duration::from_millis(20));
+            }
+            assert!(
+                start.elapsed() < DEADLINE,
+                "{key} did not answer {text:?} in {DEADLINE:?}:\n{}",
+                self.screen()
+            );
+        }
+    }
+
     /// Has the shell print `readyN` and waits until it has: it is at its
     /// prompt, reading. The quotes keep the typed line from matching.
     pub fn ready(&self, n: u32) {
