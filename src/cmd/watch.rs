@@ -15,7 +15,6 @@ use super::json::WatchLine;
 use super::ui::TERMINAL;
 use crate::cli::WatchArgs;
 use crate::error::Failure;
-use crate::process::{self, Whereabouts};
 use crate::session::watch::Row;
 use crate::session::{self, RemoveOptions, Workspace};
 use crate::watch::view::{self, Mode, View};
@@ -256,8 +255,18 @@ fn on_key(
         return Ok(None);
     };
     match key.code {
-        KeyCode::Enter => match tmux_pane(row) {
-            Some(pane) => state.message = switch_to_pane(&pane),
+        // Inside tmux, to the agent's pane as `sessions attach` does;
+        // otherwise (or with no agent in a pane) into the session.
+        KeyCode::Enter => match session::tmux::inside()
+            .then(|| session::tmux::agent_pane(&row.summary.entry))
+            .flatten()
+        {
+            Some(_) => {
+                state.message = match session::tmux::attach(&row.summary.entry) {
+                    Ok(pane) => format!("switched to tmux pane {}", pane.id),
+                    Err(e) => format!("{e:#}"),
+                }
+            }
             None => return Ok(Some(Exit::Open(row.summary.entry.path.clone()))),
         },
         KeyCode::Char('x') => state.mode = Mode::Confirm(row.name().to_string()),
@@ -352,31 +361,4 @@ fn aside(
         Ok(s) => format!("sessions {verb} {target} ended with {s}"),
         Err(e) => format!("sessions {verb} {target}: {e}"),
     })
-}
-
-/// The tmux pane ROW's agent runs in, when `watch` itself runs in tmux.
-fn tmux_pane(row: &Row) -> Option<String> {
-    std::env::var_os("TMUX")?;
-    let pid = row.summary.entry.agent.as_ref()?.pid?;
-    match process::whereabouts(pid)? {
-        Whereabouts::TmuxPane(pane) => Some(pane),
-        Whereabouts::Terminal(_) => None,
-    }
-}
-
-/// Switches this tmux client to PANE (its window and session). The one
-/// place `watch` speaks to tmux: `sessions attach`'s own switch may take
-/// its place.
-fn switch_to_pane(pane: &str) -> String {
-    let switched = Command::new("tmux")
-        .args(["switch-client", "-t", pane])
-        .status();
-    let _ = Command::new("tmux")
-        .args(["select-pane", "-t", pane])
-        .status();
-    match switched {
-        Ok(s) if s.success() => format!("switched to tmux pane {pane}"),
-        Ok(s) => format!("tmux switch-client -t {pane} ended with {s}"),
-        Err(e) => format!("cannot run tmux: {e}"),
-    }
 }
