@@ -61,16 +61,38 @@ pub fn stdout_columns() -> Option<usize> {
 /// `ErrorKind::Interrupted` even under `SA_RESTART` (poll is never
 /// restarted), which is what lets Ctrl-C stop a question on the terminal.
 pub fn wait_readable(fd: std::os::fd::BorrowedFd<'_>) -> std::io::Result<()> {
+    poll_input(fd, None).map(|_| ())
+}
+
+/// What FD has to read after waiting for it at most TIMEOUT (`None`: as
+/// long as it takes).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Input {
+    Ready,
+    Nothing,
+    /// The other end is gone: a terminal whose tmux or ssh went away.
+    HungUp,
+}
+
+pub fn poll_input(
+    fd: std::os::fd::BorrowedFd<'_>,
+    timeout: Option<std::time::Duration>,
+) -> std::io::Result<Input> {
     use std::os::fd::AsRawFd;
     let mut poll = libc::pollfd {
         fd: fd.as_raw_fd(),
         events: libc::POLLIN,
         revents: 0,
     };
-    // SAFETY: one valid pollfd, borrowed for the call; -1 waits without limit.
-    match unsafe { libc::poll(&raw mut poll, 1, -1) } {
+    let millis = timeout.map_or(-1, |t| i32::try_from(t.as_millis()).unwrap_or(i32::MAX));
+    // SAFETY: one valid pollfd, borrowed for the call.
+    match unsafe { libc::poll(&raw mut poll, 1, millis) } {
         -1 => Err(std::io::Error::last_os_error()),
-        _ => Ok(()),
+        0 => Ok(Input::Nothing),
+        _ if poll.revents & (libc::POLLHUP | libc::POLLERR | libc::POLLNVAL) != 0 => {
+            Ok(Input::HungUp)
+        }
+        _ => Ok(Input::Ready),
     }
 }
 

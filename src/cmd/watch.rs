@@ -4,6 +4,7 @@
 //! `r` run `sessions show` and `sessions resume` themselves.
 
 use std::io::{self, IsTerminal, Write};
+use std::os::fd::AsFd;
 use std::path::PathBuf;
 use std::process::Command;
 use std::time::Duration;
@@ -173,7 +174,15 @@ fn live_view(mut model: Model, title: &str, all: bool) -> Result<()> {
         })?;
         let target = rows.get(state.selected).map(|r| (*r).clone());
         drop(rows);
-        if !event::poll(Duration::from_millis(100))? {
+        // Asked first, since crossterm reads a terminal that hung up (its
+        // tmux or ssh gone) in a loop that never ends: that is a SIGHUP.
+        if crate::sys::poll_input(io::stdin().as_fd(), Some(Duration::from_millis(100)))?
+            == crate::sys::Input::HungUp
+        {
+            drop(restore);
+            bail!(Failure::interrupted());
+        }
+        if !event::poll(Duration::ZERO)? {
             model.tick(Duration::ZERO)?;
             continue;
         }

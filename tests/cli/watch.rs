@@ -297,3 +297,39 @@ fn watch_without_a_terminal_prints_a_json_line_per_change() {
     seen.push(line);
     crate::json::check("watch", &crate::json::documented("watch"), &seen);
 }
+
+/// A terminal that goes away under `watch` (its tmux killed, an ssh cut)
+/// ends it, as a hang-up does, instead of leaving it spinning on a core.
+#[test]
+fn watch_ends_when_its_terminal_goes_away() {
+    if !require("tmux") || !require("bash") {
+        return;
+    }
+    let env = TestEnv::new();
+    env.new_session("a");
+    let tmux = shell(&env, 80);
+    tmux.type_line("sessions watch");
+    until_rows(&tmux, &["a"]);
+    let bash = tmux.pane_pid();
+    let watch = std::fs::read_dir("/proc")
+        .unwrap()
+        .flatten()
+        .filter_map(|e| e.file_name().to_str()?.parse::<u32>().ok())
+        .find(|pid| {
+            let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+            let after_name = stat.rsplit_once(") ").map_or("", |(_, rest)| rest);
+            stat.contains("(sessions)") && after_name.split(' ').nth(1) == Some(&bash.to_string())
+        })
+        .expect("watch runs under the pane's bash");
+    let server = tmux.run(&["display-message", "-p", "#{pid}"]);
+    let killed = std::process::Command::new("kill")
+        .args(["-9", server.trim()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    until("watch to end with its terminal", || {
+        !Path::new(&format!("/proc/{watch}")).exists()
+            || std::fs::read_to_string(format!("/proc/{watch}/stat"))
+                .is_ok_and(|s| s.rsplit_once(") ").is_some_and(|(_, r)| r.starts_with('Z')))
+    });
+}
