@@ -1,7 +1,7 @@
 //! What the `sessions` hooks cost inside Claude Code: one `claude -p` turn
 //! making 20 Bash calls against the fake API, with the hooks installed
-//! (`sessions claude install`, so 42 hook runs: UserPromptSubmit, 20 times
-//! PreToolUse and PostToolUse, Stop) and without, interleaved.
+//! (`sessions claude install`, so 22 hook runs: UserPromptSubmit, 20 times
+//! PostToolUse, Stop) and without, interleaved.
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -34,7 +34,7 @@ fn claude_binary() -> Option<PathBuf> {
 }
 
 /// Rows for the whole `claude -p` run and for the turn alone (the fake
-/// API's first to last request, which the 40 tool hooks fall within), and
+/// API's first to last request, which the 20 tool hooks fall within), and
 /// the turn with hooks that do nothing, for what hooks cost in themselves.
 pub fn bench_claude_hooks(world: &World, runs: usize) -> Vec<Row> {
     let Some(claude) = claude_binary() else {
@@ -57,7 +57,7 @@ pub fn bench_claude_hooks(world: &World, runs: usize) -> Vec<Row> {
     let settings = world.home.join(".claude").join("settings.json");
     run(&mut world.sessions(&["claude", "install"]));
     let hooked = fs::read_to_string(&settings).unwrap();
-    assert!(hooked.contains("PreToolUse"), "{hooked}");
+    assert!(hooked.contains("PostToolUse"), "{hooked}");
 
     // A hook that does nothing: what Claude's running of hooks costs by
     // itself, the floor for any hook.

@@ -224,12 +224,27 @@ impl Settings {
                 copy: Setting::of(&c.copy, Vec::clone),
                 setup: Setting::of(&c.setup, Vec::clone),
                 teardown: Setting::of(&c.teardown, Vec::clone),
+                artifacts: Setting::of(&c.artifacts, Vec::clone),
                 max_sessions: Setting::of(&c.max_sessions, |m| *m),
                 port_base: Setting::of(&c.port_base, |p| *p),
+                ports: Setting::of(&c.ports, |p| *p),
+                stale_after: Setting::of(&c.stale_after, Option::clone),
+                submodules: Setting::of(&c.submodules, |s| *s),
+                sparse: Setting::of(&c.sparse, Vec::clone),
+                env: c
+                    .env
+                    .iter()
+                    .map(|(name, value)| (name.clone(), Setting::of(value, String::clone)))
+                    .collect(),
+                agent_tmux: Setting::of(&c.agent_tmux, |t| *t),
                 land_method: Setting::of(&c.land_method, |m| method_name(*m)),
                 land_check: Setting::of(&c.land_check, Vec::clone),
                 land_push: Setting::of(&c.land_push, |p| *p),
                 sync_fetch: Setting::of(&c.sync_fetch, |f| *f),
+                notify_on: Setting::of(&c.notify_on, Vec::clone),
+                notify_idle_after: Setting::of(&c.notify_idle_after, String::clone),
+                notify_command: Setting::of(&c.notify_command, Option::clone),
+                notify_desktop: Setting::of(&c.notify_desktop, |d| *d),
             },
         }
     }
@@ -501,12 +516,23 @@ struct Effective {
     copy: Setting<Vec<String>>,
     setup: Setting<Vec<String>>,
     teardown: Setting<Vec<String>>,
+    artifacts: Setting<Vec<String>>,
     max_sessions: Setting<Option<usize>>,
     port_base: Setting<u16>,
+    ports: Setting<u16>,
+    stale_after: Setting<Option<String>>,
+    submodules: Setting<bool>,
+    sparse: Setting<Vec<String>>,
+    env: BTreeMap<String, Setting<String>>,
+    agent_tmux: Setting<bool>,
     land_method: Setting<&'static str>,
     land_check: Setting<Vec<String>>,
     land_push: Setting<bool>,
     sync_fetch: Setting<bool>,
+    notify_on: Setting<Vec<config::NotifyOn>>,
+    notify_idle_after: Setting<String>,
+    notify_command: Setting<Option<String>>,
+    notify_desktop: Setting<bool>,
 }
 
 #[derive(Serialize)]

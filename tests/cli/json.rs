@@ -203,9 +203,15 @@ fn doctor_json_is_as_documented() {
 #[test]
 fn config_json_is_as_documented() {
     let env = TestEnv::new();
-    let file = env.user_config("[agent.profiles.review]\nargs = [\"--model\", \"opus\"]\n");
+    let file = env.user_config(
+        "[agent.profiles.review]\nargs = [\"--model\", \"opus\"]\n[env]\nDATABASE_URL = \"postgres:///app_{name}\"\n",
+    );
     let settings = document(&env, &["config", "--json"]);
     let review = &settings["settings"]["profiles"]["review"];
+    assert_eq!(
+        settings["settings"]["env"]["DATABASE_URL"]["value"],
+        "postgres:///app_{name}"
+    );
     assert_eq!(
         review["source"]["file"],
         file.to_str().unwrap(),
