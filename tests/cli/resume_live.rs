@@ -28,7 +28,7 @@ fn running_claude(env: &TestEnv, dir: &Path, pane: Option<&str>) -> KillOnDrop {
         None => command.env_remove("TMUX_PANE"),
     };
     // spawn returns once it exec'd: it is named `claude` from now on.
-    KillOnDrop(command.spawn().unwrap())
+    KillOnDrop(crate::common::procs::spawn_written(&mut command))
 }
 
 #[test]

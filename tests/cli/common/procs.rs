@@ -47,3 +47,21 @@ pub fn start_of(pid: u32) -> u64 {
     let rest = &stat[stat.rfind(')').unwrap() + 1..];
     rest.split_whitespace().nth(19).unwrap().parse().unwrap()
 }
+
+/// Spawns COMMAND, whose program the test has just written. Another test
+/// thread forking at that moment holds the file open for writing until its
+/// child execs, and exec then fails with ETXTBSY: that passes, so wait for it.
+pub fn spawn_written(command: &mut std::process::Command) -> std::process::Child {
+    let start = std::time::Instant::now();
+    loop {
+        match command.spawn() {
+            Err(e)
+                if e.kind() == std::io::ErrorKind::ExecutableFileBusy
+                    && start.elapsed() < std::time::Duration::from_secs(30) =>
+            {
+                std::thread::sleep(std::time::Duration::from_millis(10));
+            }
+            spawned => return spawned.unwrap(),
+        }
+    }
+}
