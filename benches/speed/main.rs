@@ -5,7 +5,7 @@
 //! Options: `--files N` (repeatable; default 2000 and 20000), `--runs N`
 //! (default 7), `--save FILE` (also write the table as Markdown), `--only NAME`
 //! (repeatable: run only these of new, rm, list, conflicts, copies, path, hook,
-//! statusline, notify, claude, memory, ready, sparse, watch, rm-big).
+//! status, statusline, notify, claude, memory, ready, sparse, watch, rm-big).
 
 mod claude;
 mod disk;
@@ -28,7 +28,7 @@ use std::process::Command;
 use measure::Row;
 use scenarios::{
     bench_conflicts, bench_copies, bench_hook, bench_list, bench_memory, bench_new, bench_path,
-    bench_rm, bench_statusline,
+    bench_rm, bench_status, bench_statusline,
 };
 use world::World;
 
@@ -151,6 +151,9 @@ fn main() {
             }
             if options.wants("statusline") {
                 rows.extend(bench_statusline(&world, options.runs));
+            }
+            if options.wants("status") {
+                rows.extend(bench_status(&world, options.runs));
             }
             if options.wants("notify") {
                 rows.extend(notify::bench_notify(&world, options.runs));

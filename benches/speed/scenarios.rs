@@ -127,6 +127,23 @@ pub fn bench_path(world: &World, runs: usize) -> Row {
     )
 }
 
+/// `sessions status` over 20 sessions: the registry only, for a prompt or
+/// tmux's status bar, which run it all the time.
+pub fn bench_status(world: &World, runs: usize) -> Option<Row> {
+    if !world.supports("status") {
+        return None;
+    }
+    make_sessions(world, 20);
+    let samples = (0..runs.max(15))
+        .map(|_| timed(&mut world.sessions(&["status"])))
+        .collect();
+    Some(absolute_row(
+        "status over 20 sessions".into(),
+        median(samples),
+        Duration::from_millis(5),
+    ))
+}
+
 pub fn bench_hook(world: &World, runs: usize) -> Option<Row> {
     if !world.supports("hook") {
         return None;
