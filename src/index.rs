@@ -188,16 +188,7 @@ fn read(file: &Path) -> Result<Vec<Recorded>> {
             crate::shell::quote_path(file)
         ))
     })?;
-    if parsed.version != VERSION {
-        bail!(
-            Failure::error(format!(
-                "{} has version {}; this sessions understands version {VERSION}",
-                file.display(),
-                parsed.version
-            ))
-            .with_hint("upgrade sessions")
-        );
-    }
+    crate::registry::check_version(file, parsed.version, VERSION)?;
     Ok(parsed.repos)
 }
 

@@ -460,16 +460,7 @@ fn read_file(file: &Path) -> Result<RegistryFile> {
         Err(e) => return Err(e).with_context(|| format!("cannot read {}", file.display())),
     };
     let parsed: RegistryFile = toml::from_str(&text).map_err(|e| corrupt(file, &text, &e))?;
-    if parsed.version != VERSION {
-        bail!(
-            Failure::error(format!(
-                "{} has version {}; this sessions understands version {VERSION}",
-                file.display(),
-                parsed.version
-            ))
-            .with_hint("upgrade sessions")
-        );
-    }
+    check_version(file, parsed.version, VERSION)?;
     Ok(parsed)
 }
 
@@ -484,6 +475,21 @@ fn corrupt(file: &Path, text: &str, error: &toml::de::Error) -> Failure {
         error.message()
     ))
     .with_hint("`sessions doctor --fix` rebuilds it from git and keeps the broken file")
+}
+
+/// Fails when FILE, one of our TOML files, has a VERSION other than the
+/// one this release UNDERSTANDS: a newer release wrote it.
+pub(crate) fn check_version(file: &Path, version: u32, understands: u32) -> Result<()> {
+    if version != understands {
+        bail!(
+            Failure::error(format!(
+                "{} has version {version}; this sessions understands version {understands}",
+                file.display()
+            ))
+            .with_hint("upgrade sessions")
+        );
+    }
+    Ok(())
 }
 
 #[cfg(test)]
