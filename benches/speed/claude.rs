@@ -4,7 +4,7 @@
 //! PostToolUse, Stop) and without, interleaved.
 
 use std::fs;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
@@ -12,26 +12,11 @@ use serde_json::json;
 
 use crate::fake_anthropic::{FakeAnthropic, Turn};
 use crate::measure::{Row, median, ratio_row, run};
+use crate::the_claude::claude_binary;
 use crate::world::World;
 
 const CALLS: usize = 20;
 const API_KEY: &str = "sk-ant-bench-0123456789abcdefghijklmnop";
-
-/// The pinned Claude the tests use (`.ci/run` installs it), else PATH's.
-fn claude_binary() -> Option<PathBuf> {
-    if let Some(path) = std::env::var_os("SESSIONS_TEST_CLAUDE") {
-        return Some(PathBuf::from(path));
-    }
-    let local = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(".ci/node/node_modules/.bin/claude");
-    if local.is_file() {
-        return Some(local);
-    }
-    std::env::var_os("PATH")
-        .iter()
-        .flat_map(std::env::split_paths)
-        .map(|dir| dir.join("claude"))
-        .find(|file| file.is_file())
-}
 
 /// Rows for the whole `claude -p` run and for the turn alone (the fake
 /// API's first to last request, which the 20 tool hooks fall within), and

@@ -17,6 +17,10 @@ mod measure;
 mod notify;
 mod ready;
 mod scenarios;
+// Which Claude the tests run, found the same way here.
+#[path = "../../tests/cli/common/claude.rs"]
+#[allow(dead_code, reason = "the tests' lock and version pin serve only them")]
+mod the_claude;
 mod watch;
 mod world;
 
