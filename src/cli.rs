@@ -424,6 +424,9 @@ pub struct CleanArgs {
     /// Also remove stale sessions (`stale_after`) that are safe to remove
     #[arg(long)]
     pub stale: bool,
+    /// With --stale: archive the stale sessions that hold unmerged commits or uncommitted work
+    #[arg(long, requires = "stale")]
+    pub archive: bool,
     /// Do not ask; required when stdin is not a terminal
     #[arg(long, short)]
     pub yes: bool,

@@ -12,6 +12,12 @@ pub fn run(args: ArchiveArgs) -> Result<()> {
     let name = super::target::session(&ws, args.name, Otherwise::Pick)?;
     let here = super::rm::here();
     let done = session::archive(&ws, &name)?;
+    output::note(describe(&done));
+    super::rm::step_out(&ws, here.as_deref(), [done.entry.path.as_path()])
+}
+
+/// "Archived session 'x': removed ~/p; branch 'x' kept, ...".
+pub(super) fn describe(done: &session::Archive) -> String {
     let e = &done.entry;
     let saved = match done.changes {
         true => format!(
@@ -21,21 +27,11 @@ pub fn run(args: ArchiveArgs) -> Result<()> {
         ),
         false => "nothing uncommitted to save".into(),
     };
-    output::note(format!(
+    format!(
         "Archived session '{}': removed {}; branch '{}' kept, {saved}; `sessions restore {}` brings it back",
         e.name,
         tilde(&e.path),
         e.branch,
         quote(&e.name)
-    ));
-    if let Some(here) = here.filter(|h| h.starts_with(&e.path))
-        && !crate::shell::cd_to(ws.repo.home_dir())?
-    {
-        output::warn(format!(
-            "this shell's folder {} is gone; go back with `cd {}`",
-            here.display(),
-            crate::shell::quote_path(ws.repo.home_dir())
-        ));
-    }
-    Ok(())
+    )
 }

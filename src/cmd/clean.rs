@@ -6,17 +6,23 @@ use super::rm::describe;
 use crate::cli::CleanArgs;
 use crate::error::Failure;
 use crate::output::{self, bytes, tilde};
-use crate::session::{self, Candidate, Workspace};
+use crate::session::{self, Candidate, Stale, Workspace};
 
 pub fn run(args: CleanArgs) -> Result<()> {
     let ws = Workspace::discover(super::TERMINAL)?;
     if args.artifacts {
         return artifacts(&ws, &args);
     }
-    let plan = session::clean_plan(&ws, args.stale)?;
+    let stale = match (args.stale, args.archive) {
+        (false, _) => Stale::Keep,
+        (true, false) => Stale::Remove,
+        (true, true) => Stale::RemoveOrArchive,
+    };
+    let plan = session::clean_plan(&ws, stale)?;
     print_plan("Remove", &plan.remove);
+    print_plan("Archive", &plan.archive);
     print_plan("Keep", &plan.keep);
-    if plan.remove.is_empty() {
+    if plan.remove.is_empty() && plan.archive.is_empty() {
         output::note("Nothing to clean.");
         return Ok(());
     }
@@ -26,26 +32,50 @@ pub fn run(args: CleanArgs) -> Result<()> {
     }
     if !args.yes {
         refuse_without_terminal("remove the sessions above")?;
-        if !confirmed(&format!("Remove {} session(s)? [y/N] ", plan.remove.len()))? {
+        if !confirmed(&question(&plan))? {
             output::note("Nothing removed.");
             return Ok(());
         }
     }
     let names: Vec<String> = plan.remove.iter().map(|v| v.name.clone()).collect();
     let here = super::rm::here();
-    let (removed, kept) = session::clean_apply(&ws, &names)?;
+    let (removed, mut kept) = session::clean_apply(&ws, &names)?;
     for r in &removed {
         output::note(describe(r));
+    }
+    let (archived, not_archived) = session::clean_archive(&ws, &plan.archive)?;
+    kept.extend(not_archived);
+    for a in &archived {
+        output::note(super::archive::describe(a));
     }
     for k in &kept {
         output::note(format!("Kept session '{}': {}", k.name, k.why));
     }
+    let archived_too = match archived.len() {
+        0 => String::new(),
+        n => format!(", archived {n}"),
+    };
     output::note(format!(
-        "Removed {} session(s), kept {}.",
+        "Removed {} session(s){archived_too}, kept {}.",
         removed.len(),
         plan.keep.len() + kept.len()
     ));
-    super::rm::step_out(&ws, here.as_deref(), &removed)
+    let gone = removed
+        .iter()
+        .map(|r| r.path.as_path())
+        .chain(archived.iter().map(|a| a.entry.path.as_path()));
+    super::rm::step_out(&ws, here.as_deref(), gone)
+}
+
+/// "Remove 2 session(s) and archive 1? [y/N] ".
+fn question(plan: &session::CleanPlan) -> String {
+    match (plan.remove.len(), plan.archive.len()) {
+        (remove, 0) => format!("Remove {remove} session(s)? [y/N] "),
+        (0, archive) => format!("Archive {archive} session(s)? [y/N] "),
+        (remove, archive) => {
+            format!("Remove {remove} session(s) and archive {archive}? [y/N] ")
+        }
+    }
 }
 
 fn print_plan(what: &str, candidates: &[Candidate]) {

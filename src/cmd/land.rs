@@ -64,5 +64,9 @@ pub fn run(args: LandArgs) -> Result<()> {
     if let Some(note) = &landed.unpushed {
         output::note(format!("Not pushed yet: {note}"));
     }
-    super::rm::step_out(&ws, here.as_deref(), landed.removed.as_slice())
+    super::rm::step_out(
+        &ws,
+        here.as_deref(),
+        landed.removed.iter().map(|r| r.path.as_path()),
+    )
 }

@@ -25,7 +25,11 @@ pub fn run(args: RmArgs) -> Result<()> {
     for removed in &removed {
         output::note(describe(removed));
     }
-    step_out(&ws, here.as_deref(), &removed)
+    step_out(
+        &ws,
+        here.as_deref(),
+        removed.iter().map(|r| r.path.as_path()),
+    )
 }
 
 /// The folder this command was run from, read before anything is removed:
@@ -34,13 +38,17 @@ pub(super) fn here() -> Option<PathBuf> {
     std::env::current_dir().ok()
 }
 
-/// When HERE was inside one of the REMOVED sessions, sends the calling shell
+/// When HERE was inside one of the GONE worktrees, sends the calling shell
 /// to the main worktree (through the wrapper), or says how to get there.
-pub(super) fn step_out(ws: &Workspace, here: Option<&Path>, removed: &[Removed]) -> Result<()> {
+pub(super) fn step_out<'a>(
+    ws: &Workspace,
+    here: Option<&Path>,
+    gone: impl IntoIterator<Item = &'a Path>,
+) -> Result<()> {
     let Some(here) = here else {
         return Ok(());
     };
-    if !removed.iter().any(|r| here.starts_with(&r.path)) {
+    if !gone.into_iter().any(|path| here.starts_with(path)) {
         return Ok(());
     }
     let main = ws.repo.home_dir();

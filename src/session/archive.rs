@@ -108,13 +108,8 @@ pub fn archive(ws: &Workspace, name: &str) -> Result<Archive> {
 /// but uncommitted changes and the branch (which stays).
 fn judge(ws: &Workspace, entry: &Entry) -> Result<()> {
     let around = Surroundings::read(ws)?;
-    let options = RemoveOptions {
-        keep_branch: true,
-        ..RemoveOptions::default()
-    };
-    let plan = plan_removal(ws, &around, entry.clone(), options)?;
-    let name = quote(&entry.name);
-    if plan.worktree_gone {
+    let again = format!("sessions archive {}", quote(&entry.name));
+    let Some(Objections { reasons, mut hints }) = objections(ws, &around, entry, &again)? else {
         bail!(
             Failure::refused(format!(
                 "session '{}': its worktree {} is missing; there is nothing to archive",
@@ -123,41 +118,69 @@ fn judge(ws: &Workspace, entry: &Entry) -> Result<()> {
             ))
             .with_hint("sessions doctor")
         );
+    };
+    if reasons.is_empty() {
+        return Ok(());
+    }
+    hints.dedup();
+    bail!(
+        Failure::refused(format!("refusing to archive: {}", reasons.join("; "))).with_hints(hints)
+    )
+}
+
+/// What keeps ENTRY from being archived, with the commands that would help.
+#[derive(Debug, Default)]
+pub struct Objections {
+    pub reasons: Vec<String>,
+    pub hints: Vec<String>,
+}
+
+/// Why ENTRY cannot be archived now (no reasons: it can), or `None` when
+/// its worktree is missing and there is nothing to archive. Everything
+/// `rm` objects to counts, but uncommitted changes (saved) and the branch
+/// (kept). AGAIN is the command that tries again, for the hints.
+pub(super) fn objections(
+    ws: &Workspace,
+    around: &Surroundings,
+    entry: &Entry,
+    again: &str,
+) -> Result<Option<Objections>> {
+    let options = RemoveOptions {
+        keep_branch: true,
+        ..RemoveOptions::default()
+    };
+    let plan = plan_removal(ws, around, entry.clone(), options)?;
+    if plan.worktree_gone {
+        return Ok(None);
     }
     let on_branch = plan
         .worktree
         .as_ref()
         .is_some_and(|w| w.branch.as_deref() == Some(entry.branch.as_str()));
-    let mut objections: Vec<String> = plan.blockers.iter().map(ToString::to_string).collect();
-    let mut hints: Vec<String> = plan.blockers.iter().map(|b| b.hint()).collect();
-    let again = format!("sessions archive {name}");
+    let mut found = Objections {
+        reasons: plan.blockers.iter().map(ToString::to_string).collect(),
+        hints: plan.blockers.iter().map(|b| b.hint()).collect(),
+    };
     for risk in plan
         .risks
         .iter()
         .filter(|r| !matches!(r, Risk::Changes { .. }))
     {
-        objections.push(risk.to_string());
-        hints.extend(risk.hints(&again));
+        found.reasons.push(risk.to_string());
+        found.hints.extend(risk.hints(again));
     }
     if !on_branch {
-        objections.push(format!(
+        found.reasons.push(format!(
             "session '{}' is not on its branch '{}' (restore checks that branch out)",
             entry.name, entry.branch
         ));
-        hints.push(format!(
+        found.hints.push(format!(
             "git -C {} switch {}",
             crate::shell::quote_path(&entry.path),
             quote(&entry.branch)
         ));
     }
-    if objections.is_empty() {
-        return Ok(());
-    }
-    hints.dedup();
-    bail!(
-        Failure::refused(format!("refusing to archive: {}", objections.join("; ")))
-            .with_hints(hints)
-    )
+    Ok(Some(found))
 }
 
 /// Brings archived session NAME back: its worktree at its path on its

@@ -7,6 +7,7 @@ use anyhow::{Result, bail};
 
 use crate::error::Failure;
 
+use super::archive::{self, Archive};
 use super::remove::{Removed, execute};
 use super::safety::{RemoveOptions, Surroundings, plan_removal};
 use super::status::{Summary, summarize_all};
@@ -23,13 +24,25 @@ pub struct Candidate {
 #[derive(Debug, Default)]
 pub struct CleanPlan {
     pub remove: Vec<Candidate>,
+    /// Stale sessions that hold work `rm` would refuse to lose
+    /// (`clean --stale --archive`).
+    pub archive: Vec<Candidate>,
     pub keep: Vec<Candidate>,
 }
 
-/// What `clean` would do now (with STALE, stale sessions go too); changes
-/// nothing.
-pub fn clean_plan(ws: &Workspace, stale: bool) -> Result<CleanPlan> {
-    if stale && ws.config.stale_after().is_none() {
+/// What `clean` does with stale sessions (`stale_after`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stale {
+    Keep,
+    /// Remove those that are safe to remove.
+    Remove,
+    /// Remove those that are safe to remove, archive those that hold work.
+    RemoveOrArchive,
+}
+
+/// What `clean` would do now; changes nothing.
+pub fn clean_plan(ws: &Workspace, stale: Stale) -> Result<CleanPlan> {
+    if stale != Stale::Keep && ws.config.stale_after().is_none() {
         bail!(
             Failure::usage("--stale needs `stale_after` in the configuration")
                 .with_hint("sessions config")
@@ -38,13 +51,13 @@ pub fn clean_plan(ws: &Workspace, stale: bool) -> Result<CleanPlan> {
     plan(ws, stale)
 }
 
-fn plan(ws: &Workspace, stale: bool) -> Result<CleanPlan> {
+fn plan(ws: &Workspace, stale: Stale) -> Result<CleanPlan> {
     let entries = ws.registry.read()?;
     let around = Surroundings::read(ws)?;
     // The real run keeps these (see `clean_apply`): so must the plan.
     let invalid = super::validate::violations(ws, &around.worktrees, &entries);
     let mut summaries = summarize_all(&ws.repo, entries)?;
-    if stale {
+    if stale != Stale::Keep {
         super::stale::mark(ws, &mut summaries);
     }
     let mut plan = CleanPlan::default();
@@ -70,12 +83,26 @@ fn plan(ws: &Workspace, stale: bool) -> Result<CleanPlan> {
         let removal = plan_removal(ws, &around, s.entry.clone(), RemoveOptions::default())?;
         if removal.is_safe() {
             plan.remove.push(candidate(reason));
-        } else {
-            plan.keep.push(candidate(removal.objections().join("; ")));
+            continue;
+        }
+        let objections = removal.objections().join("; ");
+        if !(s.stale && stale == Stale::RemoveOrArchive) {
+            plan.keep.push(candidate(objections));
+            continue;
+        }
+        match archive::objections(ws, &around, &s.entry, ARCHIVE_AGAIN)? {
+            Some(against) if against.reasons.is_empty() => {
+                plan.archive
+                    .push(candidate(format!("{reason}; {objections}")));
+            }
+            Some(against) => plan.keep.push(candidate(against.reasons.join("; "))),
+            None => plan.keep.push(candidate(objections)),
         }
     }
     Ok(plan)
 }
+
+const ARCHIVE_AGAIN: &str = "sessions clean --stale --archive";
 
 /// Removes the sessions NAMES (from a plan), checking each against the
 /// safety rules once more under the registry lock. Returns what went and what
@@ -120,6 +147,28 @@ pub fn clean_apply(ws: &Workspace, names: &[String]) -> Result<(Vec<Removed>, Ve
         kept.push(Candidate { name, path, why });
     }
     Ok((removed, kept))
+}
+
+/// Archives the sessions of a plan's `archive`, each checked again by
+/// `archive` itself. Returns what was archived and what stayed, with why.
+/// Call it after `clean_apply`: each archive takes the registry lock.
+pub fn clean_archive(
+    ws: &Workspace,
+    stale: &[Candidate],
+) -> Result<(Vec<Archive>, Vec<Candidate>)> {
+    let (mut archived, mut kept) = (Vec::new(), Vec::new());
+    for c in stale {
+        match archive::archive(ws, &c.name) {
+            Ok(done) => archived.push(done),
+            // Stop at a signal rather than go on to the next session.
+            Err(e) if crate::interrupt::received() => return Err(e),
+            Err(e) => kept.push(Candidate {
+                why: format!("{e:#}"),
+                ..c.clone()
+            }),
+        }
+    }
+    Ok((archived, kept))
 }
 
 /// Why session S is finished, or `None` while it is not.

@@ -39,10 +39,10 @@ pub use agent::{
     AgentCommand, Conversation, ResumeOptions, agent_command, agent_view, conversations,
     earlier_conversations, launch, resume,
 };
-pub use archive::{archive, restore};
+pub use archive::{Archive, archive, restore};
 pub use artifacts::{Usage, artifacts_apply, artifacts_plan, usage};
 pub use claude_hooks::{Hooked, run_hook};
-pub use clean::{Candidate, clean_apply, clean_plan};
+pub use clean::{Candidate, CleanPlan, Stale, clean_apply, clean_archive, clean_plan};
 pub use conflicts::{Radar, conflicts};
 pub use create::{NewSession, create};
 pub use doctor::{Kind, Report, doctor};

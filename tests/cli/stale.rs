@@ -145,3 +145,88 @@ fn clean_stale_removes_only_what_rm_would() {
     assert!(!env.sessions_dir().join("idle").exists());
     assert!(unmerged.join("work.txt").exists() && dirty.join("notes.txt").exists());
 }
+
+/// Runs `sessions ARGS` at NOW and returns stdout, asserting success.
+fn at_now(env: &TestEnv, args: &[&str]) -> String {
+    let out = env
+        .sessions()
+        .args(args)
+        .env("SESSIONS_NOW", NOW)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{args:?}: {}", stderr_of(&out));
+    String::from_utf8(out.stdout).unwrap()
+}
+
+/// The session names under HEADING ("Remove:", "Archive:", "Keep:") in a plan.
+fn planned(plan: &str, heading: &str) -> Vec<String> {
+    let mut names: Vec<String> = plan
+        .lines()
+        .skip_while(|l| *l != heading)
+        .skip(1)
+        .take_while(|l| l.starts_with("  "))
+        .map(|l| l.split_whitespace().next().unwrap().to_string())
+        .collect();
+    names.sort();
+    names
+}
+
+#[test]
+fn clean_stale_archive_parks_stale_sessions_that_hold_work() {
+    let env = TestEnv::new();
+    env.user_config("stale_after = \"14d\"\n");
+    env.new_session("idle");
+    let unmerged = env.new_session("unmerged");
+    commit_at(&env, &unmerged, "work.txt", LONG_AGO);
+    let dirty = env.new_session("dirty");
+    touch(&dirty.join("notes.txt"), at(LONG_AGO));
+    // Locked: archive refuses it as rm does.
+    let locked = env.new_session("locked");
+    commit_at(&env, &locked, "locked.txt", LONG_AGO);
+    env.git(&["worktree", "lock", locked.to_str().unwrap()]);
+    let fresh = env.new_session("fresh");
+    touch(&fresh.join("README.md"), at(RECENT));
+
+    let stderr = env.exits_with(&["clean", "--archive", "--yes"], 2);
+    assert!(stderr.contains("--stale"), "{stderr}");
+
+    let plan = at_now(&env, &["clean", "--stale", "--archive", "--dry-run"]);
+    assert_eq!(planned(&plan, "Remove:"), ["idle"], "{plan}");
+    assert_eq!(planned(&plan, "Archive:"), ["dirty", "unmerged"], "{plan}");
+    assert_eq!(planned(&plan, "Keep:"), ["fresh", "locked"], "{plan}");
+    let locked_line = plan.lines().find(|l| l.contains("locked  ")).unwrap();
+    assert!(locked_line.contains("locked"), "{plan}");
+    assert_eq!(
+        env.session_names(),
+        ["dirty", "fresh", "idle", "locked", "unmerged"]
+    );
+
+    at_now(&env, &["clean", "--stale", "--archive", "--yes"]);
+    assert_eq!(
+        env.session_names(),
+        ["dirty", "fresh", "locked", "unmerged"]
+    );
+    assert!(
+        !dirty.exists() && !unmerged.exists(),
+        "archived: no worktree"
+    );
+    assert!(locked.join("locked.txt").exists() && fresh.exists());
+    let mut archived: Vec<String> = env
+        .list_json()
+        .iter()
+        .filter(|s| s["archived"].is_object())
+        .map(|s| s["name"].as_str().unwrap().to_string())
+        .collect();
+    archived.sort();
+    assert_eq!(archived, ["dirty", "unmerged"]);
+    // The branch keeps the commit; the uncommitted file is on the archive ref.
+    assert!(env.branches().contains(&"unmerged".to_string()));
+    env.git(&["rev-parse", "--verify", "refs/sessions/archive/dirty"]);
+
+    let out = env.sessions().args(["restore", "dirty"]).output().unwrap();
+    assert!(out.status.success(), "{}", stderr_of(&out));
+    assert_eq!(
+        fs::read_to_string(dirty.join("notes.txt")).unwrap(),
+        "changed\n"
+    );
+}

@@ -34,7 +34,7 @@ fn only_finished_sessions_that_are_safe_to_remove_go() {
     let empty = f.session("empty");
     f.register(&[&merged, &dirty, &gone, &open, &empty]);
 
-    let plan = clean_plan(&f.ws, false).unwrap();
+    let plan = clean_plan(&f.ws, Stale::Keep).unwrap();
     assert_eq!(names(&plan.remove), ["gone", "merged"]);
     assert_eq!(names(&plan.keep), ["dirty", "empty", "open"]);
     assert_eq!(why(&plan.remove, "merged"), "merged into main");
@@ -57,7 +57,7 @@ fn apply_checks_again_and_keeps_what_became_unsafe() {
     commit_in(&s.path, "m", "1");
     git(&f.dir, &["merge", "-q", "--ff-only", "s"]);
     f.register(&[&s]);
-    let plan = clean_plan(&f.ws, false).unwrap();
+    let plan = clean_plan(&f.ws, Stale::Keep).unwrap();
     assert_eq!(names(&plan.remove), ["s"]);
     // Between the plan and its run, new work arrives.
     fs::write(s.path.join("new"), "work").unwrap();
@@ -82,7 +82,7 @@ fn a_folder_that_is_no_longer_a_worktree_is_finished_but_kept_as_invalid() {
         finished(&summary[0]).as_deref(),
         Some("its folder is no longer a git worktree")
     );
-    let plan = clean_plan(&f.ws, false).unwrap();
+    let plan = clean_plan(&f.ws, Stale::Keep).unwrap();
     assert!(plan.remove.is_empty(), "{:?}", plan.remove);
     assert!(
         why(&plan.keep, "s")
