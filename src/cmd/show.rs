@@ -122,7 +122,10 @@ pub fn run(args: ShowArgs) -> Result<()> {
         }
     }
     if !details.uncommitted.is_empty() {
-        println!("\nUncommitted:");
+        match s.entry.is_archived() {
+            true => println!("\nUncommitted, saved by the archive:"),
+            false => println!("\nUncommitted:"),
+        }
         for c in &details.uncommitted {
             println!("  {:<10} {}", c.kind, printable(&c.path));
         }

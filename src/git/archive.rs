@@ -10,7 +10,7 @@ use anyhow::{Context, Result, bail};
 
 use super::radar::WorkSnapshot;
 use super::workdir::{check, git_in, run};
-use super::{Oid, Repo};
+use super::{Oid, Repo, WorkChange};
 
 const PREFIX: &str = "refs/sessions/archive/";
 
@@ -145,6 +145,40 @@ impl Repo {
             }
         }
         Ok(())
+    }
+
+    /// What SAVED holds beyond its HEAD commit, file by file, as `git
+    /// status` named it in the worktree: `untracked` for a file neither
+    /// HEAD nor the index had, a change staged and then undone in the
+    /// files by what the index held.
+    pub fn saved_changes(&self, saved: &SavedWork) -> Result<Vec<WorkChange>> {
+        let head = self.repo.find_tree(self.commit_tree(saved.head)?)?;
+        let index = self.repo.find_tree(saved.index_tree)?;
+        let work = self.repo.find_tree(saved.work_tree)?;
+        let mut changes: Vec<WorkChange> = Vec::new();
+        for (tree, of_work) in [(&work, true), (&index, false)] {
+            let diff = self.repo.diff_tree_to_tree(Some(&head), Some(tree), None)?;
+            for delta in diff.deltas() {
+                let Some(path) = delta.new_file().path().or(delta.old_file().path()) else {
+                    continue;
+                };
+                let path = path.display().to_string();
+                if changes.iter().any(|c| c.path == path) {
+                    continue;
+                }
+                let kind = match delta.status() {
+                    git2::Delta::Added if of_work && index.get_path(Path::new(&path)).is_err() => {
+                        "untracked"
+                    }
+                    git2::Delta::Added => "added",
+                    git2::Delta::Deleted => "deleted",
+                    _ => "modified",
+                };
+                changes.push(WorkChange { path, kind });
+            }
+        }
+        changes.sort_by(|a, b| a.path.cmp(&b.path));
+        Ok(changes)
     }
 
     /// The commit at session NAME's archive ref, if there is one.

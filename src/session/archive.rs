@@ -288,7 +288,7 @@ pub fn restore(ws: &Workspace, name: &str) -> Result<Entry> {
 
 /// The commit of archived ENTRY's saved work: its ref, else (the ref was
 /// lost) the one the registry recorded.
-fn saved_commit(ws: &Workspace, entry: &Entry, archived: &Archived) -> Result<Oid> {
+pub(super) fn saved_commit(ws: &Workspace, entry: &Entry, archived: &Archived) -> Result<Oid> {
     let recorded = parse_oid(&archived.commit);
     match ws.repo.archive_tip(&entry.name).or(recorded) {
         Some(commit) => Ok(commit),

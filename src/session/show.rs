@@ -6,6 +6,7 @@ use jiff::Timestamp;
 use super::Workspace;
 use super::status::{Summary, base_tip, summarize};
 use crate::git::{self, Batch, CommitInfo, WorkChange};
+use crate::registry::Entry;
 use crate::{claude, process};
 
 #[derive(Debug)]
@@ -18,7 +19,8 @@ pub struct Details {
     /// Files the branch changed since it left the base.
     pub files: Vec<FileStat>,
     /// Uncommitted changes in the worktree, untracked files included
-    /// (none when the folder is missing).
+    /// (none when the folder is missing); for an archived session, those
+    /// its archive saved.
     pub uncommitted: Vec<WorkChange>,
     /// Claude conversations the session had before its current one, newest
     /// first: what `resume --id` opens.
@@ -86,10 +88,10 @@ pub fn show(ws: &Workspace, name: &str) -> Result<Details> {
     let earlier_conversations = super::earlier_conversations(&entry);
     let mut summary = summarize(repo, &repo.worktrees()?, entry, Batch::Alone)?;
     super::stale::mark(ws, std::slice::from_mut(&mut summary));
-    let uncommitted = if summary.missing || summary.entry.is_archived() {
-        Vec::new()
-    } else {
-        repo.workdir(&summary.entry.path).changes()?
+    let uncommitted = match &summary.entry.archived {
+        Some(_) => saved_changes(ws, &summary.entry)?,
+        None if summary.missing => Vec::new(),
+        None => repo.workdir(&summary.entry.path).changes()?,
     };
     Ok(Details {
         summary,
@@ -99,4 +101,16 @@ pub fn show(ws: &Workspace, name: &str) -> Result<Details> {
         uncommitted,
         earlier_conversations,
     })
+}
+
+/// The uncommitted work archived ENTRY saved (none when its saved work is
+/// gone: `doctor` reports that).
+fn saved_changes(ws: &Workspace, entry: &Entry) -> Result<Vec<WorkChange>> {
+    let Some(archived) = &entry.archived else {
+        return Ok(Vec::new());
+    };
+    let Ok(commit) = super::archive::saved_commit(ws, entry, archived) else {
+        return Ok(Vec::new());
+    };
+    ws.repo.saved_changes(&ws.repo.saved_work(commit)?)
 }

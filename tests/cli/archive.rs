@@ -381,3 +381,36 @@ fn doctor_undoes_a_restore_killed_half_way() {
     assert!(out.status.success(), "{}", stderr_of(&out));
     assert_eq!(files(&path), before);
 }
+
+#[test]
+fn show_lists_the_work_an_archive_saved() {
+    let env = TestEnv::cloned();
+    busy_session(&env, "park");
+    env.sessions().args(["archive", "park"]).assert().success();
+
+    let shown = env.shown("park");
+    let saved: Vec<(&str, &str)> = shown["uncommitted"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| (c["path"].as_str().unwrap(), c["kind"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        saved,
+        [
+            ("gone.txt", "deleted"),
+            ("keep.txt", "modified"),
+            ("notes/untracked.txt", "untracked"),
+            ("run.sh", "untracked"),
+            ("staged.txt", "added"),
+        ]
+    );
+    let out = env.sessions().args(["show", "park"]).output().unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    let listed = text
+        .split_once("Uncommitted, saved by the archive:\n")
+        .map(|(_, rest)| rest)
+        .unwrap_or_else(|| panic!("{text}"));
+    assert!(listed.contains("untracked  run.sh"), "{text}");
+    assert!(listed.contains("added      staged.txt"), "{text}");
+}
