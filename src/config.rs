@@ -181,6 +181,9 @@ pub(crate) struct Withheld {
     pub(crate) worktree_dir: Option<Setting<String>>,
     pub(crate) land_push: Option<Setting<bool>>,
     pub(crate) notify_command: Option<Setting<Option<String>>>,
+    /// A project `artifacts` list naming folders the user's (or the
+    /// default) list does not: what `clean --artifacts` deletes.
+    pub(crate) artifacts: Option<Setting<Vec<String>>>,
     /// Command lists (`setup`, `teardown`, `land.check`) the project empties
     /// while the user's own has commands.
     pub(crate) cleared: Vec<&'static str>,

@@ -128,13 +128,19 @@ pub fn project_values(config: &Config) -> Vec<Value> {
     if dir.source.is_project() && !is_confined_template(&dir.value) {
         all.push(("worktree_dir".into(), vec![dir.value.clone()]));
     }
+    let artifacts = (config.withheld.artifacts.as_ref()).unwrap_or(&config.artifacts);
+    if artifacts.source.is_project() {
+        all.push(("artifacts".into(), artifacts.value.clone()));
+    }
     all
 }
 
 /// Until the project is approved, a project `land.push` counts as the
-/// user's (or false), and a project `worktree_dir` outside the
-/// repository's own area as the user's (or the default); placing a new
-/// session asks for approval before using the latter. What is held back
+/// user's (or false), a project `artifacts` list that names folders the
+/// user's does not as the user's (or the default), and a project
+/// `worktree_dir` outside the repository's own area as the user's (or the
+/// default); placing a new session asks for approval before using the
+/// latter. What is held back
 /// is said in `config.withheld.warnings`, for whoever loaded it to show.
 pub fn withhold_unapproved(config: &mut Config, root: &Path, fallback: &Config) {
     let push = config.land_push.source.is_project() && config.land_push.value;
@@ -143,6 +149,10 @@ pub fn withhold_unapproved(config: &mut Config, root: &Path, fallback: &Config) 
     let notify = config.notify_command.source.is_project() && config.notify_command.value.is_some();
     let dir = config.worktree_dir.source.is_project()
         && !is_confined_template(&config.worktree_dir.value);
+    // Naming a folder to delete that the user's list does not: a project
+    // could call the data it ignores a build output.
+    let artifacts = config.artifacts.source.is_project()
+        && (config.artifacts.value.iter()).any(|a| !fallback.artifacts.value.contains(a));
     let clears = |project: &Setting<Vec<String>>, user: &Setting<Vec<String>>| {
         project.source.is_project() && project.value.is_empty() && !user.value.is_empty()
     };
@@ -152,7 +162,7 @@ pub fn withhold_unapproved(config: &mut Config, root: &Path, fallback: &Config) 
         clears(&config.land_check, &fallback.land_check),
     ];
     // An unreadable approval store withholds, like a missing approval.
-    if !(push || notify || dir || cleared.contains(&true))
+    if !(push || notify || dir || artifacts || cleared.contains(&true))
         || is_approved(root, &project_values(config)).unwrap_or(false)
     {
         return;
@@ -192,6 +202,20 @@ pub fn withhold_unapproved(config: &mut Config, root: &Path, fallback: &Config) 
     if dir {
         let project = std::mem::replace(&mut config.worktree_dir, fallback.worktree_dir.clone());
         config.withheld.worktree_dir = Some(project);
+    }
+    if artifacts {
+        let project = std::mem::replace(&mut config.artifacts, fallback.artifacts.clone());
+        let extra: Vec<&str> = (project.value.iter())
+            .filter(|a| !config.artifacts.value.contains(a))
+            .map(String::as_str)
+            .collect();
+        config.withheld.warnings.push(format!(
+            "not deleting {} as artifacts: {} adds {} to the list, which needs approval; review it with `sessions trust`",
+            extra.join(", "),
+            project.source,
+            if extra.len() == 1 { "it" } else { "them" },
+        ));
+        config.withheld.artifacts = Some(project);
     }
 }
 

@@ -139,3 +139,40 @@ fn clean_artifacts_older_than_leaves_recent_folders() {
     let stderr = env.exits_with(&["clean", "--artifacts", "--older-than", "soon"], 2);
     assert!(stderr.contains("soon"), "{stderr}");
 }
+
+#[test]
+fn a_projects_wider_artifacts_list_waits_for_trust() {
+    let env = TestEnv::new();
+    // The project calls a folder it ignores a build output.
+    env.write(
+        ".sessions.toml",
+        "artifacts = [\"node_modules\", \".cache\"]\n",
+    );
+    let path = session_with_artifacts(&env, "a");
+
+    let output = env
+        .sessions()
+        .args(["clean", "--artifacts", "--yes"])
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{}", stderr_of(&output));
+    let stderr = stderr_of(&output);
+    assert!(
+        stderr.contains("not deleting .cache") && stderr.contains("sessions trust"),
+        "{stderr}"
+    );
+    assert!(
+        !path.join("node_modules").exists(),
+        "the user's list applies"
+    );
+    untouched_but_node_modules(&path);
+
+    env.sessions().args(["trust", "--yes"]).assert().success();
+    let plan = clean(&env, &["--yes"]);
+    assert!(plan.contains(".cache"), "{plan}");
+    assert!(!path.join(".cache").exists(), "approved, .cache goes");
+    assert_eq!(
+        fs::read_to_string(path.join("build/keep.txt")).unwrap(),
+        "tracked\n"
+    );
+}
