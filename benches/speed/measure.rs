@@ -30,6 +30,14 @@ pub fn timed(command: &mut Command) -> Duration {
     start.elapsed()
 }
 
+/// Whether PROGRAM is on PATH (worktrunk's `wt`, compared when it is).
+pub fn on_path(program: &str) -> bool {
+    Command::new("sh")
+        .args(["-c", &format!("command -v {program}")])
+        .output()
+        .is_ok_and(|o| o.status.success())
+}
+
 /// Flushes what untimed set-up wrote, so that the disk writing back one
 /// run's files does not slow the next timed one.
 pub fn settle() {

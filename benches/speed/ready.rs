@@ -8,7 +8,7 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use crate::measure::{Row, compare, ratio_row, run, settle};
+use crate::measure::{Row, compare, on_path, ratio_row, run, settle};
 use crate::world::World;
 
 /// The project's dependencies: in the local cargo cache (this repository
@@ -85,12 +85,72 @@ pub fn bench_ready(runs: usize) -> Vec<Row> {
             took
         },
     );
-    vec![ratio_row(
+    let mut rows = vec![ratio_row(
         "ready to work: new + first cargo build, warm target/ (vs git worktree add + build)".into(),
         ours,
         base,
         0.50,
-    )]
+    )];
+    if !on_path("wt") {
+        eprintln!("wt is not on PATH: no worktrunk comparison");
+        return rows;
+    }
+    // worktrunk's way: `wt switch --create`, then its copy of ignored files.
+    let (ours, wt) = compare(
+        runs.min(MAX_RUNS),
+        |i| {
+            let name = format!("ready-wt-{i}");
+            settle();
+            let start = Instant::now();
+            run(&mut world.sessions(&["new", &name, "--no-agent"]));
+            run(&mut cargo(&world.session_path(&name)));
+            let took = start.elapsed();
+            run(&mut world.sessions(&["rm", "--force", &name]));
+            took
+        },
+        |i| {
+            let name = format!("wt-{i}");
+            let wt = |args: &[&str]| {
+                let mut command = world.command("wt", &world.repo);
+                command.args(args).arg("--yes");
+                command
+            };
+            settle();
+            let start = Instant::now();
+            run(&mut wt(&["switch", "--create", &name, "--no-cd"]));
+            run(&mut wt(&["step", "copy-ignored", "--to", &name]));
+            let path = worktree_of(&world, &name);
+            run(&mut cargo(&path));
+            let took = start.elapsed();
+            world.git(&["worktree", "remove", "--force", path.to_str().unwrap()]);
+            world.git(&["branch", "-D", &name]);
+            took
+        },
+    );
+    rows.push(ratio_row(
+        "ready to work: new + first cargo build, warm target/ (vs wt switch --create + copy-ignored + build)".into(),
+        ours,
+        wt,
+        1.00,
+    ));
+    rows
+}
+
+/// Where `git worktree list` has BRANCH checked out.
+fn worktree_of(world: &World, branch: &str) -> PathBuf {
+    let output = world
+        .command("git", &world.repo)
+        .args(["worktree", "list", "--porcelain"])
+        .stdout(std::process::Stdio::piped())
+        .output()
+        .unwrap();
+    let text = String::from_utf8(output.stdout).unwrap();
+    let wanted = format!("branch refs/heads/{branch}");
+    text.split("\n\n")
+        .find(|block| block.lines().any(|l| l == wanted))
+        .and_then(|block| block.lines().next()?.strip_prefix("worktree "))
+        .map(PathBuf::from)
+        .unwrap_or_else(|| panic!("no worktree has {branch}: {text}"))
 }
 
 /// `new --sparse` of a tenth of the folders (a 10% cone) against a full
