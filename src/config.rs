@@ -184,6 +184,9 @@ pub(crate) struct Withheld {
     /// A project `artifacts` list naming folders the user's (or the
     /// default) list does not: what `clean --artifacts` deletes.
     pub(crate) artifacts: Option<Setting<Vec<String>>>,
+    /// The folders the project's `artifacts` adds to the user's list,
+    /// withheld or approved: only these need approval.
+    pub(crate) added_artifacts: Vec<String>,
     /// Command lists (`setup`, `teardown`, `land.check`) the project empties
     /// while the user's own has commands.
     pub(crate) cleared: Vec<&'static str>,

@@ -128,9 +128,10 @@ pub fn project_values(config: &Config) -> Vec<Value> {
     if dir.source.is_project() && !is_confined_template(&dir.value) {
         all.push(("worktree_dir".into(), vec![dir.value.clone()]));
     }
-    let artifacts = (config.withheld.artifacts.as_ref()).unwrap_or(&config.artifacts);
-    if artifacts.source.is_project() {
-        all.push(("artifacts".into(), artifacts.value.clone()));
+    // Only what the project adds to the user's list: a narrower one
+    // deletes less, and needs no approval.
+    if !config.withheld.added_artifacts.is_empty() {
+        all.push(("artifacts".into(), config.withheld.added_artifacts.clone()));
     }
     all
 }
@@ -151,8 +152,13 @@ pub fn withhold_unapproved(config: &mut Config, root: &Path, fallback: &Config) 
         && !is_confined_template(&config.worktree_dir.value);
     // Naming a folder to delete that the user's list does not: a project
     // could call the data it ignores a build output.
-    let artifacts = config.artifacts.source.is_project()
-        && (config.artifacts.value.iter()).any(|a| !fallback.artifacts.value.contains(a));
+    if config.artifacts.source.is_project() {
+        config.withheld.added_artifacts = (config.artifacts.value.iter())
+            .filter(|a| !fallback.artifacts.value.contains(a))
+            .cloned()
+            .collect();
+    }
+    let artifacts = !config.withheld.added_artifacts.is_empty();
     let clears = |project: &Setting<Vec<String>>, user: &Setting<Vec<String>>| {
         project.source.is_project() && project.value.is_empty() && !user.value.is_empty()
     };
@@ -205,15 +211,12 @@ pub fn withhold_unapproved(config: &mut Config, root: &Path, fallback: &Config) 
     }
     if artifacts {
         let project = std::mem::replace(&mut config.artifacts, fallback.artifacts.clone());
-        let extra: Vec<&str> = (project.value.iter())
-            .filter(|a| !config.artifacts.value.contains(a))
-            .map(String::as_str)
-            .collect();
+        let added = &config.withheld.added_artifacts;
         config.withheld.warnings.push(format!(
             "not deleting {} as artifacts: {} adds {} to the list, which needs approval; review it with `sessions trust`",
-            extra.join(", "),
+            added.join(", "),
             project.source,
-            if extra.len() == 1 { "it" } else { "them" },
+            if added.len() == 1 { "it" } else { "them" },
         ));
         config.withheld.artifacts = Some(project);
     }
@@ -420,5 +423,33 @@ mod tests {
         let warnings = config.withheld_warnings();
         assert_eq!(warnings.len(), 1);
         assert!(warnings[0].starts_with("ignoring land.push = true from "));
+    }
+
+    #[test]
+    fn a_project_artifacts_list_needs_approval_only_for_what_it_adds() {
+        use crate::config::{PROJECT_FILE, Source};
+        let temp = tempfile::tempdir().unwrap();
+        let fallback = Config::default();
+        let project = |names: &[&str]| Config {
+            artifacts: Setting {
+                value: names.iter().map(|n| n.to_string()).collect(),
+                source: Source::Project(temp.path().join(PROJECT_FILE)),
+            },
+            ..Config::default()
+        };
+        let mut narrower = project(&["node_modules"]);
+        withhold_unapproved(&mut narrower, temp.path(), &fallback);
+        assert_eq!(narrower.artifacts.value, ["node_modules"]);
+        assert!(project_values(&narrower).is_empty());
+        assert!(narrower.withheld_warnings().is_empty());
+
+        let mut wider = project(&["node_modules", "data"]);
+        withhold_unapproved(&mut wider, temp.path(), &fallback);
+        assert_eq!(wider.artifacts.value, fallback.artifacts.value);
+        assert_eq!(
+            project_values(&wider),
+            [("artifacts".to_string(), vec!["data".to_string()])]
+        );
+        assert!(wider.withheld_warnings()[0].starts_with("not deleting data as artifacts"));
     }
 }

@@ -43,15 +43,22 @@ pub fn run(args: CleanArgs) -> Result<()> {
     for r in &removed {
         output::note(describe(r));
     }
-    let (archived, not_archived) = session::clean_archive(&ws, &plan.archive)?;
-    kept.extend(not_archived);
-    for a in &archived {
-        output::note(super::archive::describe(a));
-    }
+    super::rm::step_out(
+        &ws,
+        here.as_deref(),
+        removed.iter().map(|r| r.path.as_path()),
+    )?;
+    // Each said as it goes: a stop half-way leaves no archive unreported.
+    let mut archived = 0;
+    kept.extend(session::clean_archive(&ws, &plan.archive, |done| {
+        output::note(super::archive::describe(done));
+        archived += 1;
+        super::rm::step_out(&ws, here.as_deref(), [done.entry.path.as_path()])
+    })?);
     for k in &kept {
         output::note(format!("Kept session '{}': {}", k.name, k.why));
     }
-    let archived_too = match archived.len() {
+    let archived_too = match archived {
         0 => String::new(),
         n => format!(", archived {n}"),
     };
@@ -60,11 +67,7 @@ pub fn run(args: CleanArgs) -> Result<()> {
         removed.len(),
         plan.keep.len() + kept.len()
     ));
-    let gone = removed
-        .iter()
-        .map(|r| r.path.as_path())
-        .chain(archived.iter().map(|a| a.entry.path.as_path()));
-    super::rm::step_out(&ws, here.as_deref(), gone)
+    Ok(())
 }
 
 /// "Remove 2 session(s) and archive 1? [y/N] ".

@@ -147,38 +147,68 @@ impl Repo {
         Ok(())
     }
 
-    /// What SAVED holds beyond its HEAD commit, file by file, as `git
-    /// status` named it in the worktree: `untracked` for a file neither
-    /// HEAD nor the index had, a change staged and then undone in the
-    /// files by what the index held.
+    /// What SAVED holds beyond its HEAD commit, file by file, named as the
+    /// worktree's `git status` named it: each tracked path once (`added`,
+    /// `renamed`, `deleted` or `modified`, staged or not), then `untracked`
+    /// for files the index did not have (a file `git rm --cached` left is
+    /// both `deleted` and `untracked`, as there).
     pub fn saved_changes(&self, saved: &SavedWork) -> Result<Vec<WorkChange>> {
         let head = self.repo.find_tree(self.commit_tree(saved.head)?)?;
         let index = self.repo.find_tree(saved.index_tree)?;
         let work = self.repo.find_tree(saved.work_tree)?;
-        let mut changes: Vec<WorkChange> = Vec::new();
-        for (tree, of_work) in [(&work, true), (&index, false)] {
-            let diff = self.repo.diff_tree_to_tree(Some(&head), Some(tree), None)?;
-            for delta in diff.deltas() {
-                let Some(path) = delta.new_file().path().or(delta.old_file().path()) else {
-                    continue;
-                };
-                let path = path.display().to_string();
-                if changes.iter().any(|c| c.path == path) {
-                    continue;
-                }
-                let kind = match delta.status() {
-                    git2::Delta::Added if of_work && index.get_path(Path::new(&path)).is_err() => {
-                        "untracked"
+        let mut staged = self
+            .repo
+            .diff_tree_to_tree(Some(&head), Some(&index), None)?;
+        // As `git status` does, renames are found among staged changes only.
+        staged.find_similar(None)?;
+        let unstaged = self
+            .repo
+            .diff_tree_to_tree(Some(&index), Some(&work), None)?;
+        let path_of = |delta: &git2::DiffDelta<'_>| {
+            let file = delta.new_file().path().or(delta.old_file().path());
+            file.map(|p| p.display().to_string())
+        };
+        let mut tracked: Vec<WorkChange> = Vec::new();
+        for delta in staged.deltas() {
+            let kind = match delta.status() {
+                git2::Delta::Added => "added",
+                git2::Delta::Renamed => "renamed",
+                git2::Delta::Deleted => "deleted",
+                _ => "modified",
+            };
+            tracked.extend(path_of(&delta).map(|path| WorkChange { path, kind }));
+        }
+        let mut untracked = Vec::new();
+        for delta in unstaged.deltas() {
+            let Some(path) = path_of(&delta) else {
+                continue;
+            };
+            match delta.status() {
+                git2::Delta::Added => untracked.push(WorkChange {
+                    path,
+                    kind: "untracked",
+                }),
+                status => match tracked.iter_mut().find(|c| c.path == path) {
+                    // Added or renamed stays so; a deletion in the files wins over a
+                    // staged change, as in status's `MD`.
+                    Some(c) if status == git2::Delta::Deleted && c.kind == "modified" => {
+                        c.kind = "deleted"
                     }
-                    git2::Delta::Added => "added",
-                    git2::Delta::Deleted => "deleted",
-                    _ => "modified",
-                };
-                changes.push(WorkChange { path, kind });
+                    Some(_) => {}
+                    None => tracked.push(WorkChange {
+                        path,
+                        kind: match status {
+                            git2::Delta::Deleted => "deleted",
+                            _ => "modified",
+                        },
+                    }),
+                },
             }
         }
-        changes.sort_by(|a, b| a.path.cmp(&b.path));
-        Ok(changes)
+        tracked.sort_by(|a, b| a.path.cmp(&b.path));
+        untracked.sort_by(|a, b| a.path.cmp(&b.path));
+        tracked.extend(untracked);
+        Ok(tracked)
     }
 
     /// The commit at session NAME's archive ref, if there is one.

@@ -5,7 +5,7 @@
 use std::collections::BTreeSet;
 use std::fs;
 use std::path::{Path, PathBuf};
-use std::sync::{Condvar, Mutex};
+use std::sync::{Condvar, Mutex, PoisonError};
 
 use anyhow::{Context, Result};
 use git2::{IndexEntryExtendedFlag, IndexEntryFlag, Repository};
@@ -67,11 +67,17 @@ fn find_repositories(paths: &[PathBuf]) -> Vec<PathBuf> {
         for _ in 0..threads {
             scope.spawn(|| {
                 while let Some(dir) = queue.next() {
+                    // Done even if reading panics, so no other thread waits forever.
+                    let mut reading = Reading {
+                        queue: &queue,
+                        more: Vec::new(),
+                    };
                     let (is_repo, subfolders) = read_folder(&dir);
                     if is_repo {
                         found.lock().expect("not poisoned").push(dir);
+                    } else {
+                        reading.more = subfolders;
                     }
-                    queue.done(if is_repo { Vec::new() } else { subfolders });
                 }
             });
         }
@@ -107,7 +113,7 @@ struct Queue {
 
 impl Queue {
     fn next(&self) -> Option<PathBuf> {
-        let mut state = self.state.lock().expect("not poisoned");
+        let mut state = self.state.lock().unwrap_or_else(PoisonError::into_inner);
         loop {
             if let Some(dir) = state.0.pop() {
                 state.1 += 1;
@@ -116,15 +122,27 @@ impl Queue {
             if state.1 == 0 {
                 return None;
             }
-            state = self.changed.wait(state).expect("not poisoned");
+            state = self
+                .changed
+                .wait(state)
+                .unwrap_or_else(PoisonError::into_inner);
         }
     }
+}
 
-    fn done(&self, more: Vec<PathBuf>) {
-        let mut state = self.state.lock().expect("not poisoned");
-        state.0.extend(more);
+/// One folder being read; dropped, it hands the subfolders found to the
+/// queue and counts the folder done.
+struct Reading<'a> {
+    queue: &'a Queue,
+    more: Vec<PathBuf>,
+}
+
+impl Drop for Reading<'_> {
+    fn drop(&mut self) {
+        let mut state = (self.queue.state.lock()).unwrap_or_else(PoisonError::into_inner);
+        state.0.append(&mut self.more);
         state.1 -= 1;
-        self.changed.notify_all();
+        self.queue.changed.notify_all();
     }
 }
 

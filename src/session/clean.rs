@@ -149,26 +149,50 @@ pub fn clean_apply(ws: &Workspace, names: &[String]) -> Result<(Vec<Removed>, Ve
     Ok((removed, kept))
 }
 
-/// Archives the sessions of a plan's `archive`, each checked again by
-/// `archive` itself. Returns what was archived and what stayed, with why.
-/// Call it after `clean_apply`: each archive takes the registry lock.
+/// Archives the sessions of a plan's `archive` that are still stale, each
+/// checked again by `archive` itself, passing each to ARCHIVED as it goes.
+/// Returns the sessions kept, with why. Call it after `clean_apply`: each
+/// archive takes the registry lock. Stops at a signal, or at an archive
+/// left half-done (its error says `doctor --fix` finishes it).
 pub fn clean_archive(
     ws: &Workspace,
     stale: &[Candidate],
-) -> Result<(Vec<Archive>, Vec<Candidate>)> {
-    let (mut archived, mut kept) = (Vec::new(), Vec::new());
+    mut archived: impl FnMut(&Archive) -> Result<()>,
+) -> Result<Vec<Candidate>> {
+    let mut kept = Vec::new();
+    // Someone may have gone back to work while the plan waited for a yes.
+    let planned = |e: &crate::registry::Entry| stale.iter().any(|c| c.name == e.name);
+    let entries = ws.registry.read()?.into_iter().filter(planned).collect();
+    let mut summaries = summarize_all(&ws.repo, entries)?;
+    super::stale::mark(ws, &mut summaries);
     for c in stale {
+        if !summaries.iter().any(|s| s.entry.name == c.name && s.stale) {
+            kept.push(Candidate {
+                why: "no longer stale".into(),
+                ..c.clone()
+            });
+            continue;
+        }
         match archive::archive(ws, &c.name) {
-            Ok(done) => archived.push(done),
+            Ok(done) => archived(&done)?,
             // Stop at a signal rather than go on to the next session.
             Err(e) if crate::interrupt::received() => return Err(e),
+            Err(e) if half_archived(ws, &c.name) => return Err(e),
             Err(e) => kept.push(Candidate {
                 why: format!("{e:#}"),
                 ..c.clone()
             }),
         }
     }
-    Ok((archived, kept))
+    Ok(kept)
+}
+
+/// Whether session NAME's entry says archived (an archive that failed
+/// after recording it, which `doctor --fix` finishes).
+fn half_archived(ws: &Workspace, name: &str) -> bool {
+    ws.registry
+        .read()
+        .is_ok_and(|entries| entries.iter().any(|e| e.name == name && e.is_archived()))
 }
 
 /// Why session S is finished, or `None` while it is not.

@@ -109,8 +109,10 @@ fn saved_changes(ws: &Workspace, entry: &Entry) -> Result<Vec<WorkChange>> {
     let Some(archived) = &entry.archived else {
         return Ok(Vec::new());
     };
-    let Ok(commit) = super::archive::saved_commit(ws, entry, archived) else {
-        return Ok(Vec::new());
-    };
-    ws.repo.saved_changes(&ws.repo.saved_work(commit)?)
+    let saved = super::archive::saved_commit(ws, entry, archived)
+        .and_then(|commit| ws.repo.saved_work(commit));
+    match saved {
+        Ok(saved) => ws.repo.saved_changes(&saved),
+        Err(_) => Ok(Vec::new()),
+    }
 }

@@ -382,35 +382,60 @@ fn doctor_undoes_a_restore_killed_half_way() {
     assert_eq!(files(&path), before);
 }
 
-#[test]
-fn show_lists_the_work_an_archive_saved() {
-    let env = TestEnv::cloned();
-    busy_session(&env, "park");
-    env.sessions().args(["archive", "park"]).assert().success();
-
-    let shown = env.shown("park");
-    let saved: Vec<(&str, &str)> = shown["uncommitted"]
+/// The uncommitted changes `show --json` gives for session NAME.
+fn uncommitted(env: &TestEnv, name: &str) -> Vec<(String, String)> {
+    let shown = env.shown(name);
+    shown["uncommitted"]
         .as_array()
         .unwrap()
         .iter()
-        .map(|c| (c["path"].as_str().unwrap(), c["kind"].as_str().unwrap()))
-        .collect();
-    assert_eq!(
-        saved,
-        [
-            ("gone.txt", "deleted"),
-            ("keep.txt", "modified"),
-            ("notes/untracked.txt", "untracked"),
-            ("run.sh", "untracked"),
-            ("staged.txt", "added"),
-        ]
-    );
+        .map(|c| {
+            (
+                c["path"].as_str().unwrap().into(),
+                c["kind"].as_str().unwrap().into(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn show_lists_the_work_an_archive_saved_as_status_named_it() {
+    let env = TestEnv::cloned();
+    for file in [
+        "keep.txt",
+        "gone.txt",
+        "moved.txt",
+        "unstaged-gone.txt",
+        "cached.txt",
+    ] {
+        env.write(file, &format!("{file}\n"));
+    }
+    env.git(&["add", "-A"]);
+    env.git(&["commit", "-q", "-m", "files"]);
+    env.git(&["push", "-q", "origin", "main"]);
+    env.git(&["fetch", "-q", "origin"]);
+    let path = env.new_session("park");
+    write_file(&path.join("staged.txt"), "staged\n");
+    env.git_in(&path, &["add", "staged.txt"]);
+    write_file(&path.join("staged.txt"), "staged, then changed\n");
+    write_file(&path.join("keep.txt"), "changed\n");
+    env.git_in(&path, &["rm", "-q", "gone.txt"]);
+    env.git_in(&path, &["mv", "moved.txt", "renamed.txt"]);
+    fs::remove_file(path.join("unstaged-gone.txt")).unwrap();
+    // Out of the index, still in the folder: deleted and untracked at once.
+    env.git_in(&path, &["rm", "-q", "--cached", "cached.txt"]);
+    write_file(&path.join("new.txt"), "untracked\n");
+    let live = uncommitted(&env, "park");
+    assert_eq!(live.len(), 8, "{live:?}");
+
+    env.sessions().args(["archive", "park"]).assert().success();
+    assert_eq!(uncommitted(&env, "park"), live);
     let out = env.sessions().args(["show", "park"]).output().unwrap();
     let text = String::from_utf8(out.stdout).unwrap();
     let listed = text
         .split_once("Uncommitted, saved by the archive:\n")
         .map(|(_, rest)| rest)
         .unwrap_or_else(|| panic!("{text}"));
-    assert!(listed.contains("untracked  run.sh"), "{text}");
-    assert!(listed.contains("added      staged.txt"), "{text}");
+    assert!(listed.contains("renamed    renamed.txt"), "{text}");
+    assert!(listed.contains("untracked  new.txt"), "{text}");
 }

@@ -194,8 +194,8 @@ fn clean_stale_archive_parks_stale_sessions_that_hold_work() {
     assert_eq!(planned(&plan, "Remove:"), ["idle"], "{plan}");
     assert_eq!(planned(&plan, "Archive:"), ["dirty", "unmerged"], "{plan}");
     assert_eq!(planned(&plan, "Keep:"), ["fresh", "locked"], "{plan}");
-    let locked_line = plan.lines().find(|l| l.contains("locked  ")).unwrap();
-    assert!(locked_line.contains("locked"), "{plan}");
+    let locked_line = plan.lines().find(|l| l.starts_with("  locked ")).unwrap();
+    assert!(locked_line.contains("is locked"), "{plan}");
     assert_eq!(
         env.session_names(),
         ["dirty", "fresh", "idle", "locked", "unmerged"]
