@@ -38,6 +38,21 @@ fn until_trash_is_empty(world: &World, trash: &str) {
     }
 }
 
+/// A plain worktree on a new BRANCH, its `node_modules` filled.
+fn filled_worktree(world: &World, branch: &str) -> std::path::PathBuf {
+    let path = world.root.join("plain").join(branch);
+    world.git(&[
+        "worktree",
+        "add",
+        "-q",
+        "-b",
+        branch,
+        path.to_str().unwrap(),
+    ]);
+    fill(&path);
+    path
+}
+
 pub fn bench_rm_big(world: &World, runs: usize) -> Vec<Row> {
     let runs = runs.clamp(1, 3);
     let exclude = world.repo.join(".git/info/exclude");
@@ -60,17 +75,8 @@ pub fn bench_rm_big(world: &World, runs: usize) -> Vec<Row> {
             ms(deleting.elapsed())
         );
 
-        let plain = world.root.join("plain").join(format!("bigplain-{i}"));
         let branch = format!("bigplain-{i}");
-        world.git(&[
-            "worktree",
-            "add",
-            "-q",
-            "-b",
-            &branch,
-            plain.to_str().unwrap(),
-        ]);
-        fill(&plain);
+        let plain = filled_worktree(world, &branch);
         settle();
         let start = Instant::now();
         world.git(&["worktree", "remove", "--force", plain.to_str().unwrap()]);
@@ -80,16 +86,7 @@ pub fn bench_rm_big(world: &World, runs: usize) -> Vec<Row> {
 
         if has_wt {
             let branch = format!("bigwt-{i}");
-            let path = world.root.join("plain").join(&branch);
-            world.git(&[
-                "worktree",
-                "add",
-                "-q",
-                "-b",
-                &branch,
-                path.to_str().unwrap(),
-            ]);
-            fill(&path);
+            filled_worktree(world, &branch);
             settle();
             wt.push(timed(
                 world

@@ -60,18 +60,19 @@ pub fn bench_ready(runs: usize) -> Vec<Row> {
     fs::create_dir_all(config.parent().unwrap()).unwrap();
     fs::write(&config, "copy = [\"target\"]\n").unwrap();
 
-    let (ours, base) = compare(
+    // `sessions new NAME` and the build, timed; then removed, untimed.
+    let ours = |name: &str| {
+        settle();
+        let start = Instant::now();
+        run(&mut world.sessions(&["new", name, "--no-agent"]));
+        run(&mut cargo(&world.session_path(name)));
+        let took = start.elapsed();
+        run(&mut world.sessions(&["rm", "--force", name]));
+        took
+    };
+    let (ours_time, base) = compare(
         runs.min(MAX_RUNS),
-        |i| {
-            let name = format!("ready-{i}");
-            settle();
-            let start = Instant::now();
-            run(&mut world.sessions(&["new", &name, "--no-agent"]));
-            run(&mut cargo(&world.session_path(&name)));
-            let took = start.elapsed();
-            run(&mut world.sessions(&["rm", "--force", &name]));
-            took
-        },
+        |i| ours(&format!("ready-{i}")),
         |i| {
             let name = format!("plain-{i}");
             let path = world.root.join("plain").join(&name);
@@ -87,7 +88,7 @@ pub fn bench_ready(runs: usize) -> Vec<Row> {
     );
     let mut rows = vec![ratio_row(
         "ready to work: new + first cargo build, warm target/ (vs git worktree add + build)".into(),
-        ours,
+        ours_time,
         base,
         0.50,
     )];
@@ -96,18 +97,9 @@ pub fn bench_ready(runs: usize) -> Vec<Row> {
         return rows;
     }
     // worktrunk's way: `wt switch --create`, then its copy of ignored files.
-    let (ours, wt) = compare(
+    let (ours_time, wt) = compare(
         runs.min(MAX_RUNS),
-        |i| {
-            let name = format!("ready-wt-{i}");
-            settle();
-            let start = Instant::now();
-            run(&mut world.sessions(&["new", &name, "--no-agent"]));
-            run(&mut cargo(&world.session_path(&name)));
-            let took = start.elapsed();
-            run(&mut world.sessions(&["rm", "--force", &name]));
-            took
-        },
+        |i| ours(&format!("ready-wt-{i}")),
         |i| {
             let name = format!("wt-{i}");
             let wt = |args: &[&str]| {
@@ -129,7 +121,7 @@ pub fn bench_ready(runs: usize) -> Vec<Row> {
     );
     rows.push(ratio_row(
         "ready to work: new + first cargo build, warm target/ (vs wt switch --create + copy-ignored + build)".into(),
-        ours,
+        ours_time,
         wt,
         1.00,
     ));

@@ -125,22 +125,10 @@ fn clean_stale_removes_only_what_rm_would() {
 
     env.user_config("stale_after = \"14d\"\n");
     // Without --stale, clean leaves stale sessions alone.
-    let out = env
-        .sessions()
-        .args(["clean", "--yes"])
-        .env("SESSIONS_NOW", NOW)
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "{}", stderr_of(&out));
+    at_now(&env, &["clean", "--yes"]);
     assert_eq!(env.session_names(), ["dirty", "fresh", "idle", "unmerged"]);
 
-    let out = env
-        .sessions()
-        .args(["clean", "--stale", "--yes"])
-        .env("SESSIONS_NOW", NOW)
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "{}", stderr_of(&out));
+    at_now(&env, &["clean", "--stale", "--yes"]);
     assert_eq!(env.session_names(), ["dirty", "fresh", "unmerged"]);
     assert!(!env.sessions_dir().join("idle").exists());
     assert!(unmerged.join("work.txt").exists() && dirty.join("notes.txt").exists());
