@@ -217,7 +217,7 @@ pub struct RmArgs {
 #[derive(Debug, Args)]
 pub struct CdArgs {
     /// Session name, or REPO/NAME from anywhere [default: the one the current folder is in, else picked on a terminal]
-    #[arg(add = session_names())]
+    #[arg(add = sessions_anywhere())]
     pub name: Option<String>,
 }
 
@@ -331,6 +331,35 @@ fn session_names() -> ArgValueCandidates {
     })
 }
 
+/// The current repository's session names, then `REPO/NAME` for those of
+/// every other repository in the index (`list --all`), for the commands
+/// that take either from anywhere.
+fn sessions_anywhere() -> ArgValueCandidates {
+    ArgValueCandidates::new(|| {
+        let here = std::env::current_dir()
+            .ok()
+            .and_then(|cwd| crate::git::Repo::discover(&cwd).ok())
+            .map(|repo| repo.common_dir().to_path_buf());
+        let mut candidates = session_names().candidates();
+        let Ok(indexed) = crate::index::repositories() else {
+            return candidates;
+        };
+        for known in indexed.repos {
+            if here.as_deref() == Some(known.git_dir.as_path()) {
+                continue;
+            }
+            let entries = crate::registry::Registry::new(&known.git_dir)
+                .read()
+                .unwrap_or_default();
+            candidates.extend(entries.into_iter().map(|e| {
+                CompletionCandidate::new(format!("{}/{}", known.short, e.name))
+                    .help(Some(e.branch.into()))
+            }));
+        }
+        candidates
+    })
+}
+
 /// The repository's branches and tags for dynamic completion, each with
 /// what it is; nothing outside a repository.
 fn ref_names() -> ArgValueCandidates {
@@ -409,7 +438,7 @@ fn profile_names() -> ArgValueCandidates {
 #[derive(Debug, Args)]
 pub struct ShowArgs {
     /// Session name, or REPO/NAME from anywhere [default: the one the current folder is in, else picked on a terminal]
-    #[arg(add = session_names())]
+    #[arg(add = sessions_anywhere())]
     pub name: Option<String>,
     /// Print JSON for scripts
     #[arg(long)]
@@ -467,7 +496,7 @@ pub struct AdoptArgs {
 #[derive(Debug, Args)]
 pub struct ResumeArgs {
     /// Session name, or REPO/NAME from anywhere [default: the one the current folder is in, else picked on a terminal]
-    #[arg(add = session_names())]
+    #[arg(add = sessions_anywhere())]
     pub name: Option<String>,
     /// Resume with the agent of profile NAME ([agent.profiles.NAME]) instead of the one it ran
     #[arg(long, value_name = "NAME", add = profile_names())]
@@ -492,7 +521,7 @@ pub struct ResumeArgs {
 #[derive(Debug, Args)]
 pub struct AttachArgs {
     /// Session name, or REPO/NAME from anywhere [default: the one the current folder is in, else picked on a terminal]
-    #[arg(add = session_names())]
+    #[arg(add = sessions_anywhere())]
     pub name: Option<String>,
 }
 

@@ -63,3 +63,24 @@ fn bash_completes_an_option_value_after_an_equals_sign() {
     );
     assert_eq!(later, ["vbranch"]);
 }
+
+#[test]
+fn commands_that_take_repo_slash_name_offer_other_repositories_sessions() {
+    if !require("bash") {
+        return;
+    }
+    let env = TestEnv::new();
+    env.new_session("here");
+    let other = crate::repo_index::second_repo(&env, "work", "api");
+    crate::repo_index::new_in(&env, &other, "fix");
+    let names = |command: &str| -> Vec<String> {
+        let mut all = offered(&env, &["sessions", command, ""]);
+        all.retain(|word| !word.starts_with('-'));
+        all
+    };
+    for command in ["cd", "show", "resume", "attach"] {
+        assert_eq!(names(command), ["api/fix", "here"], "{command}");
+    }
+    // The others work on this repository's sessions only.
+    assert_eq!(names("rm"), ["here"]);
+}
