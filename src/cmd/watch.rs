@@ -355,7 +355,9 @@ fn aside(
     };
     term::leave();
     let status = Command::new(std::env::current_exe().context("cannot find this program")?)
-        .args([verb, "--", &target])
+        // No `--`: after it, `resume` takes agent arguments, not the name;
+        // session names never start with '-' (name.rs).
+        .args([verb, &target])
         .current_dir(repo_of(model, row).ws.repo.home_dir())
         // It must not move the calling shell: only Enter does.
         .env_remove(shell::CD_FILE_VAR)

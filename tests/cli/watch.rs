@@ -1,6 +1,7 @@
 //! `sessions watch`: the live view driven through a real bash in a private
 //! tmux server, at 80 and 200 columns (order by attention, a hook reflected,
-//! the keys, NO_COLOR), and its JSON lines without a terminal. Every wait
+//! the keys, `r` and `s` running their commands, NO_COLOR), and its JSON
+//! lines without a terminal. Every wait
 //! polls the screen or the output for a condition.
 
 use std::io::{BufRead, BufReader};
@@ -332,4 +333,47 @@ fn watch_ends_when_its_terminal_goes_away() {
             || std::fs::read_to_string(format!("/proc/{watch}/stat"))
                 .is_ok_and(|s| s.rsplit_once(") ").is_some_and(|(_, r)| r.starts_with('Z')))
     });
+}
+
+#[test]
+fn watch_r_resumes_the_agent_in_its_session_and_s_shows_it() {
+    if !require("tmux") || !require("bash") {
+        return;
+    }
+    let env = TestEnv::new();
+    // A stand-in agent that notes where it started, and ends.
+    let marker = env.root().join("resumed");
+    env.user_config(&format!(
+        "[agent]\ncommand = \"sh\"\nargs = [\"-c\", \"pwd > {}\", \"sh\"]\n",
+        marker.display()
+    ));
+    let a = env.new_session("a");
+    let tmux = shell(&env, 80);
+    tmux.type_line("sessions watch");
+    until_rows(&tmux, &["a"]);
+
+    key(&tmux, "r");
+    until("the agent to start", || marker.exists());
+    until("the agent to note its folder", || {
+        std::fs::read_to_string(&marker).is_ok_and(|s| s.ends_with('\n'))
+    });
+    assert_eq!(
+        std::fs::read_to_string(&marker).unwrap().trim_end(),
+        a.display().to_string()
+    );
+    // The agent ended: watch is back.
+    until_rows(&tmux, &["a"]);
+
+    key(&tmux, "s");
+    until_shown(&tmux, "Press Enter to return to watch");
+    let shown = screen(&tmux);
+    let branch = shown.lines().find(|l| l.starts_with("branch:"));
+    assert_eq!(
+        branch.map(str::split_whitespace).and_then(|mut w| w.nth(1)),
+        Some("a"),
+        "{shown}"
+    );
+    key(&tmux, "Enter");
+    until_rows(&tmux, &["a"]);
+    ending(&tmux, "q");
 }

@@ -275,18 +275,20 @@ pub struct ResumeOptions {
 /// Opens ENTRY's agent again: Claude Code with its conversation (the one
 /// last seen, or OPTIONS.id): `--resume` once Claude saved it, else
 /// `--session-id` again (Claude saves a conversation only from its first
-/// message on); any other agent as it was launched. Refused while an agent
-/// of the session still runs, unless forced.
+/// message on); any other agent as it was launched; a session that never
+/// had one, the configured agent. Refused while an agent of the session
+/// still runs, unless forced.
 pub fn resume(
     ws: &Workspace,
     entry: &Entry,
     options: ResumeOptions,
     user_args: &[String],
 ) -> Result<i32> {
-    let recorded = entry
-        .agent
-        .clone()
-        .unwrap_or_else(|| Agent::new(claude::KIND));
+    // Never started (`new --no-agent`): the agent `new` would have started.
+    let recorded = match &entry.agent {
+        Some(agent) => agent.clone(),
+        None => Agent::new(configured_program(&ws.config.agent(None)?)),
+    };
     let command = match options.command {
         Some(command) => command,
         None => recorded_command(ws, &recorded.kind)?,
