@@ -507,7 +507,7 @@ pub struct ResumeArgs {
     /// Start the agent even while one of the session's still runs
     #[arg(long)]
     pub force: bool,
-    /// Restart, each in its own tmux window, every agent that was running when the machine stopped
+    /// Restart, each in its own tmux window, every agent that was running when the machine stopped, in every repository sessions knows
     #[arg(long, conflicts_with_all = ["name", "profile", "id", "force", "agent", "agent_args"])]
     pub all: bool,
     /// The agent's command line, as `new --agent` gave it (`new --tmux` passes it on)

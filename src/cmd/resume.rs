@@ -41,31 +41,43 @@ pub fn run(args: ResumeArgs) -> Result<()> {
     super::exit_with(code)
 }
 
-/// `resume --all`: every agent that ran when the machine stopped, each in a
-/// tmux window of its own.
+/// `resume --all`: every agent that ran when the machine stopped, in this
+/// repository and every other one sessions knows (the machine stopped them
+/// all), each in a tmux window of its own.
 fn all() -> Result<()> {
-    let ws = Workspace::discover(super::TERMINAL)?;
     let mut failed = false;
     let mut opened = 0;
-    for restart in tmux::resume_all(&ws)? {
-        match restart {
-            tmux::Restart::Opened { name, window } => {
-                opened += 1;
-                output::note(format!("Resumed '{name}' in tmux window {}", window.id));
-            }
-            tmux::Restart::StillRuns { name, pid } => {
-                output::note(format!(
-                    "Skipped '{name}': its agent still runs (pid {pid})"
-                ));
-            }
-            tmux::Restart::FolderGone { name } => {
-                output::warn(format!(
-                    "Skipped '{name}': its folder is gone; `sessions doctor` finds what to do"
-                ));
-            }
-            tmux::Restart::Failed { name, error } => {
-                failed = true;
-                output::warn(format!("could not resume '{name}': {error:#}"));
+    for (repo, ws) in workspaces()? {
+        let label = |name: String| match &repo {
+            Some(repo) => format!("{repo}/{name}"),
+            None => name,
+        };
+        for restart in tmux::resume_all(&ws)? {
+            match restart {
+                tmux::Restart::Opened { name, window } => {
+                    opened += 1;
+                    output::note(format!(
+                        "Resumed '{}' in tmux window {}",
+                        label(name),
+                        window.id
+                    ));
+                }
+                tmux::Restart::StillRuns { name, pid } => {
+                    output::note(format!(
+                        "Skipped '{}': its agent still runs (pid {pid})",
+                        label(name)
+                    ));
+                }
+                tmux::Restart::FolderGone { name } => {
+                    output::warn(format!(
+                        "Skipped '{}': its folder is gone; `sessions doctor` finds what to do",
+                        label(name)
+                    ));
+                }
+                tmux::Restart::Failed { name, error } => {
+                    failed = true;
+                    output::warn(format!("could not resume '{}': {error:#}", label(name)));
+                }
             }
         }
     }
@@ -78,4 +90,27 @@ fn all() -> Result<()> {
             .into());
     }
     Ok(())
+}
+
+/// This repository's workspace (if the current folder is in one), then
+/// each other indexed repository's, with its short name; one that cannot
+/// be opened is a warning, so that it hides none of the others.
+fn workspaces() -> Result<Vec<(Option<String>, Workspace)>> {
+    let mut found = Vec::new();
+    if let Ok(here) = Workspace::discover(super::TERMINAL) {
+        found.push((None, here));
+    }
+    for known in super::indexed()?.repos {
+        if found
+            .iter()
+            .any(|(_, ws)| ws.repo.common_dir() == known.git_dir.as_path())
+        {
+            continue;
+        }
+        match Workspace::at(&known.git_dir, super::TERMINAL) {
+            Ok(ws) => found.push((Some(known.short), ws)),
+            Err(e) => output::warn(format!("{}: {e:#}", known.short)),
+        }
+    }
+    Ok(found)
 }

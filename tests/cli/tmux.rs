@@ -1,6 +1,7 @@
 //! Agents in tmux windows: `new --tmux` and `[agent] tmux`, `attach`, and
-//! `resume --all` after the machine stopped, on a private tmux server with a
-//! stand-in agent that notes its folder and arguments, then sleeps.
+//! `resume --all` after the machine stopped (in every known repository), on
+//! a private tmux server with a stand-in agent that notes its folder and
+//! arguments, then sleeps.
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -302,4 +303,58 @@ fn resume_all_restarts_in_windows_the_agents_the_machine_stopped() {
     });
     assert!(!bin.join("claude-b.log").exists());
     drop(alive);
+}
+
+#[test]
+fn resume_all_restarts_the_agents_of_every_known_repository() {
+    if !require("tmux") {
+        return;
+    }
+    let env = TestEnv::new();
+    let (tmux, var) = server(&env);
+    let bin = env.root().join("bin");
+    fs::create_dir_all(&bin).unwrap();
+    stand_in(&bin, "claude");
+    let here = env.new_session("here");
+    let other = crate::repo_index::second_repo(&env, "work", "api");
+    crate::repo_index::new_in(&env, &other, "fix");
+    let fix = env.root().join("work/api.sessions/fix");
+    // Both were working when the machine stopped.
+    hook(&env, &here, "UserPromptSubmit", "id-here", Some(dead_pid()));
+    hook(&env, &fix, "UserPromptSubmit", "id-fix", Some(dead_pid()));
+
+    // From a folder in no repository: every indexed one.
+    let elsewhere = env.root().join("elsewhere");
+    fs::create_dir_all(&elsewhere).unwrap();
+    let path = format!("{}:{}", bin.display(), std::env::var("PATH").unwrap());
+    let out = env
+        .sessions_in(&elsewhere)
+        .env("TMUX", &var)
+        .env("PATH", path)
+        .args(["resume", "--all"])
+        .output()
+        .unwrap();
+    let said = stderr_of(&out);
+    assert!(out.status.success(), "{said}");
+    assert!(
+        said.contains("Resumed 'api/fix' in tmux window @"),
+        "{said}"
+    );
+    let repo = env.repo.file_name().unwrap().to_str().unwrap();
+    assert!(
+        said.contains(&format!("Resumed '{repo}/here' in tmux window @")),
+        "{said}"
+    );
+    assert_eq!(said.matches("Resumed '").count(), 2, "{said}");
+    assert_eq!(logged(&bin, "claude", "fix")[0], fix.display().to_string());
+    assert_eq!(
+        logged(&bin, "claude", "here")[0],
+        here.display().to_string()
+    );
+    let mut names: Vec<String> = windows(&tmux).into_iter().map(|(n, _)| n).collect();
+    names.sort();
+    assert!(
+        names.contains(&"fix".into()) && names.contains(&"here".into()),
+        "{names:?}"
+    );
 }
