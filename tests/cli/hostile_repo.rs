@@ -284,3 +284,27 @@ fn doctors_rescue_hint_quotes_a_hostile_branch_name() {
     );
     assert!(env.branches().contains(&hostile.to_string()), "rescued");
 }
+
+/// A session made without an agent: `resume` starts the configured one, and
+/// a project's only once approved, as `new` does.
+#[test]
+fn resume_without_a_recorded_agent_runs_the_projects_only_once_trusted() {
+    let env = TestEnv::new();
+    env.write(
+        ".sessions.toml",
+        "[agent]\ncommand = \"touch\"\nargs = [\"project-agent-ran\"]\n",
+    );
+    env.sessions()
+        .args(["new", "y", "--no-agent"])
+        .assert()
+        .success();
+    let stderr = env.exits_with(&["resume", "y"], 2);
+    assert!(stderr.contains("hint: sessions trust"), "{stderr}");
+    assert!(!env.sessions_dir().join("y/project-agent-ran").exists());
+    assert!(env.listed("y")["agent"].is_null(), "nothing recorded");
+
+    env.sessions().args(["trust", "--yes"]).assert().success();
+    env.sessions().args(["resume", "y"]).assert().success();
+    assert!(env.sessions_dir().join("y/project-agent-ran").exists());
+    assert_eq!(env.listed("y")["agent"]["kind"], "touch");
+}

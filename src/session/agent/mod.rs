@@ -284,15 +284,20 @@ pub fn resume(
     options: ResumeOptions,
     user_args: &[String],
 ) -> Result<i32> {
-    // Never started (`new --no-agent`): the agent `new` would have started.
-    let recorded = match &entry.agent {
-        Some(agent) => agent.clone(),
-        None => Agent::new(configured_program(&ws.config.agent(None)?)),
+    let command = match (options.command, &entry.agent) {
+        (Some(command), _) => command,
+        (None, Some(agent)) => recorded_command(ws, &agent.kind)?,
+        // Never started (`new --no-agent`): the agent `new` would start,
+        // a project's only once trusted, as there.
+        (None, None) => agent_command(ws, None, None)?.ok_or_else(|| {
+            Failure::usage(format!(
+                "session '{}' has no agent yet, and the project's is not approved",
+                entry.name
+            ))
+            .with_hint("sessions trust")
+        })?,
     };
-    let command = match options.command {
-        Some(command) => command,
-        None => recorded_command(ws, &recorded.kind)?,
-    };
+    let recorded = (entry.agent.clone()).unwrap_or_else(|| Agent::new(&command.program));
     if !options.force {
         refuse_a_second(entry, &recorded)?;
     }
