@@ -341,10 +341,7 @@ fn sessions_anywhere() -> ArgValueCandidates {
             .and_then(|cwd| crate::git::Repo::discover(&cwd).ok())
             .map(|repo| repo.common_dir().to_path_buf());
         let mut candidates = session_names().candidates();
-        let Ok(indexed) = crate::index::repositories() else {
-            return candidates;
-        };
-        for known in indexed.repos {
+        for known in crate::index::existing() {
             if here.as_deref() == Some(known.git_dir.as_path()) {
                 continue;
             }

@@ -104,6 +104,13 @@ pub fn repositories() -> Result<Indexed> {
     })
 }
 
+/// The indexed repositories that still exist, read without the lock and
+/// written never: for completion, which must neither wait nor fail.
+pub fn existing() -> Vec<Known> {
+    let repos = file().and_then(|file| read(&file).ok()).unwrap_or_default();
+    short_names(repos.into_iter().filter(|r| r.git_dir.is_dir()).collect())
+}
+
 impl Indexed {
     /// The repository whose short name is REPO. A bare folder name that
     /// two repositories share (both shown as `name@parent`) is ambiguous.

@@ -47,12 +47,25 @@ pub fn run(args: ResumeArgs) -> Result<()> {
 fn all() -> Result<()> {
     let mut failed = false;
     let mut opened = 0;
-    for (repo, ws) in workspaces()? {
+    for (repo, ws) in workspaces() {
         let label = |name: String| match &repo {
             Some(repo) => format!("{repo}/{name}"),
             None => name,
         };
-        for restart in tmux::resume_all(&ws)? {
+        let restarts = match tmux::resume_all(&ws) {
+            Ok(restarts) => restarts,
+            // Outside tmux, nothing can open anywhere.
+            Err(e) if !tmux::inside() => return Err(e),
+            Err(e) => {
+                failed = true;
+                output::warn(format!(
+                    "{}: {e:#}",
+                    repo.as_deref().unwrap_or("this repository")
+                ));
+                continue;
+            }
+        };
+        for restart in restarts {
             match restart {
                 tmux::Restart::Opened { name, window } => {
                     opened += 1;
@@ -93,24 +106,31 @@ fn all() -> Result<()> {
 }
 
 /// This repository's workspace (if the current folder is in one), then
-/// each other indexed repository's, with its short name; one that cannot
-/// be opened is a warning, so that it hides none of the others.
-fn workspaces() -> Result<Vec<(Option<String>, Workspace)>> {
-    let mut found = Vec::new();
+/// each other indexed repository's, with its short name, each once; one
+/// that cannot be opened, or an unreadable index, is a warning, so that it
+/// hides none of the others.
+fn workspaces() -> Vec<(Option<String>, Workspace)> {
+    let mut found: Vec<(Option<String>, Workspace)> = Vec::new();
     if let Ok(here) = Workspace::discover(super::TERMINAL) {
         found.push((None, here));
     }
-    for known in super::indexed()?.repos {
-        if found
-            .iter()
-            .any(|(_, ws)| ws.repo.common_dir() == known.git_dir.as_path())
-        {
-            continue;
+    let indexed = match super::indexed() {
+        Ok(indexed) => indexed.repos,
+        Err(e) => {
+            output::warn(format!("{e:#}"));
+            Vec::new()
         }
+    };
+    for known in indexed {
         match Workspace::at(&known.git_dir, super::TERMINAL) {
+            // Compared once opened: both sides are then git's own path.
+            Ok(ws)
+                if found
+                    .iter()
+                    .any(|(_, f)| f.repo.common_dir() == ws.repo.common_dir()) => {}
             Ok(ws) => found.push((Some(known.short), ws)),
             Err(e) => output::warn(format!("{}: {e:#}", known.short)),
         }
     }
-    Ok(found)
+    found
 }

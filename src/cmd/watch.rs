@@ -349,15 +349,13 @@ fn aside(
     wait: bool,
     screen: &mut term::Screen,
 ) -> Result<String> {
-    let target = match row.repo.is_empty() {
-        true => row.name().to_string(),
-        false => format!("{}/{}", row.repo, row.name()),
-    };
+    // Run in the row's repository, by its name alone: no `--` (after it,
+    // `resume` takes agent arguments) and no repository's folder name,
+    // which may start with '-'; session names never do (name.rs).
+    let target = row.name();
     term::leave();
     let status = Command::new(std::env::current_exe().context("cannot find this program")?)
-        // No `--`: after it, `resume` takes agent arguments, not the name;
-        // session names never start with '-' (name.rs).
-        .args([verb, &target])
+        .args([verb, target])
         .current_dir(repo_of(model, row).ws.repo.home_dir())
         // It must not move the calling shell: only Enter does.
         .env_remove(shell::CD_FILE_VAR)

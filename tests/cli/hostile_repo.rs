@@ -290,10 +290,17 @@ fn doctors_rescue_hint_quotes_a_hostile_branch_name() {
 #[test]
 fn resume_without_a_recorded_agent_runs_the_projects_only_once_trusted() {
     let env = TestEnv::new();
+    // The repository's own program, which needs no arguments to do harm.
     env.write(
-        ".sessions.toml",
-        "[agent]\ncommand = \"touch\"\nargs = [\"project-agent-ran\"]\n",
+        "agent.sh",
+        "#!/bin/sh
+touch project-agent-ran
+",
     );
+    crate::common::make_executable(&env.repo.join("agent.sh"));
+    env.write(".sessions.toml", "[agent]\ncommand = \"./agent.sh\"\n");
+    env.git(&["add", "agent.sh", ".sessions.toml"]);
+    env.git(&["commit", "-q", "-m", "an agent of the repository's own"]);
     env.sessions()
         .args(["new", "y", "--no-agent"])
         .assert()
@@ -306,5 +313,4 @@ fn resume_without_a_recorded_agent_runs_the_projects_only_once_trusted() {
     env.sessions().args(["trust", "--yes"]).assert().success();
     env.sessions().args(["resume", "y"]).assert().success();
     assert!(env.sessions_dir().join("y/project-agent-ran").exists());
-    assert_eq!(env.listed("y")["agent"]["kind"], "touch");
 }

@@ -276,6 +276,8 @@ fn resume_all_restarts_in_windows_the_agents_the_machine_stopped() {
     let said = stderr_of(&out);
     assert!(out.status.success(), "{said}");
     assert!(said.contains("Resumed 'a' in tmux window @"), "{said}");
+    // Once: this repository is in the index too.
+    assert_eq!(said.matches("Resumed '").count(), 1, "{said}");
     assert!(
         said.contains(&format!(
             "Skipped 'b': its agent still runs (pid {})",
