@@ -55,7 +55,7 @@ fn install_runs_the_users_line_then_the_waiting_sessions_and_uninstall_restores_
         .args(["claude", "install", "--statusline"])
         .assert()
         .success();
-    let installed: Value = serde_json::from_str(&fs::read_to_string(&settings).unwrap()).unwrap();
+    let installed = json_file(&settings);
     let command = installed["statusLine"]["command"].as_str().unwrap();
     let exe = Path::new(env!("CARGO_BIN_EXE_sessions"))
         .canonicalize()
@@ -71,7 +71,7 @@ fn install_runs_the_users_line_then_the_waiting_sessions_and_uninstall_restores_
         .args(["claude", "install", "--statusline"])
         .assert()
         .success();
-    let again: Value = serde_json::from_str(&fs::read_to_string(&settings).unwrap()).unwrap();
+    let again = json_file(&settings);
     assert_eq!(again, installed);
 
     let me = env.new_session("me");
@@ -102,7 +102,7 @@ fn install_runs_the_users_line_then_the_waiting_sessions_and_uninstall_restores_
         .args(["claude", "uninstall"])
         .assert()
         .success();
-    let restored: Value = serde_json::from_str(&fs::read_to_string(&settings).unwrap()).unwrap();
+    let restored = json_file(&settings);
     assert_eq!(restored, theirs);
 }
 
@@ -114,7 +114,7 @@ fn without_a_line_of_theirs_it_prints_ours_alone_and_uninstall_removes_it() {
         .args(["claude", "install", "--statusline"])
         .assert()
         .success();
-    let installed: Value = serde_json::from_str(&fs::read_to_string(&settings).unwrap()).unwrap();
+    let installed = json_file(&settings);
     let command = installed["statusLine"]["command"].as_str().unwrap();
     assert!(command.ends_with(" statusline"), "{command}");
 
@@ -128,6 +128,11 @@ fn without_a_line_of_theirs_it_prints_ours_alone_and_uninstall_removes_it() {
         .args(["claude", "uninstall"])
         .assert()
         .success();
-    let left: Value = serde_json::from_str(&fs::read_to_string(&settings).unwrap()).unwrap();
+    let left = json_file(&settings);
     assert_eq!(left, json!({}));
+}
+
+/// The JSON document in FILE.
+fn json_file(file: &std::path::Path) -> Value {
+    serde_json::from_str(&fs::read_to_string(file).unwrap()).unwrap()
 }

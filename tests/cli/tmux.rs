@@ -205,6 +205,30 @@ fn attach_switches_to_the_agents_pane_found_by_its_process() {
     );
 }
 
+/// A folder holding a stand-in `claude` (see `stand_in`), for PATH.
+fn claude_stand_in(env: &TestEnv) -> PathBuf {
+    let bin = env.root().join("bin");
+    fs::create_dir_all(&bin).unwrap();
+    stand_in(&bin, "claude");
+    bin
+}
+
+/// `sessions resume --all` run in DIR inside the tmux server of `$TMUX`
+/// value VAR, with BIN first on PATH; what it said, once it succeeded.
+fn resume_all_in(env: &TestEnv, dir: &Path, var: &str, bin: &Path) -> String {
+    let path = format!("{}:{}", bin.display(), std::env::var("PATH").unwrap());
+    let out = env
+        .sessions_in(dir)
+        .env("TMUX", var)
+        .env("PATH", path)
+        .args(["resume", "--all"])
+        .output()
+        .unwrap();
+    let said = stderr_of(&out);
+    assert!(out.status.success(), "{said}");
+    said
+}
+
 /// Claude's hook EVENT for the session in DIR, from the Claude of pid PID
 /// (by default, whichever process runs the hook).
 pub fn hook(env: &TestEnv, dir: &Path, event: &str, session_id: &str, pid: Option<u32>) {
@@ -232,9 +256,7 @@ fn resume_all_restarts_in_windows_the_agents_the_machine_stopped() {
     }
     let env = TestEnv::new();
     let (tmux, var) = server(&env);
-    let bin = env.root().join("bin");
-    fs::create_dir_all(&bin).unwrap();
-    stand_in(&bin, "claude");
+    let bin = claude_stand_in(&env);
     let mut wts = Vec::new();
     for name in ["a", "b", "c", "d"] {
         env.sessions()
@@ -265,16 +287,7 @@ fn resume_all_restarts_in_windows_the_agents_the_machine_stopped() {
         stderr_of(&out)
     );
 
-    let path = format!("{}:{}", bin.display(), std::env::var("PATH").unwrap());
-    let out = env
-        .sessions()
-        .env("TMUX", &var)
-        .env("PATH", path)
-        .args(["resume", "--all"])
-        .output()
-        .unwrap();
-    let said = stderr_of(&out);
-    assert!(out.status.success(), "{said}");
+    let said = resume_all_in(&env, &env.repo, &var, &bin);
     assert!(said.contains("Resumed 'a' in tmux window @"), "{said}");
     // Once: this repository is in the index too.
     assert_eq!(said.matches("Resumed '").count(), 1, "{said}");
@@ -314,9 +327,7 @@ fn resume_all_restarts_the_agents_of_every_known_repository() {
     }
     let env = TestEnv::new();
     let (tmux, var) = server(&env);
-    let bin = env.root().join("bin");
-    fs::create_dir_all(&bin).unwrap();
-    stand_in(&bin, "claude");
+    let bin = claude_stand_in(&env);
     let here = env.new_session("here");
     let other = crate::repo_index::second_repo(&env, "work", "api");
     crate::repo_index::new_in(&env, &other, "fix");
@@ -328,16 +339,7 @@ fn resume_all_restarts_the_agents_of_every_known_repository() {
     // From a folder in no repository: every indexed one.
     let elsewhere = env.root().join("elsewhere");
     fs::create_dir_all(&elsewhere).unwrap();
-    let path = format!("{}:{}", bin.display(), std::env::var("PATH").unwrap());
-    let out = env
-        .sessions_in(&elsewhere)
-        .env("TMUX", &var)
-        .env("PATH", path)
-        .args(["resume", "--all"])
-        .output()
-        .unwrap();
-    let said = stderr_of(&out);
-    assert!(out.status.success(), "{said}");
+    let said = resume_all_in(&env, &elsewhere, &var, &bin);
     assert!(
         said.contains("Resumed 'api/fix' in tmux window @"),
         "{said}"
