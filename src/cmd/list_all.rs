@@ -8,25 +8,22 @@ use super::json;
 use super::list::{current, table};
 use crate::cli::ListArgs;
 use crate::output;
-use crate::session::{self, Summary, Workspace};
+use crate::session::{self, Summary};
 
 pub fn run(args: ListArgs) -> Result<()> {
     let mut sessions: Vec<Summary> = Vec::new();
     let mut repos: Vec<String> = Vec::new();
-    for known in super::indexed()?.repos {
+    for (short, ws) in super::indexed_workspaces()? {
         // One broken repository must not hide the others' sessions.
-        // By its git dir, which outlives a moved main worktree.
-        let listed =
-            Workspace::at(&known.git_dir, super::TERMINAL).and_then(|ws| session::list(&ws));
-        match listed {
+        match session::list(&ws) {
             Ok(mut listed) => {
                 if args.archived {
                     listed.retain(|s| s.entry.is_archived());
                 }
-                repos.extend(std::iter::repeat_n(known.short.clone(), listed.len()));
+                repos.extend(std::iter::repeat_n(short.clone(), listed.len()));
                 sessions.extend(listed);
             }
-            Err(e) => output::warn(format!("{}: {e:#}", known.short)),
+            Err(e) => output::warn(format!("{short}: {e:#}")),
         }
     }
     if args.json {

@@ -100,6 +100,21 @@ fn indexed() -> Result<crate::index::Indexed> {
     Ok(indexed)
 }
 
+/// Every indexed repository's workspace, with its short name. One that
+/// cannot be opened is named in a warning and left out, so that it hides
+/// none of the others; each is opened by its git dir, which outlives a
+/// moved main worktree.
+fn indexed_workspaces() -> Result<Vec<(String, crate::session::Workspace)>> {
+    let mut found = Vec::new();
+    for known in indexed()?.repos {
+        match crate::session::Workspace::at(&known.git_dir, TERMINAL) {
+            Ok(ws) => found.push((known.short, ws)),
+            Err(e) => crate::output::warn(format!("{}: {e:#}", known.short)),
+        }
+    }
+    Ok(found)
+}
+
 /// Ends this process with an agent's exit code, once what we printed is out.
 fn exit_with(code: i32) -> ! {
     use std::io::Write;

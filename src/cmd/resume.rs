@@ -114,22 +114,17 @@ fn workspaces() -> Vec<(Option<String>, Workspace)> {
     if let Ok(here) = Workspace::discover(super::TERMINAL) {
         found.push((None, here));
     }
-    let indexed = match super::indexed() {
-        Ok(indexed) => indexed.repos,
-        Err(e) => {
-            output::warn(format!("{e:#}"));
-            Vec::new()
-        }
-    };
-    for known in indexed {
-        match Workspace::at(&known.git_dir, super::TERMINAL) {
-            // Compared once opened: both sides are then git's own path.
-            Ok(ws)
-                if found
-                    .iter()
-                    .any(|(_, f)| f.repo.common_dir() == ws.repo.common_dir()) => {}
-            Ok(ws) => found.push((Some(known.short), ws)),
-            Err(e) => output::warn(format!("{}: {e:#}", known.short)),
+    let indexed = super::indexed_workspaces().unwrap_or_else(|e| {
+        output::warn(format!("{e:#}"));
+        Vec::new()
+    });
+    for (short, ws) in indexed {
+        // Compared once opened: both sides are then git's own path.
+        if !found
+            .iter()
+            .any(|(_, f)| f.repo.common_dir() == ws.repo.common_dir())
+        {
+            found.push((Some(short), ws));
         }
     }
     found

@@ -46,16 +46,10 @@ fn repos(all: bool) -> Result<(Vec<Repo>, String)> {
         let short = String::new();
         return Ok((vec![Repo { ws, short }], title));
     }
-    let mut repos = Vec::new();
-    for known in super::indexed()?.repos {
-        match Workspace::at(&known.git_dir, TERMINAL) {
-            Ok(ws) => repos.push(Repo {
-                ws,
-                short: known.short,
-            }),
-            Err(e) => output::warn(format!("{}: {e:#}", known.short)),
-        }
-    }
+    let repos = super::indexed_workspaces()?
+        .into_iter()
+        .map(|(short, ws)| Repo { ws, short })
+        .collect();
     Ok((repos, "every repository".into()))
 }
 
