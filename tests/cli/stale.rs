@@ -161,7 +161,8 @@ fn planned(plan: &str, heading: &str) -> Vec<String> {
 
 #[test]
 fn clean_stale_archive_parks_stale_sessions_that_hold_work() {
-    let env = TestEnv::new();
+    // In a clone, as users have: the base is origin/main.
+    let env = TestEnv::cloned();
     env.user_config("stale_after = \"14d\"\n");
     env.new_session("idle");
     let unmerged = env.new_session("unmerged");
